@@ -1,0 +1,55 @@
+/**
+ * Every failure artmeta reports carries one of these stable codes. The CLI prints them in
+ * `error.code`, the worker fails the job with them, the API maps them to HTTP statuses.
+ * Codes are part of the public contract: add new ones, never rename.
+ */
+export const ERROR_CODES = {
+  /** The input has no bytes. */
+  EMPTY_INPUT: 422,
+  /** The bytes are not an image format artmeta reads (JPEG, PNG, WebP, AVIF, TIFF, GIF). */
+  UNSUPPORTED_FORMAT: 415,
+  /** The format is known but the data is damaged or truncated. */
+  CORRUPT_IMAGE: 422,
+  /** Width × height over the configured pixel limit (decompression-bomb guard). */
+  PIXEL_LIMIT: 413,
+  /** The input file or upload is larger than the configured byte limit. */
+  INPUT_TOO_LARGE: 413,
+  /** A file path that does not exist or cannot be read. */
+  NOT_FOUND: 404,
+  /** A request or option that does not make sense (bad aspect ratio, bad placement spec…). */
+  INVALID_ARGUMENT: 400,
+  /** Something inside OpenCV or sharp failed that the input does not explain. */
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class ArtmetaError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ArtmetaError';
+    this.code = code;
+  }
+
+  /** The HTTP status the API answers with for this error. */
+  get status(): number {
+    return ERROR_CODES[this.code];
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isArtmetaError(value: unknown): value is ArtmetaError {
+  return value instanceof ArtmetaError;
+}
+
+/** Plain `{code, message}` for any thrown value, for JSON output. */
+export function describeError(value: unknown): { code: ErrorCode; message: string } {
+  if (isArtmetaError(value)) return value.toJSON();
+  const message = value instanceof Error ? value.message : String(value);
+  return { code: 'INTERNAL', message };
+}
