@@ -1,0 +1,92 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The JSON shape of one analysed image: what `artmeta analyze` prints per line, what a queue job
+ * returns and what the API serves. One schema, used for types, validation and OpenAPI alike.
+ * Every box and point is in pixels of the image as displayed (EXIF orientation applied).
+ */
+export const BoxSchema = Type.Object(
+  {
+    x: Type.Integer({ minimum: 0 }),
+    y: Type.Integer({ minimum: 0 }),
+    w: Type.Integer({ minimum: 0 }),
+    h: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'Box', description: 'Rectangle in displayed pixels: top-left corner, width, height' },
+);
+
+export const PointSchema = Type.Object({ x: Type.Integer({ minimum: 0 }), y: Type.Integer({ minimum: 0 }) }, { $id: 'Point' });
+
+export const ShotSchema = Type.Union(
+  [Type.Literal('close-up'), Type.Literal('upper-body'), Type.Literal('full-body'), Type.Literal('none')],
+  { $id: 'Shot' },
+);
+
+export const PersonSchema = Type.Object(
+  {
+    box: BoxSchema,
+    face: Type.Optional(BoxSchema),
+    shot: ShotSchema,
+    score: Type.Number({ minimum: 0, maximum: 1, description: 'How interesting this person is; the highest is the subject' }),
+  },
+  { $id: 'Person' },
+);
+
+export const ErrorSchema = Type.Object(
+  { code: Type.String(), message: Type.String() },
+  { $id: 'AnalysisError', description: 'Why an image could not be analysed; code is stable' },
+);
+
+export const TextRegionSchema = Type.Object({
+  x: Type.Integer({ minimum: 0 }),
+  y: Type.Integer({ minimum: 0 }),
+  w: Type.Integer({ minimum: 0 }),
+  h: Type.Integer({ minimum: 0 }),
+  probability: Type.Number({ minimum: 0, maximum: 1 }),
+});
+
+export const TextSchema = Type.Object(
+  {
+    probability: Type.Number({ minimum: 0, maximum: 1, description: 'Probability that the image holds text' }),
+    regions: Type.Array(TextRegionSchema, { description: 'Line-level text boxes' }),
+  },
+  { $id: 'Text' },
+);
+
+export const PlacementSchema = Type.Object(
+  {
+    fits: Type.Boolean(),
+    box: Type.Optional(BoxSchema),
+    anchor: Type.Optional(Type.String()),
+    score: Type.Number({ minimum: 0, maximum: 1 }),
+    reason: Type.Optional(Type.String()),
+  },
+  { $id: 'Placement' },
+);
+
+export const AnalysisSchema = Type.Object(
+  {
+    file: Type.Optional(Type.String()),
+    width: Type.Integer({ minimum: 1 }),
+    height: Type.Integer({ minimum: 1 }),
+    focalPoint: PointSchema,
+    roi: BoxSchema,
+    method: Type.Union([Type.Literal('people'), Type.Literal('edges')]),
+    shot: ShotSchema,
+    people: Type.Array(PersonSchema),
+    crops: Type.Record(Type.String(), BoxSchema, { description: 'Crop rectangle per requested canvas' }),
+    text: Type.Optional(TextSchema),
+    placement: Type.Optional(PlacementSchema),
+  },
+  { $id: 'Analysis' },
+);
+
+/** A failed image in a batch: the run goes on, the line says why. */
+export const FailedAnalysisSchema = Type.Object({ file: Type.Optional(Type.String()), error: ErrorSchema }, { $id: 'FailedAnalysis' });
+
+export type Analysis = Static<typeof AnalysisSchema>;
+export type FailedAnalysis = Static<typeof FailedAnalysisSchema>;
+export type Person = Static<typeof PersonSchema>;
+export type Shot = Static<typeof ShotSchema>;
+export type TextResult = Static<typeof TextSchema>;
+export type PlacementResult = Static<typeof PlacementSchema>;
