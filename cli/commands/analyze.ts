@@ -1,0 +1,84 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import type { Analysis, FailedAnalysis } from '../../worker/analysis/analysis-schema.ts';
+import type { AnalyzeOptions } from '../../worker/analysis/analyze-image.ts';
+import { DEFAULT_CANVASES, parseCanvasList } from '../../worker/crop/canvas-spec.ts';
+import { DEFAULT_DECODE_OPTIONS } from '../../worker/image/decode-image.ts';
+import { describeError } from '../../worker/errors.ts';
+import { renderDebugOverlay } from '../../worker/render/debug-overlay.ts';
+import { AnalysisPool } from '../../worker/threads/analysis-pool.ts';
+import { listImageFiles } from '../image-files.ts';
+import { startProgress } from '../progress.ts';
+
+/** Analysed when `artmeta analyze` is given no input: real photos shipped with the repo. */
+export const SAMPLES_DIR = fileURLToPath(new URL('../../samples/', import.meta.url));
+
+interface AnalyzeCommandOptions {
+  aspect: string;
+  out?: string;
+  debugDir?: string;
+  threads?: number;
+  maxPixels: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command('analyze')
+    .description('focal point, region of interest and crop hints for each image, one JSON line per image')
+    .argument('[inputs...]', 'image files or directories (default: the bundled samples/)')
+    .option('--aspect <list>', 'canvases: ratios (16:9) or pixel sizes (1280x720), comma-separated', DEFAULT_CANVASES.join(','))
+    .option('--out <file.jsonl>', 'write the JSON lines here instead of stdout')
+    .option('--debug-dir <dir>', 'write a picture per image with everything found drawn on it')
+    .option('--threads <n>', 'worker threads (default: one per core)', positiveInteger)
+    .option('--max-pixels <n>', 'refuse images with more pixels (decompression bombs)', positiveInteger, DEFAULT_DECODE_OPTIONS.maxPixels)
+    .action(async (inputs: string[], options: AnalyzeCommandOptions) => {
+      parseCanvasList(options.aspect); // reject a bad list before any work starts
+      const files = await listImageFiles(inputs.length > 0 ? inputs : [SAMPLES_DIR]);
+      const failed = await analyzeFiles(files, options);
+      process.stderr.write(`artmeta: ${files.length - failed} analysed, ${failed} failed\n`);
+    });
+}
+
+/** Analyses every file on a thread pool, writing lines in input order; returns how many failed. */
+async function analyzeFiles(files: string[], options: AnalyzeCommandOptions): Promise<number> {
+  const analyzeOptions: AnalyzeOptions = { aspects: options.aspect, maxPixels: options.maxPixels };
+  const pool = new AnalysisPool({ threads: Math.min(options.threads ?? Infinity, Math.max(1, files.length)) });
+  const out = options.out ? createWriteStream(options.out) : process.stdout;
+  const progress = startProgress(files.length, 'analyze');
+  if (options.debugDir) await mkdir(options.debugDir, { recursive: true });
+  let failed = 0;
+  try {
+    const pending = files.map(async (file): Promise<Analysis | FailedAnalysis> => {
+      try {
+        const analysis = { file, ...(await pool.analyze(file, analyzeOptions)) };
+        if (options.debugDir) await writeDebugPicture(options.debugDir, file, analysis);
+        return analysis;
+      } catch (e) {
+        failed++;
+        return { file, error: describeError(e) };
+      } finally {
+        progress.tick();
+      }
+    });
+    for (const line of pending) out.write(JSON.stringify(await line) + '\n');
+  } finally {
+    progress.stop();
+    await pool.close();
+    if (out !== process.stdout) await new Promise<void>((resolve) => out.end(() => resolve()));
+  }
+  return failed;
+}
+
+async function writeDebugPicture(dir: string, file: string, analysis: Analysis): Promise<void> {
+  const name = `${basename(file, extname(file))}.debug.jpg`;
+  await writeFile(join(dir, name), await renderDebugOverlay(file, analysis));
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}

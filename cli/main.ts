@@ -1,0 +1,10 @@
+import { Command } from 'commander';
+import { register as registerAnalyze } from './commands/analyze.ts';
+
+const program = new Command('artmeta')
+  .description('Focal points, crop hints, text regions and lineages for artwork and photos')
+  .showHelpAfterError();
+
+registerAnalyze(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,55 @@
+import { clamp, scaleBox, toPixelBox, type Box, type Point, type Size } from '../geometry/box.ts';
+import { decodeImage, type DecodedImage, type DecodeOptions } from '../image/decode-image.ts';
+import { cropHints } from '../crop/crop-hints.ts';
+import { DEFAULT_CANVASES, parseCanvasList, type CanvasSpec } from '../crop/canvas-spec.ts';
+import { loadOpenCV } from '../opencv/runtime.ts';
+import { findFocalPoint, type FocalPointOptions } from './focal-point.ts';
+import type { Analysis } from './analysis-schema.ts';
+
+export interface AnalyzeOptions extends DecodeOptions {
+  /** Canvases to give crop hints for: `16:9`, `1:1`, `1280x720`… Default 16:9, 1:1, 2:3, 9:16, 4:5. */
+  aspects?: string | readonly string[];
+  focal?: FocalPointOptions;
+}
+
+/** Decodes and analyses one image (a path or its bytes). Throws ArtmetaError for bad input. */
+export async function analyzeImage(input: string | Buffer, options: AnalyzeOptions = {}): Promise<Analysis> {
+  const canvases = parseCanvasList(options.aspects ?? DEFAULT_CANVASES);
+  const [decoded] = await Promise.all([decodeImage(input, options), loadOpenCV()]);
+  return analyzeDecoded(decoded, canvases, options);
+}
+
+/** The analysis of decoded pixels; every coordinate it returns is in displayed pixels. */
+export function analyzeDecoded(decoded: DecodedImage, canvases: readonly CanvasSpec[], options: AnalyzeOptions = {}): Analysis {
+  const size: Size = { width: decoded.width, height: decoded.height };
+  const toDisplayed = (b: Box): Box => toPixelBox(scaleBox(b, decoded.scale), size);
+  const focal = findFocalPoint(decoded.pixels, options.focal);
+  const keep = focal.keep.map((b) => scaleBox(b, decoded.scale));
+  const focalPoint = toDisplayedPoint(focal.focalPoint, decoded.scale, size);
+  return {
+    width: decoded.width,
+    height: decoded.height,
+    focalPoint,
+    roi: toDisplayed(focal.roi),
+    method: focal.method,
+    shot: focal.shot,
+    people: focal.people.map((p) => ({
+      box: toDisplayed(p.box),
+      ...(p.face ? { face: toDisplayed(p.face) } : {}),
+      shot: p.shot,
+      score: round(p.score),
+    })),
+    crops: cropHints(size, { keep, focalPoint }, canvases),
+  };
+}
+
+function toDisplayedPoint(p: Point, scale: number, size: Size): Point {
+  return {
+    x: clamp(Math.round(p.x * scale), 0, size.width - 1),
+    y: clamp(Math.round(p.y * scale), 0, size.height - 1),
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

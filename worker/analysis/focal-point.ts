@@ -1,0 +1,46 @@
+import { center, union, type Box, type Point } from '../geometry/box.ts';
+import type { RgbImage } from '../image/rgb-image.ts';
+import { edgeFocus, type EdgeFocusOptions } from '../focus/edge-focus.ts';
+import { detectPeople, type DetectedPerson, type PeopleDetectionOptions } from '../people/detect-people.ts';
+import type { Shot } from './analysis-schema.ts';
+
+export interface FocalPointOptions {
+  people?: PeopleDetectionOptions;
+  edges?: EdgeFocusOptions;
+}
+
+/** Where the image's subject is, in the pixels of the image it was found on. */
+export interface FocalPoint {
+  method: 'people' | 'edges';
+  shot: Shot;
+  focalPoint: Point;
+  roi: Box;
+  people: DetectedPerson[];
+  /** What crops should keep, most wanted first (see CropSubject). */
+  keep: Box[];
+}
+
+/** People first (the most interesting person is the subject); without people, edge focus. */
+export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {}): FocalPoint {
+  const people = detectPeople(image, options.people);
+  const chosen = people[0];
+  if (!chosen) {
+    const focus = edgeFocus(image, options.edges);
+    return { method: 'edges', shot: 'none', focalPoint: focus.focalPoint, roi: focus.roi, people, keep: [focus.roi] };
+  }
+  const head = chosen.face ? withHeadroom(chosen.face) : topOf(chosen.box);
+  const everyone = people.map((p) => p.box).reduce(union);
+  const keep = people.length > 1 ? [everyone, chosen.box, head] : [chosen.box, head];
+  return { method: 'people', shot: chosen.shot, focalPoint: center(chosen.face ?? head), roi: chosen.box, people, keep };
+}
+
+/** A face plus the space a portrait crop leaves around it: above the hair, beside the ears, the chin. */
+function withHeadroom(face: Box): Box {
+  return { x: face.x - face.w * 0.25, y: face.y - face.h * 0.5, w: face.w * 1.5, h: face.h * 1.8 };
+}
+
+/** Without a face, the head is in the top of a person's box. */
+function topOf(person: Box): Box {
+  const h = Math.min(person.h, person.w * 1.2);
+  return { x: person.x, y: person.y, w: person.w, h };
+}

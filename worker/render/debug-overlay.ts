@@ -1,0 +1,62 @@
+import sharp from 'sharp';
+import type { Analysis } from '../analysis/analysis-schema.ts';
+import type { Box } from '../geometry/box.ts';
+
+export interface DebugOverlayOptions {
+  /** Long side of the picture, in pixels. Default 1024. */
+  maxSize?: number;
+}
+
+const CROP_COLOURS = ['#ff9f1c', '#2ec4b6', '#e71d36', '#a06cd5', '#3a86ff', '#8ac926'];
+
+/**
+ * A JPEG of the image with what artmeta found drawn on it — people (green), faces (yellow), region of
+ * interest (blue), focal point (red), every crop (one colour each, labelled), text regions (magenta)
+ * and the placement (cyan) — for a person to check by eye.
+ */
+export async function renderDebugOverlay(input: string | Buffer, analysis: Analysis, options: DebugOverlayOptions = {}): Promise<Buffer> {
+  const maxSize = options.maxSize ?? 1024;
+  const scale = Math.min(1, maxSize / Math.max(analysis.width, analysis.height));
+  const width = Math.round(analysis.width * scale);
+  const height = Math.round(analysis.height * scale);
+  const stroke = Math.max(2, Math.round(Math.max(width, height) / 300));
+  const font = Math.max(12, Math.round(Math.max(width, height) / 50));
+  const rect = (b: Box, colour: string, dash = '', extra = '') =>
+    `<rect x="${b.x * scale}" y="${b.y * scale}" width="${b.w * scale}" height="${b.h * scale}" fill="none" stroke="${colour}" stroke-width="${stroke}" ${dash ? `stroke-dasharray="${dash}"` : ''} ${extra}/>`;
+  const label = (b: Box, text: string, colour: string) =>
+    `<text x="${b.x * scale + stroke * 2}" y="${b.y * scale + font + stroke}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="${colour}" stroke="black" stroke-width="0.6">${escapeXml(text)}</text>`;
+
+  const parts: string[] = [];
+  Object.entries(analysis.crops).forEach(([name, box], i) => {
+    const colour = CROP_COLOURS[i % CROP_COLOURS.length]!;
+    parts.push(rect(box, colour, `${stroke * 4},${stroke * 2}`), label(box, name, colour));
+  });
+  parts.push(rect(analysis.roi, '#3a86ff', '', 'stroke-opacity="0.9"'));
+  for (const person of analysis.people) {
+    parts.push(rect(person.box, '#38b000'), label(person.box, `${person.shot} ${person.score.toFixed(2)}`, '#38b000'));
+    if (person.face) parts.push(rect(person.face, '#ffd60a'));
+  }
+  for (const region of analysis.text?.regions ?? []) {
+    parts.push(rect(region, '#ff00ff'), label(region, region.probability.toFixed(2), '#ff00ff'));
+  }
+  if (analysis.placement?.box) parts.push(rect(analysis.placement.box, '#00f5ff', '', 'fill="#00f5ff" fill-opacity="0.25"'));
+  const { x, y } = analysis.focalPoint;
+  const r = stroke * 5;
+  parts.push(
+    `<circle cx="${x * scale}" cy="${y * scale}" r="${r}" fill="none" stroke="#ff0000" stroke-width="${stroke}"/>`,
+    `<path d="M${x * scale - r * 1.6},${y * scale}h${r * 3.2}M${x * scale},${y * scale - r * 1.6}v${r * 3.2}" stroke="#ff0000" stroke-width="${stroke}"/>`,
+  );
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
+
+  return sharp(input)
+    .autoOrient()
+    .resize(width, height, { fit: 'fill' })
+    .flatten({ background: '#808080' })
+    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
+    .jpeg({ quality: 85 })
+    .toBuffer();
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+}

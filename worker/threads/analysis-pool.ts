@@ -1,0 +1,101 @@
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Analysis } from '../analysis/analysis-schema.ts';
+import type { AnalyzeOptions } from '../analysis/analyze-image.ts';
+import { ArtmetaError, type ErrorCode } from '../errors.ts';
+import type { AnalysisReply, AnalysisRequest } from './analysis-thread.ts';
+
+export interface AnalysisPoolOptions {
+  /** Worker threads, each with its own OpenCV runtime (~150 MB). Default: one per core. */
+  threads?: number;
+}
+
+interface Task {
+  request: AnalysisRequest;
+  resolve: (analysis: Analysis) => void;
+  reject: (error: ArtmetaError) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  task?: Task;
+}
+
+const THREAD_URL = new URL('./analysis-thread.ts', import.meta.url);
+// Threads load the TypeScript sources through tsx's loader, resolved from here so any cwd works.
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/**
+ * Runs analyses on worker threads so that CPU-bound OpenCV work uses every core and never blocks
+ * the caller's event loop. A thread that dies fails only its own task and is replaced.
+ */
+export class AnalysisPool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(options: AnalysisPoolOptions = {}) {
+    const threads = Math.max(1, options.threads ?? availableParallelism());
+    for (let i = 0; i < threads; i++) this.slots.push(this.spawn());
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  analyze(input: string | Buffer, options: AnalyzeOptions = {}): Promise<Analysis> {
+    if (this.closed) return Promise.reject(new ArtmetaError('INTERNAL', 'analysis pool is closed'));
+    return new Promise<Analysis>((resolve, reject) => {
+      this.waiting.push({ request: { id: this.nextId++, input, options }, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const task of this.waiting.splice(0)) task.reject(new ArtmetaError('INTERNAL', 'analysis pool closed'));
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(THREAD_URL, { execArgv: ['--import', TSX_LOADER] });
+    const slot: Slot = { worker };
+    worker.on('message', (reply: AnalysisReply) => this.settle(slot, reply));
+    worker.on('error', (e) => this.replace(slot, e));
+    worker.on('exit', (code) => this.replace(slot, new Error(`analysis thread exited with code ${code}`)));
+    return slot;
+  }
+
+  private settle(slot: Slot, reply: AnalysisReply): void {
+    const task = slot.task;
+    slot.task = undefined;
+    if (task) {
+      if ('result' in reply) task.resolve(reply.result);
+      else task.reject(new ArtmetaError(reply.error.code as ErrorCode, reply.error.message));
+    }
+    this.dispatch();
+  }
+
+  private replace(slot: Slot, cause: Error): void {
+    if (this.closed) return;
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return;
+    slot.worker.removeAllListeners();
+    slot.task?.reject(new ArtmetaError('INTERNAL', `analysis thread failed: ${cause.message}`));
+    this.slots[index] = this.spawn();
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.task) continue;
+      const task = this.waiting.shift();
+      if (!task) return;
+      slot.task = task;
+      slot.worker.postMessage(task.request);
+    }
+  }
+}
