@@ -1,0 +1,86 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cropFor, cropHints, largestOfAspect } from '../../worker/crop/crop-hints.ts';
+import { parseCanvasList, parseCanvasSpec } from '../../worker/crop/canvas-spec.ts';
+import { coverage, type Box } from '../../worker/geometry/box.ts';
+import { ArtmetaError } from '../../worker/errors.ts';
+
+const imageArb = fc.record({ width: fc.integer({ min: 1, max: 6000 }), height: fc.integer({ min: 1, max: 6000 }) });
+const aspectArb = fc.double({ min: 0.1, max: 10, noNaN: true });
+
+/** A box inside a `width`×`height` image. */
+function boxIn(width: number, height: number): fc.Arbitrary<Box> {
+  return fc
+    .record({ x: fc.nat(width - 1), y: fc.nat(height - 1), w: fc.integer({ min: 1, max: width }), h: fc.integer({ min: 1, max: height }) })
+    .map((b) => ({ ...b, w: Math.min(b.w, width - b.x), h: Math.min(b.h, height - b.y) }));
+}
+
+describe('crop hints', () => {
+  it('always lies inside the image, in whole pixels, with the asked shape', () => {
+    fc.assert(
+      fc.property(
+        imageArb.chain((image) =>
+          fc.tuple(fc.constant(image), aspectArb, fc.array(boxIn(image.width, image.height), { maxLength: 3 }), boxIn(image.width, image.height)),
+        ),
+        ([image, aspect, keep, focus]) => {
+          const crop = cropFor(image, { keep, focalPoint: { x: focus.x, y: focus.y } }, aspect);
+          expect(Number.isInteger(crop.x) && Number.isInteger(crop.y) && Number.isInteger(crop.w) && Number.isInteger(crop.h)).toBe(true);
+          expect(crop.x).toBeGreaterThanOrEqual(0);
+          expect(crop.y).toBeGreaterThanOrEqual(0);
+          expect(crop.x + crop.w).toBeLessThanOrEqual(image.width);
+          expect(crop.y + crop.h).toBeLessThanOrEqual(image.height);
+          // Largest of that shape: it spans the image on one axis; rounding to pixels moves the ratio by < 1 px.
+          expect(crop.w === image.width || crop.h === image.height).toBe(true);
+          expect(Math.abs(crop.w - crop.h * aspect)).toBeLessThanOrEqual(Math.max(1, aspect) + 1e-9);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps the first subject box that fits whole, and is deterministic', () => {
+    fc.assert(
+      fc.property(
+        imageArb.chain((image) => fc.tuple(fc.constant(image), aspectArb, fc.array(boxIn(image.width, image.height), { minLength: 1, maxLength: 3 }))),
+        ([image, aspect, keep]) => {
+          const focalPoint = { x: keep[0]!.x, y: keep[0]!.y };
+          const crop = cropFor(image, { keep, focalPoint }, aspect);
+          const size = largestOfAspect(image, aspect);
+          const first = keep.find((b) => b.w <= size.width && b.h <= size.height);
+          if (first) expect(coverage(first, crop)).toBe(1);
+          expect(cropFor(image, { keep, focalPoint }, aspect)).toEqual(crop);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('centres on the focal point when nothing else constrains it', () => {
+    const crop = cropFor({ width: 1920, height: 1080 }, { keep: [], focalPoint: { x: 1000, y: 500 } }, 1);
+    expect(crop).toEqual({ x: 1000 - 540, y: 0, w: 1080, h: 1080 });
+    // …but never past the edge.
+    expect(cropFor({ width: 1920, height: 1080 }, { keep: [], focalPoint: { x: 1900, y: 500 } }, 1).x).toBe(840);
+  });
+
+  it('keeps a face with headroom and then as much of the body as fits', () => {
+    // A standing person 900 px tall in a landscape frame; a 16:9 crop of a 16:9 image keeps all, a 1:1 crop of a
+    // wide, short image cannot hold the body, so its top sits at the top of the person.
+    const person = { x: 1000, y: 100, w: 300, h: 900 };
+    const head = { x: 1080, y: 100, w: 140, h: 170 };
+    const crop = cropFor({ width: 2000, height: 1100 }, { keep: [person, head], focalPoint: { x: 1150, y: 190 } }, 16 / 4);
+    expect(coverage(head, crop)).toBe(1);
+    expect(crop.y).toBe(100);
+  });
+
+  it('gives one crop per canvas, keyed by the spec as asked', () => {
+    const canvases = parseCanvasList('16:9, 1:1,1280x720,16:9');
+    expect(canvases.map((c) => c.label)).toEqual(['16:9', '1:1', '1280x720']);
+    const crops = cropHints({ width: 1000, height: 1000 }, { keep: [], focalPoint: { x: 500, y: 500 } }, canvases);
+    expect(crops['1:1']).toEqual({ x: 0, y: 0, w: 1000, h: 1000 });
+    expect(crops['1280x720']).toEqual(crops['16:9']);
+  });
+
+  it.each(['', '16', '16:0', '0:9', 'ax9', '16:9:1', '1:1000', '-1:2'])('rejects the canvas spec "%s"', (spec) => {
+    expect(() => parseCanvasSpec(spec)).toThrow(ArtmetaError);
+  });
+});

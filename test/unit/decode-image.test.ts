@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage } from '../../worker/image/decode-image.ts';
+import { ArtmetaError, type ErrorCode } from '../../worker/errors.ts';
+
+const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
+
+async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ArtmetaError);
+  expect((error as ArtmetaError).code).toBe(code);
+}
+
+describe('decodeImage', () => {
+  let jpeg: Buffer;
+  beforeAll(async () => {
+    jpeg = await readFile(fixture('astronaut-upright.jpg'));
+  });
+
+  it('reports displayed size and an upright working copy for EXIF-rotated input', async () => {
+    const upright = await decodeImage(fixture('astronaut-upright.jpg'));
+    const rotated = await decodeImage(fixture('astronaut-exif6.jpg'));
+    expect([rotated.width, rotated.height]).toEqual([320, 240]);
+    expect([rotated.pixels.width, rotated.pixels.height]).toEqual([320, 240]);
+    // Same picture: the mean absolute pixel difference is JPEG noise, not a turned image.
+    let diff = 0;
+    for (let i = 0; i < upright.pixels.data.length; i++) diff += Math.abs(upright.pixels.data[i]! - rotated.pixels.data[i]!);
+    expect(diff / upright.pixels.data.length).toBeLessThan(6);
+  });
+
+  it('shrinks to the working size and says by how much', async () => {
+    const decoded = await decodeImage(fixture('group-of-three.jpg'), { workingSize: 160 });
+    expect(decoded.width).toBe(640);
+    expect(decoded.pixels.width).toBe(160);
+    expect(decoded.scale).toBe(4);
+    expect(decoded.pixels.data.length).toBe(decoded.pixels.width * decoded.pixels.height * 3);
+  });
+
+  it.each([
+    ['PNG with alpha', () => sharp(jpeg).ensureAlpha(0.5).png().toBuffer()],
+    ['16-bit PNG', () => sharp(jpeg).toColourspace('rgb16').png().toBuffer()],
+    ['CMYK JPEG', () => sharp(jpeg).toColourspace('cmyk').jpeg().toBuffer()],
+    ['grayscale', () => sharp(jpeg).grayscale().jpeg().toBuffer()],
+    ['WebP', () => sharp(jpeg).webp().toBuffer()],
+    ['AVIF', () => sharp(jpeg).avif({ effort: 0 }).toBuffer()],
+    ['TIFF', () => sharp(jpeg).tiff().toBuffer()],
+    ['GIF', () => sharp(jpeg).gif().toBuffer()],
+  ])('reads %s as 8-bit RGB', async (_name, make) => {
+    const decoded = await decodeImage(await make());
+    expect([decoded.width, decoded.height]).toEqual([320, 240]);
+    expect(decoded.pixels.channels).toBe(3);
+    expect(decoded.pixels.data.length).toBe(320 * 240 * 3);
+  });
+
+  it('takes the first frame of an animated GIF', async () => {
+    const frame = await sharp(jpeg).resize(64, 48).raw().toBuffer();
+    const frames = Buffer.concat([frame, Buffer.alloc(frame.length, 255)]);
+    const gif = await sharp(frames, { raw: { width: 64, height: 96, channels: 3, pageHeight: 48 } } as sharp.SharpOptions)
+      .gif({ loop: 0, delay: [100, 100] })
+      .toBuffer();
+    const decoded = await decodeImage(gif);
+    expect([decoded.width, decoded.height]).toEqual([64, 48]);
+    const mean = decoded.pixels.data.reduce((s, v) => s + v, 0) / decoded.pixels.data.length;
+    expect(mean).toBeLessThan(220); // the photo frame, not the white one
+  });
+
+  it('refuses bad input with a stable code', async () => {
+    await expectCode(decodeImage(Buffer.alloc(0)), 'EMPTY_INPUT');
+    await expectCode(decodeImage(Buffer.from('this is not an image, just some text\n')), 'UNSUPPORTED_FORMAT');
+    await expectCode(decodeImage(jpeg.subarray(0, Math.floor(jpeg.length / 2))), 'CORRUPT_IMAGE');
+    await expectCode(decodeImage(fixture('does-not-exist.jpg')), 'NOT_FOUND');
+    await expectCode(decodeImage(jpeg, { maxPixels: 10_000 }), 'PIXEL_LIMIT');
+    await expectCode(decodeImage(jpeg, { maxInputBytes: 100 }), 'INPUT_TOO_LARGE');
+  });
+
+  it('refuses a decompression bomb from its header, without decoding it', async () => {
+    const bomb = await pngClaiming(100_000, 100_000);
+    expect(bomb.length).toBeLessThan(1000);
+    await expectCode(decodeImage(bomb), 'PIXEL_LIMIT');
+  });
+});
+
+/** A tiny valid PNG whose header claims `width`×`height` pixels, as a decompression bomb does. */
+async function pngClaiming(width: number, height: number): Promise<Buffer> {
+  const png = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } }).png().toBuffer();
+  // IHDR starts at byte 8: length (4), "IHDR" (4), width (4), height (4), 5 more bytes, CRC (4).
+  png.writeUInt32BE(width, 16);
+  png.writeUInt32BE(height, 20);
+  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+  return png;
+}
