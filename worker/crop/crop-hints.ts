@@ -4,7 +4,7 @@ import type { CanvasSpec } from './canvas-spec.ts';
 /**
  * What a crop should keep, most wanted first: e.g. [all people, the chosen person, the chosen face
  * with headroom]. The crop keeps the first box that fits whole and, of the box before it, as much as
- * fits. When none fits it centres on the focal point.
+ * fits. When none fits, the crop covers as much of the last (smallest) box as it can.
  */
 export interface CropSubject {
   keep: Box[];
@@ -22,7 +22,7 @@ export function cropFor(image: Size, subject: CropSubject, aspect: number): Box 
   const size = largestOfAspect(image, aspect);
   const fits = subject.keep.findIndex((b) => b.w <= size.width && b.h <= size.height);
   const kept = fits >= 0 ? subject.keep[fits] : undefined;
-  const wanted = fits > 0 ? subject.keep[fits - 1] : undefined;
+  const wanted = fits > 0 ? subject.keep[fits - 1] : fits < 0 ? subject.keep.at(-1) : undefined;
   const x = placeAxis(image.width, size.width, subject.focalPoint.x, span(kept, 'x'), span(wanted, 'x'));
   const y = placeAxis(image.height, size.height, subject.focalPoint.y, span(kept, 'y'), span(wanted, 'y'));
   return { x, y, w: size.width, h: size.height };

@@ -7,22 +7,23 @@ import { maxSumRectangle } from './max-sum-rectangle.ts';
 export interface EdgeFocusOptions {
   /** Long side, in pixels, the energy map is computed at. Default 320. */
   workingSize?: number;
-  /** Sigma of the Gaussian blur that removes noise and JPEG ringing before the Laplacian. Default 1. */
+  /** Sigma of the Gaussian blur that removes noise and JPEG ringing before the Laplacian. Default 0.5:
+   * stronger blur erases the fine detail that tells a sharp subject from a soft background. */
   blurSigma?: number;
   /** Cells along the long side of the energy grid the region is searched on. Default 40. */
   gridSize?: number;
   /**
    * A cell belongs to the region of interest when its energy exceeds this multiple of the image's
-   * mean energy. Default 1.3.
+   * mean energy. Default 1.2 (measured on focus/: 1.1-1.3 give the same hits).
    */
   threshold?: number;
 }
 
 export const DEFAULT_EDGE_FOCUS_OPTIONS: Required<EdgeFocusOptions> = {
   workingSize: 320,
-  blurSigma: 1,
+  blurSigma: 0.5,
   gridSize: 40,
-  threshold: 1.3,
+  threshold: 1.2,
 };
 
 export interface EdgeFocus {

@@ -1,0 +1,84 @@
+/**
+ * `npm run eval:crop -- ../shared/data`: how often each crop keeps the subject, for artmeta and its
+ * peers, side by side in one run; plus face detection quality.
+ *
+ * Subject: on faces/, the largest truth face of each photo with faces; on focus/, the truth box.
+ * A crop "hits" when at least 90% of the subject's area is inside it.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { analyzeImage } from '../../worker/analysis/analyze-image.ts';
+import { parseCanvasSpec } from '../../worker/crop/canvas-spec.ts';
+import { area, coverage, type Box, type Size } from '../../worker/geometry/box.ts';
+import { centreCrop, sharpAttentionCrop, smartcropCrop, type CropPeer } from './crop-peers.ts';
+
+const RATIOS = ['16:9', '1:1', '2:3', '9:16'];
+const HIT_COVERAGE = 0.9;
+
+interface Case {
+  set: 'faces' | 'focus';
+  file: string;
+  subject: Box;
+}
+
+type Method = (c: Case, image: Size, aspect: number) => Promise<Box>;
+
+async function loadCases(dataDir: string): Promise<Case[]> {
+  const faces = JSON.parse(await readFile(join(dataDir, 'faces/truth.json'), 'utf8')) as Record<string, (Box & { ignore?: boolean })[]>;
+  const focus = JSON.parse(await readFile(join(dataDir, 'focus/truth.json'), 'utf8')) as Record<string, Box>;
+  const cases: Case[] = [];
+  for (const [file, boxes] of Object.entries(faces)) {
+    const required = boxes.filter((b) => !b.ignore).sort((a, b) => area(b) - area(a));
+    if (required[0]) cases.push({ set: 'faces', file: join(dataDir, 'photos', file), subject: required[0] });
+  }
+  for (const [file, box] of Object.entries(focus)) cases.push({ set: 'focus', file: join(dataDir, 'focus', file), subject: box });
+  return cases;
+}
+
+function peer(crop: CropPeer): Method {
+  return (c, image, aspect) => crop(c.file, image, aspect);
+}
+
+async function main(): Promise<void> {
+  const dataDir = process.argv[2] ?? '../shared/data';
+  const cases = await loadCases(dataDir);
+  const sizes = new Map<string, Size>();
+  const artmetaCrops = new Map<string, Record<string, Box>>();
+  const started = performance.now();
+  for (const c of cases) {
+    const analysis = await analyzeImage(c.file, { aspects: RATIOS });
+    sizes.set(c.file, { width: analysis.width, height: analysis.height });
+    artmetaCrops.set(c.file, analysis.crops);
+  }
+  const artmetaMs = (performance.now() - started) / cases.length;
+
+  const methods: [string, Method][] = [
+    ['artmeta', async (c, _image, aspect) => artmetaCrops.get(c.file)![RATIOS.find((r) => parseCanvasSpec(r).aspect === aspect)!]!],
+    ['smartcrop-sharp', peer(smartcropCrop)],
+    ['sharp attention', peer(sharpAttentionCrop)],
+    ['centre crop', peer(centreCrop)],
+  ];
+
+  console.log(`crop hit rate (≥ ${HIT_COVERAGE * 100}% of the subject inside the crop); ${cases.filter((c) => c.set === 'faces').length} faces/, ${cases.filter((c) => c.set === 'focus').length} focus/ images`);
+  const header = ['method', ...(['faces', 'focus'] as const).flatMap((set) => RATIOS.map((r) => `${set} ${r}`)), 'overall'];
+  console.log(header.map((h, i) => (i === 0 ? h.padEnd(16) : h.padStart(11))).join(''));
+  for (const [name, method] of methods) {
+    const hits: Record<string, number[]> = {};
+    for (const c of cases) {
+      for (const ratio of RATIOS) {
+        const crop = await method(c, sizes.get(c.file)!, parseCanvasSpec(ratio).aspect);
+        (hits[`${c.set} ${ratio}`] ??= []).push(coverage(c.subject, crop) >= HIT_COVERAGE ? 1 : 0);
+      }
+    }
+    const all = Object.values(hits).flat();
+    const cells = header.slice(1, -1).map((key) => mean(hits[key]!));
+    console.log([name.padEnd(16), ...[...cells, mean(all)].map((v) => v.toFixed(3).padStart(11))].join(''));
+  }
+  console.log(`artmeta analyze: ${artmetaMs.toFixed(0)} ms per image (mean, one thread, includes decode)`);
+}
+
+function mean(values: number[]): number {
+  return values.reduce((s, v) => s + v, 0) / values.length;
+}
+
+await main();
