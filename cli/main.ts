@@ -7,4 +7,9 @@ const program = new Command('artmeta')
 
 registerAnalyze(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  process.stderr.write(`artmeta: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 2;
+}

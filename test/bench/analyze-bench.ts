@@ -1,0 +1,97 @@
+/**
+ * `npm run bench -- ../shared/data`: speed of `analyze` on the real photos, in one run, beside
+ * sharp's decode of the same images, smartcrop-sharp, and (when Debian's python3-opencv is
+ * installed) native OpenCV running the same frontal-face cascade.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import smartcrop from 'smartcrop-sharp';
+import { findFocalPoint } from '../../worker/analysis/focal-point.ts';
+import { analyzeImage } from '../../worker/analysis/analyze-image.ts';
+import { decodeImage, DEFAULT_DECODE_OPTIONS } from '../../worker/image/decode-image.ts';
+import { edgeFocus } from '../../worker/focus/edge-focus.ts';
+import { detectPeople } from '../../worker/people/detect-people.ts';
+import { cascade, CASCADE_FILES, type CascadeName } from '../../worker/opencv/cascade-classifiers.ts';
+import { withMats } from '../../worker/opencv/mat-scope.ts';
+import { cv, loadOpenCV } from '../../worker/opencv/runtime.ts';
+import type { RgbImage } from '../../worker/image/rgb-image.ts';
+import { AnalysisPool } from '../../worker/threads/analysis-pool.ts';
+
+const dataDir = process.argv[2] ?? '../shared/data';
+const photosDir = join(dataDir, 'photos');
+const files = (await readdir(photosDir)).filter((f) => f.endsWith('.jpg')).sort().map((f) => join(photosDir, f));
+await loadOpenCV();
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const rows: [string, number][] = [];
+async function timeEach<T>(label: string, work: (file: string) => T | Promise<T>): Promise<number> {
+  await work(files[0]!); // warm-up: cascades load, JIT settles
+  const times: number[] = [];
+  for (const file of files) {
+    const start = performance.now();
+    await work(file);
+    times.push(performance.now() - start);
+  }
+  const m = median(times);
+  rows.push([label, m]);
+  return m;
+}
+
+const working = new Map<string, RgbImage>();
+for (const file of files) working.set(file, (await decodeImage(file)).pixels);
+
+/** The reference cascade setting: 640 px long side, scale 1.1, minNeighbors 5, equalised gray. */
+function referenceCascade(name: CascadeName, image: RgbImage): void {
+  const lib = cv();
+  withMats((scope) => {
+    const rgb = scope.track(lib.matFromArray(image.height, image.width, lib.CV_8UC3, image.data));
+    const scale = Math.min(1, 640 / Math.max(image.width, image.height));
+    const small = scope.track(new lib.Mat());
+    lib.resize(rgb, small, new lib.Size(Math.round(image.width * scale), Math.round(image.height * scale)), 0, 0, lib.INTER_AREA);
+    const gray = scope.track(new lib.Mat());
+    lib.cvtColor(small, gray, lib.COLOR_RGB2GRAY);
+    lib.equalizeHist(gray, gray);
+    const found = scope.track(new lib.RectVector());
+    cascade(name).detectMultiScale(gray, found, 1.1, 5, 0, new lib.Size(0, 0), new lib.Size(0, 0));
+  });
+}
+
+const decodeMs = await timeEach('sharp decode + resize to working size (1024)', (f) => decodeImage(f));
+await timeEach('sharp decode only (full size, raw)', (f) => sharp(f).raw().toBuffer());
+await timeEach('stage: people (all cascades + checks)', (f) => detectPeople(working.get(f)!));
+await timeEach('stage: edge focus', (f) => edgeFocus(working.get(f)!));
+const focalMs = await timeEach('focal point (people + edge fallback), decoded', (f) => findFocalPoint(working.get(f)!));
+const analyzeMs = await timeEach('analyze (decode + focal point + crops), one thread', (f) => analyzeImage(f));
+const smartcropMs = await timeEach('peer: smartcrop-sharp (1:1 crop)', async (f) => {
+  const meta = await sharp(f).metadata();
+  const side = Math.min(meta.width!, meta.height!);
+  return smartcrop.crop(f, { width: side, height: side });
+});
+const wasmFrontal = await timeEach('opencv.js frontal face alone (640 px, 1.1, 5)', (f) => referenceCascade('frontalFace', working.get(f)!));
+
+const pool = new AnalysisPool();
+await Promise.all(files.slice(0, pool.size).map((f) => pool.analyze(f)));
+const start = performance.now();
+await Promise.all(files.map((f) => pool.analyze(f)));
+const imagesPerSecond = files.length / ((performance.now() - start) / 1000);
+await pool.close();
+
+console.log(`analyze bench: ${files.length} photos from ${photosDir}, median ms per image`);
+for (const [label, ms] of rows) console.log(`  ${label.padEnd(58)} ${ms.toFixed(1).padStart(8)} ms`);
+console.log(`  ${'analyze with all cores'.padEnd(58)} ${imagesPerSecond.toFixed(1).padStart(8)} images/s (${pool.size} threads)`);
+console.log(`ratios: analyze / sharp decode+resize ${(analyzeMs / decodeMs).toFixed(1)}x; analyze / smartcrop-sharp ${(analyzeMs / smartcropMs).toFixed(2)}x; focal point ${focalMs.toFixed(0)} ms vs target 150 ms`);
+
+try {
+  const script = fileURLToPath(new URL('./native-cascade.py', import.meta.url));
+  const model = fileURLToPath(new URL(`../../models/${CASCADE_FILES.frontalFace}`, import.meta.url));
+  const output = execFileSync('/usr/bin/python3', [script, model, ...files], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const native = JSON.parse(output) as { version: string; msPerImage: number[] };
+  const nativeMs = median(native.msPerImage);
+  console.log(`native OpenCV ${native.version} (python3-opencv, 1 thread) frontal face alone: ${nativeMs.toFixed(1)} ms; opencv.js / native = ${(wasmFrontal / nativeMs).toFixed(2)}x`);
+} catch {
+  console.log('native OpenCV: not measured (apt-get install python3-opencv to compare)');
+}
+console.log(`decode limits: ${DEFAULT_DECODE_OPTIONS.maxPixels} pixels, ${DEFAULT_DECODE_OPTIONS.maxInputBytes} bytes`);

@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile, copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const repo = new URL('../../', import.meta.url).pathname;
+const fixture = (name: string) => join(repo, 'test/fixtures', name);
+
+interface Line {
+  file: string;
+  width?: number;
+  height?: number;
+  crops?: Record<string, { x: number; y: number; w: number; h: number }>;
+  focalPoint?: { x: number; y: number };
+  error?: { code: string; message: string };
+}
+
+async function analyze(args: string[]): Promise<{ lines: Line[]; stderr: string }> {
+  const { stdout, stderr } = await run(process.execPath, [join(repo, 'bin/artmeta.js'), 'analyze', ...args], { cwd: repo, maxBuffer: 1 << 24 });
+  return { lines: stdout.trim().split('\n').map((l) => JSON.parse(l) as Line), stderr };
+}
+
+describe('artmeta analyze (CLI, worker threads)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'artmeta-cli-'));
+    const good = await readFile(fixture('group-of-three.jpg'));
+    await writeFile(join(dir, 'a-empty.jpg'), Buffer.alloc(0));
+    await writeFile(join(dir, 'b-truncated.jpg'), good.subarray(0, good.length >> 1));
+    await writeFile(join(dir, 'c-not-an-image.jpg'), 'hello, I am text\n');
+    await copyFile(fixture('group-of-three.jpg'), join(dir, 'd-good.jpg'));
+    await copyFile(fixture('dandelions.jpg'), join(dir, 'e-good.jpg'));
+  });
+
+  it('analyses a batch with bad files: each bad one a clear error, the rest analysed, in input order', async () => {
+    const { lines, stderr } = await analyze([dir, '--aspect', '16:9,1:1,1280x720', '--max-pixels', '50000000']);
+    expect(lines.map((l) => l.file.split('/').pop())).toEqual(['a-empty.jpg', 'b-truncated.jpg', 'c-not-an-image.jpg', 'd-good.jpg', 'e-good.jpg']);
+    expect(lines.slice(0, 3).map((l) => l.error?.code)).toEqual(['EMPTY_INPUT', 'CORRUPT_IMAGE', 'UNSUPPORTED_FORMAT']);
+    for (const line of lines.slice(3)) {
+      expect(line.error).toBeUndefined();
+      expect(Object.keys(line.crops!)).toEqual(['16:9', '1:1', '1280x720']);
+    }
+    expect(stderr).toContain('2 analysed, 3 failed');
+  });
+
+  it('refuses images over the pixel limit without stopping the batch', async () => {
+    const { lines } = await analyze([fixture('group-of-three.jpg'), fixture('dandelions.jpg'), '--max-pixels', '200000']);
+    expect(lines[0]!.error?.code).toBe('PIXEL_LIMIT'); // 640×427
+    expect(lines[1]!.error).toBeUndefined(); // 480×320
+  });
+
+  it('reports EXIF-rotated images in upright, displayed coordinates', async () => {
+    const { lines } = await analyze([fixture('astronaut-upright.jpg'), fixture('astronaut-exif6.jpg')]);
+    const [upright, rotated] = lines;
+    expect([rotated!.width, rotated!.height]).toEqual([320, 240]);
+    expect(Math.abs(rotated!.focalPoint!.x - upright!.focalPoint!.x)).toBeLessThanOrEqual(8);
+    expect(Math.abs(rotated!.focalPoint!.y - upright!.focalPoint!.y)).toBeLessThanOrEqual(8);
+    for (const [canvas, crop] of Object.entries(upright!.crops!)) {
+      expect(Math.abs(rotated!.crops![canvas]!.x - crop.x)).toBeLessThanOrEqual(8);
+      expect(Math.abs(rotated!.crops![canvas]!.y - crop.y)).toBeLessThanOrEqual(8);
+    }
+  });
+
+  it('writes JSON lines to --out and a debug picture per image to --debug-dir', async () => {
+    const out = join(dir, 'out.jsonl');
+    const debugDir = join(dir, 'debug');
+    await analyze([fixture('group-of-three.jpg'), '--out', out, '--debug-dir', debugDir]);
+    const lines = (await readFile(out, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(await readdir(debugDir)).toEqual(['group-of-three.debug.jpg']);
+  });
+
+  it('fails fast with a clear message on a bad canvas', async () => {
+    await expect(analyze([fixture('dandelions.jpg'), '--aspect', '16:0'])).rejects.toMatchObject({ stderr: expect.stringContaining('bad canvas') });
+  });
+});

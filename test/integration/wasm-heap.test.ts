@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeDecoded } from '../../worker/analysis/analyze-image.ts';
+import { parseCanvasList } from '../../worker/crop/canvas-spec.ts';
+import { decodeImage } from '../../worker/image/decode-image.ts';
+import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
+import { cv, loadOpenCV, wasmHeapBytes } from '../../worker/opencv/runtime.ts';
+
+const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
+
+describe('OpenCV WASM heap', () => {
+  it('does not grow over hundreds of analyses', async () => {
+    await loadOpenCV();
+    const canvases = parseCanvasList('16:9,1:1,2:3,9:16');
+    const images = await Promise.all(['group-of-three.jpg', 'dandelions.jpg', 'astronaut-upright.jpg'].map((f) => decodeImage(fixture(f), { workingSize: 480 })));
+    const runAll = (rounds: number) => {
+      for (let i = 0; i < rounds; i++) for (const image of images) analyzeDecoded(image, canvases);
+    };
+    runAll(5); // warm-up: cascades loaded, allocator pools sized
+    const before = wasmHeapBytes();
+    runAll(100);
+    expect(liveScopedObjects()).toBe(0);
+    expect(wasmHeapBytes()).toBe(before);
+  });
+
+  it('would see a leak: Mats never freed make the heap grow (control)', async () => {
+    await loadOpenCV();
+    const before = wasmHeapBytes();
+    const leaked = [];
+    for (let i = 0; i < 300; i++) leaked.push(new (cv().Mat)(480, 640, cv().CV_8UC3)); // 300 × 0.9 MB
+    expect(wasmHeapBytes()).toBeGreaterThan(before);
+    for (const mat of leaked) mat.delete();
+  });
+});
