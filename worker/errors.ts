@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   NOT_FOUND: 404,
   /** A request or option that does not make sense (bad aspect ratio, bad placement spec…). */
   INVALID_ARGUMENT: 400,
+  /** A `url` source did not answer, timed out or failed on its side (5xx): worth retrying later. */
+  SOURCE_UNAVAILABLE: 502,
   /** Something inside OpenCV or sharp failed that the input does not explain. */
   INTERNAL: 500,
 } as const;

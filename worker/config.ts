@@ -1,0 +1,132 @@
+import { availableParallelism } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { DEFAULT_CANVASES, parseCanvasList } from './crop/canvas-spec.ts';
+
+/**
+ * Every setting of the worker and the API comes from environment variables, read and validated once at
+ * start: a bad value stops the process with a message naming the variable. The defaults below are the
+ * documented ones (docs/deployment.md lists them all).
+ */
+const Integer = (defaultValue: number, minimum: number, description: string) =>
+  Type.Integer({ default: defaultValue, minimum, description });
+
+export const EnvSchema = Type.Object({
+  ARTMETA_REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379', pattern: '^rediss?://', description: 'Redis every API and worker shares' }),
+  ARTMETA_REDIS_CLUSTER: Type.Boolean({ default: false, description: 'Connect to a Redis Cluster (the URL names one seed node)' }),
+  ARTMETA_PREFIX: Type.String({
+    default: '{artmeta}',
+    pattern: '^\\{[^{}]+\\}',
+    description: 'Key prefix; must start with a {hash tag} so every key lands in one Redis Cluster slot',
+  }),
+  ARTMETA_API_KEYS: Type.String({ default: '', description: 'Comma-separated API keys; required by `artmeta serve`' }),
+  ARTMETA_HOST: Type.String({ default: '0.0.0.0' }),
+  ARTMETA_PORT: Integer(8080, 0, 'HTTP port of the API'),
+  ARTMETA_CONCURRENCY: Integer(availableParallelism(), 1, 'Jobs one worker process runs at once'),
+  ARTMETA_ANALYSIS_THREADS: Integer(0, 0, 'Analysis threads per process; 0 = as many as ARTMETA_CONCURRENCY (worker) or 1 (API)'),
+  ARTMETA_ASPECTS: Type.String({ default: DEFAULT_CANVASES.join(','), description: 'Canvases every analysis stores crop hints for' }),
+  ARTMETA_PATH_ROOTS: Type.String({ default: '', description: 'Comma-separated directories `path` sources may read; empty = path sources refused' }),
+  ARTMETA_URL_ALLOW: Type.String({
+    default: '',
+    description: 'Comma-separated host names or CIDR ranges a `url` source may reach although private or loopback',
+  }),
+  ARTMETA_URL_MAX_BYTES: Integer(32 * 1024 * 1024, 1, 'Largest image a `url` source may download'),
+  ARTMETA_URL_TIMEOUT_MS: Integer(10_000, 1, 'Time limit for one download'),
+  ARTMETA_UPLOAD_MAX_BYTES: Integer(32 * 1024 * 1024, 1, 'Largest upload the API accepts'),
+  ARTMETA_MAX_PIXELS: Integer(100_000_000, 1, 'Decompression-bomb guard: largest width × height decoded'),
+  ARTMETA_JOB_ATTEMPTS: Integer(5, 1, 'Tries of a job that fails for a transient reason'),
+  ARTMETA_JOB_BACKOFF_MS: Integer(1_000, 0, 'First retry delay; doubles on every retry'),
+  ARTMETA_KEEP_COMPLETED: Integer(10_000, 0, 'Completed jobs kept (ids deduplicate while kept)'),
+  ARTMETA_KEEP_FAILED: Integer(50_000, 0, 'Failed jobs kept'),
+  ARTMETA_KEEP_SECONDS: Integer(7 * 24 * 3600, 1, 'Longest time a finished job is kept'),
+  ARTMETA_UPLOAD_TTL_SECONDS: Integer(24 * 3600, 1, 'How long an upload waits in Redis for its job'),
+  ARTMETA_LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+});
+
+type Env = Static<typeof EnvSchema>;
+
+export interface ArtmetaConfig {
+  redis: { url: string; cluster: boolean };
+  /** Key prefix for queues and the result store (`{artmeta}`). */
+  prefix: string;
+  api: { host: string; port: number; apiKeys: string[]; uploadMaxBytes: number; analysisThreads: number };
+  worker: { concurrency: number; analysisThreads: number };
+  analysis: { aspects: string[]; maxPixels: number };
+  sources: {
+    pathRoots: string[];
+    url: { allow: string[]; maxBytes: number; timeoutMs: number };
+  };
+  jobs: { attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number; keepSeconds: number; uploadTtlSeconds: number };
+  logLevel: Env['ARTMETA_LOG_LEVEL'];
+}
+
+/** A configuration that cannot work; the message lists every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the configuration from environment variables (only ARTMETA_* are looked at). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArtmetaConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key]?.trim();
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw));
+  const problems = [...Value.Errors(EnvSchema, converted)].map(
+    (e) => `${e.path.slice(1)}=${JSON.stringify(raw[e.path.slice(1)] ?? '')}: ${e.message}`,
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+  return toConfig(converted as Env);
+}
+
+function toConfig(env: Env): ArtmetaConfig {
+  const problems: string[] = [];
+  const aspects = list(env.ARTMETA_ASPECTS);
+  try {
+    parseCanvasList(aspects);
+  } catch (e) {
+    problems.push(`ARTMETA_ASPECTS: ${(e as Error).message}`);
+  }
+  const pathRoots = list(env.ARTMETA_PATH_ROOTS);
+  for (const root of pathRoots) if (!isAbsolute(root)) problems.push(`ARTMETA_PATH_ROOTS: "${root}" is not an absolute path`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const concurrency = env.ARTMETA_CONCURRENCY;
+  return {
+    redis: { url: env.ARTMETA_REDIS_URL, cluster: env.ARTMETA_REDIS_CLUSTER },
+    prefix: env.ARTMETA_PREFIX,
+    api: {
+      host: env.ARTMETA_HOST,
+      port: env.ARTMETA_PORT,
+      apiKeys: list(env.ARTMETA_API_KEYS),
+      uploadMaxBytes: env.ARTMETA_UPLOAD_MAX_BYTES,
+      analysisThreads: env.ARTMETA_ANALYSIS_THREADS || 1,
+    },
+    worker: { concurrency, analysisThreads: env.ARTMETA_ANALYSIS_THREADS || concurrency },
+    analysis: { aspects, maxPixels: env.ARTMETA_MAX_PIXELS },
+    sources: {
+      pathRoots: pathRoots.map((root) => resolve(root)),
+      url: { allow: list(env.ARTMETA_URL_ALLOW), maxBytes: env.ARTMETA_URL_MAX_BYTES, timeoutMs: env.ARTMETA_URL_TIMEOUT_MS },
+    },
+    jobs: {
+      attempts: env.ARTMETA_JOB_ATTEMPTS,
+      backoffMs: env.ARTMETA_JOB_BACKOFF_MS,
+      keepCompleted: env.ARTMETA_KEEP_COMPLETED,
+      keepFailed: env.ARTMETA_KEEP_FAILED,
+      keepSeconds: env.ARTMETA_KEEP_SECONDS,
+      uploadTtlSeconds: env.ARTMETA_UPLOAD_TTL_SECONDS,
+    },
+    logLevel: env.ARTMETA_LOG_LEVEL,
+  };
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

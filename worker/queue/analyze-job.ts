@@ -1,0 +1,59 @@
+import type { Job } from 'bullmq';
+import type { AnalyzeOptions } from '../analysis/analyze-image.ts';
+import { contentHash } from './job-id.ts';
+import { toJobFailure } from './job-failure.ts';
+import type { AnalyzeJobData, AnalyzeJobResult } from './job-schema.ts';
+import type { ImageAnalyzer } from './image-analyzer.ts';
+import type { ImageLoader } from './image-loader.ts';
+import type { ResultStore } from './result-store.ts';
+import { hasCanvases, storedCropHints } from './stored-crop-hints.ts';
+
+export interface AnalyzeJobDeps {
+  store: ResultStore;
+  analyzer: ImageAnalyzer;
+  load: ImageLoader;
+  /** Canvases every analysis stores, on top of those a job asks for. */
+  aspects: readonly string[];
+  maxPixels: number;
+}
+
+/**
+ * One `analyze` job: read the source, and unless the same bytes were analysed before with what the
+ * job asks for, analyse them (on a worker thread) and store the result under their hash.
+ */
+export async function runAnalyzeJob(job: Job<AnalyzeJobData>, deps: AnalyzeJobDeps): Promise<AnalyzeJobResult> {
+  try {
+    const result = await analyzeOrReuse(job, deps);
+    if ('upload' in job.data.source) await deps.store.deleteUpload(job.data.source.upload);
+    return result;
+  } catch (e) {
+    const failure = toJobFailure(e);
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if ('upload' in job.data.source && (lastAttempt || failure.name === 'UnrecoverableError')) {
+      await deps.store.deleteUpload(job.data.source.upload);
+    }
+    throw failure;
+  }
+}
+
+async function analyzeOrReuse(job: Job<AnalyzeJobData>, deps: AnalyzeJobDeps): Promise<AnalyzeJobResult> {
+  const { source, aspects = [], text, place } = job.data;
+  const bytes = await deps.load(source);
+  await job.updateProgress(20);
+  const hash = contentHash(bytes);
+  const wanted = aspects.length > 0 ? aspects : deps.aspects;
+  const known = await deps.store.getAnalysis(hash);
+  if (known && hasCanvases(known, wanted) && (!text || known.text) && (place === undefined || known.placement)) {
+    return { hash, cached: true, analysis: { ...known, crops: storedCropHints(known, wanted) } };
+  }
+  const options: AnalyzeOptions = {
+    aspects: [...new Set([...deps.aspects, ...aspects])],
+    maxPixels: deps.maxPixels,
+    ...(text !== undefined ? { text } : {}),
+    ...(place !== undefined ? { place } : {}),
+  };
+  const { analysis, signature } = await deps.analyzer.analyze(bytes, options);
+  await job.updateProgress(90);
+  await deps.store.save(hash, analysis, signature);
+  return { hash, cached: false, analysis: { ...analysis, crops: storedCropHints(analysis, wanted) } };
+}

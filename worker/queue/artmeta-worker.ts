@@ -1,0 +1,97 @@
+import { Worker, type QueueEvents } from 'bullmq';
+import type { Logger } from 'pino';
+import type { ArtmetaConfig } from '../config.ts';
+import { runAnalyzeJob } from './analyze-job.ts';
+import { runClusterJob } from './cluster-job.ts';
+import { threadedAnalyzer, type ImageAnalyzer } from './image-analyzer.ts';
+import { imageLoader } from './image-loader.ts';
+import { ANALYZE_QUEUE, CLUSTER_QUEUE, type AnalyzeJobData, type AnalyzeJobResult, type ClusterJobData, type ClusterJobResult } from './job-schema.ts';
+import type { LineageGrouper } from './lineage-grouper.ts';
+import { ArtmetaQueues } from './queues.ts';
+import { connectRedis, type RedisClient } from './redis-connection.ts';
+import { ResultStore } from './result-store.ts';
+
+export interface ArtmetaWorkerOptions {
+  /** Analyser to use; default: a worker-thread pool of `config.worker.analysisThreads`. */
+  analyzer?: ImageAnalyzer;
+  group?: LineageGrouper;
+  logger?: Logger;
+}
+
+/**
+ * One worker process's share of the queues: analyze jobs (`config.worker.concurrency` at a time,
+ * CPU work on threads) and cluster jobs. Any number of these, on any number of machines, can run
+ * against one Redis; `close()` finishes the running jobs and stops taking new ones.
+ */
+export class ArtmetaWorker {
+  private readonly analyzeWorker: Worker<AnalyzeJobData, AnalyzeJobResult>;
+  private readonly clusterWorker: Worker<ClusterJobData, ClusterJobResult>;
+  private readonly queues: ArtmetaQueues;
+  private readonly events: QueueEvents;
+  private readonly analyzer: ImageAnalyzer;
+  private readonly connections: RedisClient[] = [];
+
+  constructor(config: ArtmetaConfig, options: ArtmetaWorkerOptions = {}) {
+    const connection = this.connect(config);
+    const store = new ResultStore(connection, config.prefix);
+    this.analyzer = options.analyzer ?? threadedAnalyzer(config.worker.analysisThreads);
+    this.queues = new ArtmetaQueues(this.connect(config), config);
+    this.events = this.queues.analyzeEvents();
+    const deps = {
+      store,
+      analyzer: this.analyzer,
+      load: imageLoader(config, store),
+      aspects: config.analysis.aspects,
+      maxPixels: config.analysis.maxPixels,
+    };
+    const workerOptions = {
+      prefix: config.prefix,
+      removeOnComplete: { count: config.jobs.keepCompleted, age: config.jobs.keepSeconds },
+      removeOnFail: { count: config.jobs.keepFailed, age: config.jobs.keepSeconds },
+    };
+    this.analyzeWorker = new Worker(ANALYZE_QUEUE, (job) => runAnalyzeJob(job, deps), {
+      ...workerOptions,
+      connection: this.connect(config),
+      concurrency: config.worker.concurrency,
+    });
+    this.clusterWorker = new Worker(
+      CLUSTER_QUEUE,
+      (job) =>
+        runClusterJob(job, {
+          queues: this.queues,
+          events: this.events,
+          store,
+          ...(options.group ? { group: options.group } : {}),
+          analysisTimeoutMs: 10 * 60_000,
+        }),
+      // Cluster jobs mostly wait for their analyses, so a few at a time cost little.
+      { ...workerOptions, connection: this.connect(config), concurrency: 4 },
+    );
+    const log = options.logger;
+    if (log) {
+      for (const worker of [this.analyzeWorker, this.clusterWorker] as Worker[]) {
+        worker.on('failed', (job, error) => log.warn({ queue: worker.name, jobId: job?.id, err: error.message }, 'job failed'));
+        worker.on('error', (error) => log.error({ queue: worker.name, err: error.message }, 'worker error'));
+      }
+    }
+  }
+
+  /** Resolves once both queue workers are connected and taking jobs. */
+  async ready(): Promise<void> {
+    await Promise.all([this.analyzeWorker.waitUntilReady(), this.clusterWorker.waitUntilReady(), this.events.waitUntilReady()]);
+  }
+
+  /** Graceful stop: waits for running jobs, then closes threads and connections. */
+  async close(): Promise<void> {
+    await Promise.all([this.analyzeWorker.close(), this.clusterWorker.close()]);
+    await Promise.all([this.events.close(), this.queues.close()]);
+    await this.analyzer.close();
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => undefined)));
+  }
+
+  private connect(config: ArtmetaConfig): RedisClient {
+    const connection = connectRedis(config);
+    this.connections.push(connection);
+    return connection;
+  }
+}

@@ -1,0 +1,22 @@
+import { UnrecoverableError } from 'bullmq';
+import { describeError, type ErrorCode } from '../errors.ts';
+
+/** Codes worth another attempt: the source or the machine failed, not the image. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['SOURCE_UNAVAILABLE', 'INTERNAL']);
+
+/**
+ * The error a job fails with. BullMQ keeps only the message, so the stable code goes in front of
+ * it (`CORRUPT_IMAGE: image data is damaged…`) and `parseJobFailure` reads it back. Bad input fails
+ * at once (UnrecoverableError skips the remaining attempts); transient faults are retried.
+ */
+export function toJobFailure(thrown: unknown): Error {
+  const { code, message } = describeError(thrown);
+  const text = `${code}: ${message}`;
+  return RETRYABLE.has(code) ? new Error(text) : new UnrecoverableError(text);
+}
+
+export function parseJobFailure(failedReason: string | undefined): { code: string; message: string } {
+  const match = /^([A-Z][A-Z_]+): ([\s\S]*)$/.exec(failedReason ?? '');
+  if (match?.[1] && match[2] !== undefined) return { code: match[1], message: match[2] };
+  return { code: 'INTERNAL', message: failedReason || 'job failed' };
+}

@@ -1,0 +1,66 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { AnalysisSchema, ErrorSchema } from '../analysis/analysis-schema.ts';
+
+/**
+ * The shapes on the queue, shared by the worker (job data it reads, results it returns) and the API
+ * (request validation and OpenAPI), so both sides agree by construction.
+ */
+export const ANALYZE_QUEUE = 'analyze';
+export const CLUSTER_QUEUE = 'cluster';
+
+export const ContentHashSchema = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the image bytes, hex' });
+
+export const ImageSourceSchema = Type.Union(
+  [
+    Type.Object({ url: Type.String({ format: 'uri', maxLength: 4096, description: 'http(s) URL the worker downloads' }) }, { additionalProperties: false }),
+    Type.Object({ path: Type.String({ minLength: 1, maxLength: 4096, description: 'File under one of ARTMETA_PATH_ROOTS' }) }, { additionalProperties: false }),
+    Type.Object({ upload: ContentHashSchema }, { additionalProperties: false, description: 'Bytes uploaded through the API' }),
+  ],
+  { $id: 'ImageSource' },
+);
+
+export const AnalyzeRequestOptionsSchema = Type.Object({
+  aspects: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 32, description: 'Extra canvases, e.g. ["16:9","1280x720"]' })),
+  text: Type.Optional(Type.Boolean({ description: 'Detect text regions (default: as the analysis decides)' })),
+  place: Type.Optional(Type.String({ maxLength: 64, description: 'Find a text-safe placement of this spec' })),
+});
+
+export const AnalyzeJobDataSchema = Type.Composite([Type.Object({ source: ImageSourceSchema }), AnalyzeRequestOptionsSchema], {
+  $id: 'AnalyzeJobData',
+});
+
+export const AnalyzeJobResultSchema = Type.Object(
+  {
+    hash: ContentHashSchema,
+    /** True when the result came from the store: the same bytes had been analysed before. */
+    cached: Type.Boolean(),
+    analysis: AnalysisSchema,
+  },
+  { $id: 'AnalyzeJobResult' },
+);
+
+export const ClusterJobDataSchema = Type.Object(
+  { images: Type.Array(ImageSourceSchema, { minItems: 1, maxItems: 10_000 }) },
+  { $id: 'ClusterJobData' },
+);
+
+export const LineageSchema = Type.Object(
+  { id: Type.String(), members: Type.Array(ContentHashSchema) },
+  { $id: 'Lineage', description: 'Images derived from one background image' },
+);
+
+export const ClusterJobResultSchema = Type.Object(
+  {
+    lineages: Type.Array(LineageSchema),
+    failed: Type.Array(Type.Object({ source: ImageSourceSchema, error: ErrorSchema })),
+  },
+  { $id: 'ClusterJobResult' },
+);
+
+export type ImageSource = Static<typeof ImageSourceSchema>;
+export type AnalyzeRequestOptions = Static<typeof AnalyzeRequestOptionsSchema>;
+export type AnalyzeJobData = Static<typeof AnalyzeJobDataSchema>;
+export type AnalyzeJobResult = Static<typeof AnalyzeJobResultSchema>;
+export type ClusterJobData = Static<typeof ClusterJobDataSchema>;
+export type ClusterJobResult = Static<typeof ClusterJobResultSchema>;
+export type Lineage = Static<typeof LineageSchema>;

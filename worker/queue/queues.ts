@@ -1,0 +1,69 @@
+import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
+import type { ArtmetaConfig } from '../config.ts';
+import { analyzeJobId } from './job-id.ts';
+import {
+  ANALYZE_QUEUE,
+  CLUSTER_QUEUE,
+  type AnalyzeJobData,
+  type AnalyzeJobResult,
+  type ClusterJobData,
+  type ClusterJobResult,
+} from './job-schema.ts';
+import type { RedisClient } from './redis-connection.ts';
+
+export type AnalyzeQueue = Queue<AnalyzeJobData, AnalyzeJobResult>;
+export type ClusterQueue = Queue<ClusterJobData, ClusterJobResult>;
+
+type JobsConfig = Pick<ArtmetaConfig, 'jobs' | 'prefix'>;
+
+/** Retries with exponential backoff, bounded retention of finished jobs. */
+export function defaultJobOptions(config: JobsConfig): JobsOptions {
+  const { attempts, backoffMs, keepCompleted, keepFailed, keepSeconds } = config.jobs;
+  return {
+    attempts,
+    backoff: { type: 'exponential', delay: backoffMs },
+    removeOnComplete: { count: keepCompleted, age: keepSeconds },
+    removeOnFail: { count: keepFailed, age: keepSeconds },
+  };
+}
+
+/** The producer side: what the API and `artmeta submit` add jobs to. */
+export class ArtmetaQueues {
+  readonly analyze: AnalyzeQueue;
+  readonly cluster: ClusterQueue;
+  private readonly eventConnections: RedisClient[] = [];
+
+  constructor(
+    readonly connection: RedisClient,
+    private readonly config: JobsConfig,
+  ) {
+    const options = { connection, prefix: config.prefix, defaultJobOptions: defaultJobOptions(config) };
+    this.analyze = new Queue(ANALYZE_QUEUE, options);
+    this.cluster = new Queue(CLUSTER_QUEUE, options);
+  }
+
+  /** Adds an analysis; the same image with the same options keeps its one job. */
+  async submitAnalyze(data: AnalyzeJobData): Promise<string> {
+    const job = await this.analyze.add('analyze', data, { jobId: analyzeJobId(data) });
+    return job.id ?? analyzeJobId(data);
+  }
+
+  async submitCluster(data: ClusterJobData): Promise<string> {
+    const job = await this.cluster.add('cluster', data);
+    if (!job.id) throw new Error('BullMQ gave the cluster job no id');
+    return job.id;
+  }
+
+  /** Queue events of the analyze queue, for waiting on jobs (`job.waitUntilFinished`). */
+  analyzeEvents(): QueueEvents {
+    // QueueEvents blocks on its connection, so it gets one of its own.
+    const connection = this.connection.duplicate();
+    this.eventConnections.push(connection);
+    return new QueueEvents(ANALYZE_QUEUE, { connection, prefix: this.config.prefix });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.analyze.close(), this.cluster.close()]);
+    await Promise.all(this.eventConnections.map((c) => c.quit().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,34 @@
+import type { Analysis } from '../analysis/analysis-schema.ts';
+import { parseCanvasList } from '../crop/canvas-spec.ts';
+import { cropHints } from '../crop/crop-hints.ts';
+import { union, type Box } from '../geometry/box.ts';
+
+/**
+ * Crop hints of an analysed image for the requested canvases, without its pixels: canvases the
+ * analysis computed are returned as stored; others are computed by `cropHints` from the stored
+ * subject. The analysis does not record the analyser's full keep-list (which includes the chosen
+ * face with headroom), so for new canvases the subject is rebuilt from what it does record: all
+ * people, then the chosen person / region of interest.
+ */
+export function storedCropHints(analysis: Analysis, aspects: readonly string[]): Record<string, Box> {
+  const canvases = parseCanvasList(aspects);
+  const missing = canvases.filter((c) => analysis.crops[c.label] === undefined);
+  const computed = missing.length > 0 ? cropHints(analysis, { keep: subjectOf(analysis), focalPoint: analysis.focalPoint }, missing) : {};
+  const crops: Record<string, Box> = {};
+  for (const canvas of canvases) {
+    const box = analysis.crops[canvas.label] ?? computed[canvas.label];
+    if (box) crops[canvas.label] = box;
+  }
+  return crops;
+}
+
+/** Whether every requested canvas is already in the analysis. */
+export function hasCanvases(analysis: Analysis, aspects: readonly string[]): boolean {
+  return parseCanvasList(aspects).every((c) => analysis.crops[c.label] !== undefined);
+}
+
+function subjectOf(analysis: Analysis): Box[] {
+  const people = analysis.people.map((p) => p.box);
+  const everyone = people.length > 1 ? people.reduce((a, b) => union(a, b)) : undefined;
+  return everyone ? [everyone, analysis.roi] : [analysis.roi];
+}
