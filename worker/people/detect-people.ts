@@ -1,0 +1,101 @@
+import { type Box, type Size, toPixelBox } from '../geometry/box.ts';
+import type { RgbImage } from '../image/rgb-image.ts';
+import { withMats } from '../opencv/mat-scope.ts';
+import { type BodyDetectionOptions, DEFAULT_BODY_DETECTION_OPTIONS, type DetectedBody } from './body-detector.ts';
+import { detectBodies } from './body-detector.ts';
+import { DEFAULT_FACE_DETECTION_OPTIONS, detectFaces, type FaceDetectionOptions } from './face-detector.ts';
+import { toGrayMat } from './gray-scan-image.ts';
+import { evidenceBox, mergePersons, type PersonEvidence } from './person-merge.ts';
+import { DEFAULT_PERSON_SCORE_WEIGHTS, personScore, type PersonScoreWeights } from './person-score.ts';
+import { regionSharpness } from './region-sharpness.ts';
+import { type Shot, shotType } from './shot-type.ts';
+
+export interface DetectedPerson {
+  /** The whole visible person (union of face/upper body/full body evidence), working-image px. */
+  box: Box;
+  /** The face, when one was found, working-image px. */
+  face?: Box;
+  shot: Shot;
+  /** Interest score in [0,1]; people are sorted by score, highest first. */
+  score: number;
+  /** Detection strength/confidence in [0,1]. */
+  strength: number;
+}
+
+export interface PeopleDetectionOptions {
+  /** Face scan and verification settings. Default DEFAULT_FACE_DETECTION_OPTIONS. */
+  faces?: Partial<FaceDetectionOptions>;
+  /** Body scan settings. Default DEFAULT_BODY_DETECTION_OPTIONS. */
+  bodies?: Partial<BodyDetectionOptions>;
+  /**
+   * Neighbours a body needs to count as a person without a face. Default 8: body cascades fire on
+   * doors, trunks and railings, so a faceless body must be a strong hit.
+   */
+  minFacelessBodyNeighbors?: number;
+  /** Weights of the interest score. Default DEFAULT_PERSON_SCORE_WEIGHTS. */
+  scoreWeights?: Partial<PersonScoreWeights>;
+}
+
+const DEFAULT_MIN_FACELESS_BODY_NEIGHBORS = 8;
+
+/** Body-cascade neighbours at which a body's strength saturates. */
+const FULL_BODY_STRENGTH_NEIGHBORS = 20;
+
+/**
+ * Finds the people in a working image: verified faces (frontal and profile), upper and full bodies,
+ * merged into persons, each framed (shot type) and scored for interest. Synchronous; OpenCV must be
+ * loaded. Boxes are in the working image's pixels.
+ */
+export function detectPeople(image: RgbImage, options: PeopleDetectionOptions = {}): DetectedPerson[] {
+  const faceOptions = { ...DEFAULT_FACE_DETECTION_OPTIONS, ...options.faces };
+  const bodyOptions = { ...DEFAULT_BODY_DETECTION_OPTIONS, ...options.bodies };
+  const weights = { ...DEFAULT_PERSON_SCORE_WEIGHTS, ...options.scoreWeights };
+  const minFacelessNeighbors = options.minFacelessBodyNeighbors ?? DEFAULT_MIN_FACELESS_BODY_NEIGHBORS;
+  const frame: Size = { width: image.width, height: image.height };
+
+  return withMats((scope) => {
+    const gray = toGrayMat(scope, image);
+    const faces = detectFaces(scope, gray, image, faceOptions);
+    const bodies = detectBodies(scope, gray, bodyOptions);
+    const persons = mergePersons(faces, bodies).filter(
+      (p) => p.face || p.bodies.some((b) => b.neighbors >= minFacelessNeighbors),
+    );
+    return persons
+      .map((person): DetectedPerson => {
+        const evidence = evidenceBox(person);
+        const shot = shotType({
+          face: person.face?.box,
+          box: evidence,
+          hasUpperBody: person.bodies.some((b) => b.kind === 'upper'),
+          hasFullBody: person.bodies.some((b) => b.kind === 'full'),
+          imageHeight: image.height,
+        });
+        const box = toPixelBox(person.bodies.length > 0 ? evidence : extrapolateFromFace(evidence, shot), frame);
+        const strength = personStrength(person);
+        const focus = person.face?.box ?? box;
+        const score = personScore({ focus, sharpness: regionSharpness(scope, gray, focus), strength, image: frame }, weights);
+        return { box, ...(person.face ? { face: toPixelBox(person.face.box, frame) } : {}), shot, score, strength };
+      })
+      .sort((a, b) => b.score - a.score);
+  });
+}
+
+/**
+ * The person box of a face without body evidence: hair above, and below it the neck (close-up) or
+ * shoulders and chest (upper body), where a body almost always is.
+ */
+function extrapolateFromFace(face: Box, shot: Shot): Box {
+  if (shot === 'close-up') return { x: face.x - face.w * 0.35, y: face.y - face.h * 0.4, w: face.w * 1.7, h: face.h * 1.9 };
+  return { x: face.x - face.w, y: face.y - face.h * 0.4, w: face.w * 3, h: face.h * 4 };
+}
+
+function bodyStrength(body: DetectedBody): number {
+  return Math.min(1, body.neighbors / FULL_BODY_STRENGTH_NEIGHBORS);
+}
+
+/** A face's strength, raised by bodies that agree with it; a faceless body's own, discounted. */
+function personStrength(person: PersonEvidence): number {
+  const body = Math.max(0, ...person.bodies.map(bodyStrength));
+  if (!person.face) return body * 0.6;
+  return 1 - (1 - person.face.strength) * (1 - 0.3 * body);
+}

@@ -1,0 +1,52 @@
+import { type Box, type Size, area, center } from '../geometry/box.ts';
+
+/** How much each cue weighs in the interest score; they sum to 1. */
+export interface PersonScoreWeights {
+  /** Bigger people draw the eye first. Default 0.4. */
+  size: number;
+  /** A person in focus is the subject, a blurred one is background. Default 0.25. */
+  sharpness: number;
+  /** Photographers put the subject near the centre or a third line. Default 0.1. */
+  position: number;
+  /** A surer detection is more likely a real person. Default 0.25. */
+  strength: number;
+}
+
+export const DEFAULT_PERSON_SCORE_WEIGHTS: PersonScoreWeights = { size: 0.4, sharpness: 0.25, position: 0.1, strength: 0.25 };
+
+export interface PersonScoreInput {
+  /** The face when there is one (it is what a viewer looks at), else the person box. */
+  focus: Box;
+  /** Mean |Laplacian| of the focus region at a fixed sample size (regionSharpness). */
+  sharpness: number;
+  /** Detection strength in [0,1]. */
+  strength: number;
+  image: Size;
+}
+
+/** Mean |Laplacian| at which sharpness scores 0.5: between a blurred (~2) and a crisp (~15) face. */
+const HALF_SHARPNESS = 6;
+/** Face side, as a share of the image's short side, at which the size cue saturates. */
+const FULL_SIZE_SHARE = 0.35;
+
+/**
+ * Interest score in [0,1], the weighted sum of four cues each in [0,1]:
+ * - size: sqrt of the focus area over the image area, relative to FULL_SIZE_SHARE, capped at 1;
+ * - sharpness: s / (s + HALF_SHARPNESS), saturating so a crisp face is not outweighed by noise;
+ * - position: 1 at the centre, falling linearly to 0 at the corners;
+ * - strength: the detection strength as given.
+ */
+export function personScore(input: PersonScoreInput, weights: PersonScoreWeights = DEFAULT_PERSON_SCORE_WEIGHTS): number {
+  const { focus, image } = input;
+  const shortSide = Math.min(image.width, image.height);
+  const size = Math.min(1, Math.sqrt(area(focus)) / (FULL_SIZE_SHARE * shortSide));
+  const sharpness = input.sharpness / (input.sharpness + HALF_SHARPNESS);
+  const c = center(focus);
+  const dx = (c.x - image.width / 2) / (image.width / 2);
+  const dy = (c.y - image.height / 2) / (image.height / 2);
+  const position = Math.max(0, 1 - Math.hypot(dx, dy) / Math.SQRT2);
+  const total =
+    weights.size * size + weights.sharpness * sharpness + weights.position * position + weights.strength * input.strength;
+  const sum = weights.size + weights.sharpness + weights.position + weights.strength;
+  return sum > 0 ? Math.min(1, Math.max(0, total / sum)) : 0;
+}
