@@ -1,6 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Analysis } from '../analysis/analysis-schema.ts';
 import type { AnalyzeOptions } from '../analysis/analyze-image.ts';
@@ -23,9 +21,7 @@ interface Slot {
   task?: Task;
 }
 
-const THREAD_URL = new URL('./analysis-thread.ts', import.meta.url);
-// Threads load the TypeScript sources through tsx's loader, resolved from here so any cwd works.
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const THREAD_URL = new URL('./analysis-thread-entry.mjs', import.meta.url);
 
 /**
  * Runs analyses on worker threads so that CPU-bound OpenCV work uses every core and never blocks
@@ -61,7 +57,7 @@ export class AnalysisPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(THREAD_URL, { execArgv: ['--import', TSX_LOADER] });
+    const worker = new Worker(THREAD_URL);
     const slot: Slot = { worker };
     worker.on('message', (reply: AnalysisReply) => this.settle(slot, reply));
     worker.on('error', (e) => this.replace(slot, e));
