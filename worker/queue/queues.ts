@@ -56,10 +56,18 @@ export class ArtmetaQueues {
 
   /** Queue events of the analyze queue, for waiting on jobs (`job.waitUntilFinished`). */
   analyzeEvents(): QueueEvents {
+    return this.events(ANALYZE_QUEUE);
+  }
+
+  clusterEvents(): QueueEvents {
+    return this.events(CLUSTER_QUEUE);
+  }
+
+  private events(queue: string): QueueEvents {
     // QueueEvents blocks on its connection, so it gets one of its own.
     const connection = this.connection.duplicate();
     this.eventConnections.push(connection);
-    return new QueueEvents(ANALYZE_QUEUE, { connection, prefix: this.config.prefix });
+    return new QueueEvents(queue, { connection, prefix: this.config.prefix });
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,59 @@
+import multipart from '@fastify/multipart';
+import type { QueueEvents } from 'bullmq';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ArtmetaConfig } from '../worker/config.ts';
+import type { ImageAnalyzer } from '../worker/queue/image-analyzer.ts';
+import type { ArtmetaQueues } from '../worker/queue/queues.ts';
+import type { RedisClient } from '../worker/queue/redis-connection.ts';
+import type { ResultStore } from '../worker/queue/result-store.ts';
+import { CropHintService } from './crop-hint-service.ts';
+import { installApiKeyAuth } from './plugins/auth.ts';
+import { installDashboard } from './plugins/dashboard.ts';
+import { installDocs } from './plugins/docs.ts';
+import { installErrorHandling } from './plugins/errors.ts';
+import { installMetrics } from './plugins/metrics.ts';
+import { cropHintRoutes } from './routes/crop-hints.ts';
+import { ErrorBodySchema } from './routes/error-schema.ts';
+import { healthRoutes } from './routes/health.ts';
+import { imageRoutes } from './routes/images.ts';
+import { jobRoutes } from './routes/jobs.ts';
+
+/** What the API talks to; `api/server.ts` makes the real ones, tests may pass their own. */
+export interface AppDeps {
+  /** Connection for the store and readiness checks; should fail fast while Redis is down. */
+  redis: RedisClient;
+  store: ResultStore;
+  queues: ArtmetaQueues;
+  /** Analyses unknown images for POST /v1/crop-hints. */
+  analyzer: ImageAnalyzer;
+  /** Event streams of the queues by name, for job metrics; none = no job-duration metrics. */
+  events?: Record<string, QueueEvents>;
+  logger?: boolean | { level: string };
+}
+
+/** The artmeta HTTP API, ready for `listen` or `inject`. */
+export async function buildApp(config: ArtmetaConfig, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel },
+    // JSON bodies are small (sources, options); images come as uploads with their own limit.
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
+  });
+  installErrorHandling(app, () => deps.redis.status === 'ready');
+  installApiKeyAuth(app, config.api.apiKeys);
+  app.addSchema(ErrorBodySchema);
+  await app.register(multipart, { limits: { fileSize: config.api.uploadMaxBytes, files: 1_000 }, throwFileSizeLimit: true });
+  app.addContentTypeParser(/^(image\/[\w.+-]+|application\/octet-stream)$/, { parseAs: 'buffer', bodyLimit: config.api.uploadMaxBytes }, (_request, body, done) =>
+    done(null, body),
+  );
+  await installDocs(app);
+  installMetrics(app, deps.queues, deps.events ?? {});
+  await installDashboard(app, deps.queues);
+
+  const service = new CropHintService(config, deps.store, deps.analyzer);
+  await app.register(healthRoutes, { redis: deps.redis });
+  await app.register(jobRoutes, { config, queues: deps.queues, store: deps.store });
+  await app.register(cropHintRoutes, { service });
+  await app.register(imageRoutes, { store: deps.store });
+  return app;
+}

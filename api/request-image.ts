@@ -1,0 +1,36 @@
+import type {} from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import { Value } from '@sinclair/typebox/value';
+import { Type } from '@sinclair/typebox';
+import { ArtmetaError } from '../worker/errors.ts';
+
+export const UrlBodySchema = Type.Object({ url: Type.String({ format: 'uri', maxLength: 4096 }) }, { additionalProperties: false });
+
+/** What a request carries as its image: uploaded bytes, or a URL to fetch. */
+export type RequestImage = { bytes: Buffer } | { url: string };
+
+/**
+ * Reads the image of an upload request: multipart files (field name free), a raw image body
+ * (`Content-Type: image/*` or `application/octet-stream`), or JSON `{ "url": … }`. Size limits are
+ * enforced while reading (413).
+ */
+export async function* requestImages(request: FastifyRequest): AsyncGenerator<RequestImage> {
+  if (request.isMultipart()) {
+    for await (const part of request.files()) yield { bytes: await part.toBuffer() };
+    return;
+  }
+  if (Buffer.isBuffer(request.body)) {
+    yield { bytes: request.body };
+    return;
+  }
+  if (Value.Check(UrlBodySchema, request.body)) {
+    yield { url: request.body.url };
+    return;
+  }
+  throw new ArtmetaError('INVALID_ARGUMENT', 'send the image as multipart/form-data, as an image/* body, or JSON {"url": "…"}');
+}
+
+export async function singleRequestImage(request: FastifyRequest): Promise<RequestImage> {
+  for await (const image of requestImages(request)) return image;
+  throw new ArtmetaError('EMPTY_INPUT', 'the request holds no image');
+}

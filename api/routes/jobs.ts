@@ -1,0 +1,110 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Job } from 'bullmq';
+import type { ArtmetaConfig } from '../../worker/config.ts';
+import { parseCanvasList } from '../../worker/crop/canvas-spec.ts';
+import { ArtmetaError } from '../../worker/errors.ts';
+import { parseJobFailure } from '../../worker/queue/job-failure.ts';
+import { AnalyzeJobDataSchema, ClusterJobDataSchema, type AnalyzeJobData } from '../../worker/queue/job-schema.ts';
+import type { ArtmetaQueues } from '../../worker/queue/queues.ts';
+import type { ResultStore } from '../../worker/queue/result-store.ts';
+import { requestImages } from '../request-image.ts';
+import { COMMON_ERRORS, ErrorBodySchema } from './error-schema.ts';
+
+const SubmitBodySchema = Type.Object({ images: Type.Array(AnalyzeJobDataSchema, { minItems: 1, maxItems: 1_000 }) }, { additionalProperties: false });
+const SubmittedSchema = Type.Object({ jobs: Type.Array(Type.Object({ id: Type.String() })) });
+const JobStateSchema = Type.Object(
+  {
+    id: Type.String(),
+    queue: Type.String(),
+    state: Type.String({ description: 'waiting, active, delayed, completed, failed…' }),
+    progress: Type.Unknown(),
+    attempts: Type.Integer(),
+    result: Type.Optional(Type.Unknown({ description: 'AnalyzeJobResult or ClusterJobResult' })),
+    error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+  },
+  { $id: 'JobState' },
+);
+
+interface JobDeps {
+  config: ArtmetaConfig;
+  queues: ArtmetaQueues;
+  store: ResultStore;
+}
+
+/** Submitting analyses and clusterings, and reading any job's state. */
+export async function jobRoutes(app: FastifyInstance, { config, queues, store }: JobDeps): Promise<void> {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  typed.post(
+    '/v1/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Queue analyses: JSON {images:[{source:{url|path}, aspects?}]} or multipart uploads (?aspect=…)',
+        querystring: Type.Object({ aspect: Type.Optional(Type.String()) }),
+        body: { content: { 'application/json': { schema: SubmitBodySchema } } },
+        response: { 202: SubmittedSchema, ...COMMON_ERRORS, 413: ErrorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const jobs = await Promise.all((await jobsOf(request, config, store, request.query.aspect)).map((data) => queues.submitAnalyze(data)));
+      return reply.status(202).send({ jobs: jobs.map((id) => ({ id })) });
+    },
+  );
+  typed.post(
+    '/v1/clusters',
+    {
+      schema: {
+        tags: ['lineages'],
+        summary: 'Queue a clustering of images into lineages; poll GET /v1/jobs/:id',
+        body: ClusterJobDataSchema,
+        response: { 202: Type.Object({ id: Type.String() }), ...COMMON_ERRORS },
+      },
+    },
+    async (request, reply) => reply.status(202).send({ id: await queues.submitCluster(request.body) }),
+  );
+  typed.get(
+    '/v1/jobs/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        params: Type.Object({ id: Type.String({ maxLength: 200 }) }),
+        response: { 200: JobStateSchema, ...COMMON_ERRORS, 404: ErrorBodySchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const job = (await queues.analyze.getJob(id)) ?? (await queues.cluster.getJob(id));
+      if (!job) throw new ArtmetaError('NOT_FOUND', `no job ${id} (unknown, or removed after its retention)`);
+      return describeJob(job);
+    },
+  );
+}
+
+async function jobsOf(request: FastifyRequest, config: ArtmetaConfig, store: ResultStore, aspect: string | undefined): Promise<AnalyzeJobData[]> {
+  if (!request.isMultipart()) return (request.body as { images: AnalyzeJobData[] }).images;
+  const aspects = aspect ? parseCanvasList(aspect).map((c) => c.label) : undefined;
+  const jobs: AnalyzeJobData[] = [];
+  for await (const image of requestImages(request)) {
+    if (!('bytes' in image)) continue;
+    if (image.bytes.length === 0) throw new ArtmetaError('EMPTY_INPUT', 'an uploaded file is empty');
+    const hash = await store.putUpload(image.bytes, config.jobs.uploadTtlSeconds);
+    jobs.push({ source: { upload: hash }, ...(aspects ? { aspects } : {}) });
+  }
+  if (jobs.length === 0) throw new ArtmetaError('EMPTY_INPUT', 'the request holds no file');
+  return jobs;
+}
+
+async function describeJob(job: Job) {
+  const state = await job.getState();
+  return {
+    id: job.id ?? '',
+    queue: job.queueName,
+    state,
+    progress: job.progress,
+    attempts: job.attemptsMade,
+    ...(state === 'completed' ? { result: job.returnvalue } : {}),
+    ...(state === 'failed' ? { error: parseJobFailure(job.failedReason) } : {}),
+  };
+}
