@@ -1,0 +1,223 @@
+/**
+ * Trains the text line classifier — a small gradient-boosted tree ensemble over the measured line
+ * features — on <data>/text/ and writes models/text-line-classifier.json. Deterministic: same data,
+ * same trees (fixed quantile split points, no sampling). Prints 5-fold cross-validated line
+ * P/R/Hmean where every image is scored by a model that never saw it (folds by image), and picks the
+ * operating threshold on those held-out predictions. `npm run train:text -- ../shared/data`.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { coverage, scaleBox } from '../worker/geometry/box.ts';
+import { decodeImage } from '../worker/image/decode-image.ts';
+import { loadOpenCV } from '../worker/opencv/runtime.ts';
+import { textDetectionFromLines } from '../worker/text/detect-text.ts';
+import { LINE_FEATURE_NAMES } from '../worker/text/line-features.ts';
+import { type LineCandidate, lineCandidates } from '../worker/text/line-candidates.ts';
+import { mergeTextLines } from '../worker/text/line-merging.ts';
+import { TEXT_LINE_MODEL_URL, type TextLineModel, type TreeNode, textProbability } from '../worker/text/text-classifier.ts';
+import { DetectorTally, type TruthLine, formatRows, readTextTruth } from '../test/eval/text-eval.ts';
+
+const FOLDS = 5;
+const TREES = 60;
+const DEPTH = 3;
+const SHRINKAGE = 0.2;
+/** Newton regulariser: a leaf needs this much hessian before it moves far. */
+const LAMBDA = 1;
+const MIN_LEAF = 20;
+/** Split points per feature: its quantiles over the training candidates. */
+const BINS = 24;
+/** Candidate probability thresholds tried on the held-out folds. */
+const THRESHOLDS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+
+interface ImageSample {
+  file: string;
+  size: { width: number; height: number };
+  truth: TruthLine[];
+  /** Candidates in stored pixels. */
+  candidates: LineCandidate[];
+  /** 1 text, 0 not text, undefined for partial overlaps left out of training. */
+  labels: (0 | 1 | undefined)[];
+}
+
+/**
+ * A candidate is text when it lies inside one required truth line at roughly its height (a word or
+ * the whole line); it is not text when it lies mostly outside every truth box. Candidates straddling
+ * text and background teach nothing clear and are left out.
+ */
+function label(candidate: LineCandidate, truth: TruthLine[]): 0 | 1 | undefined {
+  const inside = truth.some((t) => !t.ignore && coverage(candidate, t) >= 0.7 && candidate.h >= 0.6 * t.h && candidate.h <= 1.4 * t.h);
+  if (inside) return 1;
+  return truth.every((t) => coverage(candidate, t) < 0.2) ? 0 : undefined;
+}
+
+async function collect(dataDir: string): Promise<ImageSample[]> {
+  await loadOpenCV();
+  const truth = await readTextTruth(dataDir);
+  const samples: ImageSample[] = [];
+  for (const file of Object.keys(truth).sort()) {
+    const decoded = await decodeImage(join(dataDir, 'text', file));
+    const candidates = lineCandidates(decoded.pixels).map((c) => ({ ...scaleBox(c, decoded.scale), features: c.features }));
+    const lines = truth[file] ?? [];
+    samples.push({ file, size: { width: decoded.width, height: decoded.height }, truth: lines, candidates, labels: candidates.map((c) => label(c, lines)) });
+  }
+  return samples;
+}
+
+function splitPoints(rows: number[][]): number[][] {
+  return LINE_FEATURE_NAMES.map((_, f) => {
+    const values = rows.map((r) => r[f]!).sort((a, b) => a - b);
+    const points = new Set<number>();
+    for (let b = 1; b < BINS; b++) points.add(values[Math.floor((b * values.length) / BINS)]!);
+    return [...points].sort((a, b) => a - b);
+  });
+}
+
+/** Gradient boosting with Newton steps on the logistic loss. */
+function fit(rows: number[][], targets: number[]): Pick<TextLineModel, 'base' | 'trees'> {
+  const positives = targets.reduce((s, t) => s + t, 0);
+  const base = Math.log(positives / (targets.length - positives));
+  const points = splitPoints(rows);
+  const margin = new Float64Array(rows.length).fill(base);
+  const trees: TreeNode[] = [];
+  for (let t = 0; t < TREES; t++) {
+    const grad = new Float64Array(rows.length);
+    const hess = new Float64Array(rows.length);
+    for (let k = 0; k < rows.length; k++) {
+      const p = 1 / (1 + Math.exp(-margin[k]!));
+      grad[k] = p - targets[k]!;
+      hess[k] = Math.max(1e-6, p * (1 - p));
+    }
+    const tree = grow(rows, rows.map((_, k) => k), grad, hess, points, DEPTH);
+    trees.push(tree);
+    for (let k = 0; k < rows.length; k++) margin[k]! += textProbabilityStep(tree, rows[k]!);
+  }
+  return { base, trees };
+}
+
+function textProbabilityStep(tree: TreeNode, features: number[]): number {
+  let node = tree;
+  while (!('value' in node)) node = features[node.feature]! < node.threshold ? node.left : node.right;
+  return node.value;
+}
+
+function grow(rows: number[][], index: number[], grad: Float64Array, hess: Float64Array, points: number[][], depth: number): TreeNode {
+  let g = 0;
+  let h = 0;
+  for (const k of index) {
+    g += grad[k]!;
+    h += hess[k]!;
+  }
+  const leaf = { value: (-SHRINKAGE * g) / (h + LAMBDA) };
+  if (depth === 0 || index.length < 2 * MIN_LEAF) return leaf;
+  const parentScore = (g * g) / (h + LAMBDA);
+  let best: { gain: number; feature: number; threshold: number } | undefined;
+  points.forEach((thresholds, f) => {
+    const gBin = new Float64Array(thresholds.length + 1);
+    const hBin = new Float64Array(thresholds.length + 1);
+    const nBin = new Uint32Array(thresholds.length + 1);
+    for (const k of index) {
+      const bin = binOf(thresholds, rows[k]![f]!);
+      gBin[bin]! += grad[k]!;
+      hBin[bin]! += hess[k]!;
+      nBin[bin]!++;
+    }
+    let gl = 0;
+    let hl = 0;
+    let nl = 0;
+    for (let b = 0; b < thresholds.length; b++) {
+      gl += gBin[b]!;
+      hl += hBin[b]!;
+      nl += nBin[b]!;
+      if (nl < MIN_LEAF || index.length - nl < MIN_LEAF) continue;
+      const gain = (gl * gl) / (hl + LAMBDA) + ((g - gl) * (g - gl)) / (h - hl + LAMBDA) - parentScore;
+      if (gain > (best?.gain ?? 1e-9)) best = { gain, feature: f, threshold: thresholds[b]! };
+    }
+  });
+  if (!best) return leaf;
+  const { feature, threshold } = best;
+  const left = index.filter((k) => rows[k]![feature]! < threshold);
+  const right = index.filter((k) => rows[k]![feature]! >= threshold);
+  return { feature, threshold, left: grow(rows, left, grad, hess, points, depth - 1), right: grow(rows, right, grad, hess, points, depth - 1) };
+}
+
+/** Bin b holds values in [thresholds[b-1], thresholds[b]): "value < thresholds[b]" sends bins ≤ b left. */
+function binOf(thresholds: number[], value: number): number {
+  let lo = 0;
+  let hi = thresholds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (value < thresholds[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function trainingSet(samples: ImageSample[]): { rows: number[][]; targets: number[] } {
+  const rows: number[][] = [];
+  const targets: number[] = [];
+  for (const s of samples) {
+    s.candidates.forEach((c, i) => {
+      const l = s.labels[i];
+      if (l === undefined) return;
+      rows.push(c.features);
+      targets.push(l);
+    });
+  }
+  return { rows, targets };
+}
+
+function detect(model: Pick<TextLineModel, 'base' | 'trees'>, sample: ImageSample, threshold: number) {
+  const scored = sample.candidates.map((c) => ({ x: c.x, y: c.y, w: c.w, h: c.h, probability: textProbability(model, c.features) }));
+  const best = scored.reduce((p, c) => Math.max(p, c.probability), 0);
+  return textDetectionFromLines(mergeTextLines(scored, { minCandidateProbability: threshold }), best, sample.size, threshold);
+}
+
+const dataDir = process.argv[2] ?? '../shared/data';
+const samples = await collect(dataDir);
+const heldOut = THRESHOLDS.map((t) => new DetectorTally(`held-out folds, threshold ${t.toFixed(2)}`));
+for (let fold = 0; fold < FOLDS; fold++) {
+  const { rows, targets } = trainingSet(samples.filter((_, i) => i % FOLDS !== fold));
+  const model = fit(rows, targets);
+  for (const sample of samples.filter((_, i) => i % FOLDS === fold)) {
+    THRESHOLDS.forEach((threshold, k) => {
+      const found = detect(model, sample, threshold);
+      heldOut[k]!.add(found.regions, found.regions.length > 0, sample.truth, 0);
+    });
+  }
+}
+// The operating point is chosen on held-out predictions only, never on the training fit.
+const cvRows = heldOut.map((t) => t.row());
+const bestK = cvRows.reduce((b, r, k) => (r.hmean > cvRows[b]!.hmean ? k : b), 0);
+const threshold = THRESHOLDS[bestK]!;
+const all = trainingSet(samples);
+const model = fit(all.rows, all.targets);
+const training = new DetectorTally('training set (all images, optimistic)');
+for (const sample of samples) {
+  const found = detect(model, sample, threshold);
+  training.add(found.regions, found.regions.length > 0, sample.truth, 0);
+}
+const cv = cvRows[bestK]!;
+const output: TextLineModel & Record<string, unknown> = {
+  kind: 'boosted-trees',
+  features: [...LINE_FEATURE_NAMES],
+  threshold,
+  trainedOn: `${samples.length} images of <data>/text (developer set), ${all.rows.length} candidates (${all.targets.filter((t) => t === 1).length} text)`,
+  training: { trees: TREES, depth: DEPTH, shrinkage: SHRINKAGE, lambda: LAMBDA, minLeaf: MIN_LEAF, bins: BINS },
+  crossValidation: { folds: FOLDS, threshold, precision: round(cv.precision), recall: round(cv.recall), hmean: round(cv.hmean), hasTextAccuracy: round(cv.hasTextAccuracy) },
+  ...model,
+};
+await writeFile(TEXT_LINE_MODEL_URL, JSON.stringify(output, (_, v: unknown) => (typeof v === 'number' ? round6(v) : v)) + '\n');
+process.stdout.write(
+  `${all.rows.length} labelled candidates, ${all.targets.filter((t) => t === 1).length} text\n` +
+    formatRows([...cvRows, training.row()]).replace(/\s+median ms\/image/, '').replace(/\s+0\.0$/gm, '') +
+    `\nchosen threshold ${threshold}; wrote ${fileURLToPath(TEXT_LINE_MODEL_URL)}\n`,
+);
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+function round6(v: number): number {
+  return Number.isInteger(v) ? v : Number(v.toPrecision(6));
+}

@@ -1,0 +1,74 @@
+import type { Box } from '../geometry/box.ts';
+import type { RgbImage } from '../image/rgb-image.ts';
+import { withMats } from '../opencv/mat-scope.ts';
+import { cv } from '../opencv/runtime.ts';
+import { grayPlane } from './gray-plane.ts';
+import { lineFeatures } from './line-features.ts';
+import { groupLines } from './line-grouping.ts';
+import { BINARY_TRANSFORMS, binaryMap, glyphCandidates } from './text-candidates.ts';
+
+/** A candidate text line in the caller's image pixels, with its measured features. */
+export interface LineCandidate extends Box {
+  features: number[];
+}
+
+export interface LineCandidateOptions {
+  /** Long side the search runs at; larger images are downscaled first. Default 1024. */
+  workingSize?: number;
+  /** Smallest glyph height looked for, in working pixels. Default 7. */
+  minGlyphHeight?: number;
+  /** Largest glyph height, as a share of the working image's short side. Default 0.3. */
+  maxGlyphHeight?: number;
+}
+
+export const DEFAULT_LINE_CANDIDATE_OPTIONS: Required<LineCandidateOptions> = {
+  workingSize: 1024,
+  minGlyphHeight: 7,
+  maxGlyphHeight: 0.3,
+};
+
+/**
+ * Every line-shaped chain of glyph-like components found in any of the binarisations, measured.
+ * Synchronous; OpenCV must be loaded.
+ */
+export function lineCandidates(image: RgbImage, options: LineCandidateOptions = {}): LineCandidate[] {
+  const opts = { ...DEFAULT_LINE_CANDIDATE_OPTIONS, ...options };
+  return withMats((scope) => {
+    const c = cv();
+    const rgb = scope.track(c.matFromArray(image.height, image.width, c.CV_8UC3, image.data));
+    const fullGray = scope.track(new c.Mat());
+    c.cvtColor(rgb, fullGray, c.COLOR_RGB2GRAY);
+    const scale = Math.max(1, Math.max(image.width, image.height) / opts.workingSize);
+    let gray = fullGray;
+    if (scale > 1) {
+      gray = scope.track(new c.Mat());
+      const size = new c.Size(Math.round(image.width / scale), Math.round(image.height / scale));
+      c.resize(fullGray, gray, size, 0, 0, c.INTER_AREA);
+    }
+    const width = gray.cols;
+    const height = gray.rows;
+    const shortSide = Math.min(width, height);
+    const plane = grayPlane(new Uint8Array(gray.data), width, height);
+    const gradientMat = scope.track(new c.Mat());
+    const kernel = scope.track(c.getStructuringElement(c.MORPH_RECT, new c.Size(3, 3)));
+    c.morphologyEx(gray, gradientMat, c.MORPH_GRADIENT, kernel);
+    const gradient = grayPlane(new Uint8Array(gradientMat.data), width, height);
+    const limits = { minHeight: opts.minGlyphHeight, maxHeight: opts.maxGlyphHeight * shortSide };
+
+    const out: LineCandidate[] = [];
+    for (const transform of BINARY_TRANSFORMS) {
+      const binary = binaryMap(scope, gray, transform);
+      const glyphs = glyphCandidates(scope, binary, plane, transform, limits);
+      for (const line of groupLines(glyphs)) {
+        out.push({
+          x: line.x * scale,
+          y: line.y * scale,
+          w: line.w * scale,
+          h: line.h * scale,
+          features: lineFeatures(line, gradient, shortSide),
+        });
+      }
+    }
+    return out;
+  });
+}

@@ -1,0 +1,113 @@
+import type * as OpenCV from '@techstark/opencv-js';
+import type { Box } from '../geometry/box.ts';
+import type { MatScope } from '../opencv/mat-scope.ts';
+import { cv } from '../opencv/runtime.ts';
+import { type GrayPlane, boxSum } from './gray-plane.ts';
+import { strokeStats } from './stroke-width.ts';
+
+/**
+ * The binarisations glyphs are looked for in. Global Otsu finds big, high-contrast titles whole;
+ * adaptive (local mean) thresholds find small and low-contrast lettering on uneven backgrounds.
+ * Each runs for light text on dark and dark text on light.
+ */
+export const BINARY_TRANSFORMS = ['otsu-light', 'otsu-dark', 'adaptive-light', 'adaptive-dark'] as const;
+export type BinaryTransform = (typeof BINARY_TRANSFORMS)[number];
+
+/** One connected component of a binary map that could be a glyph (or several touching glyphs). */
+export interface GlyphCandidate extends Box {
+  /** Ink pixels. */
+  area: number;
+  /** Mean stroke width in pixels. */
+  strokeWidth: number;
+  /** Coefficient of variation of the stroke width along the component's ridge. */
+  strokeVariation: number;
+  /** |mean ink grey − mean grey of the rest of its box| / 255. */
+  contrast: number;
+  /** Mean grey of the ink, 0..255: glyphs of one line share it. */
+  ink: number;
+  transform: BinaryTransform;
+}
+
+export interface GlyphLimits {
+  /** Smallest glyph height in working pixels. */
+  minHeight: number;
+  /** Largest glyph height in working pixels. */
+  maxHeight: number;
+}
+
+/** The binary map of `transform` over `gray` (8-bit, 255 = ink). */
+export function binaryMap(scope: MatScope, gray: OpenCV.Mat, transform: BinaryTransform): OpenCV.Mat {
+  const c = cv();
+  const out = scope.track(new c.Mat());
+  const invert = transform.endsWith('-dark');
+  if (transform.startsWith('otsu')) {
+    c.threshold(gray, out, 0, 255, (invert ? c.THRESH_BINARY_INV : c.THRESH_BINARY) + c.THRESH_OTSU);
+  } else {
+    // The window spans a few glyph heights of subtitle-sized text; the offset ignores grain.
+    const block = 2 * Math.round(Math.min(gray.cols, gray.rows) / 40) + 1;
+    c.adaptiveThreshold(gray, out, 255, c.ADAPTIVE_THRESH_MEAN_C, invert ? c.THRESH_BINARY_INV : c.THRESH_BINARY, Math.max(15, block), invert ? 10 : -10);
+  }
+  return out;
+}
+
+/** Connected components of `binary` that are glyph-sized, with their stroke and contrast measures. */
+export function glyphCandidates(
+  scope: MatScope,
+  binary: OpenCV.Mat,
+  plane: GrayPlane,
+  transform: BinaryTransform,
+  limits: GlyphLimits,
+): GlyphCandidate[] {
+  const c = cv();
+  const labels = scope.track(new c.Mat());
+  const stats = scope.track(new c.Mat());
+  const centroids = scope.track(new c.Mat());
+  const count = c.connectedComponentsWithStats(binary, labels, stats, centroids, 8, c.CV_32S);
+  const distance = scope.track(new c.Mat());
+  c.distanceTransform(binary, distance, c.DIST_L2, 3);
+  const width = binary.cols;
+  const height = binary.rows;
+  // Copies: views into WASM memory go stale if the heap grows.
+  const labelData = new Int32Array(labels.data32S);
+  const stroke = strokeStats(labelData, new Float32Array(distance.data32F), width, height, count);
+  const statData = new Int32Array(stats.data32S);
+  const inkSum = inkGreySums(labelData, plane.data, count);
+
+  const out: GlyphCandidate[] = [];
+  for (let label = 1; label < count; label++) {
+    const x = statData[label * 5]!;
+    const y = statData[label * 5 + 1]!;
+    const w = statData[label * 5 + 2]!;
+    const h = statData[label * 5 + 3]!;
+    const area = statData[label * 5 + 4]!;
+    if (h < limits.minHeight || h > limits.maxHeight || area < limits.minHeight * 2) continue;
+    if (w > 12 * h || h > 12 * w) continue;
+    const fill = area / (w * h);
+    if (fill < 0.08 || fill > 0.95) continue;
+    const boxTotal = boxSum(plane, x, y, x + w, y + h);
+    const rest = w * h - area;
+    const background = rest > 0 ? (boxTotal - inkSum[label]!) / rest : boxTotal / (w * h);
+    out.push({
+      x,
+      y,
+      w,
+      h,
+      area,
+      strokeWidth: stroke.width[label]!,
+      strokeVariation: stroke.variation[label]!,
+      contrast: Math.abs(inkSum[label]! / area - background) / 255,
+      ink: inkSum[label]! / area,
+      transform,
+    });
+  }
+  return out;
+}
+
+function inkGreySums(labels: Int32Array, grey: Uint8Array, count: number): Float64Array {
+  const sums = new Float64Array(count);
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i]!;
+    if (label !== 0) sums[label] = sums[label]! + grey[i]!;
+  }
+  return sums;
+}
