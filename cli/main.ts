@@ -1,11 +1,17 @@
 import { Command } from 'commander';
 import { register as registerAnalyze } from './commands/analyze.ts';
+import { register as registerServe } from './commands/serve.ts';
+import { register as registerSubmit } from './commands/submit.ts';
+import { register as registerWorker } from './commands/worker.ts';
 
 const program = new Command('artmeta')
   .description('Focal points, crop hints, text regions and lineages for artwork and photos')
   .showHelpAfterError();
 
 registerAnalyze(program);
+registerWorker(program);
+registerServe(program);
+registerSubmit(program);
 
 try {
   await program.parseAsync(process.argv);

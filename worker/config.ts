@@ -37,6 +37,7 @@ export const EnvSchema = Type.Object({
   ARTMETA_MAX_PIXELS: Integer(100_000_000, 1, 'Decompression-bomb guard: largest width × height decoded'),
   ARTMETA_JOB_ATTEMPTS: Integer(5, 1, 'Tries of a job that fails for a transient reason'),
   ARTMETA_JOB_BACKOFF_MS: Integer(1_000, 0, 'First retry delay; doubles on every retry'),
+  ARTMETA_LOCK_MS: Integer(30_000, 1_000, 'Job lock; a job whose worker died is retried by another worker after about this long'),
   ARTMETA_KEEP_COMPLETED: Integer(10_000, 0, 'Completed jobs kept (ids deduplicate while kept)'),
   ARTMETA_KEEP_FAILED: Integer(50_000, 0, 'Failed jobs kept'),
   ARTMETA_KEEP_SECONDS: Integer(7 * 24 * 3600, 1, 'Longest time a finished job is kept'),
@@ -51,7 +52,7 @@ export interface ArtmetaConfig {
   /** Key prefix for queues and the result store (`{artmeta}`). */
   prefix: string;
   api: { host: string; port: number; apiKeys: string[]; uploadMaxBytes: number; analysisThreads: number };
-  worker: { concurrency: number; analysisThreads: number };
+  worker: { concurrency: number; analysisThreads: number; lockMs: number };
   analysis: { aspects: string[]; maxPixels: number };
   sources: {
     pathRoots: string[];
@@ -106,7 +107,7 @@ function toConfig(env: Env): ArtmetaConfig {
       uploadMaxBytes: env.ARTMETA_UPLOAD_MAX_BYTES,
       analysisThreads: env.ARTMETA_ANALYSIS_THREADS || 1,
     },
-    worker: { concurrency, analysisThreads: env.ARTMETA_ANALYSIS_THREADS || concurrency },
+    worker: { concurrency, analysisThreads: env.ARTMETA_ANALYSIS_THREADS || concurrency, lockMs: env.ARTMETA_LOCK_MS },
     analysis: { aspects, maxPixels: env.ARTMETA_MAX_PIXELS },
     sources: {
       pathRoots: pathRoots.map((root) => resolve(root)),

@@ -46,6 +46,8 @@ export class ArtmetaWorker {
     };
     const workerOptions = {
       prefix: config.prefix,
+      lockDuration: config.worker.lockMs,
+      stalledInterval: config.worker.lockMs,
       removeOnComplete: { count: config.jobs.keepCompleted, age: config.jobs.keepSeconds },
       removeOnFail: { count: config.jobs.keepFailed, age: config.jobs.keepSeconds },
     };

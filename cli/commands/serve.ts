@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import { startServer } from '../../api/server.ts';
+import { configOrExit, onShutdown } from '../service-config.ts';
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the HTTP API (configured by ARTMETA_* environment variables; OpenAPI at /docs)')
+    .action(async () => {
+      const config = configOrExit((c) => (c.api.apiKeys.length === 0 ? 'ARTMETA_API_KEYS is empty: set at least one API key' : undefined));
+      const server = await startServer(config);
+      onShutdown(() => server.close());
+    });
+}

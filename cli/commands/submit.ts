@@ -1,0 +1,77 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parseCanvasList } from '../../worker/crop/canvas-spec.ts';
+import { describeError } from '../../worker/errors.ts';
+import { parseJobFailure } from '../../worker/queue/job-failure.ts';
+import type { AnalyzeJobData, AnalyzeJobResult, ImageSource } from '../../worker/queue/job-schema.ts';
+import { ArtmetaQueues } from '../../worker/queue/queues.ts';
+import { connectRedis } from '../../worker/queue/redis-connection.ts';
+import { ResultStore } from '../../worker/queue/result-store.ts';
+import { configOrExit } from '../service-config.ts';
+
+interface SubmitOptions {
+  wait?: boolean;
+  aspect?: string;
+  path?: boolean;
+  timeout: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('submit')
+    .description('queue images for analysis: one JSON line per input with its job id (and with --wait, its result)')
+    .argument('<inputs...>', 'image files (uploaded through Redis) or http(s) URLs (fetched by the worker)')
+    .option('--wait', 'wait for every job and print its result')
+    .option('--aspect <list>', 'extra canvases to give crop hints for, e.g. 16:9,1280x720')
+    .option('--path', 'send files as paths for the workers to read (under their ARTMETA_PATH_ROOTS) instead of uploading them')
+    .option('--timeout <seconds>', 'with --wait: longest wait per job', '600')
+    .action(async (inputs: string[], options: SubmitOptions) => {
+      const config = configOrExit();
+      const aspects = options.aspect ? parseCanvasList(options.aspect).map((c) => c.label) : undefined;
+      const connection = connectRedis(config);
+      const queues = new ArtmetaQueues(connection, config);
+      const store = new ResultStore(connection, config.prefix);
+      const events = options.wait ? queues.analyzeEvents() : undefined;
+      let failed = 0;
+      try {
+        const submitted = await Promise.all(
+          inputs.map(async (input) => {
+            try {
+              const source = await sourceOf(input, options, store, config.jobs.uploadTtlSeconds);
+              const data: AnalyzeJobData = { source, ...(aspects ? { aspects } : {}) };
+              return { input, id: await queues.submitAnalyze(data) };
+            } catch (e) {
+              return { input, error: describeError(e) };
+            }
+          }),
+        );
+        for (const line of submitted) {
+          if ('error' in line || !events) {
+            if ('error' in line) failed++;
+            process.stdout.write(JSON.stringify(line) + '\n');
+            continue;
+          }
+          const job = await queues.analyze.getJob(line.id);
+          try {
+            const result = (await job?.waitUntilFinished(events, Number(options.timeout) * 1000)) as AnalyzeJobResult;
+            process.stdout.write(JSON.stringify({ ...line, ...result }) + '\n');
+          } catch (e) {
+            failed++;
+            process.stdout.write(JSON.stringify({ ...line, error: parseJobFailure((e as Error).message) }) + '\n');
+          }
+        }
+      } finally {
+        await events?.close();
+        await queues.close();
+        await connection.quit();
+      }
+      process.exitCode = failed > 0 ? 1 : 0;
+    });
+}
+
+async function sourceOf(input: string, options: SubmitOptions, store: ResultStore, ttlSeconds: number): Promise<ImageSource> {
+  if (/^https?:\/\//i.test(input)) return { url: input };
+  if (options.path) return { path: resolve(input) };
+  return { upload: await store.putUpload(await readFile(input), ttlSeconds) };
+}

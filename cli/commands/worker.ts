@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { ArtmetaWorker } from '../../worker/queue/artmeta-worker.ts';
+import { configOrExit, onShutdown } from '../service-config.ts';
+
+export function register(program: Command): void {
+  program
+    .command('worker')
+    .description('process analyze and cluster jobs from Redis (configured by ARTMETA_* environment variables); run as many as you like')
+    .action(async () => {
+      const config = configOrExit();
+      const logger = pino({ level: config.logLevel });
+      const worker = new ArtmetaWorker(config, { logger });
+      onShutdown(() => worker.close());
+      await worker.ready();
+      logger.info({ pid: process.pid, concurrency: config.worker.concurrency, prefix: config.prefix }, 'worker ready');
+    });
+}
