@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import sharp from 'sharp';
+import sharp, { type SharpOptions } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import { ArtmetaError, type ErrorCode } from '../../worker/errors.ts';
@@ -60,7 +60,7 @@ describe('decodeImage', () => {
   it('takes the first frame of an animated GIF', async () => {
     const frame = await sharp(jpeg).resize(64, 48).raw().toBuffer();
     const frames = Buffer.concat([frame, Buffer.alloc(frame.length, 255)]);
-    const gif = await sharp(frames, { raw: { width: 64, height: 96, channels: 3, pageHeight: 48 } } as sharp.SharpOptions)
+    const gif = await sharp(frames, { raw: { width: 64, height: 96, channels: 3, pageHeight: 48 } } as SharpOptions)
       .gif({ loop: 0, delay: [100, 100] })
       .toBuffer();
     const decoded = await decodeImage(gif);
