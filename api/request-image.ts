@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { Type } from '@sinclair/typebox';
 import { ArtmetaError } from '../worker/errors.ts';
 
-export const UrlBodySchema = Type.Object({ url: Type.String({ format: 'uri', maxLength: 4096 }) }, { additionalProperties: false });
+export const UrlBodySchema = Type.Object({ url: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false });
 
 /** What a request carries as its image: uploaded bytes, or a URL to fetch. */
 export type RequestImage = { bytes: Buffer } | { url: string };
@@ -22,6 +22,9 @@ export async function* requestImages(request: FastifyRequest): AsyncGenerator<Re
   if (Buffer.isBuffer(request.body)) {
     yield { bytes: request.body };
     return;
+  }
+  if (typeof request.body === 'string') {
+    throw new ArtmetaError('UNSUPPORTED_FORMAT', `a ${request.headers['content-type'] ?? 'text'} body is not an image`);
   }
   if (Value.Check(UrlBodySchema, request.body)) {
     yield { url: request.body.url };

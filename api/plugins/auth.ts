@@ -11,12 +11,13 @@ const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
  */
 export function installApiKeyAuth(app: FastifyInstance, apiKeys: readonly string[]): void {
   const digests = apiKeys.map(digest);
-  app.addHook('onRequest', async (request) => {
+  // Answers here rather than throwing: plugins such as bull-board install their own error handlers.
+  app.addHook('onRequest', async (request, reply) => {
     if (PUBLIC_PATHS.has(request.url.split('?')[0] ?? '')) return;
     const key = presentedKey(request);
-    if (!key) throw new ApiError('UNAUTHORIZED', 'an API key is required (x-api-key header or Authorization: Bearer)');
-    const presented = digest(key);
-    if (!digests.some((d) => timingSafeEqual(d, presented))) throw new ApiError('UNAUTHORIZED', 'unknown API key');
+    if (key && digests.some((d) => timingSafeEqual(d, digest(key)))) return;
+    const error = new ApiError('UNAUTHORIZED', key ? 'unknown API key' : 'an API key is required (x-api-key header or Authorization: Bearer)');
+    return reply.status(error.status).send({ error: { code: error.code, message: error.message } });
   });
 }
 

@@ -5,6 +5,7 @@ import { BoxSchema, PointSchema } from '../../worker/analysis/analysis-schema.ts
 import { ContentHashSchema } from '../../worker/queue/job-schema.ts';
 import type { CropHintService } from '../crop-hint-service.ts';
 import { singleRequestImage } from '../request-image.ts';
+import { routeSchema } from '../route-schema.ts';
 import { COMMON_ERRORS, ErrorBodySchema } from './error-schema.ts';
 
 const CropHintsSchema = Type.Object(
@@ -28,26 +29,26 @@ export async function cropHintRoutes(app: FastifyInstance, { service }: { servic
   typed.post(
     '/v1/crop-hints',
     {
-      schema: {
+      schema: routeSchema({
         tags: ['crop hints'],
         summary: 'Crop hints for an uploaded image (multipart or image/* body) or JSON {"url": …}',
         consumes: ['multipart/form-data', 'image/jpeg', 'image/png', 'image/webp', 'application/octet-stream', 'application/json'],
         querystring: AspectQuery,
         response: { 200: CropHintsSchema, ...COMMON_ERRORS, 413: ErrorBodySchema, 415: ErrorBodySchema, 422: ErrorBodySchema },
-      },
+      }),
     },
     async (request) => service.forImage(await singleRequestImage(request), service.aspects(request.query.aspect)),
   );
   typed.get(
     '/v1/images/:hash/crop-hints',
     {
-      schema: {
+      schema: routeSchema({
         tags: ['crop hints'],
         summary: 'Crop hints of an analysed image (one Redis read)',
         params: Type.Object({ hash: ContentHashSchema }),
         querystring: AspectQuery,
         response: { 200: CropHintsSchema, ...COMMON_ERRORS, 404: ErrorBodySchema },
-      },
+      }),
     },
     async (request) => service.forKnown(request.params.hash, service.aspects(request.query.aspect)),
   );

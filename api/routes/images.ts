@@ -5,6 +5,7 @@ import { AnalysisSchema } from '../../worker/analysis/analysis-schema.ts';
 import { ArtmetaError } from '../../worker/errors.ts';
 import { ContentHashSchema, LineageSchema } from '../../worker/queue/job-schema.ts';
 import type { ResultStore } from '../../worker/queue/result-store.ts';
+import { routeSchema } from '../route-schema.ts';
 import { COMMON_ERRORS, ErrorBodySchema } from './error-schema.ts';
 
 /** Stored results: an image's analysis, signature and lineage, and a lineage's members. */
@@ -13,7 +14,7 @@ export async function imageRoutes(app: FastifyInstance, { store }: { store: Resu
   typed.get(
     '/v1/images/:hash',
     {
-      schema: {
+      schema: routeSchema({
         tags: ['images'],
         params: Type.Object({ hash: ContentHashSchema }),
         response: {
@@ -21,7 +22,7 @@ export async function imageRoutes(app: FastifyInstance, { store }: { store: Resu
           ...COMMON_ERRORS,
           404: ErrorBodySchema,
         },
-      },
+      }),
     },
     async (request) => {
       const stored = await store.get(request.params.hash);
@@ -32,11 +33,11 @@ export async function imageRoutes(app: FastifyInstance, { store }: { store: Resu
   typed.get(
     '/v1/lineages/:id',
     {
-      schema: {
+      schema: routeSchema({
         tags: ['lineages'],
         params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{1,64}$' }) }),
         response: { 200: LineageSchema, ...COMMON_ERRORS, 404: ErrorBodySchema },
-      },
+      }),
     },
     async (request) => {
       const lineage = await store.getLineage(request.params.id);

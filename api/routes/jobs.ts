@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { ArtmetaConfig } from '../../worker/config.ts';
 import { parseCanvasList } from '../../worker/crop/canvas-spec.ts';
 import { ArtmetaError } from '../../worker/errors.ts';
@@ -10,6 +10,7 @@ import { AnalyzeJobDataSchema, ClusterJobDataSchema, type AnalyzeJobData } from 
 import type { ArtmetaQueues } from '../../worker/queue/queues.ts';
 import type { ResultStore } from '../../worker/queue/result-store.ts';
 import { requestImages } from '../request-image.ts';
+import { routeSchema } from '../route-schema.ts';
 import { COMMON_ERRORS, ErrorBodySchema } from './error-schema.ts';
 
 const SubmitBodySchema = Type.Object({ images: Type.Array(AnalyzeJobDataSchema, { minItems: 1, maxItems: 1_000 }) }, { additionalProperties: false });
@@ -39,13 +40,13 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
   typed.post(
     '/v1/jobs',
     {
-      schema: {
+      schema: routeSchema({
         tags: ['jobs'],
         summary: 'Queue analyses: JSON {images:[{source:{url|path}, aspects?}]} or multipart uploads (?aspect=…)',
         querystring: Type.Object({ aspect: Type.Optional(Type.String()) }),
         body: { content: { 'application/json': { schema: SubmitBodySchema } } },
         response: { 202: SubmittedSchema, ...COMMON_ERRORS, 413: ErrorBodySchema },
-      },
+      }),
     },
     async (request, reply) => {
       const jobs = await Promise.all((await jobsOf(request, config, store, request.query.aspect)).map((data) => queues.submitAnalyze(data)));
@@ -55,29 +56,34 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
   typed.post(
     '/v1/clusters',
     {
-      schema: {
+      schema: routeSchema({
         tags: ['lineages'],
         summary: 'Queue a clustering of images into lineages; poll GET /v1/jobs/:id',
         body: ClusterJobDataSchema,
         response: { 202: Type.Object({ id: Type.String() }), ...COMMON_ERRORS },
-      },
+      }),
     },
     async (request, reply) => reply.status(202).send({ id: await queues.submitCluster(request.body) }),
   );
   typed.get(
     '/v1/jobs/:id',
     {
-      schema: {
+      schema: routeSchema({
         tags: ['jobs'],
         params: Type.Object({ id: Type.String({ maxLength: 200 }) }),
         response: { 200: JobStateSchema, ...COMMON_ERRORS, 404: ErrorBodySchema },
-      },
+      }),
     },
     async (request) => {
       const { id } = request.params;
-      const job = (await queues.analyze.getJob(id)) ?? (await queues.cluster.getJob(id));
-      if (!job) throw new ArtmetaError('NOT_FOUND', `no job ${id} (unknown, or removed after its retention)`);
-      return describeJob(job);
+      for (const queue of [queues.analyze, queues.cluster] as Queue[]) {
+        // State first, then the job: read the other way round, a job finishing in between would
+        // show as failed or completed without its error or result.
+        const state = await queue.getJobState(id);
+        const job = state === 'unknown' ? undefined : await queue.getJob(id);
+        if (job) return describeJob(job, state);
+      }
+      throw new ArtmetaError('NOT_FOUND', `no job ${id} (unknown, or removed after its retention)`);
     },
   );
 }
@@ -96,8 +102,7 @@ async function jobsOf(request: FastifyRequest, config: ArtmetaConfig, store: Res
   return jobs;
 }
 
-async function describeJob(job: Job) {
-  const state = await job.getState();
+function describeJob(job: Job, state: string) {
   return {
     id: job.id ?? '',
     queue: job.queueName,

@@ -1,0 +1,36 @@
+import type { ArtmetaConfig } from '../worker/config.ts';
+import { threadedAnalyzer, type ImageAnalyzer } from '../worker/queue/image-analyzer.ts';
+import { ArtmetaQueues } from '../worker/queue/queues.ts';
+import { connectRedis } from '../worker/queue/redis-connection.ts';
+import { ResultStore } from '../worker/queue/result-store.ts';
+import type { AppDeps } from './app.ts';
+
+/** The real dependencies of the API for a configuration, and how to release them. */
+export async function connectAppDeps(config: ArtmetaConfig, analyzer?: ImageAnalyzer): Promise<AppDeps & { close: () => Promise<void> }> {
+  // Requests should fail fast (503) while Redis is away instead of waiting for it.
+  const redis = connectRedis(config, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const queueConnection = connectRedis(config);
+  const queues = new ArtmetaQueues(queueConnection, config);
+  const events = { [queues.analyze.name]: queues.analyzeEvents(), [queues.cluster.name]: queues.clusterEvents() };
+  const imageAnalyzer = analyzer ?? threadedAnalyzer(config.api.analysisThreads);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`cannot connect to Redis at ${config.redis.url} within 10 s`)), 10_000);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return {
+    redis,
+    store: new ResultStore(redis, config.prefix),
+    queues,
+    analyzer: imageAnalyzer,
+    events,
+    close: async () => {
+      await Promise.all(Object.values(events).map((e) => e.close()));
+      await queues.close();
+      await imageAnalyzer.close();
+      await Promise.all([redis.quit(), queueConnection.quit()].map((p) => p.catch(() => undefined)));
+    },
+  };
+}

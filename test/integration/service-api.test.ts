@@ -1,0 +1,254 @@
+import { mkdtemp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildApp } from '../../api/app.ts';
+import { connectAppDeps } from '../../api/app-deps.ts';
+import type { ArtmetaConfig } from '../../worker/config.ts';
+import { ArtmetaWorker } from '../../worker/queue/artmeta-worker.ts';
+import { contentHash } from '../../worker/queue/job-id.ts';
+import { API_KEY, fixture, multipart, startImageServer, testConfig, testEnv, waitForJob } from './service-harness.ts';
+
+const auth = { 'x-api-key': API_KEY };
+
+describe('service API with a queue worker, on a real Redis', () => {
+  let config: ArtmetaConfig;
+  let app: FastifyInstance;
+  let closeDeps: () => Promise<void>;
+  let worker: ArtmetaWorker;
+  let images: Awaited<ReturnType<typeof startImageServer>>;
+  let root: string;
+  let outside: string;
+  const jpeg = (n: number) => readFile(fixture(`service-${n}.jpg`));
+
+  beforeAll(async () => {
+    images = await startImageServer();
+    root = await mkdtemp(join(tmpdir(), 'artmeta-root-'));
+    outside = await mkdtemp(join(tmpdir(), 'artmeta-outside-'));
+    await writeFile(join(root, 'inside.jpg'), await jpeg(4));
+    await writeFile(join(outside, 'secret.jpg'), await jpeg(5));
+    await mkdir(join(root, 'sub'));
+    await symlink(join(outside, 'secret.jpg'), join(root, 'sub', 'link.jpg'));
+    await symlink(outside, join(root, 'linked-dir'));
+    config = testConfig(
+      testEnv(inject('redisUrl'), {
+        ARTMETA_PATH_ROOTS: root,
+        ARTMETA_UPLOAD_MAX_BYTES: String(200 * 1024),
+        // Worker side: the local image server is on loopback, so it must be allow-listed.
+        ARTMETA_URL_ALLOW: '127.0.0.1/32',
+      }),
+    );
+    worker = new ArtmetaWorker(config);
+    await worker.ready();
+    // The API itself gets no allow-list: loopback URLs it is asked to fetch must be refused.
+    const apiConfig = { ...config, sources: { ...config.sources, url: { ...config.sources.url, allow: [] } } };
+    const deps = await connectAppDeps(apiConfig);
+    closeDeps = deps.close;
+    app = await buildApp(apiConfig, { ...deps, logger: false });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await closeDeps?.();
+    await worker?.close();
+    await images?.close();
+  });
+
+  describe('auth', () => {
+    it('answers health probes without a key', async () => {
+      expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+      const ready = await app.inject({ url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toEqual({ status: 'ready' });
+    });
+
+    it('refuses every other route without a key or with a wrong one (401)', async () => {
+      for (const url of ['/v1/jobs/x', '/v1/images/' + '0'.repeat(64) + '/crop-hints', '/metrics', '/docs/json', '/admin/queues']) {
+        const none = await app.inject({ url });
+        expect(none.statusCode, url).toBe(401);
+        expect(none.json().error.code).toBe('UNAUTHORIZED');
+        expect((await app.inject({ url, headers: { 'x-api-key': 'wrong' } })).statusCode).toBe(401);
+      }
+      const post = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { images: [{ source: { url: 'http://example.com/a.jpg' } }] } });
+      expect(post.statusCode).toBe(401);
+    });
+
+    it('accepts the key as a Bearer token', async () => {
+      const response = await app.inject({ url: '/docs/json', headers: { authorization: `Bearer ${API_KEY}` } });
+      expect(response.statusCode).toBe(200);
+      const paths = Object.keys(response.json().paths);
+      expect(paths).toEqual(expect.arrayContaining(['/v1/jobs', '/v1/jobs/{id}', '/v1/crop-hints', '/v1/images/{hash}/crop-hints', '/v1/clusters', '/v1/lineages/{id}']));
+    });
+  });
+
+  describe('jobs', () => {
+    it('submit an upload → completed job with the analysis, stored by content hash', async () => {
+      const bytes = await jpeg(1);
+      const submit = await app.inject({ method: 'POST', url: '/v1/jobs?aspect=16:9,1:1', ...multipart([{ name: 'a.jpg', bytes }]) });
+      expect(submit.statusCode).toBe(202);
+      const [job] = submit.json().jobs as { id: string }[];
+      const done = await waitForJob(app, job!.id);
+      expect(done.state).toBe('completed');
+      expect(done.result?.hash).toBe(contentHash(bytes));
+      expect(done.result?.analysis.width).toBe(480);
+      expect(Object.keys(done.result?.analysis.crops ?? {})).toEqual(['16:9', '1:1']);
+
+      const hints = await app.inject({ url: `/v1/images/${contentHash(bytes)}/crop-hints?aspect=16:9,1:1`, headers: auth });
+      expect(hints.statusCode).toBe(200);
+      expect(hints.json().crops).toEqual(done.result?.analysis.crops);
+      const stored = await app.inject({ url: `/v1/images/${contentHash(bytes)}`, headers: auth });
+      expect(stored.json().analysis.focalPoint).toBeDefined();
+    });
+
+    it('submits many images in one request, from a URL and a path', async () => {
+      const submit = await app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers: auth,
+        payload: { images: [{ source: { url: `${images.url}/fixtures/service-2.jpg` } }, { source: { path: join(root, 'inside.jpg') } }] },
+      });
+      expect(submit.statusCode).toBe(202);
+      const ids = (submit.json().jobs as { id: string }[]).map((j) => j.id);
+      const [fromUrl, fromPath] = await Promise.all(ids.map((id) => waitForJob(app, id)));
+      expect(fromUrl?.state).toBe('completed');
+      expect(fromUrl?.result?.hash).toBe(contentHash(await jpeg(2)));
+      expect(fromPath?.state).toBe('completed');
+      expect(fromPath?.result?.hash).toBe(contentHash(await jpeg(4)));
+    });
+
+    it('dedups: the same image gets the same job, and the same bytes from elsewhere reuse the stored analysis', async () => {
+      const bytes = await jpeg(3);
+      const ids = [];
+      for (let i = 0; i < 3; i++) {
+        const submit = await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'b.jpg', bytes }]) });
+        ids.push(submit.json().jobs[0].id as string);
+      }
+      expect(new Set(ids).size).toBe(1);
+      const first = await waitForJob(app, ids[0]!);
+      expect(first.result?.cached).toBe(false);
+      // The same bytes by URL: another job id, but no second analysis.
+      const byUrl = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { url: `${images.url}/fixtures/service-3.jpg` } }] } });
+      const second = await waitForJob(app, byUrl.json().jobs[0].id);
+      expect(second.id).not.toBe(first.id);
+      expect(second.result?.cached).toBe(true);
+      expect(second.result?.analysis).toEqual(first.result?.analysis);
+      const counts = await app.inject({ url: '/metrics', headers: auth });
+      expect(counts.body).toMatch(/artmeta_queue_jobs\{queue="analyze",state="completed"\} \d+/);
+    });
+
+    it('fails bad input at once with its code, no retries', async () => {
+      const truncated = (await jpeg(5)).subarray(0, 2_000);
+      const submit = await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 't.jpg', bytes: truncated }, { name: 'x.txt', bytes: Buffer.from('plain text, not an image') }]) });
+      const [bad, text] = await Promise.all((submit.json().jobs as { id: string }[]).map((j) => waitForJob(app, j.id)));
+      expect(bad).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'CORRUPT_IMAGE' } });
+      expect(text).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'UNSUPPORTED_FORMAT' } });
+    });
+
+    it('answers 404 for an unknown job and 400 for a malformed submission', async () => {
+      expect((await app.inject({ url: '/v1/jobs/nope', headers: auth })).json().error.code).toBe('NOT_FOUND');
+      const bad = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { ftp: 'x' } }] } });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.code).toBe('INVALID_ARGUMENT');
+    });
+  });
+
+  describe('crop hints now', () => {
+    it('for an upload: analysed at once, then answered from the store', async () => {
+      const bytes = await jpeg(6);
+      const first = await app.inject({ method: 'POST', url: '/v1/crop-hints?aspect=16:9,1:1', ...multipart([{ name: 'c.jpg', bytes }]) });
+      expect(first.statusCode).toBe(200);
+      expect(first.json()).toMatchObject({ hash: contentHash(bytes), cached: false, width: 480, height: 350 });
+      expect(Object.keys(first.json().crops)).toEqual(['16:9', '1:1']);
+      const again = await app.inject({ method: 'POST', url: '/v1/crop-hints?aspect=16:9,1:1', headers: { ...auth, 'content-type': 'image/jpeg' }, payload: bytes });
+      expect(again.json()).toEqual({ ...first.json(), cached: true });
+    });
+
+    it('for a known image at a canvas never computed: derived from the stored analysis, inside the image', async () => {
+      const hash = contentHash(await jpeg(6));
+      const response = await app.inject({ url: `/v1/images/${hash}/crop-hints?aspect=3:1,1280x720`, headers: auth });
+      expect(response.statusCode).toBe(200);
+      const { width, height, crops } = response.json() as { width: number; height: number; crops: Record<string, { x: number; y: number; w: number; h: number }> };
+      for (const [label, box] of Object.entries(crops)) {
+        expect(box.x + box.w, label).toBeLessThanOrEqual(width);
+        expect(box.y + box.h, label).toBeLessThanOrEqual(height);
+      }
+      expect(crops['3:1']!.w / crops['3:1']!.h).toBeCloseTo(3, 1);
+      expect(crops['3:1']!.w).toBe(width);
+    });
+
+    it('for a URL served by a local HTTP server (allow-listed on the worker, refused by the API): SSRF guard', async () => {
+      const response = await app.inject({ method: 'POST', url: '/v1/crop-hints', headers: auth, payload: { url: `${images.url}/fixtures/service-1.jpg` } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.message).toMatch(/loopback|private/);
+    });
+
+    it('refuses SSRF targets: loopback, private, link-local metadata, IPv6 loopback, localhost, non-http schemes', async () => {
+      for (const url of ['http://127.0.0.1:6379/', 'http://10.0.0.1/a.jpg', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/a.jpg', 'http://[::ffff:127.0.0.1]/a.jpg', 'http://localhost/a.jpg', 'file:///etc/passwd', 'http://0.0.0.0/']) {
+        const response = await app.inject({ method: 'POST', url: '/v1/crop-hints', headers: auth, payload: { url } });
+        expect(response.statusCode, url).toBe(400);
+        expect(response.json().error.code, url).toBe('INVALID_ARGUMENT');
+      }
+    });
+
+    it('answers with stable codes: 404 unknown image, 413 too large, 415 wrong type, 422 damaged', async () => {
+      const unknown = await app.inject({ url: `/v1/images/${'a'.repeat(64)}/crop-hints`, headers: auth });
+      expect(unknown.statusCode).toBe(404);
+      const big = await app.inject({ method: 'POST', url: '/v1/crop-hints', ...multipart([{ name: 'big.jpg', bytes: Buffer.alloc(300 * 1024, 1) }]) });
+      expect(big.statusCode).toBe(413);
+      expect(big.json().error.code).toBe('INPUT_TOO_LARGE');
+      const rawBig = await app.inject({ method: 'POST', url: '/v1/crop-hints', headers: { ...auth, 'content-type': 'image/jpeg' }, payload: Buffer.alloc(300 * 1024, 1) });
+      expect(rawBig.statusCode).toBe(413);
+      const text = await app.inject({ method: 'POST', url: '/v1/crop-hints', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'hello' });
+      expect(text.statusCode).toBe(415);
+      const notImage = await app.inject({ method: 'POST', url: '/v1/crop-hints', ...multipart([{ name: 'x.jpg', bytes: Buffer.from('definitely not a picture') }]) });
+      expect(notImage.statusCode).toBe(415);
+      expect(notImage.json().error.code).toBe('UNSUPPORTED_FORMAT');
+      const damaged = await app.inject({ method: 'POST', url: '/v1/crop-hints', ...multipart([{ name: 'd.jpg', bytes: (await jpeg(2)).subarray(0, 3_000) }]) });
+      expect(damaged.statusCode).toBe(422);
+      expect(damaged.json().error.code).toBe('CORRUPT_IMAGE');
+      const badAspect = await app.inject({ url: `/v1/images/${'a'.repeat(64)}/crop-hints?aspect=wide`, headers: auth });
+      expect(badAspect.statusCode).toBe(400);
+    });
+  });
+
+  describe('sources on the worker', () => {
+    const submitPath = async (path: string) => {
+      const submit = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { path } }] } });
+      return waitForJob(app, submit.json().jobs[0].id);
+    };
+
+    it('refuses path escapes: .., absolute paths outside, symlinked files and directories', async () => {
+      for (const path of ['../../etc/passwd', join(root, '..', 'x.jpg'), '/etc/passwd', join(outside, 'secret.jpg'), 'sub/link.jpg', 'linked-dir/secret.jpg']) {
+        const job = await submitPath(path);
+        expect(job.state, path).toBe('failed');
+        expect(job.error?.code, `${path}: ${job.error?.message}`).toBe('INVALID_ARGUMENT');
+        expect(job.error?.message, path).toMatch(/outside the allowed roots/);
+      }
+      expect((await submitPath('inside.jpg')).state).toBe('completed');
+    });
+
+    it('url jobs: non-image content type 415, missing 404, redirect into loopback is followed only because it is allow-listed', async () => {
+      const submit = await app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers: auth,
+        payload: { images: ['/text', '/missing.jpg', '/to-loopback'].map((p) => ({ source: { url: `${images.url}${p}` } })) },
+      });
+      const [text, missing, redirected] = await Promise.all((submit.json().jobs as { id: string }[]).map((j) => waitForJob(app, j.id)));
+      expect(text?.error?.code).toBe('UNSUPPORTED_FORMAT');
+      expect(missing?.error?.code).toBe('NOT_FOUND');
+      expect(redirected?.state).toBe('completed');
+    });
+  });
+
+  it('serves Prometheus metrics and the queue dashboard', async () => {
+    const metrics = await app.inject({ url: '/metrics', headers: auth });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toContain('artmeta_http_request_duration_seconds_bucket');
+    expect(metrics.body).toMatch(/artmeta_job_failures_total\{queue="analyze",code="[A-Z_]+"\} \d+/);
+    const dashboard = await app.inject({ url: '/admin/queues', headers: auth });
+    expect(dashboard.statusCode).toBe(200);
+    expect(dashboard.body).toContain('<html');
+  });
+});

@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type ArtmetaConfig } from '../../worker/config.ts';
+
+export const repo = new URL('../../', import.meta.url).pathname;
+export const fixture = (name: string): string => join(repo, 'test/fixtures', name);
+export const API_KEY = 'test-key-1';
+
+/** A configuration for one test file: its own key prefix, so files never see each other's jobs. */
+export function testEnv(redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ARTMETA_REDIS_URL: redisUrl,
+    ARTMETA_PREFIX: `{test-${randomBytes(4).toString('hex')}}`,
+    ARTMETA_API_KEYS: API_KEY,
+    ARTMETA_CONCURRENCY: '1',
+    ARTMETA_ANALYSIS_THREADS: '1',
+    ARTMETA_JOB_BACKOFF_MS: '100',
+    ARTMETA_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+export function testConfig(env: Record<string, string>): ArtmetaConfig {
+  return loadConfig(env);
+}
+
+/** A local HTTP server for `url` sources: fixtures by name plus a few misbehaving routes. */
+export async function startImageServer(): Promise<{ url: string; close: () => Promise<void>; server: Server }> {
+  const server = createServer((request, response) => {
+    const path = request.url ?? '/';
+    if (path === '/text') return response.writeHead(200, { 'content-type': 'text/html' }).end('<html>not an image</html>');
+    if (path === '/missing.jpg') return response.writeHead(404).end();
+    if (path === '/to-loopback') return response.writeHead(302, { location: `http://127.0.0.1:${port()}/fixtures/service-1.jpg` }).end();
+    const match = /^\/fixtures\/(service-\d+\.jpg)$/.exec(path);
+    if (!match?.[1]) return response.writeHead(404).end();
+    response.writeHead(200, { 'content-type': 'image/jpeg' }).end(readFileSync(fixture(match[1])));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = () => (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${port()}`, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+export interface JobState {
+  id: string;
+  state: string;
+  attempts: number;
+  result?: { hash: string; cached: boolean; analysis: { width: number; height: number; crops: Record<string, { x: number; y: number; w: number; h: number }> } };
+  error?: { code: string; message: string };
+}
+
+/** Polls GET /v1/jobs/:id until the job has finished. */
+export async function waitForJob(app: FastifyInstance, id: string, timeoutMs = 60_000): Promise<JobState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: { 'x-api-key': API_KEY } });
+    const job = response.json<JobState>();
+    if (job.state === 'completed' || job.state === 'failed') return job;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${job.state} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A multipart/form-data body with the given files, for `inject`. */
+export function multipart(files: { name: string; bytes: Buffer; type?: string }[]): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = `----artmeta${randomBytes(8).toString('hex')}`;
+  const parts = files.map((f) =>
+    Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${f.name}"\r\nContent-Type: ${f.type ?? 'image/jpeg'}\r\n\r\n`),
+      f.bytes,
+      Buffer.from('\r\n'),
+    ]),
+  );
+  return {
+    payload: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'x-api-key': API_KEY },
+  };
+}
+
+/** `artmeta worker` as a child process; resolves once it says it is ready. */
+export async function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(repo, 'bin/artmeta.js'), 'worker'], {
+    cwd: repo,
+    env: { ...process.env, ...env, ARTMETA_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('worker ready')) {
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output}`)));
+  });
+  child.stderr?.resume();
+  return child;
+}
+
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill(signal);
+  return exited;
+}
