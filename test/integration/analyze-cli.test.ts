@@ -20,7 +20,8 @@ interface Line {
 
 async function analyze(args: string[]): Promise<{ lines: Line[]; stderr: string }> {
   const { stdout, stderr } = await run(process.execPath, [join(repo, 'bin/artmeta.js'), 'analyze', ...args], { cwd: repo, maxBuffer: 1 << 24 });
-  return { lines: stdout.trim().split('\n').map((l) => JSON.parse(l) as Line), stderr };
+  const text = stdout.trim();
+  return { lines: text ? text.split('\n').map((l) => JSON.parse(l) as Line) : [], stderr };
 }
 
 describe('artmeta analyze (CLI, worker threads)', () => {
