@@ -5,9 +5,14 @@ export interface ScoredBox extends Box {
 }
 
 export interface LineMergingOptions {
-  /** Candidates below this probability are dropped before merging. Default 0.5. */
+  /** A line needs at least one word this probable. Default 0.5. */
   minCandidateProbability?: number;
-  /** Widest gap between words of one line, in heights of the shorter word. Default 2.0. */
+  /**
+   * Words this probable join a line that has a likely word, but never make one on their own
+   * (hysteresis: a faint or thin word next to a clear one is part of the same title). Default 0.15.
+   */
+  minJoinProbability?: number;
+  /** Widest gap between words of one line, in heights of the taller word. Default 2.0. */
   maxWordGap?: number;
   /** Largest height ratio of two words of one line. Default 1.6. */
   maxHeightRatio?: number;
@@ -17,6 +22,7 @@ export interface LineMergingOptions {
 
 export const DEFAULT_LINE_MERGING: Required<LineMergingOptions> = {
   minCandidateProbability: 0.5,
+  minJoinProbability: 0.15,
   maxWordGap: 2.0,
   maxHeightRatio: 1.6,
   minVerticalOverlap: 0.6,
@@ -25,11 +31,12 @@ export const DEFAULT_LINE_MERGING: Required<LineMergingOptions> = {
 /**
  * Turns scored word-or-line candidates from all binarisations into line boxes: duplicates found by
  * several binarisations collapse into the likeliest, then words side by side on one line join. A
- * line is as probable as its likeliest word.
+ * line is as probable as its likeliest word, and only lines with a likely word are kept.
  */
 export function mergeTextLines(candidates: ScoredBox[], options: LineMergingOptions = {}): ScoredBox[] {
   const opts = { ...DEFAULT_LINE_MERGING, ...options };
-  const likely = candidates.filter((c) => c.probability >= opts.minCandidateProbability).sort((a, b) => b.probability - a.probability);
+  const joinAt = Math.min(opts.minJoinProbability, opts.minCandidateProbability);
+  const likely = candidates.filter((c) => c.probability >= joinAt).sort((a, b) => b.probability - a.probability);
   const kept: ScoredBox[] = [];
   for (const c of likely) {
     if (!kept.some((k) => iou(c, k) >= 0.5 || (coverage(c, k) >= 0.8 && c.h <= 1.2 * k.h))) kept.push(c);
@@ -49,7 +56,7 @@ export function mergeTextLines(candidates: ScoredBox[], options: LineMergingOpti
       }
     }
   }
-  return lines;
+  return lines.filter((l) => l.probability >= opts.minCandidateProbability);
 }
 
 function sameLine(a: Box, b: Box, opts: Required<LineMergingOptions>): boolean {
@@ -58,5 +65,5 @@ function sameLine(a: Box, b: Box, opts: Required<LineMergingOptions>): boolean {
   const overlap = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
   if (overlap < opts.minVerticalOverlap * short) return false;
   const gap = Math.max(a.x, b.x) - Math.min(a.x + a.w, b.x + b.w);
-  return gap <= opts.maxWordGap * short;
+  return gap <= opts.maxWordGap * Math.max(a.h, b.h);
 }
