@@ -1,0 +1,44 @@
+import type { Box } from '../geometry/box.ts';
+
+export interface ContentBoundsOptions {
+  /** A row or column whose gray levels vary less than this (standard deviation) is border. Default 4. */
+  flatness?: number;
+  /** Never trim more than this share of a side. Default 0.25. */
+  maxTrim?: number;
+}
+
+/**
+ * The part of a gray image inside any flat frame: letterbox and pillarbox bars, mats and borders
+ * around scanned artwork. Their sharp inner edge is the strongest "detail" in the picture and would
+ * otherwise pull edge focus onto the frame.
+ */
+export function contentBounds(gray: Uint8Array, width: number, height: number, options: ContentBoundsOptions = {}): Box {
+  const flatness = options.flatness ?? 4;
+  const maxTrim = options.maxTrim ?? 0.25;
+  const rowFlat = (y: number) => deviation((i) => gray[y * width + i]!, width) < flatness;
+  const colFlat = (x: number) => deviation((i) => gray[i * width + x]!, height) < flatness;
+  const top = trim(rowFlat, 0, 1, Math.floor(height * maxTrim));
+  const bottom = trim(rowFlat, height - 1, -1, Math.floor(height * maxTrim));
+  const left = trim(colFlat, 0, 1, Math.floor(width * maxTrim));
+  const right = trim(colFlat, width - 1, -1, Math.floor(width * maxTrim));
+  return { x: left, y: top, w: width - left - right, h: height - top - bottom };
+}
+
+/** How many lines from `start`, stepping by `step`, are flat (at most `limit`). */
+function trim(flat: (line: number) => boolean, start: number, step: number, limit: number): number {
+  let count = 0;
+  while (count < limit && flat(start + count * step)) count++;
+  return count;
+}
+
+function deviation(value: (i: number) => number, n: number): number {
+  let sum = 0;
+  let squares = 0;
+  for (let i = 0; i < n; i++) {
+    const v = value(i);
+    sum += v;
+    squares += v * v;
+  }
+  const mean = sum / n;
+  return Math.sqrt(Math.max(0, squares / n - mean * mean));
+}
