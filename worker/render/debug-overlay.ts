@@ -23,13 +23,14 @@ export async function renderDebugOverlay(input: string | Buffer, analysis: Analy
   const font = Math.max(12, Math.round(Math.max(width, height) / 50));
   const rect = (b: Box, colour: string, dash = '', extra = '') =>
     `<rect x="${b.x * scale}" y="${b.y * scale}" width="${b.w * scale}" height="${b.h * scale}" fill="none" stroke="${colour}" stroke-width="${stroke}" ${dash ? `stroke-dasharray="${dash}"` : ''} ${extra}/>`;
-  const label = (b: Box, text: string, colour: string) =>
-    `<text x="${b.x * scale + stroke * 2}" y="${b.y * scale + font + stroke}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="${colour}" stroke="black" stroke-width="0.6">${escapeXml(text)}</text>`;
+  // Crops often share a corner: each label gets its own line so they do not print over each other.
+  const label = (b: Box, text: string, colour: string, line = 0) =>
+    `<text x="${b.x * scale + stroke * 2}" y="${b.y * scale + (font + stroke) * (line + 1)}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="${colour}" stroke="black" stroke-width="0.6">${escapeXml(text)}</text>`;
 
   const parts: string[] = [];
   Object.entries(analysis.crops).forEach(([name, box], i) => {
     const colour = CROP_COLOURS[i % CROP_COLOURS.length]!;
-    parts.push(rect(box, colour, `${stroke * 4},${stroke * 2}`), label(box, name, colour));
+    parts.push(rect(box, colour, `${stroke * 4},${stroke * 2}`), label(box, name, colour, i));
   });
   parts.push(rect(analysis.roi, '#3a86ff', '', 'stroke-opacity="0.9"'));
   for (const person of analysis.people) {
