@@ -1,5 +1,5 @@
 import type * as OpenCV from '@techstark/opencv-js';
-import { type Box, iou, coverage } from '../geometry/box.ts';
+import { type Box, coverage, iou } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { MatScope } from '../opencv/mat-scope.ts';
 import { faceBoxFromWindow } from './face-box.ts';
@@ -11,13 +11,18 @@ export interface DetectedFace {
   /** Face box (eyebrows to chin, cheek to cheek), working px. */
   box: Box;
   view: FaceView;
-  /** Confidence in [0,1] from the cascade's neighbour count and the checks it passed. */
+  /** Confidence in [0,1]: the share of checks passed, refined by how clearly each passed. */
   strength: number;
 }
 
 export interface FaceDetectionOptions extends FaceScanOptions {
-  /** Share of skin-tone pixels a face core needs in a colour photo. Default 0.4. */
+  /** Share of skin-tone pixels in the face core that counts as skin. Default 0.4. */
   minSkinRatio: number;
+  /**
+   * Raw windows of the candidate's own cascade, re-run on its crop at a standard size, that make it a
+   * strong hit. Default 30 frontal, 10 profile (the profile cascade fires more sparsely).
+   */
+  strongRescanWindows: Record<FaceView, number>;
   /** Mean chroma under which a photo counts as grey and skin tone is not judged. Default 12. */
   greyChroma: number;
 }
@@ -25,26 +30,46 @@ export interface FaceDetectionOptions extends FaceScanOptions {
 export const DEFAULT_FACE_DETECTION_OPTIONS: FaceDetectionOptions = {
   ...DEFAULT_FACE_SCAN_OPTIONS,
   minSkinRatio: 0.4,
+  strongRescanWindows: { frontal: 30, profile: 10 },
   greyChroma: 12,
 };
 
+interface CheckedFace {
+  box: Box;
+  view: FaceView;
+  strength: number;
+}
+
 /**
- * A candidate is a face when a second cascade confirms it on its crop AND a check of a different
- * kind agrees: skin tone in colour photos; eyes or a strong neighbour count in grey ones. Texture
- * fools one cascade easily, two cascades less, and cascades plus colour rarely.
+ * Whether a candidate holds up as a face. The texture checks (a second, differently trained cascade
+ * on the crop; eyes in its upper half; a strong re-scan by its own cascade) are correlated, since all
+ * read the same grey pattern; skin tone is independent of them. So in a colour photo a face needs
+ * skin and two texture checks; in a grey photo all three texture checks. A profile has no second
+ * cascade, so it needs skin, an eye and a strong re-scan.
  */
-function accepted(evidence: FaceEvidence, neighbors: number, options: FaceDetectionOptions): boolean {
-  if (!evidence.secondCascade) return false;
-  if (evidence.skin !== undefined) return evidence.skin >= options.minSkinRatio;
-  return evidence.eyes > 0 || neighbors >= 10;
+function isFace(view: FaceView, evidence: FaceEvidence, options: FaceDetectionOptions): boolean {
+  const strong = evidence.rescanWindows >= options.strongRescanWindows[view];
+  const eyes = evidence.eyes > 0;
+  const texture = Number(evidence.secondCascade) + Number(eyes) + Number(strong);
+  if (evidence.skin === undefined) return view === 'frontal' && texture === 3;
+  if (evidence.skin < options.minSkinRatio) return false;
+  return view === 'frontal' ? texture >= 2 : eyes && strong;
 }
 
-function strengthOf(evidence: FaceEvidence, neighbors: number): number {
-  const votes = Math.min(1, neighbors / 20) * 0.5 + Math.min(evidence.eyes, 2) * 0.1 + (evidence.skin ?? 0.5) * 0.3;
-  return Math.min(1, votes);
+/**
+ * Strength in [0,1]: the mean of how clearly each check passed (re-scan windows against twice the
+ * strong count, eyes out of two, skin share, second cascade), so a face passing everything with
+ * margin nears 1 and a bare pass sits near 0.5.
+ */
+function strengthOf(view: FaceView, evidence: FaceEvidence, options: FaceDetectionOptions): number {
+  const rescan = Math.min(1, evidence.rescanWindows / (2 * options.strongRescanWindows[view]));
+  const eyes = Math.min(evidence.eyes, 2) / 2;
+  const skin = evidence.skin ?? 0.5;
+  const second = view === 'frontal' ? Number(evidence.secondCascade) : 0.5;
+  return (rescan + eyes + skin + second) / 4;
 }
 
-/** Faces found by frontal and profile cascades, verified, deduplicated, strongest first. */
+/** Faces found by frontal and profile cascades, verified and merged, strongest first. */
 export function detectFaces(
   scope: MatScope,
   gray: OpenCV.Mat,
@@ -52,22 +77,40 @@ export function detectFaces(
   options: FaceDetectionOptions = DEFAULT_FACE_DETECTION_OPTIONS,
 ): DetectedFace[] {
   const colour = meanChroma(image) >= options.greyChroma;
-  const faces: DetectedFace[] = [];
-  for (const candidate of findFaceCandidates(scope, gray, options)) {
+  const checked: CheckedFace[] = [];
+  for (const candidate of findFaceCandidates(scope, gray, image, colour, options)) {
     const evidence = gatherFaceEvidence(scope, gray, image, candidate, colour);
-    if (!accepted(evidence, candidate.neighbors, options)) continue;
-    faces.push({ box: faceBoxFromWindow(candidate), view: candidate.view, strength: strengthOf(evidence, candidate.neighbors) });
+    if (!isFace(candidate.view, evidence, options)) continue;
+    checked.push({ box: faceBoxFromWindow(candidate), view: candidate.view, strength: strengthOf(candidate.view, evidence, options) });
   }
-  return suppressDuplicates(faces);
+  return mergeSameFace(checked);
 }
 
-/** One face per head: frontal and profile cascades and neighbouring scales often fire on the same one. */
-function suppressDuplicates(faces: DetectedFace[]): DetectedFace[] {
-  const ranked = [...faces].sort((a, b) => (a.view === b.view ? b.strength - a.strength : a.view === 'frontal' ? -1 : 1));
-  const kept: DetectedFace[] = [];
+function sameFace(a: Box, b: Box): boolean {
+  return iou(a, b) > 0.3 || coverage(a, b) > 0.6 || coverage(b, a) > 0.6;
+}
+
+/**
+ * One face per head: the passes and both profile directions often fire on the same one, each box a
+ * little off in its own way; their strength-weighted mean sits closer to the face than any one.
+ */
+function mergeSameFace(faces: CheckedFace[]): DetectedFace[] {
+  const ranked = [...faces].sort((a, b) => b.strength - a.strength);
+  const groups: CheckedFace[][] = [];
   for (const face of ranked) {
-    const duplicate = kept.some((k) => iou(k.box, face.box) > 0.3 || coverage(face.box, k.box) > 0.6 || coverage(k.box, face.box) > 0.6);
-    if (!duplicate) kept.push(face);
+    const group = groups.find((g) => sameFace(g[0]!.box, face.box));
+    if (group) group.push(face);
+    else groups.push([face]);
   }
-  return kept.sort((a, b) => b.strength - a.strength);
+  return groups.map((group) => {
+    const lead = group[0]!;
+    const weight = group.reduce((sum, f) => sum + f.strength, 0);
+    const mean = (key: keyof Box): number => group.reduce((sum, f) => sum + f.box[key] * f.strength, 0) / weight;
+    const agreeing = 1 - group.slice(1).reduce((rest, f) => rest * (1 - 0.3 * f.strength), 1);
+    return {
+      box: { x: mean('x'), y: mean('y'), w: mean('w'), h: mean('h') },
+      view: lead.view,
+      strength: Math.min(1, lead.strength + (1 - lead.strength) * agreeing),
+    };
+  });
 }
