@@ -8,6 +8,7 @@ import type { AnalyzeOptions } from '../../worker/analysis/analyze-image.ts';
 import { DEFAULT_CANVASES, parseCanvasList } from '../../worker/crop/canvas-spec.ts';
 import { DEFAULT_DECODE_OPTIONS } from '../../worker/image/decode-image.ts';
 import { describeError } from '../../worker/errors.ts';
+import { parsePlacementSpec } from '../../worker/text/placement-spec.ts';
 import { renderDebugOverlay } from '../../worker/render/debug-overlay.ts';
 import { AnalysisPool } from '../../worker/threads/analysis-pool.ts';
 import { listImageFiles } from '../image-files.ts';
@@ -22,6 +23,8 @@ interface AnalyzeCommandOptions {
   debugDir?: string;
   threads?: number;
   maxPixels: number;
+  text: boolean;
+  place?: string;
 }
 
 export function register(program: Command): void {
@@ -32,10 +35,14 @@ export function register(program: Command): void {
     .option('--aspect <list>', 'canvases: ratios (16:9) or pixel sizes (1280x720), comma-separated', DEFAULT_CANVASES.join(','))
     .option('--out <file.jsonl>', 'write the JSON lines here instead of stdout')
     .option('--debug-dir <dir>', 'write a picture per image with everything found drawn on it')
+    .option('--place <WxH[@anchors]>', 'where a new box (badge, subtitle) can go: 300x80, 20%x8%@corners, 60%x10%@subtitle')
+    .option('--no-text', 'skip text detection')
     .option('--threads <n>', 'worker threads (default: one per core)', positiveInteger)
     .option('--max-pixels <n>', 'refuse images with more pixels (decompression bombs)', positiveInteger, DEFAULT_DECODE_OPTIONS.maxPixels)
     .action(async (inputs: string[], options: AnalyzeCommandOptions) => {
-      parseCanvasList(options.aspect); // reject a bad list before any work starts
+      // Reject bad options before any work starts.
+      parseCanvasList(options.aspect);
+      if (options.place !== undefined) parsePlacementSpec(options.place);
       const files = await listImageFiles(inputs.length > 0 ? inputs : [SAMPLES_DIR]);
       const failed = await analyzeFiles(files, options);
       process.stderr.write(`artmeta: ${files.length - failed} analysed, ${failed} failed\n`);
@@ -44,7 +51,7 @@ export function register(program: Command): void {
 
 /** Analyses every file on a thread pool, writing lines in input order; returns how many failed. */
 async function analyzeFiles(files: string[], options: AnalyzeCommandOptions): Promise<number> {
-  const analyzeOptions: AnalyzeOptions = { aspects: options.aspect, maxPixels: options.maxPixels };
+  const analyzeOptions: AnalyzeOptions = { aspects: options.aspect, maxPixels: options.maxPixels, text: options.text, place: options.place };
   const pool = new AnalysisPool({ threads: Math.min(options.threads ?? Infinity, Math.max(1, files.length)) });
   const out = options.out ? createWriteStream(options.out) : process.stdout;
   const progress = startProgress(files.length, 'analyze');

@@ -3,29 +3,49 @@ import { decodeImage, type DecodedImage, type DecodeOptions } from '../image/dec
 import { cropHints } from '../crop/crop-hints.ts';
 import { DEFAULT_CANVASES, parseCanvasList, type CanvasSpec } from '../crop/canvas-spec.ts';
 import { loadOpenCV } from '../opencv/runtime.ts';
+import { detectText } from '../text/detect-text.ts';
+import { placeBox } from '../text/placement.ts';
+import { parsePlacementSpec, type PlacementRequest } from '../text/placement-spec.ts';
 import { findFocalPoint, type FocalPointOptions } from './focal-point.ts';
-import type { Analysis } from './analysis-schema.ts';
+import type { Analysis, TextResult } from './analysis-schema.ts';
 
 export interface AnalyzeOptions extends DecodeOptions {
   /** Canvases to give crop hints for: `16:9`, `1:1`, `1280x720`… Default 16:9, 1:1, 2:3, 9:16, 4:5. */
   aspects?: string | readonly string[];
   focal?: FocalPointOptions;
+  /** Detect text regions. Default true. */
+  text?: boolean;
+  /** Where a new box may go, as `WxH[@anchors]` (see parsePlacementSpec); none by default. */
+  place?: string;
 }
 
 /** Decodes and analyses one image (a path or its bytes). Throws ArtmetaError for bad input. */
 export async function analyzeImage(input: string | Buffer, options: AnalyzeOptions = {}): Promise<Analysis> {
   const canvases = parseCanvasList(options.aspects ?? DEFAULT_CANVASES);
+  const placement = options.place === undefined ? undefined : parsePlacementSpec(options.place);
   const [decoded] = await Promise.all([decodeImage(input, options), loadOpenCV()]);
-  return analyzeDecoded(decoded, canvases, options);
+  return analyzeDecoded(decoded, canvases, { ...options, placement });
 }
 
 /** The analysis of decoded pixels; every coordinate it returns is in displayed pixels. */
-export function analyzeDecoded(decoded: DecodedImage, canvases: readonly CanvasSpec[], options: AnalyzeOptions = {}): Analysis {
+export function analyzeDecoded(
+  decoded: DecodedImage,
+  canvases: readonly CanvasSpec[],
+  options: AnalyzeOptions & { placement?: PlacementRequest } = {},
+): Analysis {
   const size: Size = { width: decoded.width, height: decoded.height };
   const toDisplayed = (b: Box): Box => toPixelBox(scaleBox(b, decoded.scale), size);
   const focal = findFocalPoint(decoded.pixels, options.focal);
   const keep = focal.keep.map((b) => scaleBox(b, decoded.scale));
   const focalPoint = toDisplayedPoint(focal.focalPoint, decoded.scale, size);
+  const text = options.text === false ? undefined : displayedText(detectText(decoded.pixels), toDisplayed);
+  const people = focal.people.map((p) => ({
+    box: toDisplayed(p.box),
+    ...(p.face ? { face: toDisplayed(p.face) } : {}),
+    shot: p.shot,
+    score: round(p.score),
+  }));
+  const faces = people.flatMap((p) => (p.face ? [p.face] : []));
   return {
     width: decoded.width,
     height: decoded.height,
@@ -33,13 +53,17 @@ export function analyzeDecoded(decoded: DecodedImage, canvases: readonly CanvasS
     roi: toDisplayed(focal.roi),
     method: focal.method,
     shot: focal.shot,
-    people: focal.people.map((p) => ({
-      box: toDisplayed(p.box),
-      ...(p.face ? { face: toDisplayed(p.face) } : {}),
-      shot: p.shot,
-      score: round(p.score),
-    })),
+    people,
     crops: cropHints(size, { keep, focalPoint }, canvases),
+    ...(text ? { text } : {}),
+    ...(options.placement ? { placement: placeBox(size, options.placement, { text: text?.regions ?? [], faces }) } : {}),
+  };
+}
+
+function displayedText(detection: TextResult, toDisplayed: (b: Box) => Box): TextResult {
+  return {
+    probability: detection.probability,
+    regions: detection.regions.map((r) => ({ ...toDisplayed(r), probability: r.probability })),
   };
 }
 
