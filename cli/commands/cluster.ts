@@ -1,0 +1,65 @@
+import { writeFile } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
+import type { Command } from 'commander';
+import sharp from 'sharp';
+import { contactSheetReport, type ContactSheetMember } from '../../worker/lineage/contact-sheet-report.ts';
+import { LineageIndex, type Lineage } from '../../worker/lineage/lineage-clustering.ts';
+import { signaturesOfFiles } from '../../worker/lineage/signature-files.ts';
+import { similarity } from '../../worker/lineage/similarity-index.ts';
+import type { ImageSignature } from '../../worker/lineage/image-signature.ts';
+import { loadOpenCV } from '../../worker/opencv/runtime.ts';
+import { listImageFiles } from '../image-files.ts';
+import { startProgress } from '../progress.ts';
+
+interface ClusterCommandOptions {
+  out?: string;
+  report?: string;
+}
+
+/** `artmeta cluster <dir>`: groups the images under dir into lineages of one background image. */
+export function register(program: Command): void {
+  program
+    .command('cluster')
+    .description('group derivatives of the same background image (crops, resizes, colour, titles) into lineages')
+    .argument('<dir>', 'directory of images (walked recursively)')
+    .option('--out <lineages.json>', 'write the result here instead of stdout')
+    .option('--report <report.html>', 'write an HTML contact sheet per lineage with the index values')
+    .action(async (dir: string, options: ClusterCommandOptions) => {
+      const paths = await listImageFiles([dir]);
+      const ids = paths.map((p) => relative(dir, p).split(sep).join('/'));
+      await loadOpenCV();
+      let progress = startProgress(paths.length, 'signatures');
+      const signatures = await signaturesOfFiles(dir, ids, {}, () => progress.tick()).finally(() => progress.stop());
+      progress = startProgress(paths.length, 'cluster');
+      const index = new LineageIndex();
+      const assigned = index.cluster(
+        ids.map((id, k) => ({ id, signature: signatures[k]! })),
+        () => progress.tick(),
+      );
+      progress.stop();
+      const lineages = index.list();
+      const result = { images: Object.fromEntries(ids.map((id) => [id, assigned.get(id)!])), lineages };
+      const json = `${JSON.stringify(result, null, 2)}\n`;
+      if (options.out) await writeFile(options.out, json);
+      else process.stdout.write(json);
+      if (options.report) await writeReport(options.report, dir, ids, signatures, lineages);
+      process.stderr.write(`artmeta: ${ids.length} images in ${lineages.length} lineages\n`);
+    });
+}
+
+async function writeReport(path: string, dir: string, ids: string[], signatures: ImageSignature[], lineages: Lineage[]): Promise<void> {
+  const signatureOf = new Map(ids.map((id, k) => [id, signatures[k]!]));
+  const members = new Map<string, ContactSheetMember>();
+  for (const lineage of lineages) {
+    const root = signatureOf.get(lineage.representative)!;
+    for (const id of lineage.members) {
+      const thumbnail = await sharp(`${dir}/${id}`).resize(180, 140, { fit: 'inside' }).jpeg({ quality: 70 }).toBuffer();
+      members.set(id, {
+        id,
+        thumbnailSrc: `data:image/jpeg;base64,${thumbnail.toString('base64')}`,
+        ...(id === lineage.representative ? {} : { similarity: similarity(signatureOf.get(id)!, root) }),
+      });
+    }
+  }
+  await writeFile(path, contactSheetReport(lineages, members));
+}

@@ -1,0 +1,141 @@
+/**
+ * Fits the similarity index: an L2-regularised logistic regression over the four metrics of every pair
+ * of images in <data>/lineages, with class weights (few pairs are positive). Reports 5-fold
+ * cross-validated figures with folds grouped by lineage — a lineage's pairs are never split between
+ * training and test — and writes models/lineage-weights.json.
+ *
+ *   npm run fit:lineage -- ../shared/data
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadOpenCV } from '../worker/opencv/runtime.ts';
+import { signaturesOfFiles } from '../worker/lineage/signature-files.ts';
+import { MODEL_FEATURES, applyModel, modelInputs, similarityMetrics, type SimilarityModel } from '../worker/lineage/similarity-index.ts';
+
+const FOLDS = 5;
+const L2 = 0.01;
+/** The clustering threshold is the lowest index whose out-of-fold precision reaches this. */
+const TARGET_PRECISION = 0.999;
+
+interface Sample {
+  x: number[];
+  y: number;
+  /** Folds of the two images' lineages. */
+  folds: [number, number];
+}
+
+const dataDir = process.argv[2] ?? '../shared/data';
+const out = process.argv[3] ?? new URL('../models/lineage-weights.json', import.meta.url).pathname;
+const dir = join(dataDir, 'lineages');
+const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Record<string, string>;
+const files = Object.keys(truth).sort();
+const lineageNames = [...new Set(Object.values(truth))].sort();
+const foldOf = new Map(lineageNames.map((l, i) => [l, i % FOLDS]));
+
+await loadOpenCV();
+const started = Date.now();
+const signatures = await signaturesOfFiles(dir, files);
+process.stderr.write(`signatures: ${files.length} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+
+const samples: Sample[] = [];
+for (let i = 0; i < files.length; i++) {
+  for (let j = i + 1; j < files.length; j++) {
+    const li = truth[files[i]!]!;
+    const lj = truth[files[j]!]!;
+    samples.push({ x: modelInputs(similarityMetrics(signatures[i]!, signatures[j]!)), y: li === lj ? 1 : 0, folds: [foldOf.get(li)!, foldOf.get(lj)!] });
+  }
+  if (i % 30 === 0) process.stderr.write(`pairs: row ${i}/${files.length}\n`);
+}
+
+const outOfFold: Array<{ p: number; y: number }> = [];
+for (let fold = 0; fold < FOLDS; fold++) {
+  const train = samples.filter((s) => s.folds[0] !== fold && s.folds[1] !== fold);
+  const test = samples.filter((s) => s.folds[0] === fold && s.folds[1] === fold);
+  const model = fit(train);
+  for (const s of test) outOfFold.push({ p: applyModel(model, s.x), y: s.y });
+}
+const threshold = chooseThreshold(outOfFold);
+const cv = confusion(outOfFold, threshold);
+const positives = samples.filter((s) => s.y === 1).length;
+const model = {
+  ...fit(samples),
+  threshold,
+  fitted: {
+    script: 'scripts/fit-lineage-weights.ts',
+    pairs: samples.length,
+    positives,
+    l2: L2,
+    folds: FOLDS,
+    crossValidated: cv,
+  },
+};
+writeFileSync(out, `${JSON.stringify(model, null, 2)}\n`);
+console.log(`pairs ${samples.length} (${positives} positive); weights ${model.weights.map((w) => w.toFixed(3)).join(' ')} bias ${model.bias.toFixed(3)}`);
+console.log(`threshold ${threshold.toFixed(3)}; cross-validated pairwise precision ${cv.precision.toFixed(4)} recall ${cv.recall.toFixed(4)} F1 ${cv.f1.toFixed(4)} (fp ${cv.fp}, fn ${cv.fn})`);
+console.log(`wrote ${out}`);
+
+/** Newton's method on the class-weighted, L2-penalised log loss (few features: the Hessian is tiny). */
+function fit(data: Sample[]): SimilarityModel {
+  const d = MODEL_FEATURES.length + 1;
+  const positives = data.filter((s) => s.y === 1).length;
+  const weightOf = (y: number) => (y === 1 ? data.length / (2 * positives) : data.length / (2 * (data.length - positives)));
+  const beta = new Array<number>(d).fill(0);
+  for (let iter = 0; iter < 30; iter++) {
+    const grad = new Array<number>(d).fill(0);
+    const hess = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+    for (const s of data) {
+      const x = [...s.x, 1];
+      const z = x.reduce((acc, v, k) => acc + v * beta[k]!, 0);
+      const p = 1 / (1 + Math.exp(-z));
+      const w = weightOf(s.y) / data.length;
+      for (let a = 0; a < d; a++) {
+        grad[a]! += w * (p - s.y) * x[a]!;
+        for (let b = 0; b < d; b++) hess[a]![b]! += w * p * (1 - p) * x[a]! * x[b]!;
+      }
+    }
+    for (let a = 0; a < d - 1; a++) {
+      grad[a]! += L2 * beta[a]!;
+      hess[a]![a]! += L2;
+    }
+    const step = solve(hess, grad);
+    for (let a = 0; a < d; a++) beta[a]! -= step[a]!;
+    if (Math.max(...step.map(Math.abs)) < 1e-8) break;
+  }
+  return { features: [...MODEL_FEATURES], weights: beta.slice(0, -1), bias: beta[d - 1]!, threshold: 0.5 };
+}
+
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]!]);
+  for (let c = 0; c < n; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[pivot]![c]!)) pivot = r;
+    [m[c], m[pivot]] = [m[pivot]!, m[c]!];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]! / m[c]![c]!;
+      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
+    }
+  }
+  return m.map((row, i) => row[n]! / row[i]!);
+}
+
+function chooseThreshold(predictions: Array<{ p: number; y: number }>): number {
+  const candidates = [...new Set(predictions.map((s) => Math.round(s.p * 1000) / 1000))].sort((a, b) => a - b);
+  for (const t of candidates) if (t >= 0.5 && confusion(predictions, t).precision >= TARGET_PRECISION) return t;
+  return 0.5;
+}
+
+function confusion(predictions: Array<{ p: number; y: number }>, threshold: number) {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const { p, y } of predictions) {
+    if (p >= threshold && y === 1) tp++;
+    else if (p >= threshold) fp++;
+    else if (y === 1) fn++;
+  }
+  const precision = tp + fp > 0 ? tp / (tp + fp) : 1;
+  const recall = tp + fn > 0 ? tp / (tp + fn) : 1;
+  return { tp, fp, fn, precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 };
+}

@@ -1,0 +1,192 @@
+/**
+ * Lineage clustering at catalogue scale: 10k, 30k and 100k signatures derived from the real
+ * signatures of <data>/lineages, each size clustered in its own process (so peak memory is its own).
+ *
+ *   npm run bench:cluster -- ../shared/data [sizes, default 10000,30000,100000]
+ *
+ * Synthetic lineage j copies one real lineage and XORs every descriptor with its own random 256-bit
+ * mask (plus 2% bit noise and half-pixel keypoint jitter per member): inside a synthetic lineage the
+ * geometry and Hamming distances of the real derivatives are kept, while descriptors of two synthetic
+ * lineages are unrelated — many distinct backgrounds, all sharing the colours and thumbnails of a few
+ * real ones, which is the hard case for colour-based methods. No image is decoded in the timed part.
+ */
+import { fork } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { loadOpenCV } from '../../worker/opencv/runtime.ts';
+import type { ImageSignature } from '../../worker/lineage/image-signature.ts';
+import { LineageIndex } from '../../worker/lineage/lineage-clustering.ts';
+import { decodeSignature, encodeSignature } from '../../worker/lineage/signature-codec.ts';
+import { signaturesOfFiles } from '../../worker/lineage/signature-files.ts';
+import { similarity } from '../../worker/lineage/similarity-index.ts';
+import { scorePartition } from '../eval/lineage-eval.ts';
+
+interface BaseSet {
+  /** Encoded signatures (base64) grouped by true lineage. */
+  groups: string[][];
+}
+
+interface SizeResult {
+  size: number;
+  seconds: number;
+  peakRssMiB: number;
+  verifiedPairs: number;
+  msPerVerifiedPair: number;
+  lineages: number;
+  precision: number;
+  recall: number;
+  falseMergePairs: number;
+}
+
+function xorshift(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+function derive(base: ImageSignature, mask: Uint8Array, random: () => number, hash: string): ImageSignature {
+  const descriptors = new Uint8Array(base.features.descriptors.length);
+  for (let i = 0; i < descriptors.length; i++) {
+    let noise = 0;
+    for (let bit = 0; bit < 8; bit++) if (random() < 0.02) noise |= 1 << bit;
+    descriptors[i] = base.features.descriptors[i]! ^ mask[i % 32]! ^ noise;
+  }
+  const points = base.features.points.map((v) => v + random() - 0.5);
+  return {
+    ...base,
+    contentHash: hash,
+    histogram: Float32Array.from(base.histogram),
+    thumbnail: { ...base.thumbnail, data: Uint8Array.from(base.thumbnail.data) },
+    palette: { lab: Float32Array.from(base.palette.lab), weights: Float32Array.from(base.palette.weights) },
+    features: { points, descriptors },
+  };
+}
+
+/** Synthetic catalogue of `size` signatures, streamed; lineages interleaved in windows of 500. */
+function* catalogue(groups: ImageSignature[][], size: number): Generator<{ signature: ImageSignature; truth: number }> {
+  const random = xorshift(12345);
+  let emitted = 0;
+  for (let window = 0; emitted < size; window++) {
+    const members: Array<{ signature: ImageSignature; truth: number }> = [];
+    for (let k = 0; k < 500; k++) {
+      const lineage = window * 500 + k;
+      const group = groups[lineage % groups.length]!;
+      const mask = Uint8Array.from({ length: 32 }, () => Math.floor(random() * 256));
+      group.forEach((base, m) => {
+        const hash = (lineage.toString(16).padStart(8, '0') + m.toString(16).padStart(4, '0')).padEnd(32, 'a');
+        members.push({ signature: derive(base, mask, random, hash), truth: lineage });
+      });
+    }
+    // Shuffle inside the window: members of a lineage arrive apart, as in a real catalogue.
+    for (let i = members.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [members[i], members[j]] = [members[j]!, members[i]!];
+    }
+    for (const member of members) {
+      if (emitted++ >= size) return;
+      yield member;
+    }
+  }
+}
+
+async function runSize(basePath: string, size: number): Promise<SizeResult> {
+  await loadOpenCV();
+  const base = JSON.parse(readFileSync(basePath, 'utf8')) as BaseSet;
+  const groups = base.groups.map((g) => g.map((b) => decodeSignature(Buffer.from(b, 'base64'))));
+  let verifyMs = 0;
+  const index = new LineageIndex({
+    similarity: (a, b) => {
+      const started = performance.now();
+      const report = similarity(a, b);
+      verifyMs += performance.now() - started;
+      return report;
+    },
+  });
+  const truth: string[] = [];
+  const predicted: string[] = [];
+  let peakRss = process.memoryUsage().rss;
+  const started = performance.now();
+  let n = 0;
+  for (const { signature, truth: t } of catalogue(groups, size)) {
+    predicted.push(index.add(`img-${n++}`, signature));
+    truth.push(String(t));
+    if (n % 500 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const score = scorePartition(truth, predicted);
+  return {
+    size,
+    seconds,
+    peakRssMiB: peakRss / 2 ** 20,
+    verifiedPairs: index.verifiedPairs,
+    msPerVerifiedPair: verifyMs / Math.max(1, index.verifiedPairs),
+    lineages: index.list().length,
+    precision: score.precision,
+    recall: score.recall,
+    falseMergePairs: score.falseMergePairs,
+  };
+}
+
+function runInChild(basePath: string, size: number): Promise<SizeResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--child', basePath, String(size)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (m) => resolve(m as SizeResult));
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`bench child for ${size} exited with ${code}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  const dataDir = process.argv[2] ?? '../shared/data';
+  const sizes = (process.argv[3] ?? '10000,30000,100000').split(',').map(Number);
+  const dir = join(dataDir, 'lineages');
+  const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Record<string, string>;
+  const files = Object.keys(truth).sort();
+  await loadOpenCV();
+  const signatures = await signaturesOfFiles(dir, files);
+  const byLineage = new Map<string, string[]>();
+  files.forEach((f, k) => {
+    const list = byLineage.get(truth[f]!) ?? [];
+    list.push(Buffer.from(encodeSignature(signatures[k]!)).toString('base64'));
+    byLineage.set(truth[f]!, list);
+  });
+  const work = mkdtempSync(join(tmpdir(), 'artmeta-cluster-bench-'));
+  const basePath = join(work, 'base.json');
+  writeFileSync(basePath, JSON.stringify({ groups: [...byLineage.keys()].sort().map((k) => byLineage.get(k)!) } satisfies BaseSet));
+  console.log(`base: ${files.length} real signatures in ${byLineage.size} lineages; mean encoded size ${Math.round(signatures.reduce((a, s) => a + encodeSignature(s).length, 0) / signatures.length)} bytes`);
+  console.log(`${'signatures'.padStart(10)} ${'time s'.padStart(8)} ${'peak RSS MiB'.padStart(12)} ${'ms/signature'.padStart(12)} ${'verified'.padStart(9)} ${'ms/pair'.padStart(8)} ${'lineages'.padStart(8)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'false merges'.padStart(12)}`);
+  const results: SizeResult[] = [];
+  try {
+    for (const size of sizes) {
+      const r = await runInChild(basePath, size);
+      results.push(r);
+      console.log(
+        `${String(r.size).padStart(10)} ${r.seconds.toFixed(1).padStart(8)} ${r.peakRssMiB.toFixed(0).padStart(12)} ${((r.seconds * 1000) / r.size).toFixed(2).padStart(12)} ${String(r.verifiedPairs).padStart(9)} ${r.msPerVerifiedPair.toFixed(2).padStart(8)} ${String(r.lineages).padStart(8)} ${r.precision.toFixed(4).padStart(9)} ${r.recall.toFixed(4).padStart(7)} ${String(r.falseMergePairs).padStart(12)}`,
+      );
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  if (results.length >= 2) {
+    const xs = results.map((r) => Math.log(r.size));
+    const ys = results.map((r) => Math.log(r.seconds));
+    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+    const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+    console.log(`growth exponent (least-squares slope of log time vs log size): ${slope.toFixed(3)}`);
+  }
+}
+
+if (process.argv[2] === '--child') {
+  const result = await runSize(process.argv[3]!, Number(process.argv[4]));
+  process.send!(result, () => process.exit(0));
+} else {
+  await main();
+}

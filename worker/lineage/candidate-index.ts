@@ -1,0 +1,140 @@
+import { descriptorWords, WORDS_PER_DESCRIPTOR } from './hamming.ts';
+import type { ImageSignature } from './image-signature.ts';
+
+export interface CandidateIndexOptions {
+  /** Hash tables; more find more true candidates at a higher memory cost. Default 4. */
+  tables?: number;
+  /** Descriptor bits per bucket key. Default 20. */
+  bitsPerKey?: number;
+  /** Strongest keypoints of each image that are indexed and that query. Default 150. */
+  indexedFeatures?: number;
+  /** Buckets holding more entries than this are ignored when voting: like stop words, they say nothing. Default 4000. */
+  maxBucketSize?: number;
+}
+
+export interface Candidate {
+  /** Dense number the image got when it was added. */
+  slot: number;
+  votes: number;
+}
+
+const DEFAULTS: Required<CandidateIndexOptions> = { tables: 4, bitsPerKey: 20, indexedFeatures: 150, maxBucketSize: 4000 };
+
+/**
+ * Inverted index over ORB descriptors by locality-sensitive hashing (bit sampling): each table keys a
+ * descriptor by a fixed random subset of its bits, so two descriptors of the same physical point (a few
+ * dozen bits apart) often share a bucket. A query votes for the images in its buckets and only the most
+ * voted are verified — no comparison against every image. Buckets are linked lists in growable typed
+ * arrays: 8 bytes per entry, no per-bucket objects.
+ */
+export class CandidateIndex {
+  private readonly opts: Required<CandidateIndexOptions>;
+  private readonly bits: Int32Array[];
+  private readonly heads: Int32Array[];
+  private readonly sizes: Int32Array[];
+  private next = new Int32Array(1 << 16);
+  private owner = new Int32Array(1 << 16);
+  private entries = 0;
+  private slots = 0;
+  private votes = new Int32Array(1024);
+  /** Which query last touched each slot's vote counter, so counters need no clearing between queries. */
+  private lastVoter = new Int32Array(1024);
+  private queries = 0;
+
+  constructor(options: CandidateIndexOptions = {}) {
+    this.opts = { ...DEFAULTS, ...options };
+    this.bits = [];
+    let seed = 0x2545f491;
+    for (let t = 0; t < this.opts.tables; t++) {
+      const picked = new Set<number>();
+      while (picked.size < this.opts.bitsPerKey) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        picked.add((seed >>> 8) % (WORDS_PER_DESCRIPTOR * 32));
+      }
+      this.bits.push(Int32Array.from([...picked].sort((a, b) => a - b)));
+    }
+    this.heads = this.bits.map(() => new Int32Array(1 << this.opts.bitsPerKey).fill(-1));
+    this.sizes = this.bits.map(() => new Int32Array(1 << this.opts.bitsPerKey));
+  }
+
+  /** Number of images added. */
+  get size(): number {
+    return this.slots;
+  }
+
+  /** Indexes an image; returns its slot (0, 1, 2… in order of addition). */
+  add(signature: ImageSignature): number {
+    const slot = this.slots++;
+    const words = descriptorWords(signature.features.descriptors);
+    const count = Math.min(this.opts.indexedFeatures, words.length / WORDS_PER_DESCRIPTOR);
+    for (let d = 0; d < count; d++) {
+      for (let t = 0; t < this.opts.tables; t++) {
+        const key = this.key(words, d, t);
+        this.push(t, key, slot);
+      }
+    }
+    return slot;
+  }
+
+  /** The `limit` images with the most votes (at least `minVotes`), most voted first, ties by slot. */
+  query(signature: ImageSignature, limit: number, minVotes = 2): Candidate[] {
+    this.ensureVoteCapacity();
+    const voter = ++this.queries;
+    const touched: number[] = [];
+    const words = descriptorWords(signature.features.descriptors);
+    const count = Math.min(this.opts.indexedFeatures, words.length / WORDS_PER_DESCRIPTOR);
+    for (let d = 0; d < count; d++) {
+      for (let t = 0; t < this.opts.tables; t++) {
+        const key = this.key(words, d, t);
+        if (this.sizes[t]![key]! > this.opts.maxBucketSize) continue;
+        for (let e = this.heads[t]![key]!; e >= 0; e = this.next[e]!) {
+          const slot = this.owner[e]!;
+          if (this.lastVoter[slot] !== voter) {
+            this.lastVoter[slot] = voter;
+            this.votes[slot] = 0;
+            touched.push(slot);
+          }
+          this.votes[slot]!++;
+        }
+      }
+    }
+    const out = touched.filter((s) => this.votes[s]! >= minVotes).map((slot) => ({ slot, votes: this.votes[slot]! }));
+    out.sort((p, q) => q.votes - p.votes || p.slot - q.slot);
+    return out.slice(0, limit);
+  }
+
+  private key(words: Int32Array, d: number, t: number): number {
+    const bits = this.bits[t]!;
+    const base = d * WORDS_PER_DESCRIPTOR;
+    let key = 0;
+    for (let i = 0; i < bits.length; i++) {
+      const b = bits[i]!;
+      key = (key << 1) | ((words[base + (b >>> 5)]! >>> (b & 31)) & 1);
+    }
+    return key;
+  }
+
+  private push(table: number, key: number, slot: number): void {
+    if (this.entries === this.next.length) {
+      this.next = grow(this.next);
+      this.owner = grow(this.owner);
+    }
+    const e = this.entries++;
+    this.owner[e] = slot;
+    this.next[e] = this.heads[table]![key]!;
+    this.heads[table]![key] = e;
+    this.sizes[table]![key]!++;
+  }
+
+  private ensureVoteCapacity(): void {
+    if (this.votes.length > this.slots) return;
+    this.votes = grow(this.votes);
+    this.lastVoter = grow(this.lastVoter);
+  }
+}
+
+function grow(array: Int32Array): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(array.length * 2);
+  bigger.set(array);
+  return bigger;
+}

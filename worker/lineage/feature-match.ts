@@ -1,0 +1,119 @@
+import { descriptorWords, popcount } from './hamming.ts';
+import { convexPolygonArea, projectPoint, quadOverRectangle, type Homography } from './homography.ts';
+import type { ImageSignature } from './image-signature.ts';
+import { asHomography, ransacScaleTranslation } from './scale-translation-ransac.ts';
+
+/** How well the keypoints of two images agree on one geometric transform. */
+export interface FeatureMatchReport {
+  /** Matches that pass the ratio test. */
+  matches: number;
+  /** Matches consistent with the RANSAC homography. */
+  inliers: number;
+  /** inliers / matches. */
+  inlierRatio: number;
+  /** Share of the smaller image (in area) that the other one covers under the homography. */
+  overlap: number;
+  /** 3×3 row-major homography from b's feature frame to a's, when a plausible one was found. */
+  homography?: Homography;
+}
+
+export interface FeatureMatchOptions {
+  /** Lowe's ratio: best match must be this much closer than the second best. Default 0.9: texture (grass, foliage) has many near-twins, and the RANSAC model is strict enough to take the extra outliers. */
+  ratio?: number;
+  /** Hamming distance above which a match is not considered. Default 64 of 256 bits. */
+  maxDistance?: number;
+  /** RANSAC reprojection threshold in feature-frame pixels. Default 4. */
+  ransacThreshold?: number;
+  /** Fewer matches than this and no homography is attempted. Default 8. */
+  minMatches?: number;
+}
+
+const NO_MATCH: FeatureMatchReport = { matches: 0, inliers: 0, inlierRatio: 0, overlap: 0 };
+
+/**
+ * Ratio-test matching (brute force, Hamming) then RANSAC for the crop-and-resize transform from b to a,
+ * reported as a homography.
+ */
+export function matchFeatures(a: ImageSignature, b: ImageSignature, options: FeatureMatchOptions = {}): FeatureMatchReport {
+  const pairs = ratioTestMatches(a.features.descriptors, b.features.descriptors, options.ratio ?? 0.9, options.maxDistance ?? 64);
+  if (pairs.length < (options.minMatches ?? 8)) return { ...NO_MATCH, matches: pairs.length };
+  const fit = fitTransform(a, b, pairs, options.ransacThreshold ?? 4);
+  if (!fit) return { ...NO_MATCH, matches: pairs.length };
+  return {
+    matches: pairs.length,
+    inliers: fit.inliers,
+    inlierRatio: fit.inliers / pairs.length,
+    overlap: overlapShare(a, b, fit.homography),
+    homography: fit.homography,
+  };
+}
+
+/** Pairs [index in a, index in b] whose best match in b is clearly better than the second best. */
+export function ratioTestMatches(da: Uint8Array, db: Uint8Array, ratio: number, maxDistance: number): Array<[number, number]> {
+  const wa = descriptorWords(da);
+  const wb = descriptorWords(db);
+  const na = da.length / 32;
+  const nb = db.length / 32;
+  const out: Array<[number, number]> = [];
+  const taken = new Int32Array(nb).fill(-1);
+  const takenDistance = new Int32Array(nb);
+  for (let i = 0; i < na; i++) {
+    let best = 257;
+    let second = 257;
+    let bestJ = -1;
+    const a0 = wa[i * 8]!, a1 = wa[i * 8 + 1]!, a2 = wa[i * 8 + 2]!, a3 = wa[i * 8 + 3]!;
+    const a4 = wa[i * 8 + 4]!, a5 = wa[i * 8 + 5]!, a6 = wa[i * 8 + 6]!, a7 = wa[i * 8 + 7]!;
+    for (let j = 0; j < nb; j++) {
+      // Unrolled: this loop is where verification spends its time.
+      const o = j * 8;
+      const d =
+        popcount(a0 ^ wb[o]!) + popcount(a1 ^ wb[o + 1]!) + popcount(a2 ^ wb[o + 2]!) + popcount(a3 ^ wb[o + 3]!) +
+        popcount(a4 ^ wb[o + 4]!) + popcount(a5 ^ wb[o + 5]!) + popcount(a6 ^ wb[o + 6]!) + popcount(a7 ^ wb[o + 7]!);
+      if (d < best) {
+        second = best;
+        best = d;
+        bestJ = j;
+      } else if (d < second) {
+        second = d;
+      }
+    }
+    if (bestJ < 0 || best > maxDistance || best >= ratio * second) continue;
+    // One keypoint of b matched by several of a: keep the closest, as cross-checking would.
+    const previous = taken[bestJ]!;
+    if (previous >= 0 && takenDistance[bestJ]! <= best) continue;
+    taken[bestJ] = i;
+    takenDistance[bestJ] = best;
+  }
+  for (let j = 0; j < nb; j++) if (taken[j]! >= 0) out.push([taken[j]!, j]);
+  return out;
+}
+
+function fitTransform(
+  a: ImageSignature,
+  b: ImageSignature,
+  pairs: Array<[number, number]>,
+  threshold: number,
+): { homography: Homography; inliers: number } | undefined {
+  const src = new Float32Array(pairs.length * 2);
+  const dst = new Float32Array(pairs.length * 2);
+  pairs.forEach(([i, j], k) => {
+    src[k * 2] = b.features.points[j * 2]!;
+    src[k * 2 + 1] = b.features.points[j * 2 + 1]!;
+    dst[k * 2] = a.features.points[i * 2]!;
+    dst[k * 2 + 1] = a.features.points[i * 2 + 1]!;
+  });
+  const fit = ransacScaleTranslation(src, dst, { threshold });
+  if (!fit) return undefined;
+  // Crops and resizes keep the aspect of the picture: a strongly anisotropic fit is noise.
+  const aspect = fit.model.sx / fit.model.sy;
+  if (aspect < 0.87 || aspect > 1.15) return undefined;
+  return { homography: asHomography(fit.model), inliers: fit.inlierCount };
+}
+
+function overlapShare(a: ImageSignature, b: ImageSignature, h: Homography): number {
+  const { width: bw, height: bh } = b.featureFrame;
+  const quad = [projectPoint(h, 0, 0), projectPoint(h, bw, 0), projectPoint(h, bw, bh), projectPoint(h, 0, bh)];
+  const shared = quadOverRectangle(quad, a.featureFrame.width, a.featureFrame.height);
+  const smaller = Math.min(a.featureFrame.width * a.featureFrame.height, convexPolygonArea(quad));
+  return smaller > 0 ? Math.min(1, shared / smaller) : 0;
+}

@@ -1,0 +1,25 @@
+/** 256-bit binary descriptors as 8 × 32-bit words (signed: V8 keeps int32 values unboxed), for fast Hamming distances. */
+export function descriptorWords(descriptors: Uint8Array): Int32Array {
+  if (descriptors.byteOffset % 4 === 0) {
+    return new Int32Array(descriptors.buffer, descriptors.byteOffset, descriptors.length / 4);
+  }
+  return new Int32Array(Uint8Array.from(descriptors).buffer);
+}
+
+export const WORDS_PER_DESCRIPTOR = 8;
+
+/** Hamming distance between descriptor i of `a` and descriptor j of `b`. */
+export function hammingDistance(a: Int32Array, i: number, b: Int32Array, j: number): number {
+  let d = 0;
+  const oa = i * WORDS_PER_DESCRIPTOR;
+  const ob = j * WORDS_PER_DESCRIPTOR;
+  for (let w = 0; w < WORDS_PER_DESCRIPTOR; w++) d += popcount(a[oa + w]! ^ b[ob + w]!);
+  return d;
+}
+
+export function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}

@@ -1,0 +1,126 @@
+import { ArtmetaError } from '../errors.ts';
+import { CandidateIndex, type CandidateIndexOptions } from './candidate-index.ts';
+import type { ImageSignature } from './image-signature.ts';
+import { lineageIdFor } from './lineage-id.ts';
+import { defaultModel, similarity, type SimilarityReport } from './similarity-index.ts';
+
+export interface Lineage {
+  id: string;
+  /** Image ids, in the order they joined. */
+  members: string[];
+  /** The root: the member every other one was verified against. */
+  representative: string;
+}
+
+export interface LineageIndexOptions {
+  /** Index at or above which an image joins a lineage. Default: the model's threshold. */
+  threshold?: number;
+  /** Most-voted candidate images looked up per new image. Default 8. */
+  candidates?: number;
+  /** Distinct candidate lineages verified per new image, most voted first. Default 3. */
+  verifiedLineages?: number;
+  /** Pair similarity; replaceable so an evaluation can cache it. Default `similarity`. */
+  similarity?: (a: ImageSignature, b: ImageSignature) => Pick<SimilarityReport, 'index'>;
+  candidateIndex?: CandidateIndexOptions;
+}
+
+interface LineageState {
+  id: string;
+  root: ImageSignature;
+  members: string[];
+}
+
+/**
+ * Incremental lineage grouping. A new image asks the candidate index for look-alikes, and joins the
+ * lineage of one of them only if it verifies against that lineage's root — never against just any
+ * member, so a chain A~B~C cannot pull two lineages together. Lineage ids come from the root's content
+ * hash: adding images never renames a lineage, and `cluster` on the same images gives the same ids.
+ * Only roots' signatures are kept.
+ */
+export class LineageIndex {
+  private readonly candidates: CandidateIndex;
+  private readonly lineageOfSlot: number[] = [];
+  private readonly lineages: LineageState[] = [];
+  private readonly assigned = new Map<string, string>();
+  private readonly lineageIds = new Set<string>();
+  private readonly threshold: number;
+  private readonly candidateLimit: number;
+  private readonly verifiedLineages: number;
+  private readonly compare: NonNullable<LineageIndexOptions['similarity']>;
+  /** Pairs verified so far (for throughput figures). */
+  verifiedPairs = 0;
+
+  constructor(options: LineageIndexOptions = {}) {
+    this.threshold = options.threshold ?? defaultModel().threshold;
+    this.candidateLimit = options.candidates ?? 8;
+    this.verifiedLineages = options.verifiedLineages ?? 3;
+    this.compare = options.similarity ?? ((a, b) => similarity(a, b));
+    this.candidates = new CandidateIndex(options.candidateIndex);
+  }
+
+  /** Adds one image and returns the id of the lineage it now belongs to. */
+  add(id: string, signature: ImageSignature): string {
+    if (this.assigned.has(id)) throw new ArtmetaError('INVALID_ARGUMENT', `image "${id}" is already in the index`);
+    let best: { lineage: number; index: number } | undefined;
+    const seen = new Set<number>();
+    for (const candidate of this.candidates.query(signature, this.candidateLimit)) {
+      const lineage = this.lineageOfSlot[candidate.slot]!;
+      if (seen.has(lineage)) continue;
+      seen.add(lineage);
+      this.verifiedPairs++;
+      const { index } = this.compare(signature, this.lineages[lineage]!.root);
+      if (index >= this.threshold && (!best || index > best.index)) best = { lineage, index };
+      if (seen.size >= this.verifiedLineages) break;
+    }
+    const lineage = best ? best.lineage : this.createLineage(signature);
+    this.lineages[lineage]!.members.push(id);
+    this.lineageOfSlot[this.candidates.add(signature)] = lineage;
+    const lineageId = this.lineages[lineage]!.id;
+    this.assigned.set(id, lineageId);
+    return lineageId;
+  }
+
+  /**
+   * Adds a batch in canonical order — largest image first (most likely the original or the widest crop,
+   * the best root), ties by content hash — so the result does not depend on the order given.
+   */
+  cluster(images: Array<{ id: string; signature: ImageSignature }>, onProgress?: (done: number) => void): Map<string, string> {
+    const ordered = [...images].sort(
+      (p, q) =>
+        q.signature.width * q.signature.height - p.signature.width * p.signature.height ||
+        compareStrings(p.signature.contentHash, q.signature.contentHash) ||
+        compareStrings(p.id, q.id),
+    );
+    const out = new Map<string, string>();
+    ordered.forEach(({ id, signature }, k) => {
+      out.set(id, this.add(id, signature));
+      onProgress?.(k + 1);
+    });
+    return out;
+  }
+
+  /** Lineage of an image added before. */
+  lineageOf(id: string): string | undefined {
+    return this.assigned.get(id);
+  }
+
+  /** All lineages, sorted by id. */
+  list(): Lineage[] {
+    return this.lineages
+      .map((l) => ({ id: l.id, members: [...l.members], representative: l.members[0]! }))
+      .sort((p, q) => compareStrings(p.id, q.id));
+  }
+
+  private createLineage(root: ImageSignature): number {
+    let id = lineageIdFor(root.contentHash);
+    // The same pixels twice normally verify as one lineage; if a model ever rejects it, keep ids unique.
+    for (let k = 2; this.lineageIds.has(id); k++) id = `${lineageIdFor(root.contentHash)}-${k}`;
+    this.lineageIds.add(id);
+    this.lineages.push({ id, root, members: [] });
+    return this.lineages.length - 1;
+  }
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,88 @@
+import { cv } from '../opencv/runtime.ts';
+import { withMats } from '../opencv/mat-scope.ts';
+import type { Box } from '../geometry/box.ts';
+import type { GrayImage } from './gray-image.ts';
+
+/** ORB keypoints and their 256-bit descriptors, strongest first. */
+export interface OrbFeatures {
+  /** Interleaved x, y in pixels of the feature frame. */
+  points: Float32Array;
+  /** 32 bytes per keypoint. */
+  descriptors: Uint8Array;
+}
+
+export const DESCRIPTOR_BYTES = 32;
+
+export interface OrbOptions {
+  /** Keypoints kept. Default 300. */
+  maxFeatures?: number;
+  /** FAST threshold; low so that soft, low-contrast photos still get keypoints. Default 5. */
+  fastThreshold?: number;
+  /** Regions (pixels of the frame) whose keypoints are dropped, e.g. title treatments. Default none. */
+  exclude?: Box[];
+}
+
+/** Detects ORB keypoints on a grayscale frame and keeps the strongest ones outside `exclude`. */
+export function orbFeatures(frame: GrayImage, options: OrbOptions = {}): OrbFeatures {
+  const maxFeatures = options.maxFeatures ?? 300;
+  const exclude = options.exclude ?? [];
+  return withMats((scope) => {
+    const c = cv();
+    const gray = scope.track(c.matFromArray(frame.height, frame.width, c.CV_8UC1, frame.data));
+    // Detect more than needed: some fall in excluded regions.
+    const orb = scope.track(new c.ORB(maxFeatures * 2, 1.2, 8, 31, 0, 2, c.ORB_HARRIS_SCORE, 31, options.fastThreshold ?? 5));
+    const keypoints = scope.track(new c.KeyPointVector());
+    const descriptors = scope.track(new c.Mat());
+    const noMask = scope.track(new c.Mat());
+    orb.detectAndCompute(gray, noMask, keypoints, descriptors);
+    const order: { index: number; response: number }[] = [];
+    for (let i = 0; i < keypoints.size(); i++) {
+      const kp = keypoints.get(i);
+      if (exclude.some((b) => kp.pt.x >= b.x && kp.pt.x < b.x + b.w && kp.pt.y >= b.y && kp.pt.y < b.y + b.h)) continue;
+      order.push({ index: i, response: kp.response });
+    }
+    // Stable tie-break on index keeps the signature deterministic.
+    order.sort((p, q) => q.response - p.response || p.index - q.index);
+    const kept = spreadOverGrid(order, keypoints, frame, maxFeatures);
+    const points = new Float32Array(kept.length * 2);
+    const out = new Uint8Array(kept.length * DESCRIPTOR_BYTES);
+    const raw = descriptors.data;
+    kept.forEach(({ index }, k) => {
+      const kp = keypoints.get(index);
+      points[k * 2] = kp.pt.x;
+      points[k * 2 + 1] = kp.pt.y;
+      out.set(raw.subarray(index * DESCRIPTOR_BYTES, (index + 1) * DESCRIPTOR_BYTES), k * DESCRIPTOR_BYTES);
+    });
+    return { points, descriptors: out };
+  });
+}
+
+const GRID = 4;
+
+/**
+ * Keeps the strongest keypoints per cell of a 4×4 grid first, then the strongest of the rest. Without
+ * it a title or one high-contrast object takes every keypoint and the soft background — the part the
+ * derivatives share — gets none.
+ */
+function spreadOverGrid<T extends { index: number }>(
+  order: T[],
+  keypoints: { get(i: number): { pt: { x: number; y: number } } },
+  frame: GrayImage,
+  maxFeatures: number,
+): T[] {
+  const perCell = Math.ceil(maxFeatures / (GRID * GRID));
+  const used = new Int32Array(GRID * GRID);
+  const first: T[] = [];
+  const rest: T[] = [];
+  for (const item of order) {
+    const { x, y } = keypoints.get(item.index).pt;
+    const cell = Math.min(GRID - 1, Math.floor((y / frame.height) * GRID)) * GRID + Math.min(GRID - 1, Math.floor((x / frame.width) * GRID));
+    if (used[cell]! < perCell) {
+      used[cell]!++;
+      first.push(item);
+    } else {
+      rest.push(item);
+    }
+  }
+  return first.concat(rest).slice(0, maxFeatures);
+}

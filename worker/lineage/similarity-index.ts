@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { ArtmetaError } from '../errors.ts';
+import { alignedSsim } from './aligned-ssim.ts';
+import { histogramSimilarity } from './color-histogram.ts';
+import { paletteDistance } from './earth-movers-distance.ts';
+import { matchFeatures, type FeatureMatchReport } from './feature-match.ts';
+import type { ImageSignature } from './image-signature.ts';
+
+/** The four metrics for one pair of images and the index combining them. */
+export interface SimilarityReport {
+  /** Bhattacharyya coefficient of the HSV histograms, 1 = same colour distribution. */
+  histogram: number;
+  /** SSIM of the aligned thumbnails over their overlap (0 when no alignment was found). */
+  ssim: number;
+  features: Omit<FeatureMatchReport, 'homography'>;
+  /** Earth Mover's Distance between the Lab palettes, in ΔE (CIE76) units; 0 = same colours. */
+  emd: number;
+  /** Calibrated probability in [0,1] that the two images share a background image. */
+  index: number;
+}
+
+/** Logistic model over the metric features, fitted by scripts/fit-lineage-weights.ts. */
+export interface SimilarityModel {
+  features: readonly string[];
+  weights: number[];
+  bias: number;
+  /** Index at or above which two images are treated as one lineage. */
+  threshold: number;
+}
+
+/** Names and order of the model's inputs; the model file must list the same. */
+export const MODEL_FEATURES = ['histogram', 'ssim', 'inliers', 'inlierRatio', 'overlap', 'emd'] as const;
+
+/** Model inputs: each metric mapped to roughly [0,1], larger = more alike. */
+export function modelInputs(r: Omit<SimilarityReport, 'index'>): number[] {
+  return [
+    r.histogram,
+    r.ssim,
+    Math.min(1, Math.log1p(r.features.inliers) / Math.log1p(100)),
+    r.features.inlierRatio,
+    r.features.overlap,
+    Math.exp(-r.emd / 10),
+  ];
+}
+
+export function applyModel(model: SimilarityModel, inputs: number[]): number {
+  let z = model.bias;
+  inputs.forEach((x, i) => (z += (model.weights[i] ?? 0) * x));
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** The four metrics without the index (what the weight fitting consumes). */
+export function similarityMetrics(a: ImageSignature, b: ImageSignature): Omit<SimilarityReport, 'index'> {
+  const match = matchFeatures(a, b);
+  const { homography, ...features } = match;
+  return {
+    histogram: histogramSimilarity(a.histogram, b.histogram),
+    ssim: homography ? alignedSsim(a, b, homography) : 0,
+    features,
+    emd: paletteDistance(a.palette, b.palette),
+  };
+}
+
+/** Four-metric similarity of two signatures and the calibrated index. */
+export function similarity(a: ImageSignature, b: ImageSignature, model: SimilarityModel = defaultModel()): SimilarityReport {
+  const metrics = similarityMetrics(a, b);
+  return { ...metrics, index: applyModel(model, modelInputs(metrics)) };
+}
+
+let cached: SimilarityModel | undefined;
+
+/** The committed model, models/lineage-weights.json. */
+export function defaultModel(): SimilarityModel {
+  cached ??= loadModel(new URL('../../models/lineage-weights.json', import.meta.url));
+  return cached;
+}
+
+export function loadModel(path: URL | string): SimilarityModel {
+  let model: SimilarityModel;
+  try {
+    model = JSON.parse(readFileSync(path, 'utf8')) as SimilarityModel;
+  } catch (e) {
+    throw new ArtmetaError('INTERNAL', `cannot read lineage model ${String(path)}: ${(e as Error).message}`);
+  }
+  if (model.features.join() !== MODEL_FEATURES.join() || model.weights.length !== MODEL_FEATURES.length) {
+    throw new ArtmetaError('INTERNAL', `lineage model ${String(path)} expects features ${model.features.join()}, code gives ${MODEL_FEATURES.join()}`);
+  }
+  return model;
+}
