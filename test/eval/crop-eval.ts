@@ -11,6 +11,7 @@ import { analyzeImage } from '../../worker/analysis/analyze-image.ts';
 import { parseCanvasSpec } from '../../worker/crop/canvas-spec.ts';
 import { area, coverage, type Box, type Size } from '../../worker/geometry/box.ts';
 import { centreCrop, sharpAttentionCrop, smartcropCrop, type CropPeer } from './crop-peers.ts';
+import { evaluateFaces, formatFaceEval } from './face-eval.ts';
 
 const RATIOS = ['16:9', '1:1', '2:3', '9:16'];
 const HIT_COVERAGE = 0.9;
@@ -75,6 +76,8 @@ async function main(): Promise<void> {
     console.log([name.padEnd(16), ...[...cells, mean(all)].map((v) => v.toFixed(3).padStart(11))].join(''));
   }
   console.log(`artmeta analyze: ${artmetaMs.toFixed(0)} ms per image (mean, one thread, includes decode)`);
+  console.log('');
+  console.log(formatFaceEval(await evaluateFaces(dataDir)));
 }
 
 function mean(values: number[]): number {
