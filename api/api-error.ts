@@ -25,6 +25,9 @@ export class ApiError extends Error {
   }
 }
 
+/** How ioredis words a command that failed for want of a connection. */
+const REDIS_CONNECTION_ERROR = /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|max retries per request/i;
+
 /** Status and body for anything thrown while handling a request. */
 export function errorResponse(e: unknown, redisReady: boolean): { status: number; code: string; message: string } {
   if (e instanceof ApiError || isArtmetaError(e)) {
@@ -39,6 +42,6 @@ export function errorResponse(e: unknown, redisReady: boolean): { status: number
     return { status: 400, code: 'INVALID_ARGUMENT', message };
   }
   // Redis commands fail fast while it is down (no offline queue): that is "try again", not a bug.
-  if (!redisReady) return { status: 503, code: 'UNAVAILABLE', message: `Redis is not reachable: ${message}` };
+  if (!redisReady || REDIS_CONNECTION_ERROR.test(message)) return { status: 503, code: 'UNAVAILABLE', message: `Redis is not reachable: ${message}` };
   return { status: 500, code: 'INTERNAL', message };
 }

@@ -23,17 +23,20 @@ export interface AnalyzeJobDeps {
  */
 export async function runAnalyzeJob(job: Job<AnalyzeJobData>, deps: AnalyzeJobDeps): Promise<AnalyzeJobResult> {
   try {
-    const result = await analyzeOrReuse(job, deps);
-    if ('upload' in job.data.source) await deps.store.deleteUpload(job.data.source.upload);
-    return result;
+    return await analyzeOrReuse(job, deps);
   } catch (e) {
-    const failure = toJobFailure(e);
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if ('upload' in job.data.source && (lastAttempt || failure.name === 'UnrecoverableError')) {
-      await deps.store.deleteUpload(job.data.source.upload);
-    }
-    throw failure;
+    throw toJobFailure(e);
   }
+}
+
+/**
+ * Deletes a job's upload once the job is finished for good. Only then: a job whose completion
+ * did not reach Redis (crash, Redis restart) runs again and needs its bytes. Uploads whose delete
+ * is missed expire (ARTMETA_UPLOAD_TTL_SECONDS).
+ */
+export async function releaseUpload(job: Job<AnalyzeJobData> | undefined, store: ResultStore, final: boolean): Promise<void> {
+  if (!job || !final || !('upload' in job.data.source)) return;
+  await store.deleteUpload(job.data.source.upload).catch(() => undefined);
 }
 
 async function analyzeOrReuse(job: Job<AnalyzeJobData>, deps: AnalyzeJobDeps): Promise<AnalyzeJobResult> {

@@ -1,7 +1,7 @@
 import { Worker, type QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ArtmetaConfig } from '../config.ts';
-import { runAnalyzeJob } from './analyze-job.ts';
+import { releaseUpload, runAnalyzeJob } from './analyze-job.ts';
 import { runClusterJob } from './cluster-job.ts';
 import { threadedAnalyzer, type ImageAnalyzer } from './image-analyzer.ts';
 import { imageLoader } from './image-loader.ts';
@@ -69,6 +69,11 @@ export class ArtmetaWorker {
       // Cluster jobs mostly wait for their analyses, so a few at a time cost little.
       { ...workerOptions, connection: this.connect(config), concurrency: 4 },
     );
+    this.analyzeWorker.on('completed', (job) => void releaseUpload(job, store, true));
+    this.analyzeWorker.on('failed', (job, error) => {
+      const final = error.name === 'UnrecoverableError' || (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1));
+      void releaseUpload(job, store, final);
+    });
     const log = options.logger;
     if (log) {
       for (const worker of [this.analyzeWorker, this.clusterWorker] as Worker[]) {

@@ -66,6 +66,7 @@ export class ArtmetaQueues {
   private events(queue: string): QueueEvents {
     // QueueEvents blocks on its connection, so it gets one of its own.
     const connection = this.connection.duplicate();
+    connection.on('error', () => undefined); // reconnects by itself, like the original
     this.eventConnections.push(connection);
     return new QueueEvents(queue, { connection, prefix: this.config.prefix });
   }

@@ -15,8 +15,15 @@ export function connectRedis(config: Pick<ArtmetaConfig, 'redis'>, options: Redi
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
     ...options,
   };
-  if (!config.redis.cluster) return new Redis(config.redis.url, base);
-  const seed = new URL(config.redis.url);
+  const client = config.redis.cluster ? clusterClient(config.redis.url, base) : new Redis(config.redis.url, base);
+  // ioredis reconnects by itself; without a listener every failed attempt would also be printed as
+  // an unhandled error. Outages surface where they matter: /readyz, 503 answers, retried jobs.
+  client.on('error', () => undefined);
+  return client;
+}
+
+function clusterClient(url: string, base: RedisOptions): Cluster {
+  const seed = new URL(url);
   const clusterOptions: ClusterOptions = {
     redisOptions: { ...base, username: seed.username || undefined, password: seed.password || undefined, tls: seed.protocol === 'rediss:' ? {} : undefined },
     clusterRetryStrategy: base.retryStrategy,

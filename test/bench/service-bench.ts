@@ -1,0 +1,161 @@
+/**
+ * `npm run bench:service -- ../shared/data`: the service's overhead, in one run against a real
+ * redis-server:
+ * - images/s through the queue (2 `artmeta worker` processes, one analysis each at a time) against
+ *   the same images analysed in-process on a 2-thread pool (the same parallelism);
+ * - crop-hint latency of `artmeta serve` (its own process) under concurrent load: known images
+ *   (GET by hash, one Redis read), uploads of known images, and uploads analysed at once.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import sharp from 'sharp';
+import { loadConfig } from '../../worker/config.ts';
+import { contentHash } from '../../worker/queue/job-id.ts';
+import { ArtmetaQueues } from '../../worker/queue/queues.ts';
+import { connectRedis } from '../../worker/queue/redis-connection.ts';
+import { ResultStore } from '../../worker/queue/result-store.ts';
+import { AnalysisPool } from '../../worker/threads/analysis-pool.ts';
+import { RedisServer, freePort } from '../support/redis-server.ts';
+
+const dataDir = process.argv[2] ?? '../shared/data';
+const repo = new URL('../../', import.meta.url).pathname;
+const WORKERS = 2;
+const API_KEY = 'bench-key';
+
+const photosDir = join(dataDir, 'photos');
+const names = (await readdir(photosDir)).filter((f) => f.endsWith('.jpg')).sort();
+const photos = await Promise.all(names.map((f) => readFile(join(photosDir, f))));
+const [warmUp, measured] = [photos.slice(0, 2), photos.slice(2, 42)];
+const fresh = await Promise.all(photos.slice(42, 62).map((b) => sharp(b).jpeg({ quality: 89 }).toBuffer())); // unknown to the store
+
+const redis = await RedisServer.start();
+const env = {
+  ARTMETA_REDIS_URL: redis.url,
+  ARTMETA_PREFIX: '{bench}',
+  ARTMETA_API_KEYS: API_KEY,
+  ARTMETA_CONCURRENCY: '1',
+  ARTMETA_ANALYSIS_THREADS: '1',
+  ARTMETA_LOG_LEVEL: 'warn',
+};
+const config = loadConfig(env);
+const children: ChildProcess[] = [];
+
+try {
+  // In-process baseline: the same images on a pool of as many threads as the queue has workers.
+  const pool = new AnalysisPool({ threads: WORKERS });
+  await Promise.all(warmUp.map((b) => pool.analyze(b)));
+  let start = performance.now();
+  await Promise.all(measured.map((b) => pool.analyze(b, { aspects: config.analysis.aspects })));
+  const inProcess = measured.length / ((performance.now() - start) / 1000);
+  await pool.close();
+
+  // Through the queue: uploads, job submission, Redis round trips, result storage.
+  for (let i = 0; i < WORKERS; i++) children.push(await launch('worker', env, 'worker ready'));
+  const connection = connectRedis(config);
+  const queues = new ArtmetaQueues(connection, config);
+  const store = new ResultStore(connection, config.prefix);
+  const submit = async (bytes: Buffer) => queues.submitAnalyze({ source: { upload: await store.putUpload(bytes, 3600) } });
+  await waitFor(queues, await Promise.all(warmUp.map(submit)));
+  start = performance.now();
+  await waitFor(queues, await Promise.all(measured.map(submit)));
+  const queued = measured.length / ((performance.now() - start) / 1000);
+
+  // Crop hints from `artmeta serve` in its own process.
+  const port = await freePort();
+  children.push(await launch('serve', { ...env, ARTMETA_PORT: String(port), ARTMETA_HOST: '127.0.0.1' }, 'Server listening'));
+  const base = `http://127.0.0.1:${port}`;
+  const headers = { 'x-api-key': API_KEY };
+  const hashes = measured.map(contentHash);
+  const known = await load(4_000, 16, (i) => fetch(`${base}/v1/images/${hashes[i % hashes.length]}/crop-hints?aspect=16:9,1:1,1280x720`, { headers }));
+  const uploadKnown = await load(400, 16, (i) =>
+    fetch(`${base}/v1/crop-hints?aspect=16:9,1:1`, { method: 'POST', headers: { ...headers, 'content-type': 'image/jpeg' }, body: measured[i % measured.length] }),
+  );
+  const uploadNew = await load(fresh.length, 2, (i) =>
+    fetch(`${base}/v1/crop-hints?aspect=16:9,1:1`, { method: 'POST', headers: { ...headers, 'content-type': 'image/jpeg' }, body: fresh[i] }),
+  );
+
+  const overhead = 1 - queued / inProcess;
+  console.log(`service bench: ${measured.length} photos from ${photosDir}, ${WORKERS} workers × 1 analysis vs in-process pool of ${WORKERS} threads`);
+  console.log(`  in-process            ${inProcess.toFixed(2)} images/s`);
+  console.log(`  through the queue     ${queued.toFixed(2)} images/s  (overhead ${(overhead * 100).toFixed(1)}%, target ≤ 10%)`);
+  console.log('crop-hint latency (artmeta serve in its own process, client-side, ms):');
+  for (const [label, r] of [
+    ['known image, GET by hash (16 concurrent)', known],
+    ['upload of a known image (16 concurrent)', uploadKnown],
+    ['upload analysed at once (2 concurrent)', uploadNew],
+  ] as const) {
+    console.log(`  ${label.padEnd(42)} n=${String(r.n).padEnd(5)} p50 ${r.p50.toFixed(2).padStart(7)}  p99 ${r.p99.toFixed(2).padStart(7)}  ${r.rps.toFixed(0)} req/s  errors ${r.errors}`);
+  }
+  console.log(`  target: known-image p99 ≤ 10 ms → ${known.p99 <= 10 ? 'met' : 'NOT met'}`);
+  await queues.close();
+  await connection.quit();
+} finally {
+  await Promise.all(children.map(stop));
+  await redis.stop();
+}
+
+async function launch(command: string, extraEnv: Record<string, string>, readyText: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(repo, 'bin/artmeta.js'), command], {
+    env: { ...process.env, ...extraEnv, ARTMETA_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(readyText)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output}`)));
+  });
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function waitFor(queues: ArtmetaQueues, ids: string[]): Promise<void> {
+  for (;;) {
+    const states = await Promise.all(ids.map((id) => queues.analyze.getJobState(id)));
+    if (states.includes('failed')) throw new Error('a bench job failed');
+    if (states.every((s) => s === 'completed')) return;
+    await sleep(10);
+  }
+}
+
+interface LoadResult {
+  n: number;
+  p50: number;
+  p99: number;
+  rps: number;
+  errors: number;
+}
+
+/** `total` requests, `concurrency` in flight at any time; latency of each. */
+async function load(total: number, concurrency: number, request: (i: number) => Promise<Response>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t = performance.now();
+        const response = await request(i);
+        await response.arrayBuffer();
+        latencies.push(performance.now() - t);
+        if (response.status !== 200) errors++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { n: total, p50: at(0.5), p99: at(0.99), rps: total / seconds, errors };
+}
