@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { coverage, scaleBox } from '../worker/geometry/box.ts';
+import { type Box, coverage, iou, scaleBox } from '../worker/geometry/box.ts';
 import { decodeImage } from '../worker/image/decode-image.ts';
 import { loadOpenCV } from '../worker/opencv/runtime.ts';
 import { textDetectionFromLines } from '../worker/text/detect-text.ts';
@@ -16,7 +16,7 @@ import { LINE_FEATURE_NAMES } from '../worker/text/line-features.ts';
 import { type LineCandidate, lineCandidates } from '../worker/text/line-candidates.ts';
 import { mergeTextLines } from '../worker/text/line-merging.ts';
 import { TEXT_LINE_MODEL_URL, type TextLineModel, type TreeNode, textProbability } from '../worker/text/text-classifier.ts';
-import { DetectorTally, type TruthLine, formatRows, readTextTruth } from '../test/eval/text-eval.ts';
+import { DetectorTally, type TruthLine, formatRows, readTextTruth, scoreTextLines } from '../test/eval/text-eval.ts';
 
 const FOLDS = 5;
 const TREES = 60;
@@ -176,6 +176,7 @@ function detect(model: Pick<TextLineModel, 'base' | 'trees'>, sample: ImageSampl
 const dataDir = process.argv[2] ?? '../shared/data';
 const samples = await collect(dataDir);
 const heldOut = THRESHOLDS.map((t) => new DetectorTally(`held-out folds, threshold ${t.toFixed(2)}`));
+const heldOutRegions = THRESHOLDS.map(() => new Map<string, Array<Box & { probability: number }>>());
 for (let fold = 0; fold < FOLDS; fold++) {
   const { rows, targets } = trainingSet(samples.filter((_, i) => i % FOLDS !== fold));
   const model = fit(rows, targets);
@@ -183,6 +184,7 @@ for (let fold = 0; fold < FOLDS; fold++) {
     THRESHOLDS.forEach((threshold, k) => {
       const found = detect(model, sample, threshold);
       heldOut[k]!.add(found.regions, found.regions.length > 0, sample.truth, 0);
+      heldOutRegions[k]!.set(sample.file, found.regions);
     });
   }
 }
@@ -190,6 +192,16 @@ for (let fold = 0; fold < FOLDS; fold++) {
 const cvRows = heldOut.map((t) => t.row());
 const bestK = cvRows.reduce((b, r, k) => (r.hmean > cvRows[b]!.hmean ? k : b), 0);
 const threshold = THRESHOLDS[bestK]!;
+if (process.argv.includes('--verbose')) {
+  for (const sample of samples) {
+    const regions = heldOutRegions[bestK]!.get(sample.file) ?? [];
+    const c = scoreTextLines(regions, sample.truth);
+    if (!c.fp && !c.fn) continue;
+    const missed = sample.truth.filter((t) => !t.ignore && !regions.some((r) => iou(r, t) >= 0.5)).map((t) => `"${t.text}"`);
+    const extra = regions.filter((r) => !sample.truth.some((t) => iou(r, t) >= 0.5)).map((r) => `${r.x},${r.y},${r.w},${r.h}@${r.probability}`);
+    process.stdout.write(`${sample.file} held-out fp ${c.fp} fn ${c.fn}  missed ${missed.join(' ')}  extra ${extra.join(' ')}\n`);
+  }
+}
 const all = trainingSet(samples);
 const model = fit(all.rows, all.targets);
 const training = new DetectorTally('training set (all images, optimistic)');

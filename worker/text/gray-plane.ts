@@ -1,23 +1,22 @@
+import type * as OpenCV from '@techstark/opencv-js';
+import type { MatScope } from '../opencv/mat-scope.ts';
+import { cv } from '../opencv/runtime.ts';
+
 /** A grey image with its summed-area table, so the mean over any box costs four reads. */
 export interface GrayPlane {
   data: Uint8Array;
   width: number;
   height: number;
   /** (width + 1) × (height + 1) running sums; row 0 and column 0 are zero. */
-  integral: Float64Array;
+  integral: Int32Array;
 }
 
-export function grayPlane(data: Uint8Array, width: number, height: number): GrayPlane {
-  const stride = width + 1;
-  const integral = new Float64Array(stride * (height + 1));
-  for (let y = 0; y < height; y++) {
-    let rowSum = 0;
-    for (let x = 0; x < width; x++) {
-      rowSum += data[y * width + x]!;
-      integral[(y + 1) * stride + x + 1] = integral[y * stride + x + 1]! + rowSum;
-    }
-  }
-  return { data, width, height, integral };
+/** Copies an 8-bit single-channel Mat out of WASM memory together with its integral image. */
+export function grayPlane(scope: MatScope, mat: OpenCV.Mat): GrayPlane {
+  const sums = scope.track(new (cv().Mat)());
+  // 32-bit sums hold any image up to 8 megapixels of 255s.
+  cv().integral(mat, sums, cv().CV_32S);
+  return { data: new Uint8Array(mat.data), width: mat.cols, height: mat.rows, integral: new Int32Array(sums.data32S) };
 }
 
 /** Sum of the plane over columns x0..x1-1 and rows y0..y1-1, clipped to the plane. */

@@ -13,7 +13,7 @@ export interface LineCandidate extends Box {
 }
 
 export interface LineCandidateOptions {
-  /** Long side the search runs at; larger images are downscaled first. Default 1024. */
+  /** Long side the search runs at (at most 2048); larger images are downscaled first. Default 1024. */
   workingSize?: number;
   /** Smallest glyph height looked for, in working pixels. Default 7. */
   minGlyphHeight?: number;
@@ -38,7 +38,8 @@ export function lineCandidates(image: RgbImage, options: LineCandidateOptions = 
     const rgb = scope.track(c.matFromArray(image.height, image.width, c.CV_8UC3, image.data));
     const fullGray = scope.track(new c.Mat());
     c.cvtColor(rgb, fullGray, c.COLOR_RGB2GRAY);
-    const scale = Math.max(1, Math.max(image.width, image.height) / opts.workingSize);
+    // Capped so the 32-bit integral images cannot overflow (≤ 4 megapixels).
+    const scale = Math.max(1, Math.max(image.width, image.height) / Math.min(opts.workingSize, 2048));
     let gray = fullGray;
     if (scale > 1) {
       gray = scope.track(new c.Mat());
@@ -48,11 +49,11 @@ export function lineCandidates(image: RgbImage, options: LineCandidateOptions = 
     const width = gray.cols;
     const height = gray.rows;
     const shortSide = Math.min(width, height);
-    const plane = grayPlane(new Uint8Array(gray.data), width, height);
+    const plane = grayPlane(scope, gray);
     const gradientMat = scope.track(new c.Mat());
     const kernel = scope.track(c.getStructuringElement(c.MORPH_RECT, new c.Size(3, 3)));
     c.morphologyEx(gray, gradientMat, c.MORPH_GRADIENT, kernel);
-    const gradient = grayPlane(new Uint8Array(gradientMat.data), width, height);
+    const gradient = grayPlane(scope, gradientMat);
     const limits = { minHeight: opts.minGlyphHeight, maxHeight: opts.maxGlyphHeight * shortSide };
 
     const out: LineCandidate[] = [];

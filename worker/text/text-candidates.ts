@@ -63,17 +63,8 @@ export function glyphCandidates(
   const stats = scope.track(new c.Mat());
   const centroids = scope.track(new c.Mat());
   const count = c.connectedComponentsWithStats(binary, labels, stats, centroids, 8, c.CV_32S);
-  const distance = scope.track(new c.Mat());
-  c.distanceTransform(binary, distance, c.DIST_L2, 3);
-  const width = binary.cols;
-  const height = binary.rows;
-  // Copies: views into WASM memory go stale if the heap grows.
-  const labelData = new Int32Array(labels.data32S);
-  const stroke = strokeStats(labelData, new Float32Array(distance.data32F), width, height, count);
-  const statData = new Int32Array(stats.data32S);
-  const inkSum = inkGreySums(labelData, plane.data, count);
-
-  const out: GlyphCandidate[] = [];
+  const statData = stats.data32S;
+  const boxes: (Box & { label: number; area: number })[] = [];
   for (let label = 1; label < count; label++) {
     const x = statData[label * 5]!;
     const y = statData[label * 5 + 1]!;
@@ -84,30 +75,37 @@ export function glyphCandidates(
     if (w > 12 * h || h > 12 * w) continue;
     const fill = area / (w * h);
     if (fill < 0.08 || fill > 0.95) continue;
-    const boxTotal = boxSum(plane, x, y, x + w, y + h);
-    const rest = w * h - area;
-    const background = rest > 0 ? (boxTotal - inkSum[label]!) / rest : boxTotal / (w * h);
-    out.push({
-      x,
-      y,
-      w,
-      h,
-      area,
-      strokeWidth: stroke.width[label]!,
-      strokeVariation: stroke.variation[label]!,
-      contrast: Math.abs(inkSum[label]! / area - background) / 255,
-      ink: inkSum[label]! / area,
-      transform,
-    });
+    boxes.push({ x, y, w, h, label, area });
   }
-  return out;
+  if (boxes.length === 0) return [];
+  const distance = scope.track(new c.Mat());
+  c.distanceTransform(binary, distance, c.DIST_L2, 3);
+  // Views into WASM memory: valid until the next OpenCV allocation, and none happens below.
+  const labelData = labels.data32S;
+  const distanceData = distance.data32F;
+  return boxes.map(({ label, area, ...box }) => {
+    const stroke = strokeStats(labelData, distanceData, binary.cols, binary.rows, label, box);
+    const ink = inkSum(labelData, plane.data, binary.cols, label, box);
+    const rest = box.w * box.h - area;
+    const boxTotal = boxSum(plane, box.x, box.y, box.x + box.w, box.y + box.h);
+    const background = rest > 0 ? (boxTotal - ink) / rest : boxTotal / (box.w * box.h);
+    return {
+      ...box,
+      area,
+      strokeWidth: stroke.width,
+      strokeVariation: stroke.variation,
+      contrast: Math.abs(ink / area - background) / 255,
+      ink: ink / area,
+      transform,
+    };
+  });
 }
 
-function inkGreySums(labels: Int32Array, grey: Uint8Array, count: number): Float64Array {
-  const sums = new Float64Array(count);
-  for (let i = 0; i < labels.length; i++) {
-    const label = labels[i]!;
-    if (label !== 0) sums[label] = sums[label]! + grey[i]!;
+/** Sum of the grey values under the pixels of `label` inside its box. */
+function inkSum(labels: Int32Array, grey: Uint8Array, stride: number, label: number, box: Box): number {
+  let sum = 0;
+  for (let y = box.y; y < box.y + box.h; y++) {
+    for (let i = y * stride + box.x, end = i + box.w; i < end; i++) if (labels[i] === label) sum += grey[i]!;
   }
-  return sums;
+  return sum;
 }
