@@ -8,6 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
@@ -22,6 +23,7 @@ import { RedisServer, freePort } from '../support/redis-server.ts';
 const dataDir = process.argv[2] ?? '../shared/data';
 const repo = new URL('../../', import.meta.url).pathname;
 const WORKERS = 2;
+const ROUNDS = 3;
 const API_KEY = 'bench-key';
 
 const photosDir = join(dataDir, 'photos');
@@ -43,52 +45,65 @@ const config = loadConfig(env);
 const children: ChildProcess[] = [];
 
 try {
-  // In-process baseline: the same images on a pool of as many threads as the queue has workers.
-  const pool = new AnalysisPool({ threads: WORKERS });
-  await Promise.all(warmUp.map((b) => pool.analyze(b)));
-  let start = performance.now();
-  await Promise.all(measured.map((b) => pool.analyze(b, { aspects: config.analysis.aspects })));
-  const inProcess = measured.length / ((performance.now() - start) / 1000);
-  await pool.close();
-
-  // Through the queue: uploads, job submission, Redis round trips, result storage.
-  for (let i = 0; i < WORKERS; i++) children.push(await launch('worker', env, 'worker ready'));
+  // Alternating rounds, each on freshly re-encoded copies (new hashes: nothing is cached), so
+  // that load from other processes on the machine hits both sides alike.
+  for (let i = 0; i < WORKERS; i++) children.push(await launch('worker', env));
   const connection = connectRedis(config);
   const queues = new ArtmetaQueues(connection, config);
   const store = new ResultStore(connection, config.prefix);
   const submit = async (bytes: Buffer) => queues.submitAnalyze({ source: { upload: await store.putUpload(bytes, 3600) } });
+  const pool = new AnalysisPool({ threads: WORKERS });
+  await Promise.all(warmUp.map((b) => pool.analyze(b)));
   await waitFor(queues, await Promise.all(warmUp.map(submit)));
-  start = performance.now();
-  await waitFor(queues, await Promise.all(measured.map(submit)));
-  const queued = measured.length / ((performance.now() - start) / 1000);
+  const rounds: { inProcess: number; queued: number }[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const images = await Promise.all(measured.map((b) => sharp(b).jpeg({ quality: 90 - round }).toBuffer()));
+    let start = performance.now();
+    await Promise.all(images.map((b) => pool.analyze(b, { aspects: config.analysis.aspects })));
+    const inProcess = images.length / ((performance.now() - start) / 1000);
+    start = performance.now();
+    await waitFor(queues, await Promise.all(images.map(submit)));
+    rounds.push({ inProcess, queued: images.length / ((performance.now() - start) / 1000) });
+  }
+  await pool.close();
+  // The last round's images are the known ones below.
+  const knownImages = await Promise.all(measured.map((b) => sharp(b).jpeg({ quality: 90 - (ROUNDS - 1) }).toBuffer()));
 
   // Crop hints from `artmeta serve` in its own process.
   const port = await freePort();
-  children.push(await launch('serve', { ...env, ARTMETA_PORT: String(port), ARTMETA_HOST: '127.0.0.1' }, 'Server listening'));
+  children.push(await launch('serve', { ...env, ARTMETA_PORT: String(port), ARTMETA_HOST: '127.0.0.1' }));
   const base = `http://127.0.0.1:${port}`;
+  while (!(await fetch(`${base}/readyz`).then((r) => r.ok, () => false))) await sleep(50);
   const headers = { 'x-api-key': API_KEY };
-  const hashes = measured.map(contentHash);
-  const known = await load(4_000, 16, (i) => fetch(`${base}/v1/images/${hashes[i % hashes.length]}/crop-hints?aspect=16:9,1:1,1280x720`, { headers }));
-  const uploadKnown = await load(400, 16, (i) =>
-    fetch(`${base}/v1/crop-hints?aspect=16:9,1:1`, { method: 'POST', headers: { ...headers, 'content-type': 'image/jpeg' }, body: measured[i % measured.length] }),
+  const hashes = knownImages.map(contentHash);
+  const getKnown = (i: number) => fetch(`${base}/v1/images/${hashes[i % hashes.length]}/crop-hints?aspect=16:9,1:1,1280x720`, { headers });
+  await load(500, 4, getKnown); // warm-up: JIT, connection pool
+  const known4 = await load(4_000, 4, getKnown);
+  const known16 = await load(4_000, 16, getKnown);
+  const uploadKnown = await load(400, 4, (i) =>
+    fetch(`${base}/v1/crop-hints?aspect=16:9,1:1`, { method: 'POST', headers: { ...headers, 'content-type': 'image/jpeg' }, body: knownImages[i % knownImages.length] }),
   );
   const uploadNew = await load(fresh.length, 2, (i) =>
     fetch(`${base}/v1/crop-hints?aspect=16:9,1:1`, { method: 'POST', headers: { ...headers, 'content-type': 'image/jpeg' }, body: fresh[i] }),
   );
 
+  console.log(`service bench: ${measured.length} photos from ${photosDir}, ${WORKERS} workers × 1 analysis vs in-process pool of ${WORKERS} threads, ${ROUNDS} alternating rounds`);
+  rounds.forEach((r, i) => console.log(`  round ${i + 1}: in-process ${r.inProcess.toFixed(2)} images/s, through the queue ${r.queued.toFixed(2)} images/s`));
+  const inProcess = rounds.reduce((sum, r) => sum + r.inProcess, 0) / ROUNDS;
+  const queued = rounds.reduce((sum, r) => sum + r.queued, 0) / ROUNDS;
   const overhead = 1 - queued / inProcess;
-  console.log(`service bench: ${measured.length} photos from ${photosDir}, ${WORKERS} workers × 1 analysis vs in-process pool of ${WORKERS} threads`);
-  console.log(`  in-process            ${inProcess.toFixed(2)} images/s`);
-  console.log(`  through the queue     ${queued.toFixed(2)} images/s  (overhead ${(overhead * 100).toFixed(1)}%, target ≤ 10%)`);
+  console.log(`  mean: in-process ${inProcess.toFixed(2)} images/s, through the queue ${queued.toFixed(2)} images/s → queue overhead ${(overhead * 100).toFixed(1)}% (target ≤ 10%)`);
   console.log('crop-hint latency (artmeta serve in its own process, client-side, ms):');
   for (const [label, r] of [
-    ['known image, GET by hash (16 concurrent)', known],
-    ['upload of a known image (16 concurrent)', uploadKnown],
+    ['known image, GET by hash (4 concurrent)', known4],
+    ['known image, GET by hash (16 concurrent)', known16],
+    ['upload of a known image (4 concurrent)', uploadKnown],
     ['upload analysed at once (2 concurrent)', uploadNew],
   ] as const) {
     console.log(`  ${label.padEnd(42)} n=${String(r.n).padEnd(5)} p50 ${r.p50.toFixed(2).padStart(7)}  p99 ${r.p99.toFixed(2).padStart(7)}  ${r.rps.toFixed(0)} req/s  errors ${r.errors}`);
   }
-  console.log(`  target: known-image p99 ≤ 10 ms → ${known.p99 <= 10 ? 'met' : 'NOT met'}`);
+  console.log(`  target: known-image p99 ≤ 10 ms → ${known4.p99 <= 10 ? 'met' : 'NOT met'} at 4 concurrent, ${known16.p99 <= 10 ? 'met' : 'NOT met'} at 16`);
+  console.log(`  machine load average while measuring: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   await queues.close();
   await connection.quit();
 } finally {
@@ -96,16 +111,20 @@ try {
   await redis.stop();
 }
 
-async function launch(command: string, extraEnv: Record<string, string>, readyText: string): Promise<ChildProcess> {
+/** Starts `artmeta <command>`; a worker is awaited until it says it is ready. */
+async function launch(command: 'worker' | 'serve', extraEnv: Record<string, string>): Promise<ChildProcess> {
+  // The API logs at warn: per-request access logs would be part of what is measured.
+  const level = command === 'worker' ? 'info' : 'warn';
   const child = spawn(process.execPath, [join(repo, 'bin/artmeta.js'), command], {
-    env: { ...process.env, ...extraEnv, ARTMETA_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...extraEnv, ARTMETA_LOG_LEVEL: level },
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
+  if (command === 'serve') return child;
   await new Promise<void>((resolve, reject) => {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes(readyText)) resolve();
+      if (output.includes('worker ready')) resolve();
     });
     child.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output}`)));
   });
