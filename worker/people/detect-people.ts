@@ -1,8 +1,13 @@
 import { type Box, type Size, toPixelBox } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { withMats } from '../opencv/mat-scope.ts';
-import { type BodyDetectionOptions, DEFAULT_BODY_DETECTION_OPTIONS, type DetectedBody } from './body-detector.ts';
-import { detectBodies } from './body-detector.ts';
+import {
+  type BodyDetectionOptions,
+  DEFAULT_BODY_DETECTION_OPTIONS,
+  type DetectedBody,
+  detectFullBodies,
+  detectUpperBodyBelow,
+} from './body-detector.ts';
 import { DEFAULT_FACE_DETECTION_OPTIONS, detectFaces, type FaceDetectionOptions } from './face-detector.ts';
 import { toGrayMat } from './gray-scan-image.ts';
 import { evidenceBox, mergePersons, type PersonEvidence } from './person-merge.ts';
@@ -28,8 +33,8 @@ export interface PeopleDetectionOptions {
   /** Body scan settings. Default DEFAULT_BODY_DETECTION_OPTIONS. */
   bodies?: Partial<BodyDetectionOptions>;
   /**
-   * Neighbours a body needs to count as a person without a face. Default 8: body cascades fire on
-   * doors, trunks and railings, so a faceless body must be a strong hit.
+   * Neighbours a full body needs to count as a person without a face. Default 8: body cascades fire
+   * on doors, trunks and railings, so a faceless body must be a strong hit.
    */
   minFacelessBodyNeighbors?: number;
   /** Weights of the interest score. Default DEFAULT_PERSON_SCORE_WEIGHTS. */
@@ -56,7 +61,10 @@ export function detectPeople(image: RgbImage, options: PeopleDetectionOptions = 
   return withMats((scope) => {
     const gray = toGrayMat(scope, image);
     const faces = detectFaces(scope, gray, image, faceOptions);
-    const bodies = detectBodies(scope, gray, bodyOptions);
+    const bodies = [
+      ...detectFullBodies(scope, gray, bodyOptions),
+      ...faces.flatMap((face) => detectUpperBodyBelow(scope, gray, face.box, bodyOptions.minNeighbors)),
+    ];
     const persons = mergePersons(faces, bodies).filter(
       (p) => p.face || p.bodies.some((b) => b.neighbors >= minFacelessNeighbors),
     );
