@@ -35,7 +35,7 @@ export async function imageRoutes(app: FastifyInstance, { store }: { store: Resu
     {
       schema: routeSchema({
         tags: ['lineages'],
-        params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{1,64}$' }) }),
+        params: Type.Object({ id: Type.String({ pattern: '^[\\w-]{1,80}$' }) }),
         response: { 200: LineageSchema, ...COMMON_ERRORS, 404: ErrorBodySchema },
       }),
     },

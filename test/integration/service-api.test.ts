@@ -2,6 +2,7 @@ import { mkdtemp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { connectAppDeps } from '../../api/app-deps.ts';
@@ -241,6 +242,48 @@ describe('service API with a queue worker, on a real Redis', () => {
       expect(redirected?.state).toBe('completed');
     });
   });
+
+  it('clusters a batch into lineages: derivatives of one image together, stored per image and per lineage', async () => {
+    const original = await jpeg(4);
+    const derivatives = [
+      await sharp(original).extract({ left: 40, top: 60, width: 400, height: 300 }).jpeg({ quality: 80 }).toBuffer(),
+      await sharp(original).resize(360).modulate({ brightness: 1.08 }).jpeg({ quality: 70 }).toBuffer(),
+    ];
+    const other = await jpeg(5);
+    const all = [original, ...derivatives, other];
+    const uploads = await Promise.all(
+      all.map(async (bytes) => {
+        const submit = await app.inject({ method: 'POST', url: '/v1/crop-hints', headers: { ...auth, 'content-type': 'image/jpeg' }, payload: bytes });
+        return submit.json().hash as string;
+      }),
+    );
+    // Sources for the cluster job: the same bytes, now by URL and path where possible.
+    await writeFile(join(root, 'derivative-0.jpg'), derivatives[0]!);
+    await writeFile(join(root, 'derivative-1.jpg'), derivatives[1]!);
+    const submit = await app.inject({
+      method: 'POST',
+      url: '/v1/clusters',
+      headers: auth,
+      payload: { images: [{ path: 'inside.jpg' }, { path: 'derivative-0.jpg' }, { path: 'derivative-1.jpg' }, { url: `${images.url}/fixtures/service-5.jpg` }, { path: 'missing.jpg' }] },
+    });
+    expect(submit.statusCode).toBe(202);
+    const job = await waitForJob(app, submit.json().id, 120_000);
+    expect(job.state).toBe('completed');
+    const result = job.result as unknown as { lineages: { id: string; members: string[] }[]; failed: { error: { code: string } }[] };
+    expect(result.failed.map((f) => f.error.code)).toEqual(['NOT_FOUND']);
+    const [hOriginal, hDerived0, hDerived1, hOther] = uploads as [string, string, string, string];
+    const lineageOf = (hash: string) => result.lineages.find((l) => l.members.includes(hash))?.id;
+    expect(result.lineages.flatMap((l) => l.members).sort()).toEqual([...uploads].sort());
+    expect(lineageOf(hDerived0)).toBe(lineageOf(hOriginal));
+    expect(lineageOf(hDerived1)).toBe(lineageOf(hOriginal));
+    expect(lineageOf(hOther)).not.toBe(lineageOf(hOriginal));
+
+    const lineage = await app.inject({ url: `/v1/lineages/${lineageOf(hOriginal)}`, headers: auth });
+    expect(lineage.json().members).toEqual([hOriginal, hDerived0, hDerived1].sort());
+    const image = await app.inject({ url: `/v1/images/${hDerived1}`, headers: auth });
+    expect(image.json().lineage).toBe(lineageOf(hOriginal));
+    expect((await app.inject({ url: '/v1/lineages/lin-0000000000000000', headers: auth })).statusCode).toBe(404);
+  }, 150_000);
 
   it('serves Prometheus metrics and the queue dashboard', async () => {
     const metrics = await app.inject({ url: '/metrics', headers: auth });

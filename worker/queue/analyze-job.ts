@@ -45,8 +45,9 @@ async function analyzeOrReuse(job: Job<AnalyzeJobData>, deps: AnalyzeJobDeps): P
   await job.updateProgress(20);
   const hash = contentHash(bytes);
   const wanted = aspects.length > 0 ? aspects : deps.aspects;
-  const known = await deps.store.getAnalysis(hash);
-  if (known && hasCanvases(known, wanted) && (!text || known.text) && (place === undefined || known.placement)) {
+  const stored = await deps.store.get(hash);
+  const known = stored?.analysis;
+  if (known && stored.signature && hasCanvases(known, wanted) && (text === false || known.text) && (place === undefined || known.placement)) {
     return { hash, cached: true, analysis: { ...known, crops: storedCropHints(known, wanted) } };
   }
   const options: AnalyzeOptions = {

@@ -6,7 +6,7 @@ import { runClusterJob } from './cluster-job.ts';
 import { threadedAnalyzer, type ImageAnalyzer } from './image-analyzer.ts';
 import { imageLoader } from './image-loader.ts';
 import { ANALYZE_QUEUE, CLUSTER_QUEUE, type AnalyzeJobData, type AnalyzeJobResult, type ClusterJobData, type ClusterJobResult } from './job-schema.ts';
-import type { LineageGrouper } from './lineage-grouper.ts';
+import { groupOnThread, type LineageGrouper } from './lineage-grouper.ts';
 import { ArtmetaQueues } from './queues.ts';
 import { connectRedis, type RedisClient } from './redis-connection.ts';
 import { ResultStore } from './result-store.ts';
@@ -14,6 +14,7 @@ import { ResultStore } from './result-store.ts';
 export interface ArtmetaWorkerOptions {
   /** Analyser to use; default: a worker-thread pool of `config.worker.analysisThreads`. */
   analyzer?: ImageAnalyzer;
+  /** Lineage clustering; default: worker/lineage's LineageIndex on a thread per cluster job. */
   group?: LineageGrouper;
   logger?: Logger;
 }
@@ -63,7 +64,7 @@ export class ArtmetaWorker {
           queues: this.queues,
           events: this.events,
           store,
-          ...(options.group ? { group: options.group } : {}),
+          group: options.group ?? groupOnThread,
           analysisTimeoutMs: 10 * 60_000,
         }),
       // Cluster jobs mostly wait for their analyses, so a few at a time cost little.

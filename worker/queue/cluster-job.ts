@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Job, QueueEvents } from 'bullmq';
 import { ArtmetaError } from '../errors.ts';
 import { parseJobFailure, toJobFailure } from './job-failure.ts';
@@ -11,8 +10,7 @@ export interface ClusterJobDeps {
   queues: ArtmetaQueues;
   events: QueueEvents;
   store: ResultStore;
-  /** Undefined while no lineage clustering is available: cluster jobs then fail with INTERNAL. */
-  group?: LineageGrouper;
+  group: LineageGrouper;
   /** Longest wait for one image's analysis, ms. */
   analysisTimeoutMs: number;
 }
@@ -24,8 +22,6 @@ export interface ClusterJobDeps {
  */
 export async function runClusterJob(job: Job<ClusterJobData>, deps: ClusterJobDeps): Promise<ClusterJobResult> {
   try {
-    const { group } = deps;
-    if (!group) throw new ArtmetaError('INTERNAL', 'lineage clustering is not available in this build');
     const analysed = await analyseAll(job, deps);
     const signatures = await deps.store.signatures(analysed.hashes);
     const signed = analysed.hashes.flatMap((hash, i) => {
@@ -35,7 +31,7 @@ export async function runClusterJob(job: Job<ClusterJobData>, deps: ClusterJobDe
     if (signed.length < analysed.hashes.length) {
       throw new ArtmetaError('INTERNAL', `${analysed.hashes.length - signed.length} analysed images have no lineage signature`);
     }
-    const lineages = (await group(signed)).map((members) => ({ id: lineageId(members), members: [...members].sort() }));
+    const lineages = (await deps.group(signed)).map((l) => ({ id: l.id, members: [...l.members].sort() }));
     await deps.store.saveLineages(lineages);
     return { lineages, failed: analysed.failed };
   } catch (e) {
@@ -65,9 +61,4 @@ async function analyseAll(job: Job<ClusterJobData>, deps: ClusterJobDeps) {
     }),
   );
   return { hashes: [...hashes].sort(), failed };
-}
-
-/** A lineage is named by its members, so clustering the same images again gives the same id. */
-function lineageId(members: readonly string[]): string {
-  return createHash('sha256').update([...members].sort().join('\n')).digest('hex').slice(0, 24);
 }

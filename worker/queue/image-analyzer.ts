@@ -16,13 +16,16 @@ export interface ImageAnalyzer {
 
 /**
  * The analyser the worker and the API use: the worker-thread pool, so OpenCV never blocks the
- * event loop (BullMQ lock renewal and HTTP keep running). The pool's threads return the analysis
- * only; the lineage signature is not computed there yet.
+ * event loop (BullMQ lock renewal and HTTP keep running). Every image also gets its lineage
+ * signature, stored base64 beside the analysis for the `cluster` queue.
  */
 export function threadedAnalyzer(threads: number): ImageAnalyzer {
   const pool = new AnalysisPool({ threads });
   return {
-    analyze: async (bytes, options) => ({ analysis: await pool.analyze(bytes, options) }),
+    analyze: async (bytes, options) => {
+      const { analysis, signature } = await pool.analyzeWithSignature(bytes, options);
+      return { analysis, signature: Buffer.from(signature).toString('base64') };
+    },
     close: () => pool.close(),
   };
 }

@@ -56,13 +56,14 @@ export class ResultStore {
     return replies.map(([error, value]) => (error || typeof value !== 'string' ? undefined : value));
   }
 
-  /** Records lineage membership: the lineage's member set and each member's `lineage` field. */
+  /**
+   * Records lineage membership: each member's `lineage` field, and the lineage's member set. Ids
+   * are named after the lineage's root image, so clusterings of overlapping batches add to one set.
+   */
   async saveLineages(lineages: readonly Lineage[]): Promise<void> {
     const pipeline = this.redis.multi();
     for (const lineage of lineages) {
-      const key = this.lineageKey(lineage.id);
-      pipeline.del(key);
-      if (lineage.members.length > 0) pipeline.sadd(key, ...lineage.members);
+      if (lineage.members.length > 0) pipeline.sadd(this.lineageKey(lineage.id), ...lineage.members);
       for (const hash of lineage.members) pipeline.hset(this.imageKey(hash), 'lineage', lineage.id);
     }
     await pipeline.exec();

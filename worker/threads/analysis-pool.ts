@@ -12,7 +12,7 @@ export interface AnalysisPoolOptions {
 
 interface Task {
   request: AnalysisRequest;
-  resolve: (analysis: Analysis) => void;
+  resolve: (analysis: Analysis, signature?: Uint8Array) => void;
   reject: (error: ArtmetaError) => void;
 }
 
@@ -50,6 +50,17 @@ export class AnalysisPool {
     });
   }
 
+  /** The analysis and the encoded lineage signature (worker/lineage/signature-codec.ts) of one image. */
+  analyzeWithSignature(input: string | Buffer, options: AnalyzeOptions = {}): Promise<{ analysis: Analysis; signature: Uint8Array }> {
+    if (this.closed) return Promise.reject(new ArtmetaError('INTERNAL', 'analysis pool is closed'));
+    return new Promise((resolve, reject) => {
+      const resolveBoth = (analysis: Analysis, signature?: Uint8Array) =>
+        signature ? resolve({ analysis, signature }) : reject(new ArtmetaError('INTERNAL', 'analysis thread returned no signature'));
+      this.waiting.push({ request: { id: this.nextId++, input, options, signature: true }, resolve: resolveBoth, reject });
+      this.dispatch();
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const task of this.waiting.splice(0)) task.reject(new ArtmetaError('INTERNAL', 'analysis pool closed'));
@@ -69,7 +80,7 @@ export class AnalysisPool {
     const task = slot.task;
     slot.task = undefined;
     if (task) {
-      if ('result' in reply) task.resolve(reply.result);
+      if ('result' in reply) task.resolve(reply.result, reply.signature);
       else task.reject(new ArtmetaError(reply.error.code as ErrorCode, reply.error.message));
     }
     this.dispatch();
