@@ -1,0 +1,69 @@
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { coverage } from '../../worker/geometry/box.ts';
+import { decodeImage } from '../../worker/image/decode-image.ts';
+import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
+import { loadOpenCV } from '../../worker/opencv/runtime.ts';
+import { detectPeople } from '../../worker/people/detect-people.ts';
+
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+describe('detectPeople on real photos', () => {
+  beforeAll(async () => {
+    await loadOpenCV();
+  });
+
+  it('finds every face of a group, each inside its person box, sorted by score', async () => {
+    const { pixels } = await decodeImage(fixture('people-group.jpg'));
+    const people = detectPeople(pixels);
+    expect(people).toHaveLength(4);
+    for (const person of people) {
+      expect(person.face).toBeDefined();
+      expect(coverage(person.face!, person.box)).toBe(1);
+      expect(person.box.h).toBeGreaterThan(person.face!.h * 2);
+      expect(person.score).toBeGreaterThan(0);
+      expect(person.score).toBeLessThanOrEqual(1);
+      expect(person.strength).toBeGreaterThan(0.5);
+      expect(person.strength).toBeLessThanOrEqual(1);
+    }
+    const scores = people.map((p) => p.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    // Four distinct heads side by side: no face counted twice.
+    const centres = people.map((p) => p.face!.x + p.face!.w / 2).sort((a, b) => a - b);
+    for (let i = 1; i < centres.length; i++) expect(centres[i]! - centres[i - 1]!).toBeGreaterThan(50);
+    expect(liveScopedObjects()).toBe(0);
+  });
+
+  it('calls a face filling the frame a close-up and keeps the face inside the frame', async () => {
+    const { pixels } = await decodeImage(fixture('people-close-up.jpg'));
+    const people = detectPeople(pixels);
+    expect(people).toHaveLength(1);
+    const [person] = people;
+    expect(person!.shot).toBe('close-up');
+    const face = person!.face!;
+    // The face sits in the middle of this crop (by eye: x 90-195, y 80-215).
+    expect(face.x + face.w / 2).toBeGreaterThan(110);
+    expect(face.x + face.w / 2).toBeLessThan(175);
+    expect(face.y + face.h / 2).toBeGreaterThan(110);
+    expect(face.y + face.h / 2).toBeLessThan(190);
+    expect(person!.box.x + person!.box.w).toBeLessThanOrEqual(pixels.width);
+    expect(person!.box.y + person!.box.h).toBeLessThanOrEqual(pixels.height);
+  });
+
+  it('finds nobody in a landscape', async () => {
+    const { pixels } = await decodeImage(fixture('people-none.jpg'));
+    expect(detectPeople(pixels)).toEqual([]);
+    expect(liveScopedObjects()).toBe(0);
+  });
+
+  it('gives the same answer twice (no state kept between images)', async () => {
+    const { pixels } = await decodeImage(fixture('people-close-up.jpg'));
+    expect(detectPeople(pixels)).toEqual(detectPeople(pixels));
+  });
+
+  it('skips the profile pass when asked and still finds the frontal faces', async () => {
+    const { pixels } = await decodeImage(fixture('people-group.jpg'));
+    const people = detectPeople(pixels, { faces: { profileScanSize: 0 } });
+    expect(people.filter((p) => p.face)).toHaveLength(4);
+  });
+});

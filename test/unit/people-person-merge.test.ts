@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { DetectedBody } from '../../worker/people/body-detector.ts';
+import type { DetectedFace } from '../../worker/people/face-detector.ts';
+import { evidenceBox, mergePersons } from '../../worker/people/person-merge.ts';
+
+const face = (x: number, y: number, side: number): DetectedFace => ({ box: { x, y, w: side, h: side * 1.3 }, view: 'frontal', strength: 0.8 });
+const body = (kind: DetectedBody['kind'], x: number, y: number, w: number, h: number, neighbors = 5): DetectedBody => ({
+  box: { x, y, w, h },
+  kind,
+  neighbors,
+});
+
+describe('mergePersons', () => {
+  it('makes a face inside a full body one person, the box their union', () => {
+    const persons = mergePersons([face(120, 40, 30)], [body('full', 90, 20, 90, 300)]);
+    expect(persons).toHaveLength(1);
+    expect(persons[0]!.bodies).toHaveLength(1);
+    expect(evidenceBox(persons[0]!)).toEqual({ x: 90, y: 20, w: 90, h: 300 });
+  });
+
+  it('joins an upper body to the face that is its head, not to a neighbour', () => {
+    const persons = mergePersons([face(100, 100, 40), face(400, 100, 40)], [body('upper', 360, 80, 120, 110)]);
+    expect(persons).toHaveLength(2);
+    expect(persons[0]!.bodies).toHaveLength(0);
+    expect(persons[1]!.bodies.map((b) => b.kind)).toEqual(['upper']);
+  });
+
+  it('does not take a body whose head would be far too small or too big for the face', () => {
+    // A 40-px face cannot be the head of a 1000-px-tall body.
+    const persons = mergePersons([face(100, 100, 40)], [body('full', 0, 50, 300, 1000)]);
+    expect(persons.find((p) => p.face)!.bodies).toHaveLength(0);
+  });
+
+  it('keeps a faceless body as a person of its own, once', () => {
+    const persons = mergePersons([], [body('full', 10, 10, 50, 100), body('full', 12, 12, 48, 96)]);
+    expect(persons).toHaveLength(1);
+    expect(persons[0]!.face).toBeUndefined();
+    expect(persons[0]!.bodies).toHaveLength(2);
+  });
+});
