@@ -61,11 +61,12 @@ export function mergeTextLines(candidates: ScoredBox[], options: LineMergingOpti
 
 function sameLine(a: Box, b: Box, opts: Required<LineMergingOptions>): boolean {
   const short = Math.min(a.h, b.h);
+  const centreOffset = Math.abs(a.y + a.h / 2 - (b.y + b.h / 2));
   if (Math.max(a.h, b.h) > opts.maxHeightRatio * short) return false;
   const overlap = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
   if (overlap < opts.minVerticalOverlap * short) return false;
   // Words of one line share a centre line; a box sitting high or low on another is a different line.
-  if (Math.abs(a.y + a.h / 2 - (b.y + b.h / 2)) > 0.3 * Math.max(a.h, b.h)) return false;
+  if (centreOffset > 0.3 * Math.max(a.h, b.h)) return false;
   const gap = Math.max(a.x, b.x) - Math.min(a.x + a.w, b.x + b.w);
   return gap <= opts.maxWordGap * Math.max(a.h, b.h);
 }

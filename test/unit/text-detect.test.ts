@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Box, iou } from '../../worker/geometry/box.ts';
+import { decodeImage } from '../../worker/image/decode-image.ts';
+import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
+import { loadOpenCV, wasmHeapBytes } from '../../worker/opencv/runtime.ts';
+import { detectText } from '../../worker/text/detect-text.ts';
+
+/** Real images (downscaled dev-set images) with their line boxes: see text-fixtures.json. */
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/text-fixtures.json', import.meta.url), 'utf8')) as Record<
+  string,
+  { lines: (Box & { text: string })[] }
+>;
+const fixture = (name: string): string => new URL(`../fixtures/${name}`, import.meta.url).pathname;
+
+function bestIou(regions: Box[], truth: Box): number {
+  return Math.max(0, ...regions.map((r) => iou(r, truth)));
+}
+
+describe('detectText on real images', () => {
+  beforeAll(() => loadOpenCV());
+
+  it('finds a title and its subtitle as separate line boxes', async () => {
+    const { pixels } = await decodeImage(fixture('text-title.jpg'));
+    const found = detectText(pixels);
+    expect(found.probability).toBeGreaterThan(0.9);
+    for (const line of fixtures['text-title.jpg']!.lines) expect(bestIou(found.regions, line), line.text).toBeGreaterThanOrEqual(0.5);
+    for (const r of found.regions) {
+      expect(r.probability).toBeGreaterThanOrEqual(0.5);
+      expect(r.x + r.w).toBeLessThanOrEqual(pixels.width);
+      expect(r.y + r.h).toBeLessThanOrEqual(pixels.height);
+    }
+  });
+
+  it('reports no likely text on a textured photo without any', async () => {
+    const { pixels } = await decodeImage(fixture('text-none.jpg'));
+    const found = detectText(pixels);
+    expect(found.regions.filter((r) => r.probability >= 0.5)).toEqual([]);
+    expect(found.probability).toBeLessThan(0.5);
+  });
+
+  it('finds a low-contrast title', async () => {
+    const { pixels } = await decodeImage(fixture('text-low-contrast.jpg'));
+    const found = detectText(pixels);
+    const [title] = fixtures['text-low-contrast.jpg']!.lines;
+    expect(bestIou(found.regions, title!)).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('finds a title rotated by 5 degrees', async () => {
+    const { width, height } = await sharp(fixture('text-title.jpg')).metadata();
+    const rotated = await sharp(fixture('text-title.jpg')).rotate(5, { background: '#000' }).jpeg({ quality: 90 }).toBuffer();
+    const { pixels } = await decodeImage(rotated);
+    const title = rotateBox(fixtures['text-title.jpg']!.lines[0]!, 5, { width: width!, height: height! }, pixels);
+    const found = detectText(pixels);
+    expect(bestIou(found.regions, title)).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('reports boxes in the pixels of the image it is given, whatever its working size', async () => {
+    const { pixels } = await decodeImage(fixture('text-title.jpg'));
+    const small = await decodeImage(fixture('text-title.jpg'), { workingSize: 320 });
+    const subtitle = fixtures['text-title.jpg']!.lines[1]!;
+    const k = small.pixels.width / pixels.width;
+    expect(bestIou(detectText(pixels, { workingSize: 400 }).regions, subtitle)).toBeGreaterThanOrEqual(0.7);
+    expect(bestIou(detectText(small.pixels).regions, scale(subtitle, k))).toBeGreaterThanOrEqual(0.7);
+  });
+
+  it('frees every OpenCV object and does not grow the WASM heap over repeated runs', async () => {
+    const { pixels } = await decodeImage(fixture('text-title.jpg'));
+    for (let i = 0; i < 3; i++) detectText(pixels);
+    const heap = wasmHeapBytes();
+    for (let i = 0; i < 15; i++) detectText(pixels);
+    expect(liveScopedObjects()).toBe(0);
+    expect(wasmHeapBytes()).toBe(heap);
+  });
+});
+
+function scale(b: Box, k: number): Box {
+  return { x: b.x * k, y: b.y * k, w: b.w * k, h: b.h * k };
+}
+
+/** The axis-aligned box around `b` after sharp rotates the image by `degrees` (clockwise) and grows the canvas. */
+function rotateBox(b: Box, degrees: number, before: { width: number; height: number }, after: { width: number; height: number }): Box {
+  const a = (degrees * Math.PI) / 180;
+  const cx = before.width / 2;
+  const cy = before.height / 2;
+  const corners = [
+    [b.x, b.y],
+    [b.x + b.w, b.y],
+    [b.x, b.y + b.h],
+    [b.x + b.w, b.y + b.h],
+  ].map(([x, y]) => {
+    const dx = x! - cx;
+    const dy = y! - cy;
+    return [after.width / 2 + dx * Math.cos(a) - dy * Math.sin(a), after.height / 2 + dx * Math.sin(a) + dy * Math.cos(a)];
+  });
+  const xs = corners.map((c) => c[0]!);
+  const ys = corners.map((c) => c[1]!);
+  return { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
+}
