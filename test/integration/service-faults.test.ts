@@ -97,6 +97,16 @@ describe('queue fault tolerance with worker processes', () => {
     expect(recovered.attemptsStarted).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
+  it('SIGTERM: the worker finishes its running job, then exits 0', async () => {
+    await setUp();
+    const worker = await spawnWorker(env);
+    workers.push(worker);
+    const id = await submitUpload(await goodImage(7, 1600));
+    while ((await queues.analyze.getJobState(id)) !== 'active') await new Promise((r) => setTimeout(r, 20));
+    expect(await stopProcess(worker, 'SIGTERM')).toBe(0);
+    expect(await queues.analyze.getJobState(id)).toBe('completed');
+  }, 60_000);
+
   it('Redis restarted during a run: workers reconnect and every job completes', async () => {
     await setUp();
     workers.push(await spawnWorker(env), await spawnWorker(env));

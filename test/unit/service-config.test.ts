@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../worker/config.ts';
+import { analyzeJobId } from '../../worker/queue/job-id.ts';
+import { AddressGuard } from '../../worker/sources/address-guard.ts';
+
+describe('service configuration from the environment', () => {
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.prefix).toBe('{artmeta}');
+    expect(config.sources.pathRoots).toEqual([]);
+    expect(config.api.analysisThreads).toBe(1);
+  });
+
+  it('names every bad variable in one message', () => {
+    try {
+      loadConfig({ ARTMETA_PORT: 'eighty', ARTMETA_PREFIX: 'artmeta', ARTMETA_ASPECTS: '16:9,wide', ARTMETA_PATH_ROOTS: 'relative/dir' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const message = (e as Error).message;
+      for (const name of ['ARTMETA_PORT', 'ARTMETA_PREFIX']) expect(message).toContain(name);
+    }
+    expect(() => loadConfig({ ARTMETA_ASPECTS: '16:9,wide', ARTMETA_PATH_ROOTS: 'relative/dir' })).toThrow(/ARTMETA_ASPECTS[\s\S]*ARTMETA_PATH_ROOTS/);
+  });
+});
+
+describe('SSRF address guard', () => {
+  const guard = new AddressGuard(['10.20.0.0/16', 'images.internal', '127.0.0.1']);
+  it.each([
+    ['8.8.8.8', true],
+    ['2a00:1450:4001:81c::200e', true],
+    ['127.0.0.2', false],
+    ['10.0.0.1', false],
+    ['172.16.5.4', false],
+    ['192.168.1.1', false],
+    ['169.254.169.254', false],
+    ['100.64.0.1', false],
+    ['0.0.0.0', false],
+    ['224.0.0.1', false],
+    ['::1', false],
+    ['fd00::1', false],
+    ['fe80::1', false],
+    ['::ffff:192.168.1.1', false],
+    ['10.20.3.4', true],
+    ['127.0.0.1', true],
+    ['::ffff:127.0.0.1', true],
+    ['not-an-ip', false],
+  ])('%s allowed: %s', (address, allowed) => {
+    expect(guard.addressAllowed(address)).toBe(allowed);
+  });
+
+  it('allows listed host names only', () => {
+    expect(guard.hostAllowed('IMAGES.internal')).toBe(true);
+    expect(guard.hostAllowed('images.internal.evil.com')).toBe(false);
+  });
+});
+
+describe('job ids', () => {
+  it('are the same for the same image and options, whatever the order of aspects', () => {
+    const a = analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, aspects: ['16:9', '1:1'] });
+    expect(analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, aspects: ['1:1', '16:9'] })).toBe(a);
+    expect(analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, aspects: ['1:1'] })).not.toBe(a);
+    expect(analyzeJobId({ source: { url: 'https://example.com/b.jpg' }, aspects: ['16:9', '1:1'] })).not.toBe(a);
+    expect(a).not.toContain(':');
+  });
+});
