@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { register as registerAnalyze } from './commands/analyze.ts';
+import { register as registerCluster } from './commands/cluster.ts';
 import { register as registerServe } from './commands/serve.ts';
+import { register as registerSimilarity } from './commands/similarity.ts';
 import { register as registerSubmit } from './commands/submit.ts';
 import { register as registerWorker } from './commands/worker.ts';
 
@@ -12,6 +14,8 @@ registerAnalyze(program);
 registerWorker(program);
 registerServe(program);
 registerSubmit(program);
+registerCluster(program);
+registerSimilarity(program);
 
 try {
   await program.parseAsync(process.argv);

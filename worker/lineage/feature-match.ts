@@ -13,6 +13,12 @@ export interface FeatureMatchReport {
   inlierRatio: number;
   /** Share of the smaller image (in area) that the other one covers under the homography. */
   overlap: number;
+  /**
+   * RMS reprojection error of the inliers (feature-frame pixels). Derivatives of one picture align to
+   * about a pixel; a stereo or viewpoint pair only roughly, parallax spreading its inliers over the
+   * whole RANSAC threshold. 0 when no transform was found.
+   */
+  reprojectionError: number;
   /** 3×3 row-major homography from b's feature frame to a's, when a plausible one was found. */
   homography?: Homography;
 }
@@ -28,7 +34,7 @@ export interface FeatureMatchOptions {
   minMatches?: number;
 }
 
-const NO_MATCH: FeatureMatchReport = { matches: 0, inliers: 0, inlierRatio: 0, overlap: 0 };
+const NO_MATCH: FeatureMatchReport = { matches: 0, inliers: 0, inlierRatio: 0, overlap: 0, reprojectionError: 0 };
 
 /**
  * Ratio-test matching (brute force, Hamming) then RANSAC for the crop-and-resize transform from b to a,
@@ -44,6 +50,7 @@ export function matchFeatures(a: ImageSignature, b: ImageSignature, options: Fea
     inliers: fit.inliers,
     inlierRatio: fit.inliers / pairs.length,
     overlap: overlapShare(a, b, fit.homography),
+    reprojectionError: fit.rmsError,
     homography: fit.homography,
   };
 }
@@ -93,7 +100,7 @@ function fitTransform(
   b: ImageSignature,
   pairs: Array<[number, number]>,
   threshold: number,
-): { homography: Homography; inliers: number } | undefined {
+): { homography: Homography; inliers: number; rmsError: number } | undefined {
   const src = new Float32Array(pairs.length * 2);
   const dst = new Float32Array(pairs.length * 2);
   pairs.forEach(([i, j], k) => {
@@ -107,7 +114,7 @@ function fitTransform(
   // Crops and resizes keep the aspect of the picture: a strongly anisotropic fit is noise.
   const aspect = fit.model.sx / fit.model.sy;
   if (aspect < 0.87 || aspect > 1.15) return undefined;
-  return { homography: asHomography(fit.model), inliers: fit.inlierCount };
+  return { homography: asHomography(fit.model), inliers: fit.inlierCount, rmsError: fit.rmsError };
 }
 
 function overlapShare(a: ImageSignature, b: ImageSignature, h: Homography): number {

@@ -17,8 +17,10 @@ export interface LineageIndexOptions {
   threshold?: number;
   /** Most-voted candidate images looked up per new image. Default 8. */
   candidates?: number;
-  /** Distinct candidate lineages verified per new image, most voted first. Default 3. */
+  /** Distinct candidate lineages verified per new image, most voted first, until one passes. Default 3. */
   verifiedLineages?: number;
+  /** Candidate-index votes an image needs before it is worth verifying. Default 3. */
+  minVotes?: number;
   /** Pair similarity; replaceable so an evaluation can cache it. Default `similarity`. */
   similarity?: (a: ImageSignature, b: ImageSignature) => Pick<SimilarityReport, 'index'>;
   candidateIndex?: CandidateIndexOptions;
@@ -46,6 +48,7 @@ export class LineageIndex {
   private readonly threshold: number;
   private readonly candidateLimit: number;
   private readonly verifiedLineages: number;
+  private readonly minVotes: number;
   private readonly compare: NonNullable<LineageIndexOptions['similarity']>;
   /** Pairs verified so far (for throughput figures). */
   verifiedPairs = 0;
@@ -54,6 +57,7 @@ export class LineageIndex {
     this.threshold = options.threshold ?? defaultModel().threshold;
     this.candidateLimit = options.candidates ?? 8;
     this.verifiedLineages = options.verifiedLineages ?? 3;
+    this.minVotes = options.minVotes ?? 3;
     this.compare = options.similarity ?? ((a, b) => similarity(a, b));
     this.candidates = new CandidateIndex(options.candidateIndex);
   }
@@ -61,18 +65,22 @@ export class LineageIndex {
   /** Adds one image and returns the id of the lineage it now belongs to. */
   add(id: string, signature: ImageSignature): string {
     if (this.assigned.has(id)) throw new ArtmetaError('INVALID_ARGUMENT', `image "${id}" is already in the index`);
-    let best: { lineage: number; index: number } | undefined;
+    let joined: number | undefined;
     const seen = new Set<number>();
-    for (const candidate of this.candidates.query(signature, this.candidateLimit)) {
+    // Most voted first; the first lineage whose root verifies wins — every one that passes is already
+    // above the threshold against its root, and stopping there keeps the cost at ~1 verification per image.
+    for (const candidate of this.candidates.query(signature, this.candidateLimit, this.minVotes)) {
       const lineage = this.lineageOfSlot[candidate.slot]!;
       if (seen.has(lineage)) continue;
       seen.add(lineage);
       this.verifiedPairs++;
-      const { index } = this.compare(signature, this.lineages[lineage]!.root);
-      if (index >= this.threshold && (!best || index > best.index)) best = { lineage, index };
+      if (this.compare(signature, this.lineages[lineage]!.root).index >= this.threshold) {
+        joined = lineage;
+        break;
+      }
       if (seen.size >= this.verifiedLineages) break;
     }
-    const lineage = best ? best.lineage : this.createLineage(signature);
+    const lineage = joined ?? this.createLineage(signature);
     this.lineages[lineage]!.members.push(id);
     this.lineageOfSlot[this.candidates.add(signature)] = lineage;
     const lineageId = this.lineages[lineage]!.id;

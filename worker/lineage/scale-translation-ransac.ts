@@ -21,6 +21,8 @@ export interface RansacResult {
   model: ScaleTranslation;
   inliers: Uint8Array;
   inlierCount: number;
+  /** Root-mean-square reprojection error of the inliers, pixels. */
+  rmsError: number;
 }
 
 /**
@@ -78,8 +80,14 @@ export function ransacScaleTranslation(src: Float32Array, dst: Float32Array, opt
     model = refined;
   }
   const inliers = inlierMask(model, src, dst, t2);
-  const inlierCount = inliers.reduce((a, b) => a + b, 0);
-  return inlierCount >= 3 ? { model, inliers, inlierCount } : undefined;
+  let inlierCount = 0;
+  let squared = 0;
+  for (let k = 0; k < inliers.length; k++) {
+    if (!inliers[k]) continue;
+    inlierCount++;
+    squared += residual2(model, src, dst, k);
+  }
+  return inlierCount >= 3 ? { model, inliers, inlierCount, rmsError: Math.sqrt(squared / inlierCount) } : undefined;
 }
 
 function residual2(m: ScaleTranslation, src: Float32Array, dst: Float32Array, k: number): number {

@@ -15,7 +15,7 @@ export interface SimilarityReport {
   features: Omit<FeatureMatchReport, 'homography'>;
   /** Earth Mover's Distance between the Lab palettes, in ΔE (CIE76) units; 0 = same colours. */
   emd: number;
-  /** Calibrated probability in [0,1] that the two images share a background image. */
+  /** 0 (no evidence) … 1 (identical): the fitted logistic model, rescaled (see applyModel). */
   index: number;
 }
 
@@ -29,24 +29,44 @@ export interface SimilarityModel {
 }
 
 /** Names and order of the model's inputs; the model file must list the same. */
-export const MODEL_FEATURES = ['histogram', 'ssim', 'inliers', 'inlierRatio', 'overlap', 'emd'] as const;
+export const MODEL_FEATURES = ['histogram×overlap', 'ssim', 'inliers', 'inlierRatio', 'overlap', 'emd×overlap', 'alignment'] as const;
 
-/** Model inputs: each metric mapped to roughly [0,1], larger = more alike. */
+/**
+ * Model inputs: each metric mapped to roughly [0,1], larger = more alike. The colour metrics are gated
+ * by the geometric overlap: matching colours are evidence only for images that also align — otherwise
+ * a linear model lets two green forests, or two halves of one photo, add up to a match on colour alone.
+ */
 export function modelInputs(r: Omit<SimilarityReport, 'index'>): number[] {
+  const overlap = r.features.overlap;
   return [
-    r.histogram,
+    r.histogram * overlap,
     r.ssim,
     Math.min(1, Math.log1p(r.features.inliers) / Math.log1p(100)),
     r.features.inlierRatio,
-    r.features.overlap,
-    Math.exp(-r.emd / 10),
+    overlap,
+    Math.exp(-r.emd / 10) * overlap,
+    // How tightly the inliers fit (1 = exactly); 0 without a transform.
+    r.features.inliers > 0 ? Math.exp(-r.features.reprojectionError / 2) : 0,
   ];
 }
 
+/**
+ * The logistic output rescaled so that the weakest possible evidence (every input at its worst) gives 0
+ * and the strongest (every input at 1: an image against itself) gives exactly 1. Monotone, so it ranks
+ * pairs exactly as the fitted probability does; the threshold is chosen on this scale.
+ */
 export function applyModel(model: SimilarityModel, inputs: number[]): number {
   let z = model.bias;
-  inputs.forEach((x, i) => (z += (model.weights[i] ?? 0) * x));
-  return 1 / (1 + Math.exp(-z));
+  let lowest = model.bias;
+  let highest = model.bias;
+  model.weights.forEach((w, i) => {
+    z += w * (inputs[i] ?? 0);
+    lowest += Math.min(w, 0);
+    highest += Math.max(w, 0);
+  });
+  const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+  const index = (sigmoid(z) - sigmoid(lowest)) / (sigmoid(highest) - sigmoid(lowest));
+  return Math.min(1, Math.max(0, index));
 }
 
 /** The four metrics without the index (what the weight fitting consumes). */

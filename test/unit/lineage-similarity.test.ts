@@ -1,0 +1,54 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage } from '../../worker/image/decode-image.ts';
+import { computeSignature, type ImageSignature } from '../../worker/lineage/image-signature.ts';
+import { defaultModel, similarity } from '../../worker/lineage/similarity-index.ts';
+import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
+import { loadOpenCV } from '../../worker/opencv/runtime.ts';
+
+const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
+
+async function signatureOf(name: string): Promise<ImageSignature> {
+  return computeSignature((await decodeImage(fixture(name))).pixels);
+}
+
+describe('similarity index', () => {
+  let china: ImageSignature;
+  let chinaCrop: ImageSignature;
+  let unrelated: ImageSignature;
+
+  beforeAll(async () => {
+    await loadOpenCV();
+    china = await signatureOf('lineage-china.jpg');
+    chinaCrop = await signatureOf('lineage-china-crop-title.jpg');
+    unrelated = await signatureOf('lineage-unrelated.jpg');
+  });
+
+  it('gives index 1 for an image against itself', () => {
+    const report = similarity(china, china);
+    expect(report.histogram).toBeCloseTo(1, 5);
+    expect(report.emd).toBeCloseTo(0, 5);
+    expect(report.features.inlierRatio).toBe(1);
+    expect(report.ssim).toBeGreaterThan(0.99);
+    expect(report.index).toBeGreaterThan(0.999);
+    expect(liveScopedObjects()).toBe(0);
+  });
+
+  it('sees through a 55% crop, a resize, colour correction and a title', () => {
+    const report = similarity(china, chinaCrop);
+    expect(report.features.inliers).toBeGreaterThanOrEqual(8);
+    expect(report.features.overlap).toBeGreaterThan(0.8);
+    expect(report.ssim).toBeGreaterThan(0.5);
+    expect(report.index).toBeGreaterThanOrEqual(defaultModel().threshold);
+  });
+
+  it('is symmetric enough to give the same decision both ways', () => {
+    expect(similarity(chinaCrop, china).index).toBeGreaterThanOrEqual(defaultModel().threshold);
+  });
+
+  it('keeps unrelated images low', () => {
+    const report = similarity(china, unrelated);
+    expect(report.features.inliers).toBeLessThan(8);
+    expect(report.index).toBeLessThan(0.05);
+    expect(liveScopedObjects()).toBe(0);
+  });
+});
