@@ -19,8 +19,8 @@ import { TEXT_LINE_MODEL_URL, type TextLineModel, type TreeNode, textProbability
 import { DetectorTally, type TruthLine, formatRows, readTextTruth, scoreTextLines } from '../test/eval/text-eval.ts';
 
 const FOLDS = 5;
-const TREES = 60;
-const DEPTH = 3;
+const TREES = 100;
+const DEPTH = 2;
 const SHRINKAGE = 0.2;
 /** Newton regulariser: a leaf needs this much hessian before it moves far. */
 const LAMBDA = 1;
