@@ -5,7 +5,7 @@ import { cv } from '../opencv/runtime.ts';
 import { grayPlane } from './gray-plane.ts';
 import { lineFeatures } from './line-features.ts';
 import { groupLines } from './line-grouping.ts';
-import { BINARY_TRANSFORMS, binaryMap, glyphCandidates } from './text-candidates.ts';
+import { BINARY_TRANSFORMS, binaryMap, glyphCandidates, thresholdSource } from './text-candidates.ts';
 
 /** A candidate text line in the caller's image pixels, with its measured features. */
 export interface LineCandidate extends Box {
@@ -56,9 +56,10 @@ export function lineCandidates(image: RgbImage, options: LineCandidateOptions = 
     const gradient = grayPlane(scope, gradientMat);
     const limits = { minHeight: opts.minGlyphHeight, maxHeight: opts.maxGlyphHeight * shortSide };
 
+    const source = thresholdSource(scope, gray);
     const out: LineCandidate[] = [];
     for (const transform of BINARY_TRANSFORMS) {
-      const binary = binaryMap(scope, gray, transform);
+      const binary = binaryMap(scope, source, transform);
       const glyphs = glyphCandidates(scope, binary, plane, transform, limits);
       for (const line of groupLines(glyphs)) {
         out.push({

@@ -35,18 +35,41 @@ export interface GlyphLimits {
   maxHeight: number;
 }
 
-/** The binary map of `transform` over `gray` (8-bit, 255 = ink). */
-export function binaryMap(scope: MatScope, gray: OpenCV.Mat, transform: BinaryTransform): OpenCV.Mat {
+/** A grey image and its local mean, shared by all binarisations of one image. */
+export interface ThresholdSource {
+  gray: OpenCV.Mat;
+  localMean: OpenCV.Mat;
+}
+
+/**
+ * The local mean runs over a window spanning a few glyph heights of subtitle-sized text; it is
+ * computed once and compared both ways instead of running adaptiveThreshold per polarity.
+ */
+export function thresholdSource(scope: MatScope, gray: OpenCV.Mat): ThresholdSource {
+  const c = cv();
+  const block = Math.max(15, 2 * Math.round(Math.min(gray.cols, gray.rows) / 40) + 1);
+  const localMean = scope.track(new c.Mat());
+  c.blur(gray, localMean, new c.Size(block, block), new c.Point(-1, -1), c.BORDER_REPLICATE);
+  return { gray, localMean };
+}
+
+/** Grey levels a pixel must stand above (or below) its local mean to count as ink: ignores grain. */
+const ADAPTIVE_OFFSET = 10;
+
+/** The binary map of `transform` (8-bit, 255 = ink). */
+export function binaryMap(scope: MatScope, source: ThresholdSource, transform: BinaryTransform): OpenCV.Mat {
   const c = cv();
   const out = scope.track(new c.Mat());
-  const invert = transform.endsWith('-dark');
+  const dark = transform.endsWith('-dark');
   if (transform.startsWith('otsu')) {
-    c.threshold(gray, out, 0, 255, (invert ? c.THRESH_BINARY_INV : c.THRESH_BINARY) + c.THRESH_OTSU);
-  } else {
-    // The window spans a few glyph heights of subtitle-sized text; the offset ignores grain.
-    const block = 2 * Math.round(Math.min(gray.cols, gray.rows) / 40) + 1;
-    c.adaptiveThreshold(gray, out, 255, c.ADAPTIVE_THRESH_MEAN_C, invert ? c.THRESH_BINARY_INV : c.THRESH_BINARY, Math.max(15, block), invert ? 10 : -10);
+    c.threshold(source.gray, out, 0, 255, (dark ? c.THRESH_BINARY_INV : c.THRESH_BINARY) + c.THRESH_OTSU);
+    return out;
   }
+  // Saturating 8-bit difference: how far each pixel stands out from its neighbourhood, one way.
+  const difference = scope.track(new c.Mat());
+  if (dark) c.subtract(source.localMean, source.gray, difference);
+  else c.subtract(source.gray, source.localMean, difference);
+  c.threshold(difference, out, dark ? ADAPTIVE_OFFSET - 1 : ADAPTIVE_OFFSET, 255, c.THRESH_BINARY);
   return out;
 }
 
