@@ -17,6 +17,7 @@ import type { RgbImage } from '../../worker/image/rgb-image.ts';
 import { withMats } from '../../worker/opencv/mat-scope.ts';
 import { cv, loadOpenCV } from '../../worker/opencv/runtime.ts';
 import { detectText } from '../../worker/text/detect-text.ts';
+import { TEXT_LINE_MODEL_URL } from '../../worker/text/text-classifier.ts';
 import { placeBox } from '../../worker/text/placement.ts';
 import type { PlacementRequest } from '../../worker/text/placement-spec.ts';
 
@@ -293,10 +294,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   // --no-tesseract: a quick run while tuning; the reported figures come from a full run.
   const report = await evaluateText(dataDir, verbose, !process.argv.includes('--no-tesseract'));
   const p = report.placement;
+  const cv = (JSON.parse(await readFile(TEXT_LINE_MODEL_URL, 'utf8')) as { crossValidation?: Record<string, number> }).crossValidation;
   process.stdout.write(
     `Text detection: ${report.images} images, ${report.required} required line boxes, IoU >= ${TEXT_MATCH_IOU}, one-to-one\n` +
       formatRows(report.rows) +
       '\n' +
+      // The classifier was trained on these very images: its held-out figures are the honest ones.
+      (cv
+        ? `artmeta's classifier is trained on this set; ${cv.folds}-fold cross-validation by image (models/text-line-classifier.json): ` +
+          `P ${cv.precision} R ${cv.recall} Hmean ${cv.hmean} has-text acc ${cv.hasTextAccuracy}\n`
+        : '') +
       `Placement (badge 20% x 8%, four corners): ${p.withFreeCorner} of ${p.images} images have a corner free of truth text; ` +
       `placed clear of truth text in ${p.placedClear}/${p.withFreeCorner} = ${((100 * p.placedClear) / Math.max(1, p.withFreeCorner)).toFixed(1)}%` +
       (p.placedOnText.length ? `; on text: ${p.placedOnText.join(', ')}` : '') +
