@@ -54,8 +54,8 @@ const store = new ResultStore(connection, config.prefix);
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
 console.log(`soak: ${total} analyses through the queue, batches of ${BATCH}`);
-console.log('done   RSS MB   WASM heap MB   images/s');
-const samples: { done: number; rss: number; heap: number }[] = [];
+console.log('done   RSS MB   JS heap MB   WASM heap MB   images/s');
+const samples: { done: number; rss: number; js: number; heap: number }[] = [];
 const started = performance.now();
 for (let done = 0; done < total; ) {
   const count = Math.min(BATCH, total - done);
@@ -71,9 +71,10 @@ for (let done = 0; done < total; ) {
   if (failed > 0) throw new Error(`${failed} soak jobs failed`);
   done += count;
   global.gc?.();
-  const sample = { done, rss: process.memoryUsage().rss, heap: wasmHeapBytes() };
+  const memory = process.memoryUsage();
+  const sample = { done, rss: memory.rss, js: memory.heapUsed, heap: wasmHeapBytes() };
   samples.push(sample);
-  console.log(`${String(done).padStart(4)}   ${mb(sample.rss).padStart(6)}   ${mb(sample.heap).padStart(12)}   ${(count / ((performance.now() - batchStart) / 1000)).toFixed(1).padStart(8)}`);
+  console.log(`${String(done).padStart(4)}   ${mb(sample.rss).padStart(6)}   ${mb(sample.js).padStart(10)}   ${mb(sample.heap).padStart(12)}   ${(count / ((performance.now() - batchStart) / 1000)).toFixed(1).padStart(8)}`);
 }
 const afterWarmUp = samples[1] ?? samples[0]!;
 const last = samples[samples.length - 1]!;
