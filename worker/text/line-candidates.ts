@@ -15,7 +15,7 @@ export interface LineCandidate extends Box {
 export interface LineCandidateOptions {
   /** Long side the search runs at (at most 2048); larger images are downscaled first. Default 1024. */
   workingSize?: number;
-  /** Smallest glyph height looked for, in working pixels. Default 7. */
+  /** Smallest glyph height looked for, in working pixels. Default 6. */
   minGlyphHeight?: number;
   /** Largest glyph height, as a share of the working image's short side. Default 0.3. */
   maxGlyphHeight?: number;
@@ -23,7 +23,7 @@ export interface LineCandidateOptions {
 
 export const DEFAULT_LINE_CANDIDATE_OPTIONS: Required<LineCandidateOptions> = {
   workingSize: 1024,
-  minGlyphHeight: 7,
+  minGlyphHeight: 6,
   maxGlyphHeight: 0.3,
 };
 
