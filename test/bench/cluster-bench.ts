@@ -53,10 +53,11 @@ function xorshift(seed: number): () => number {
 
 function derive(base: ImageSignature, mask: Uint8Array, random: () => number, hash: string): ImageSignature {
   const descriptors = new Uint8Array(base.features.descriptors.length);
-  for (let i = 0; i < descriptors.length; i++) {
-    let noise = 0;
-    for (let bit = 0; bit < 8; bit++) if (random() < 0.02) noise |= 1 << bit;
-    descriptors[i] = base.features.descriptors[i]! ^ mask[i % 32]! ^ noise;
+  for (let i = 0; i < descriptors.length; i++) descriptors[i] = base.features.descriptors[i]! ^ mask[i % 32]!;
+  // 2% bit noise: ~5 of each descriptor's 256 bits flipped.
+  for (let flips = Math.round(descriptors.length * 8 * 0.02); flips > 0; flips--) {
+    const bit = Math.floor(random() * descriptors.length * 8);
+    descriptors[bit >>> 3]! ^= 1 << (bit & 7);
   }
   const points = base.features.points.map((v) => v + random() - 0.5);
   return {
@@ -112,14 +113,17 @@ async function runSize(basePath: string, size: number): Promise<SizeResult> {
   const truth: string[] = [];
   const predicted: string[] = [];
   let peakRss = process.memoryUsage().rss;
-  const started = performance.now();
+  // Only adding is timed, not making up the synthetic signatures.
+  let addMs = 0;
   let n = 0;
   for (const { signature, truth: t } of catalogue(groups, size)) {
+    const started = performance.now();
     predicted.push(index.add(`img-${n++}`, signature));
+    addMs += performance.now() - started;
     truth.push(String(t));
     if (n % 500 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = addMs / 1000;
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const score = scorePartition(truth, predicted);
   return {

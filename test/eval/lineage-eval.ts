@@ -19,7 +19,8 @@ import type { ImageSignature } from '../../worker/lineage/image-signature.ts';
 import { LineageIndex } from '../../worker/lineage/lineage-clustering.ts';
 import { encodeSignature } from '../../worker/lineage/signature-codec.ts';
 import { signaturesOfFiles } from '../../worker/lineage/signature-files.ts';
-import { defaultModel, similarity } from '../../worker/lineage/similarity-index.ts';
+import { invertHomography } from '../../worker/lineage/homography.ts';
+import { defaultModel, similarity, type SimilarityReport } from '../../worker/lineage/similarity-index.ts';
 
 /** sharp-phash is CommonJS exporting the function itself; its typings claim an ES default export. */
 const phash = createRequire(import.meta.url)('sharp-phash') as (image: Buffer) => Promise<string>;
@@ -152,20 +153,19 @@ function globalSsim(a: Float64Array, b: Float64Array): number {
 
 /** artmeta's clustering at a given index threshold; pair similarities are cached across thresholds. */
 function artmetaClustering(files: string[], signatures: ImageSignature[]) {
-  const cache = new Map<string, number>();
+  const cache = new Map<string, SimilarityReport & { contentHashA: string }>();
   let computed = 0;
   let milliseconds = 0;
   const cached = (a: ImageSignature, b: ImageSignature) => {
     const key = a.contentHash < b.contentHash ? a.contentHash + b.contentHash : b.contentHash + a.contentHash;
-    let index = cache.get(key);
-    if (index === undefined) {
-      const started = performance.now();
-      index = similarity(a, b).index;
-      milliseconds += performance.now() - started;
-      computed++;
-      cache.set(key, index);
-    }
-    return { index };
+    const hit = cache.get(key);
+    if (hit) return hit.homography && hit.contentHashA !== a.contentHash ? { ...hit, homography: invertHomography(hit.homography) } : hit;
+    const started = performance.now();
+    const report = { ...similarity(a, b), contentHashA: a.contentHash };
+    milliseconds += performance.now() - started;
+    computed++;
+    cache.set(key, report);
+    return report;
   };
   return {
     at(threshold: number): string[] {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import { computeSignature, type ImageSignature } from '../../worker/lineage/image-signature.ts';
 import { LineageIndex } from '../../worker/lineage/lineage-clustering.ts';
+import type { Homography } from '../../worker/lineage/homography.ts';
 import { similarity } from '../../worker/lineage/similarity-index.ts';
 import { loadOpenCV } from '../../worker/opencv/runtime.ts';
 
@@ -60,15 +61,21 @@ describe('LineageIndex', () => {
   });
 
   it('verifies every member against the root, so links A~B and B~C never merge A with C', () => {
-    // Similarity as given: B is close to both, A and C are far apart.
+    // Three frames of one width W at x = 0, W/2 and W of a wide scene: A~B and B~C overlap by half,
+    // A and C not at all. The similarity is given, with the translation a real match would report.
     const [a, b, c] = ['lineage-chain-a.jpg', 'lineage-chain-b.jpg', 'lineage-chain-c.jpg'].map((n) => signatures.get(n)!) as [ImageSignature, ImageSignature, ImageSignature];
-    const linked = new Set([`${a.contentHash}|${b.contentHash}`, `${b.contentHash}|${c.contentHash}`]);
-    const index = new LineageIndex({
-      threshold: 0.5,
-      similarity: (x, y) => ({ index: linked.has(`${x.contentHash}|${y.contentHash}`) || linked.has(`${y.contentHash}|${x.contentHash}`) ? 0.95 : 0.01 }),
-    });
-    const la = index.add('a', a);
-    expect(index.add('b', b)).toBe(la);
-    expect(index.add('c', c)).not.toBe(la);
+    const width = a.featureFrame.width;
+    const position = new Map([[a.contentHash, 0], [b.contentHash, width / 2], [c.contentHash, width]]);
+    const given = (x: ImageSignature, root: ImageSignature) => {
+      const shift = position.get(root.contentHash)! - position.get(x.contentHash)!;
+      if (Math.abs(shift) > width / 2) return { index: 0.01 };
+      return { index: 0.95, homography: [1, 0, shift, 0, 1, 0, 0, 0, 1] as Homography };
+    };
+    for (const order of [[a, b, c], [b, a, c], [c, b, a], [b, c, a]]) {
+      const index = new LineageIndex({ threshold: 0.5, similarity: given });
+      const ids = order.map((s) => index.add(s.contentHash, s));
+      expect(ids[1]).toBe(ids[0]);
+      expect(index.lineageOf(a.contentHash)).not.toBe(index.lineageOf(c.contentHash));
+    }
   });
 });

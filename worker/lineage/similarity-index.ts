@@ -4,6 +4,7 @@ import { alignedSsim } from './aligned-ssim.ts';
 import { histogramSimilarity } from './color-histogram.ts';
 import { paletteDistance } from './earth-movers-distance.ts';
 import { matchFeatures, type FeatureMatchReport } from './feature-match.ts';
+import { invertHomography, type Homography } from './homography.ts';
 import type { ImageSignature } from './image-signature.ts';
 
 /** The four metrics for one pair of images and the index combining them. */
@@ -17,6 +18,8 @@ export interface SimilarityReport {
   emd: number;
   /** 0 (no evidence) … 1 (identical): the fitted logistic model, rescaled (see applyModel). */
   index: number;
+  /** Transform from b's feature frame to a's (row-major 3×3), when the pair aligned. */
+  homography?: Homography;
 }
 
 /** Logistic model over the metric features, fitted by scripts/fit-lineage-weights.ts. */
@@ -78,11 +81,18 @@ export function similarityMetrics(a: ImageSignature, b: ImageSignature): Omit<Si
     ssim: homography ? alignedSsim(a, b, homography) : 0,
     features,
     emd: paletteDistance(a.palette, b.palette),
+    ...(homography ? { homography } : {}),
   };
 }
 
 /** Four-metric similarity of two signatures and the calibrated index. */
 export function similarity(a: ImageSignature, b: ImageSignature, model: SimilarityModel = defaultModel()): SimilarityReport {
+  // Measured in one canonical direction (matching and RANSAC are not exactly symmetric), so that
+  // similarity(a, b) and similarity(b, a) always agree.
+  if (b.contentHash < a.contentHash) {
+    const swapped = similarity(b, a, model);
+    return swapped.homography ? { ...swapped, homography: invertHomography(swapped.homography) } : swapped;
+  }
   const metrics = similarityMetrics(a, b);
   return { ...metrics, index: applyModel(model, modelInputs(metrics)) };
 }
