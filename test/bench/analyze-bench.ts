@@ -14,6 +14,7 @@ import { analyzeImage } from '../../worker/analysis/analyze-image.ts';
 import { decodeImage, DEFAULT_DECODE_OPTIONS } from '../../worker/image/decode-image.ts';
 import { edgeFocus } from '../../worker/focus/edge-focus.ts';
 import { detectPeople } from '../../worker/people/detect-people.ts';
+import { detectText } from '../../worker/text/detect-text.ts';
 import { cascade, CASCADE_FILES, type CascadeName } from '../../worker/opencv/cascade-classifiers.ts';
 import { withMats } from '../../worker/opencv/mat-scope.ts';
 import { cv, loadOpenCV } from '../../worker/opencv/runtime.ts';
@@ -63,8 +64,10 @@ const decodeMs = await timeEach('sharp decode + resize to working size (1024)', 
 await timeEach('sharp decode only (full size, raw)', (f) => sharp(f).raw().toBuffer());
 await timeEach('stage: people (all cascades + checks)', (f) => detectPeople(working.get(f)!));
 await timeEach('stage: edge focus', (f) => edgeFocus(working.get(f)!));
+await timeEach('stage: text detection', (f) => detectText(working.get(f)!));
 const focalMs = await timeEach('focal point (people + edge fallback), decoded', (f) => findFocalPoint(working.get(f)!));
-const analyzeMs = await timeEach('analyze (decode + focal point + crops), one thread', (f) => analyzeImage(f));
+const analyzeMs = await timeEach('analyze, focal only (decode + focal point + crops)', (f) => analyzeImage(f, { text: false }));
+const withTextMs = await timeEach('analyze with text (decode + focal point + crops + text)', (f) => analyzeImage(f));
 const smartcropMs = await timeEach('peer: smartcrop-sharp (1:1 crop)', async (f) => {
   const meta = await sharp(f).metadata();
   const side = Math.min(meta.width!, meta.height!);
@@ -85,6 +88,7 @@ console.log(`analyze bench: ${files.length} photos from ${photosDir}, median ms 
 for (const [label, ms] of rows) console.log(`  ${label.padEnd(58)} ${ms.toFixed(1).padStart(8)} ms`);
 console.log(`  ${'analyze with all cores'.padEnd(58)} ${imagesPerSecond.toFixed(1).padStart(8)} images/s (${pool.size} threads)`);
 console.log(`ratios: analyze / sharp decode+resize ${(analyzeMs / decodeMs).toFixed(1)}x; analyze / smartcrop-sharp ${(analyzeMs / smartcropMs).toFixed(2)}x; focal point ${focalMs.toFixed(0)} ms vs target 150 ms`);
+console.log(`text detection adds ${((withTextMs / analyzeMs - 1) * 100).toFixed(0)}% to analyze's median (target ≤ 50%)`);
 
 // Native and WASM take turns, round after round, so both see the same machine load.
 const nativeScript = fileURLToPath(new URL('./native-cascade.py', import.meta.url));
