@@ -25,6 +25,7 @@ const repo = new URL('../../', import.meta.url).pathname;
 const WORKERS = 2;
 const ROUNDS = 3;
 const API_KEY = 'bench-key';
+const KNOWN_ROUTE = 'route="/v1/images/:hash/crop-hints"';
 
 const photosDir = join(dataDir, 'photos');
 const names = (await readdir(photosDir)).filter((f) => f.endsWith('.jpg')).sort();
@@ -155,8 +156,6 @@ async function waitFor(queues: ArtmetaQueues, ids: string[]): Promise<void> {
     await sleep(10);
   }
 }
-
-const KNOWN_ROUTE = 'route="/v1/images/:hash/crop-hints"';
 
 /** Cumulative bucket counts of the known-image route from the API's own histogram. */
 async function serverBuckets(base: string): Promise<Map<string, number>> {
