@@ -83,7 +83,9 @@ async function measurePairs(): Promise<Sample[]> {
     for (let j = i + 1; j < files.length; j++) {
       const li = truth[files[i]!]!;
       const lj = truth[files[j]!]!;
-      const metrics = similarityMetrics(signatures[i]!, signatures[j]!);
+      // The direction similarity() uses: lower content hash first.
+      const [a, b] = signatures[i]!.contentHash < signatures[j]!.contentHash ? [signatures[i]!, signatures[j]!] : [signatures[j]!, signatures[i]!];
+      const metrics = similarityMetrics(a, b);
       measured.push({ x: [], metrics, y: li === lj ? 1 : 0, folds: [foldOf.get(li)!, foldOf.get(lj)!] });
     }
     if (i % 30 === 0) process.stderr.write(`pairs: row ${i}/${files.length}\n`);

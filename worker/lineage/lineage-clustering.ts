@@ -19,9 +19,13 @@ export interface LineageIndexOptions {
   threshold?: number;
   /** Most-voted candidate images looked up per new image. Default 8. */
   candidates?: number;
-  /** Distinct candidate lineages verified per new image, most voted first, until one passes. Default 3. */
+  /** Distinct candidate lineages verified per new image, most voted first, until one passes. Default 2. */
   verifiedLineages?: number;
-  /** Candidate-index votes an image needs before it is worth verifying. Default 3. */
+  /**
+   * Candidate-index votes an image needs before it is worth verifying. Default 5: a real derivative
+   * gets dozens, a chance collision of descriptor bits a few — and a failed verification costs as much
+   * as a successful one.
+   */
   minVotes?: number;
   /**
    * Every member of a lineage contains the same core region. A new member must keep the region shared by
@@ -70,8 +74,8 @@ export class LineageIndex {
   constructor(options: LineageIndexOptions = {}) {
     this.threshold = options.threshold ?? defaultModel().threshold;
     this.candidateLimit = options.candidates ?? 8;
-    this.verifiedLineages = options.verifiedLineages ?? 3;
-    this.minVotes = options.minVotes ?? 3;
+    this.verifiedLineages = options.verifiedLineages ?? 2;
+    this.minVotes = options.minVotes ?? 5;
     this.minSharedCore = options.minSharedCore ?? 0.5;
     this.compare = options.similarity ?? ((a, b) => similarity(a, b));
     this.candidates = new CandidateIndex(options.candidateIndex);
