@@ -2,7 +2,7 @@ import type * as OpenCV from '@techstark/opencv-js';
 import { type Box, coverage } from '../geometry/box.ts';
 import type { MatScope } from '../opencv/mat-scope.ts';
 import { cv } from '../opencv/runtime.ts';
-import { scanCascade, scanCascadeInRegions } from './cascade-scan.ts';
+import { scanCascade } from './cascade-scan.ts';
 import { grayScanImage } from './gray-scan-image.ts';
 
 export type BodyKind = 'upper' | 'full';
@@ -43,7 +43,7 @@ export function detectFullBodies(
 ): DetectedBody[] {
   const scan = grayScanImage(scope, gray, options.scanSize);
   const settings = { scaleFactor: options.scaleFactor, minNeighbors: options.minNeighbors, minSize: 14 };
-  const full = scanCascadeInRegions(scope, 'fullBody', scan, settings, undefined).map(
+  const full = scanCascade(scope, 'fullBody', scan.mat, settings, scan.scale).map(
     (hit): DetectedBody => ({ box: hit.box, kind: 'full', neighbors: hit.neighbors }),
   );
   return full.filter((b) => !full.some((o) => o !== b && coverage(b.box, o.box) > 0.8 && o.box.w * o.box.h > b.box.w * b.box.h));

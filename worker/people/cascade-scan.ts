@@ -1,9 +1,8 @@
 import type * as OpenCV from '@techstark/opencv-js';
-import { type Box, clamp, scaleBox } from '../geometry/box.ts';
+import type { Box } from '../geometry/box.ts';
 import { cascade, type CascadeName } from '../opencv/cascade-classifiers.ts';
 import type { MatScope } from '../opencv/mat-scope.ts';
 import { cv } from '../opencv/runtime.ts';
-import type { GrayScanImage } from './gray-scan-image.ts';
 
 type DetectMultiScale2 = {
   detectMultiScale2(
@@ -73,38 +72,3 @@ export function scanCascade(
   return hits;
 }
 
-/**
- * Runs `name` over `regions` (working px; the whole image when undefined) of a scan image and
- * returns hits in working px. With `mirrored`, each region is flipped left-right first, so a
- * cascade trained on one profile direction finds the other; boxes are mapped back unflipped.
- */
-export function scanCascadeInRegions(
-  scope: MatScope,
-  name: CascadeName,
-  scan: GrayScanImage,
-  options: CascadeScanOptions,
-  regions: Box[] | undefined,
-  mirrored = false,
-): CascadeHit[] {
-  const { mat, scale } = scan;
-  const rects = (regions ?? [{ x: 0, y: 0, w: mat.cols * scale, h: mat.rows * scale }]).map((r) => {
-    const x = clamp(Math.floor(r.x / scale), 0, mat.cols);
-    const y = clamp(Math.floor(r.y / scale), 0, mat.rows);
-    return { x, y, w: clamp(Math.ceil((r.x + r.w) / scale), x, mat.cols) - x, h: clamp(Math.ceil((r.y + r.h) / scale), y, mat.rows) - y };
-  });
-  const hits: CascadeHit[] = [];
-  for (const rect of rects) {
-    if (Math.min(rect.w, rect.h) < options.minSize) continue;
-    let region = scope.track(mat.roi(new (cv().Rect)(rect.x, rect.y, rect.w, rect.h)));
-    if (mirrored) {
-      const flipped = scope.track(new (cv().Mat)());
-      cv().flip(region, flipped, 1);
-      region = flipped;
-    }
-    for (const hit of scanCascade(scope, name, region, options)) {
-      const x = mirrored ? rect.w - hit.box.x - hit.box.w : hit.box.x;
-      hits.push({ box: scaleBox({ ...hit.box, x: rect.x + x, y: rect.y + hit.box.y }, scale), neighbors: hit.neighbors });
-    }
-  }
-  return hits;
-}

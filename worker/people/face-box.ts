@@ -13,11 +13,33 @@ const WINDOW_TO_FACE = {
   profile: { width: 0.63, height: 0.84, shiftX: -0.07 },
 } as const;
 
-export function faceBoxFromWindow(candidate: Pick<FaceCandidate, 'window' | 'view' | 'mirrored'>): Box {
+export function faceBoxFromWindow(candidate: Pick<FaceCandidate, 'window' | 'view' | 'mirrored' | 'tilt'>): Box {
   const { window } = candidate;
   const k = WINDOW_TO_FACE[candidate.view];
   const shift = k.shiftX * window.w * (candidate.mirrored ? -1 : 1);
   const w = window.w * k.width;
   const h = window.h * k.height;
-  return { x: window.x + (window.w - w) / 2 + shift, y: window.y + (window.h - h) / 2, w, h };
+  const upright = { x: window.x + (window.w - w) / 2 + shift, y: window.y + (window.h - h) / 2, w, h };
+  return candidate.tilt === 0 ? upright : tiltedBounds(upright, window, candidate.tilt);
+}
+
+/**
+ * Axis-aligned bounds of a tilted face. `box` is the face in its own upright frame; it is turned
+ * back about the window centre. A tilted face box reaches further than its upright size, but only
+ * its corners do, so the bounds are taken of the inscribed ellipse, not of the corners.
+ */
+function tiltedBounds(box: Box, window: Box, tilt: number): Box {
+  const rad = (tilt * Math.PI) / 180;
+  const cx = window.x + window.w / 2;
+  const cy = window.y + window.h / 2;
+  // The upright frame is the image turned by R = [[cos, sin], [-sin, cos]]; Rᵀ turns it back.
+  const bx = box.x + box.w / 2 - cx;
+  const by = box.y + box.h / 2 - cy;
+  const centreX = cx + bx * Math.cos(rad) - by * Math.sin(rad);
+  const centreY = cy + bx * Math.sin(rad) + by * Math.cos(rad);
+  const a = box.w / 2;
+  const b = box.h / 2;
+  const halfW = Math.hypot(a * Math.cos(rad), b * Math.sin(rad));
+  const halfH = Math.hypot(a * Math.sin(rad), b * Math.cos(rad));
+  return { x: centreX - halfW, y: centreY - halfH, w: 2 * halfW, h: 2 * halfH };
 }

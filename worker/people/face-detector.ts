@@ -78,7 +78,7 @@ export function detectFaces(
 ): DetectedFace[] {
   const colour = meanChroma(image) >= options.greyChroma;
   const checked: CheckedFace[] = [];
-  for (const candidate of findFaceCandidates(scope, gray, image, colour, options)) {
+  for (const candidate of findFaceCandidates(scope, gray, options)) {
     const evidence = gatherFaceEvidence(scope, gray, image, candidate, colour);
     if (!isFace(candidate.view, evidence, options)) continue;
     checked.push({ box: faceBoxFromWindow(candidate), view: candidate.view, strength: strengthOf(candidate.view, evidence, options) });

@@ -1,5 +1,5 @@
 import type * as OpenCV from '@techstark/opencv-js';
-import { type Box, clamp } from '../geometry/box.ts';
+import type { Box } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { MatScope } from '../opencv/mat-scope.ts';
 import { cv } from '../opencv/runtime.ts';
@@ -25,21 +25,24 @@ export interface FaceEvidence {
 /** Side the window is resampled to for the crop checks: eyes are then ~20 px, the eye cascade's window. */
 const CHECK_FACE_SIZE = 96;
 
-/** Crops the window plus a margin from the working grey image, scaled so the window is CHECK_FACE_SIZE. */
-function faceCrop(scope: MatScope, gray: OpenCV.Mat, window: Box): { mat: OpenCV.Mat; face: Box } {
-  const margin = window.w * 0.25;
-  const x0 = clamp(Math.round(window.x - margin), 0, gray.cols - 1);
-  const y0 = clamp(Math.round(window.y - margin), 0, gray.rows - 1);
-  const x1 = clamp(Math.round(window.x + window.w + margin), x0 + 1, gray.cols);
-  const y1 = clamp(Math.round(window.y + window.h + margin), y0 + 1, gray.rows);
-  const roi = gray.roi(new (cv().Rect)(x0, y0, x1 - x0, y1 - y0));
-  scope.track(roi);
+/**
+ * The candidate's window plus a quarter-window margin, turned upright by its tilt and scaled so the
+ * window is CHECK_FACE_SIZE, equalised. Outside the image the crop is mid-grey.
+ */
+function faceCrop(scope: MatScope, gray: OpenCV.Mat, candidate: FaceCandidate): { mat: OpenCV.Mat; face: Box } {
+  const { window, tilt } = candidate;
   const k = CHECK_FACE_SIZE / window.w;
-  const resized = scope.track(new (cv().Mat)());
-  cv().resize(roi, resized, new (cv().Size)(Math.max(1, Math.round((x1 - x0) * k)), Math.max(1, Math.round((y1 - y0) * k))), 0, 0, cv().INTER_LINEAR);
+  const side = Math.round(CHECK_FACE_SIZE * 1.5);
+  const centre = new (cv().Point)(window.x + window.w / 2, window.y + window.h / 2);
+  const transform = scope.track(cv().getRotationMatrix2D(centre, tilt, k));
+  transform.doublePtr(0, 2)[0] = transform.doubleAt(0, 2) + side / 2 - centre.x;
+  transform.doublePtr(1, 2)[0] = transform.doubleAt(1, 2) + side / 2 - centre.y;
+  const upright = scope.track(new (cv().Mat)());
+  cv().warpAffine(gray, upright, transform, new (cv().Size)(side, side), cv().INTER_LINEAR, cv().BORDER_CONSTANT, new (cv().Scalar)(128));
   const equalized = scope.track(new (cv().Mat)());
-  cv().equalizeHist(resized, equalized);
-  return { mat: equalized, face: { x: (window.x - x0) * k, y: (window.y - y0) * k, w: window.w * k, h: window.h * k } };
+  cv().equalizeHist(upright, equalized);
+  const offset = (side - CHECK_FACE_SIZE) / 2;
+  return { mat: equalized, face: { x: offset, y: offset, w: CHECK_FACE_SIZE, h: CHECK_FACE_SIZE } };
 }
 
 function isNear(a: Box, b: Box): boolean {
@@ -56,7 +59,7 @@ export function gatherFaceEvidence(
   candidate: FaceCandidate,
   colour: boolean,
 ): FaceEvidence {
-  const crop = faceCrop(scope, gray, candidate.window);
+  const crop = faceCrop(scope, gray, candidate);
   const s = CHECK_FACE_SIZE;
   const near = (hits: CascadeHit[], face: Box): CascadeHit[] => hits.filter((h) => isNear(h.box, face));
   const sizes = { minSize: s * 0.75, maxSize: s * 1.35 };

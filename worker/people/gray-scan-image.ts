@@ -35,3 +35,4 @@ export function grayScanImage(scope: MatScope, gray: OpenCV.Mat, longSide: numbe
   cv().equalizeHist(resized, equalized);
   return { mat: equalized, scale: gray.cols / equalized.cols };
 }
+

@@ -5,7 +5,7 @@ import type { RgbImage } from '../image/rgb-image.ts';
  * Skin-tone test in YCrCb (Chai & Ngan's chrominance box, widened for shade and mixed light):
  * skin of every ethnicity clusters in a small Cr/Cb range whatever its brightness.
  */
-export function isSkin(r: number, g: number, b: number): boolean {
+function isSkin(r: number, g: number, b: number): boolean {
   const y = 0.299 * r + 0.587 * g + 0.114 * b;
   if (y < 30 || y > 250) return false;
   const cr = 128 + 0.713 * (r - y);
