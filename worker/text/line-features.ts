@@ -1,5 +1,6 @@
 import { type GrayPlane, boxMean } from './gray-plane.ts';
 import type { GlyphLine } from './line-grouping.ts';
+import type { GlyphCandidate } from './text-candidates.ts';
 
 /**
  * Measured features of a candidate line, in the order the classifier's weights expect. Every one is
@@ -13,6 +14,7 @@ export const LINE_FEATURE_NAMES = [
   'strokeToHeight',
   'meanFill',
   'baselineSpread',
+  'fittedBaselineSpread',
   'gapVariation',
   'meanGap',
   'logAspect',
@@ -50,6 +52,8 @@ export function lineFeatures(line: GlyphLine, gradient: GrayPlane, shortSide: nu
     meanFill: mean(glyphs.map((g) => g.area / (g.w * g.h))),
     // Tops align for capitals, bottoms for lowercase with few descenders: the tighter edge counts.
     baselineSpread: Math.min(spread(glyphs.map((g) => g.y)), spread(glyphs.map((g) => g.y + g.h))) / medianHeight,
+    // The same about a fitted straight line, so a slightly tilted title still aligns.
+    fittedBaselineSpread: Math.min(lineFitResidual(glyphs, (g) => g.y), lineFitResidual(glyphs, (g) => g.y + g.h)) / medianHeight,
     gapVariation: gaps.length > 1 ? Math.min(3, spread(gaps) / medianHeight) : 0,
     meanGap: gaps.length > 0 ? mean(gaps) / medianHeight : 0,
     logAspect: Math.log(line.w / line.h),
@@ -63,6 +67,22 @@ export function lineFeatures(line: GlyphLine, gradient: GrayPlane, shortSide: nu
     singleComponent: glyphs.length === 1 ? 1 : 0,
   };
   return LINE_FEATURE_NAMES.map((name) => features[name]);
+}
+
+/** Root-mean-square distance of `edge(g)` from the least-squares straight line through the glyphs. */
+function lineFitResidual(glyphs: GlyphCandidate[], edge: (g: GlyphCandidate) => number): number {
+  const xs = glyphs.map((g) => g.x + g.w / 2);
+  const ys = glyphs.map(edge);
+  const mx = mean(xs);
+  const my = mean(ys);
+  let sxy = 0;
+  let sxx = 0;
+  xs.forEach((x, i) => {
+    sxy += (x - mx) * (ys[i]! - my);
+    sxx += (x - mx) ** 2;
+  });
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  return Math.sqrt(mean(ys.map((y, i) => (y - my - slope * (xs[i]! - mx)) ** 2)));
 }
 
 function mean(values: number[]): number {

@@ -41,32 +41,27 @@ export function mergeTextLines(candidates: ScoredBox[], options: LineMergingOpti
   for (const c of likely) {
     if (!kept.some((k) => iou(c, k) >= 0.5 || (coverage(c, k) >= 0.8 && c.h <= 1.2 * k.h))) kept.push(c);
   }
-  let lines = kept.map((k) => ({ ...k }));
-  for (let merged = true; merged; ) {
-    merged = false;
-    outer: for (let i = 0; i < lines.length; i++) {
-      for (let j = i + 1; j < lines.length; j++) {
-        if (!sameLine(lines[i]!, lines[j]!, opts)) continue;
-        const a = lines[i]!;
-        const b = lines[j]!;
-        lines[i] = { ...union(a, b), probability: Math.max(a.probability, b.probability) };
-        lines = lines.filter((_, k) => k !== j);
-        merged = true;
-        break outer;
-      }
-    }
+  // Words chain pairwise (union-find), not onto a growing line box: a slightly tilted line keeps
+  // linking word to word even when its overall box gets tall.
+  const parent = kept.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  for (let i = 0; i < kept.length; i++) {
+    for (let j = i + 1; j < kept.length; j++) if (sameLine(kept[i]!, kept[j]!, opts)) parent[find(j)] = find(i);
   }
-  return lines.filter((l) => l.probability >= opts.minCandidateProbability);
+  const lines = new Map<number, ScoredBox>();
+  kept.forEach((word, i) => {
+    const root = find(i);
+    const line = lines.get(root);
+    lines.set(root, line ? { ...union(line, word), probability: Math.max(line.probability, word.probability) } : { ...word });
+  });
+  return [...lines.values()].filter((l) => l.probability >= opts.minCandidateProbability);
 }
 
 function sameLine(a: Box, b: Box, opts: Required<LineMergingOptions>): boolean {
   const short = Math.min(a.h, b.h);
-  const centreOffset = Math.abs(a.y + a.h / 2 - (b.y + b.h / 2));
   if (Math.max(a.h, b.h) > opts.maxHeightRatio * short) return false;
   const overlap = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
   if (overlap < opts.minVerticalOverlap * short) return false;
-  // Words of one line share a centre line; a box sitting high or low on another is a different line.
-  if (centreOffset > 0.3 * Math.max(a.h, b.h)) return false;
   const gap = Math.max(a.x, b.x) - Math.min(a.x + a.w, b.x + b.w);
   return gap <= opts.maxWordGap * Math.max(a.h, b.h);
 }
