@@ -8,15 +8,7 @@ export function descriptorWords(descriptors: Uint8Array): Int32Array {
 
 export const WORDS_PER_DESCRIPTOR = 8;
 
-/** Hamming distance between descriptor i of `a` and descriptor j of `b`. */
-export function hammingDistance(a: Int32Array, i: number, b: Int32Array, j: number): number {
-  let d = 0;
-  const oa = i * WORDS_PER_DESCRIPTOR;
-  const ob = j * WORDS_PER_DESCRIPTOR;
-  for (let w = 0; w < WORDS_PER_DESCRIPTOR; w++) d += popcount(a[oa + w]! ^ b[ob + w]!);
-  return d;
-}
-
+/** Set bits of a 32-bit integer (SWAR). */
 export function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
