@@ -23,7 +23,6 @@ export const LINE_FEATURE_NAMES = [
   'edgeDensity',
   'edgeContrast',
   'relativeHeight',
-  'globalThreshold',
   'lightText',
   'singleComponent',
 ] as const;
@@ -62,7 +61,6 @@ export function lineFeatures(line: GlyphLine, gradient: GrayPlane, shortSide: nu
     edgeDensity: inside / 255,
     edgeContrast: outer > 0 ? Math.min(4, inside / outer) : 1,
     relativeHeight: line.h / shortSide,
-    globalThreshold: first.transform.startsWith('otsu') ? 1 : 0,
     lightText: first.transform.endsWith('-light') ? 1 : 0,
     singleComponent: glyphs.length === 1 ? 1 : 0,
   };
