@@ -229,6 +229,13 @@ describe('service API with a queue worker, on a real Redis', () => {
       expect((await submitPath('inside.jpg')).state).toBe('completed');
     });
 
+    it('retries a transient fault (503 from the source) with backoff, then completes', async () => {
+      const submit = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { url: `${images.url}/flaky/one` } }] } });
+      const job = await waitForJob(app, submit.json().jobs[0].id);
+      expect(job.state).toBe('completed');
+      expect(job.attempts).toBe(3);
+    });
+
     it('url jobs: non-image content type 415, missing 404, redirect into loopback is followed only because it is allow-listed', async () => {
       const submit = await app.inject({
         method: 'POST',

@@ -31,8 +31,17 @@ export function testConfig(env: Record<string, string>): ArtmetaConfig {
 
 /** A local HTTP server for `url` sources: fixtures by name plus a few misbehaving routes. */
 export async function startImageServer(): Promise<{ url: string; close: () => Promise<void>; server: Server }> {
+  const flakyCalls = new Map<string, number>();
   const server = createServer((request, response) => {
     const path = request.url ?? '/';
+    // /flaky/<name>: 503 on the first two requests, then the image: a transient fault.
+    const flaky = /^\/flaky\/(\w+)$/.exec(path);
+    if (flaky?.[1]) {
+      const calls = (flakyCalls.get(flaky[1]) ?? 0) + 1;
+      flakyCalls.set(flaky[1], calls);
+      if (calls <= 2) return response.writeHead(503).end();
+      return response.writeHead(200, { 'content-type': 'image/jpeg' }).end(readFileSync(fixture('service-6.jpg')));
+    }
     if (path === '/text') return response.writeHead(200, { 'content-type': 'text/html' }).end('<html>not an image</html>');
     if (path === '/missing.jpg') return response.writeHead(404).end();
     if (path === '/to-loopback') return response.writeHead(302, { location: `http://127.0.0.1:${port()}/fixtures/service-1.jpg` }).end();
