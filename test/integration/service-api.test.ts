@@ -8,7 +8,8 @@ import { buildApp } from '../../api/app.ts';
 import { connectAppDeps } from '../../api/app-deps.ts';
 import type { ArtmetaConfig } from '../../worker/config.ts';
 import { ArtmetaWorker } from '../../worker/queue/artmeta-worker.ts';
-import { contentHash } from '../../worker/queue/job-id.ts';
+import { analyzeJobId, contentHash } from '../../worker/queue/job-id.ts';
+import type { ArtmetaQueues } from '../../worker/queue/queues.ts';
 import { API_KEY, fixture, multipart, startImageServer, testConfig, testEnv, waitForJob } from './service-harness.ts';
 
 const auth = { 'x-api-key': API_KEY };
@@ -17,6 +18,7 @@ describe('service API with a queue worker, on a real Redis', () => {
   let config: ArtmetaConfig;
   let app: FastifyInstance;
   let closeDeps: () => Promise<void>;
+  let queues: ArtmetaQueues;
   let worker: ArtmetaWorker;
   let images: Awaited<ReturnType<typeof startImageServer>>;
   let root: string;
@@ -46,6 +48,7 @@ describe('service API with a queue worker, on a real Redis', () => {
     const apiConfig = { ...config, sources: { ...config.sources, url: { ...config.sources.url, allow: [] } } };
     const deps = await connectAppDeps(apiConfig);
     closeDeps = deps.close;
+    queues = deps.queues;
     app = await buildApp(apiConfig, { ...deps, logger: false });
   });
 
@@ -230,10 +233,27 @@ describe('service API with a queue worker, on a real Redis', () => {
     });
 
     it('retries a transient fault (503 from the source) with backoff, then completes', async () => {
-      const submit = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { url: `${images.url}/flaky/one` } }] } });
+      const submit = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { url: `${images.url}/flaky/2/one` } }] } });
       const job = await waitForJob(app, submit.json().jobs[0].id);
       expect(job.state).toBe('completed');
       expect(job.attempts).toBe(3);
+    });
+
+    it('a job that ran out of attempts on a transient fault is retried when submitted again; one failed on its input is not', async () => {
+      const data = { source: { url: `${images.url}/flaky/1/two` } };
+      // Added with a single attempt, so the one 503 exhausts it.
+      await queues.analyze.add('analyze', data, { jobId: analyzeJobId(data), attempts: 1 });
+      const failed = await waitForJob(app, analyzeJobId(data));
+      expect(failed).toMatchObject({ state: 'failed', error: { code: 'SOURCE_UNAVAILABLE' } });
+      const again = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [data] } });
+      expect(again.json().jobs[0].id).toBe(analyzeJobId(data));
+      expect((await waitForJob(app, analyzeJobId(data))).state).toBe('completed');
+
+      const bad = { images: [{ source: { url: `${images.url}/text` }, aspects: ['1:1'] }] };
+      const badId = (await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: bad })).json().jobs[0].id as string;
+      expect((await waitForJob(app, badId)).state).toBe('failed');
+      await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: bad });
+      expect(await waitForJob(app, badId)).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'UNSUPPORTED_FORMAT' } });
     });
 
     it('url jobs: non-image content type 415, missing 404, redirect into loopback is followed only because it is allow-listed', async () => {

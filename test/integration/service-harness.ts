@@ -34,12 +34,12 @@ export async function startImageServer(): Promise<{ url: string; close: () => Pr
   const flakyCalls = new Map<string, number>();
   const server = createServer((request, response) => {
     const path = request.url ?? '/';
-    // /flaky/<name>: 503 on the first two requests, then the image: a transient fault.
-    const flaky = /^\/flaky\/(\w+)$/.exec(path);
-    if (flaky?.[1]) {
-      const calls = (flakyCalls.get(flaky[1]) ?? 0) + 1;
-      flakyCalls.set(flaky[1], calls);
-      if (calls <= 2) return response.writeHead(503).end();
+    // /flaky/<n>/<name>: 503 on the first n requests, then the image: a transient fault.
+    const flaky = /^\/flaky\/(\d+)\/(\w+)$/.exec(path);
+    if (flaky?.[1] && flaky[2]) {
+      const calls = (flakyCalls.get(flaky[2]) ?? 0) + 1;
+      flakyCalls.set(flaky[2], calls);
+      if (calls <= Number(flaky[1])) return response.writeHead(503).end();
       return response.writeHead(200, { 'content-type': 'image/jpeg' }).end(readFileSync(fixture('service-6.jpg')));
     }
     if (path === '/text') return response.writeHead(200, { 'content-type': 'text/html' }).end('<html>not an image</html>');

@@ -15,6 +15,11 @@ export function toJobFailure(thrown: unknown): Error {
   return RETRYABLE.has(code) ? new Error(text) : new UnrecoverableError(text);
 }
 
+/** Whether a failure with this code may go away on its own (so a new submission should retry it). */
+export function isTransientFailure(code: string): boolean {
+  return RETRYABLE.has(code as ErrorCode);
+}
+
 export function parseJobFailure(failedReason: string | undefined): { code: string; message: string } {
   const match = /^([A-Z][A-Z_]+): ([\s\S]*)$/.exec(failedReason ?? '');
   if (match?.[1] && match[2] !== undefined) return { code: match[1], message: match[2] };

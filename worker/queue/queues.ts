@@ -1,5 +1,6 @@
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { ArtmetaConfig } from '../config.ts';
+import { isTransientFailure, parseJobFailure } from './job-failure.ts';
 import { analyzeJobId } from './job-id.ts';
 import {
   ANALYZE_QUEUE,
@@ -42,10 +43,19 @@ export class ArtmetaQueues {
     this.cluster = new Queue(CLUSTER_QUEUE, options);
   }
 
-  /** Adds an analysis; the same image with the same options keeps its one job. */
+  /**
+   * Adds an analysis; the same image with the same options keeps its one job. Submitting again
+   * a job that ran out of attempts on a transient fault (source down…) retries it; one that
+   * failed on its input stays failed.
+   */
   async submitAnalyze(data: AnalyzeJobData): Promise<string> {
-    const job = await this.analyze.add('analyze', data, { jobId: analyzeJobId(data) });
-    return job.id ?? analyzeJobId(data);
+    const id = analyzeJobId(data);
+    await this.analyze.add('analyze', data, { jobId: id });
+    if ((await this.analyze.getJobState(id)) === 'failed') {
+      const job = await this.analyze.getJob(id);
+      if (job && isTransientFailure(parseJobFailure(job.failedReason).code)) await job.retry('failed');
+    }
+    return id;
   }
 
   async submitCluster(data: ClusterJobData): Promise<string> {
