@@ -65,6 +65,11 @@ describe('detectText on real images', () => {
     expect(bestIou(detectText(small.pixels).regions, scale(subtitle, k))).toBeGreaterThanOrEqual(0.7);
   });
 
+  it('rejects an operating threshold outside (0, 1)', async () => {
+    const { pixels } = await decodeImage(fixture('text-none.jpg'));
+    expect(() => detectText(pixels, { threshold: 1 })).toThrow(/threshold must be in/);
+  });
+
   it('frees every OpenCV object and does not grow the WASM heap over repeated runs', async () => {
     const { pixels } = await decodeImage(fixture('text-title.jpg'));
     for (let i = 0; i < 3; i++) detectText(pixels);

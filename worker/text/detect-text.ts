@@ -1,18 +1,23 @@
+import { ArtmetaError } from '../errors.ts';
 import type { Box } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { type LineCandidateOptions, lineCandidates } from './line-candidates.ts';
 import { type LineMergingOptions, mergeTextLines } from './line-merging.ts';
 import { textLineModel, textProbability } from './text-classifier.ts';
 
-export interface TextDetectionOptions extends LineCandidateOptions, LineMergingOptions {
-  /** Lines reported in `regions` reach at least this probability. Default: the model's threshold. */
-  minRegionProbability?: number;
+export interface TextDetectionOptions extends LineCandidateOptions, Omit<LineMergingOptions, 'minCandidateProbability'> {
+  /**
+   * Classifier probability a word needs to start a line: the operating point. Default: the
+   * committed model's cross-validated `threshold`. Reported probabilities are rescaled so that this
+   * value reads as 0.5.
+   */
+  threshold?: number;
 }
 
 export interface TextDetection {
-  /** Probability that the image holds any text: that of its likeliest candidate. */
+  /** Probability that the image holds any text (that of its likeliest candidate); ≥ 0.5 reads as "has text". */
   probability: number;
-  /** Line boxes in the input image's pixels, likeliest first. */
+  /** Line boxes in the input image's pixels, likeliest first, each with probability ≥ 0.5. */
   regions: Array<Box & { probability: number }>;
 }
 
@@ -25,29 +30,33 @@ export function detectText(image: RgbImage, options: TextDetectionOptions = {}):
   const model = textLineModel();
   const scored = lineCandidates(image, options).map(({ features, ...box }) => ({ ...box, probability: textProbability(model, features) }));
   const best = scored.reduce((p, c) => Math.max(p, c.probability), 0);
-  const threshold = options.minRegionProbability ?? model.threshold;
-  const lines = mergeTextLines(scored, { minCandidateProbability: threshold, ...options });
-  return textDetectionFromLines(lines, calibrate(best, threshold), image, threshold);
+  const threshold = options.threshold ?? model.threshold;
+  if (!(threshold > 0 && threshold < 1)) throw new ArtmetaError('INVALID_ARGUMENT', `text threshold must be in (0, 1), got ${threshold}`);
+  const lines = mergeTextLines(scored, { ...options, minCandidateProbability: threshold });
+  return textDetectionFromLines(lines, best, image, threshold);
 }
 
-/** The reported form: whole pixels inside the image, likeliest first. */
+/**
+ * The reported form of merged lines (raw classifier probabilities): lines reaching `threshold`, in
+ * whole pixels inside the image, likeliest first, probabilities rescaled so `threshold` reads 0.5.
+ */
 export function textDetectionFromLines(
   lines: Array<Box & { probability: number }>,
-  imageProbability: number,
+  bestCandidateProbability: number,
   image: { width: number; height: number },
-  minProbability: number,
+  threshold: number,
 ): TextDetection {
   const regions = lines
-    .filter((l) => l.probability >= minProbability)
+    .filter((l) => l.probability >= threshold)
     .sort((a, b) => b.probability - a.probability)
     .map((l) => {
       const x = Math.max(0, Math.floor(l.x));
       const y = Math.max(0, Math.floor(l.y));
       const w = Math.min(image.width, Math.ceil(l.x + l.w)) - x;
       const h = Math.min(image.height, Math.ceil(l.y + l.h)) - y;
-      return { x, y, w, h, probability: Math.round(l.probability * 1000) / 1000 };
+      return { x, y, w, h, probability: round3(calibrate(l.probability, threshold)) };
     });
-  return { probability: Math.round(imageProbability * 1000) / 1000, regions };
+  return { probability: round3(calibrate(bestCandidateProbability, threshold)), regions };
 }
 
 /**
@@ -56,4 +65,8 @@ export function textDetectionFromLines(
  */
 export function calibrate(p: number, threshold: number): number {
   return p < threshold ? (0.5 * p) / threshold : 0.5 + (0.5 * (p - threshold)) / (1 - threshold);
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
