@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ArtmetaError } from '../../worker/errors.ts';
 import { coverage } from '../../worker/geometry/box.ts';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
@@ -59,6 +60,17 @@ describe('detectPeople on real photos', () => {
   it('gives the same answer twice (no state kept between images)', async () => {
     const { pixels } = await decodeImage(fixture('people-close-up.jpg'));
     expect(detectPeople(pixels)).toEqual(detectPeople(pixels));
+  });
+
+  it('returns nobody for an image too small to hold a face', () => {
+    const tiny = { data: new Uint8Array(12 * 9 * 3).fill(200), width: 12, height: 9, channels: 3 as const };
+    expect(detectPeople(tiny)).toEqual([]);
+  });
+
+  it('rejects options that cannot work with INVALID_ARGUMENT', async () => {
+    const { pixels } = await decodeImage(fixture('people-none.jpg'));
+    expect(() => detectPeople(pixels, { faces: { scaleFactor: 1 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => detectPeople(pixels, { faces: { frontalScanSize: 10 } })).toThrow(ArtmetaError);
   });
 
   it('skips the profile pass when asked and still finds the frontal faces', async () => {

@@ -1,3 +1,4 @@
+import { ArtmetaError } from '../errors.ts';
 import { type Box, type Size, toPixelBox } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { withMats } from '../opencv/mat-scope.ts';
@@ -47,16 +48,21 @@ const DEFAULT_MIN_FACELESS_BODY_NEIGHBORS = 8;
 const FULL_BODY_STRENGTH_NEIGHBORS = 20;
 
 /**
- * Finds the people in a working image: verified faces (frontal and profile), upper and full bodies,
- * merged into persons, each framed (shot type) and scored for interest. Synchronous; OpenCV must be
- * loaded. Boxes are in the working image's pixels.
+ * Finds the people in a working image (long side up to ~1024 px): faces from frontal (upright and
+ * tilted) and profile cascades, each verified on its own crop (skin, a second cascade, eyes, a
+ * re-scan); full bodies over the frame and upper bodies below each face; merged into persons (a face
+ * inside a body box is one person), each framed (shot type) and scored for interest. Synchronous;
+ * OpenCV must be loaded; every Mat is freed before it returns. Boxes are in the working image's px.
+ * Throws ArtmetaError INVALID_ARGUMENT for options that cannot work.
  */
 export function detectPeople(image: RgbImage, options: PeopleDetectionOptions = {}): DetectedPerson[] {
   const faceOptions = { ...DEFAULT_FACE_DETECTION_OPTIONS, ...options.faces };
   const bodyOptions = { ...DEFAULT_BODY_DETECTION_OPTIONS, ...options.bodies };
   const weights = { ...DEFAULT_PERSON_SCORE_WEIGHTS, ...options.scoreWeights };
   const minFacelessNeighbors = options.minFacelessBodyNeighbors ?? DEFAULT_MIN_FACELESS_BODY_NEIGHBORS;
+  checkOptions(faceOptions, bodyOptions, weights);
   const frame: Size = { width: image.width, height: image.height };
+  if (image.width === 0 || image.height === 0) return [];
 
   return withMats((scope) => {
     const gray = toGrayMat(scope, image);
@@ -86,6 +92,19 @@ export function detectPeople(image: RgbImage, options: PeopleDetectionOptions = 
       })
       .sort((a, b) => b.score - a.score);
   });
+}
+
+function checkOptions(faces: FaceDetectionOptions, bodies: BodyDetectionOptions, weights: PersonScoreWeights): void {
+  const problems: string[] = [];
+  // A scan image smaller than the cascade window finds nothing; a step ≤ 1 never ends.
+  if (!(faces.frontalScanSize >= 24)) problems.push('faces.frontalScanSize must be >= 24');
+  if (faces.profileScanSize !== 0 && !(faces.profileScanSize >= 20)) problems.push('faces.profileScanSize must be 0 or >= 20');
+  if (faces.tiltAngles.length > 0 && !(faces.tiltScanSize >= 24)) problems.push('faces.tiltScanSize must be >= 24');
+  if (!(faces.scaleFactor > 1) || !(bodies.scaleFactor > 1)) problems.push('scaleFactor must be > 1');
+  if (!(faces.minNeighbors >= 0) || !(bodies.minNeighbors >= 0)) problems.push('minNeighbors must be >= 0');
+  if (!(bodies.scanSize >= 28)) problems.push('bodies.scanSize must be >= 28');
+  if (Object.values(weights).some((w) => !(w >= 0))) problems.push('scoreWeights must be >= 0');
+  if (problems.length > 0) throw new ArtmetaError('INVALID_ARGUMENT', `invalid people detection options: ${problems.join('; ')}`);
 }
 
 /**
