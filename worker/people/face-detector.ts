@@ -11,7 +11,7 @@ export interface DetectedFace {
   /** Face box (eyebrows to chin, cheek to cheek), working px. */
   box: Box;
   view: FaceView;
-  /** Confidence in [0,1]: the share of checks passed, refined by how clearly each passed. */
+  /** Confidence in [0,1]: how clearly its checks passed, raised when several scans agree on it. */
   strength: number;
 }
 
@@ -102,7 +102,7 @@ function mergeSameFace(faces: CheckedFace[]): DetectedFace[] {
     if (group) group.push(face);
     else groups.push([face]);
   }
-  return groups.map((group) => {
+  const merged = groups.map((group): DetectedFace => {
     const lead = group[0]!;
     const weight = group.reduce((sum, f) => sum + f.strength, 0);
     const mean = (key: keyof Box): number => group.reduce((sum, f) => sum + f.box[key] * f.strength, 0) / weight;
@@ -113,4 +113,5 @@ function mergeSameFace(faces: CheckedFace[]): DetectedFace[] {
       strength: Math.min(1, lead.strength + (1 - lead.strength) * agreeing),
     };
   });
+  return merged.sort((a, b) => b.strength - a.strength);
 }
