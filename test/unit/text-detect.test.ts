@@ -65,6 +65,16 @@ describe('detectText on real images', () => {
     expect(bestIou(detectText(small.pixels).regions, scale(subtitle, k))).toBeGreaterThanOrEqual(0.7);
   });
 
+  it.each([
+    [8, 6],
+    [1600, 40],
+    [300, 300],
+  ])('copes with a flat %ix%i image', async (width, height) => {
+    const flat = await sharp({ create: { width, height, channels: 3, background: '#6a6a6a' } }).png().toBuffer();
+    const { pixels } = await decodeImage(flat);
+    expect(detectText(pixels)).toEqual({ probability: 0, regions: [] });
+  });
+
   it('rejects an operating threshold outside (0, 1)', async () => {
     const { pixels } = await decodeImage(fixture('text-none.jpg'));
     expect(() => detectText(pixels, { threshold: 1 })).toThrow(/threshold must be in/);
