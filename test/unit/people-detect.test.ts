@@ -73,6 +73,17 @@ describe('detectPeople on real photos', () => {
     expect(() => detectPeople(pixels, { faces: { frontalScanSize: 10 } })).toThrow(ArtmetaError);
   });
 
+  it('finds a head tilted by 28° through the turned scans, and maps it back to the right place', async () => {
+    const { pixels } = await decodeImage(fixture('people-tilted.jpg'));
+    expect(detectPeople(pixels, { faces: { tiltAngles: [] } }).filter((p) => p.face)).toEqual([]);
+    const faces = detectPeople(pixels).flatMap((p) => (p.face ? [p.face] : []));
+    expect(faces).toHaveLength(1);
+    // By eye the face spans x 85-180, y 60-170 in this image.
+    const { x, y, w, h } = faces[0]!;
+    expect(Math.abs(x + w / 2 - 132)).toBeLessThan(20);
+    expect(Math.abs(y + h / 2 - 115)).toBeLessThan(20);
+  });
+
   it('skips the profile pass when asked and still finds the frontal faces', async () => {
     const { pixels } = await decodeImage(fixture('people-group.jpg'));
     const people = detectPeople(pixels, { faces: { profileScanSize: 0 } });
