@@ -4,11 +4,16 @@ import type { ImageSignature } from './image-signature.ts';
 export interface CandidateIndexOptions {
   /** Hash tables; more find more true candidates at a higher memory cost. Default 4. */
   tables?: number;
-  /** Descriptor bits per bucket key. Default 20. */
+  /** Descriptor bits per bucket key; more keep buckets short (fewer random votes to walk) in a large index. Default 22. */
   bitsPerKey?: number;
   /** Strongest keypoints of each image that are indexed and that query. Default 150. */
   indexedFeatures?: number;
-  /** Buckets holding more entries than this are ignored when voting: like stop words, they say nothing. Default 4000. */
+  /**
+   * Buckets holding more entries than this are ignored when voting: like stop words they say little,
+   * and skipping them bounds the work of a query whatever the size of the index (bucket lengths grow
+   * with the catalogue; without a cap, voting would grow with it and the whole run quadratically).
+   * Default 512.
+   */
   maxBucketSize?: number;
 }
 
@@ -18,7 +23,7 @@ export interface Candidate {
   votes: number;
 }
 
-const DEFAULTS: Required<CandidateIndexOptions> = { tables: 4, bitsPerKey: 20, indexedFeatures: 150, maxBucketSize: 4000 };
+const DEFAULTS: Required<CandidateIndexOptions> = { tables: 4, bitsPerKey: 22, indexedFeatures: 150, maxBucketSize: 512 };
 
 /**
  * Inverted index over ORB descriptors by locality-sensitive hashing (bit sampling): each table keys a
