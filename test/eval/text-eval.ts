@@ -14,8 +14,8 @@ import { pathToFileURL } from 'node:url';
 import { type Box, coverage, intersection, iou, scaleBox } from '../../worker/geometry/box.ts';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import type { RgbImage } from '../../worker/image/rgb-image.ts';
-import { withMats } from '../../worker/opencv/mat-scope.ts';
-import { cv, loadOpenCV } from '../../worker/opencv/runtime.ts';
+import { liveScopedObjects, withMats } from '../../worker/opencv/mat-scope.ts';
+import { cv, loadOpenCV, wasmHeapBytes } from '../../worker/opencv/runtime.ts';
 import { detectText } from '../../worker/text/detect-text.ts';
 import { TEXT_LINE_MODEL_URL } from '../../worker/text/text-classifier.ts';
 import { placeBox } from '../../worker/text/placement.ts';
@@ -124,6 +124,10 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length === 0 ? 0 : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
 }
 
 export function formatRows(rows: DetectorRow[]): string {
@@ -244,7 +248,16 @@ function checkPlacement(check: PlacementCheck, file: string, size: { width: numb
   else check.placedClear++;
 }
 
-export async function evaluateText(dataDir: string, verbose: boolean, withTesseract = true): Promise<{ rows: DetectorRow[]; placement: PlacementCheck; images: number; required: number }> {
+export interface TextEvalReport {
+  rows: DetectorRow[];
+  placement: PlacementCheck;
+  images: number;
+  required: number;
+  /** WASM heap after the first image and after the last, and OpenCV objects still alive at the end. */
+  heap: { first: number; last: number; liveObjects: number };
+}
+
+export async function evaluateText(dataDir: string, verbose: boolean, withTesseract = true): Promise<TextEvalReport> {
   await loadOpenCV();
   const truth = await readTextTruth(dataDir);
   const files = Object.keys(truth).sort();
@@ -254,6 +267,7 @@ export async function evaluateText(dataDir: string, verbose: boolean, withTesser
   const placement: PlacementCheck = { images: 0, withFreeCorner: 0, placedClear: 0, placedOnText: [], notPlaced: [] };
   const cachePath = await mkdtemp(join(tmpdir(), 'artmeta-tesseract-'));
   const worker = withTesseract ? await startTesseract(cachePath) : undefined;
+  let firstHeap = 0;
   try {
     for (const file of files) {
       const path = join(dataDir, 'text', file);
@@ -263,6 +277,7 @@ export async function evaluateText(dataDir: string, verbose: boolean, withTesser
 
       let start = performance.now();
       const found = detectText(decoded.pixels);
+      firstHeap ||= wasmHeapBytes();
       const ours = found.regions.map((r) => scaleBox(r, decoded.scale));
       const c = artmeta.add(ours, found.regions.length > 0, lines, performance.now() - start);
       if (verbose && (c.fp || c.fn)) process.stdout.write(`${file}  artmeta tp ${c.tp} fp ${c.fp} fn ${c.fn}  p=${found.probability}\n`);
@@ -286,6 +301,7 @@ export async function evaluateText(dataDir: string, verbose: boolean, withTesser
     placement,
     images: files.length,
     required: Object.values(truth).flat().filter((t) => !t.ignore).length,
+    heap: { first: firstHeap, last: wasmHeapBytes(), liveObjects: liveScopedObjects() },
   };
 }
 
@@ -309,6 +325,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       `placed clear of truth text in ${p.placedClear}/${p.withFreeCorner} = ${((100 * p.placedClear) / Math.max(1, p.withFreeCorner)).toFixed(1)}%` +
       (p.placedOnText.length ? `; on text: ${p.placedOnText.join(', ')}` : '') +
       (p.notPlaced.length ? `; nothing fits: ${p.notPlaced.join(', ')}` : '') +
-      '\n',
+      '\n' +
+      `OpenCV WASM heap: ${mb(report.heap.first)} after the first image, ${mb(report.heap.last)} after the last; ` +
+      `live OpenCV objects at the end: ${report.heap.liveObjects}\n`,
   );
 }
