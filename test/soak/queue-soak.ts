@@ -54,8 +54,8 @@ const store = new ResultStore(connection, config.prefix);
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
 console.log(`soak: ${total} analyses through the queue, batches of ${BATCH}`);
-console.log('done   RSS MB   JS heap MB   WASM heap MB   images/s');
-const samples: { done: number; rss: number; js: number; heap: number }[] = [];
+console.log('done   RSS MB   JS heap MB   WASM heap MB   libvips cache MB   images/s');
+const samples: { done: number; rss: number; js: number; heap: number; vips: number }[] = [];
 const started = performance.now();
 for (let done = 0; done < total; ) {
   const count = Math.min(BATCH, total - done);
@@ -72,9 +72,9 @@ for (let done = 0; done < total; ) {
   done += count;
   global.gc?.();
   const memory = process.memoryUsage();
-  const sample = { done, rss: memory.rss, js: memory.heapUsed, heap: wasmHeapBytes() };
+  const sample = { done, rss: memory.rss, js: memory.heapUsed, heap: wasmHeapBytes(), vips: sharp.cache().memory.current * 2 ** 20 };
   samples.push(sample);
-  console.log(`${String(done).padStart(4)}   ${mb(sample.rss).padStart(6)}   ${mb(sample.js).padStart(10)}   ${mb(sample.heap).padStart(12)}   ${(count / ((performance.now() - batchStart) / 1000)).toFixed(1).padStart(8)}`);
+  console.log(`${String(done).padStart(4)}   ${mb(sample.rss).padStart(6)}   ${mb(sample.js).padStart(10)}   ${mb(sample.heap).padStart(12)}   ${mb(sample.vips).padStart(16)}   ${(count / ((performance.now() - batchStart) / 1000)).toFixed(1).padStart(8)}`);
 }
 const afterWarmUp = samples[1] ?? samples[0]!;
 const last = samples[samples.length - 1]!;
