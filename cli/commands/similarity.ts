@@ -3,6 +3,8 @@ import { decodeImage } from '../../worker/image/decode-image.ts';
 import { computeSignature } from '../../worker/lineage/image-signature.ts';
 import { defaultModel, similarity } from '../../worker/lineage/similarity-index.ts';
 import { loadOpenCV } from '../../worker/opencv/runtime.ts';
+import type { RgbImage } from '../../worker/image/rgb-image.ts';
+import { detectText } from '../../worker/text/detect-text.ts';
 
 /** `artmeta similarity A B`: the four metrics and the index for one pair, as JSON. */
 export function register(program: Command): void {
@@ -14,8 +16,13 @@ export function register(program: Command): void {
     .action(async (a: string, b: string) => {
       await loadOpenCV();
       const [first, second] = await Promise.all([decodeImage(a), decodeImage(b)]);
-      const report = similarity(computeSignature(first.pixels), computeSignature(second.pixels));
+      const report = similarity(signatureOf(first.pixels), signatureOf(second.pixels));
       const sameLineage = report.index >= defaultModel().threshold;
       process.stdout.write(`${JSON.stringify({ ...report, threshold: defaultModel().threshold, sameLineage }, null, 2)}\n`);
     });
+}
+
+/** As `artmeta cluster` computes it: with the detected text masked. */
+function signatureOf(pixels: RgbImage) {
+  return computeSignature(pixels, { textRegions: detectText(pixels).regions });
 }
