@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { type Box, coverage, iou, scaleBox } from '../../worker/geometry/box.ts';
+import { type Box, scaleBox } from '../../worker/geometry/box.ts';
+import { matchBoxes, type MatchCounts, type TruthBox } from './box-matching.ts';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import type { RgbImage } from '../../worker/image/rgb-image.ts';
 import { withMats } from '../../worker/opencv/mat-scope.ts';
@@ -20,15 +21,8 @@ export const FACE_MATCH_IOU = 0.4;
 /** Faces (and predictions) whose long side is under this many stored pixels are not scored. */
 export const MIN_SCORED_FACE = 20;
 
-interface TruthFace extends Box {
-  ignore?: boolean;
-}
-
-export interface FaceCounts {
-  tp: number;
-  fp: number;
-  fn: number;
-}
+type TruthFace = TruthBox;
+export type FaceCounts = MatchCounts;
 
 export interface FaceEvalRow extends FaceCounts {
   name: string;
@@ -58,31 +52,7 @@ type FacePredictor = (image: RgbImage) => Box[];
  * true nor a false positive.
  */
 export function scoreFaces(predicted: Box[], truth: TruthFace[]): FaceCounts {
-  const scored = predicted.filter((p) => Math.max(p.w, p.h) >= MIN_SCORED_FACE);
-  const required = truth.filter((t) => !t.ignore);
-  const ignored = truth.filter((t) => t.ignore);
-  const pairs: { p: number; t: number; iou: number }[] = [];
-  scored.forEach((p, pi) =>
-    required.forEach((t, ti) => {
-      const overlap = iou(p, t);
-      if (overlap >= FACE_MATCH_IOU) pairs.push({ p: pi, t: ti, iou: overlap });
-    }),
-  );
-  pairs.sort((a, b) => b.iou - a.iou);
-  const usedP = new Set<number>();
-  const usedT = new Set<number>();
-  for (const pair of pairs) {
-    if (usedP.has(pair.p) || usedT.has(pair.t)) continue;
-    usedP.add(pair.p);
-    usedT.add(pair.t);
-  }
-  let fp = 0;
-  scored.forEach((p, pi) => {
-    if (usedP.has(pi)) return;
-    const excused = ignored.some((t) => iou(p, t) >= FACE_MATCH_IOU || coverage(p, t) > 0.5);
-    if (!excused) fp++;
-  });
-  return { tp: usedT.size, fp, fn: required.length - usedT.size };
+  return matchBoxes(predicted.filter((p) => Math.max(p.w, p.h) >= MIN_SCORED_FACE), truth, FACE_MATCH_IOU);
 }
 
 /** The reference row: the default frontal cascade alone at 640 px, scale 1.1, minNeighbors 5. */

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { type Box, coverage, intersection, iou, scaleBox } from '../../worker/geometry/box.ts';
+import { type Box, intersection, scaleBox } from '../../worker/geometry/box.ts';
+import { matchBoxes, type MatchCounts } from './box-matching.ts';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import type { RgbImage } from '../../worker/image/rgb-image.ts';
 import { liveScopedObjects, withMats } from '../../worker/opencv/mat-scope.ts';
@@ -31,11 +32,7 @@ export interface TruthLine extends Box {
 
 export type TextTruth = Record<string, TruthLine[]>;
 
-export interface LineCounts {
-  tp: number;
-  fp: number;
-  fn: number;
-}
+export type LineCounts = MatchCounts;
 
 export function readTextTruth(dataDir: string): Promise<TextTruth> {
   return readFile(join(dataDir, 'text', 'truth.json'), 'utf8').then((s) => JSON.parse(s) as TextTruth);
@@ -47,29 +44,7 @@ export function readTextTruth(dataDir: string): Promise<TextTruth> {
  * or mostly inside it) is neither a true nor a false positive.
  */
 export function scoreTextLines(predicted: Box[], truth: TruthLine[]): LineCounts {
-  const required = truth.filter((t) => !t.ignore);
-  const ignored = truth.filter((t) => t.ignore);
-  const pairs: { p: number; t: number; iou: number }[] = [];
-  predicted.forEach((p, pi) =>
-    required.forEach((t, ti) => {
-      const overlap = iou(p, t);
-      if (overlap >= TEXT_MATCH_IOU) pairs.push({ p: pi, t: ti, iou: overlap });
-    }),
-  );
-  pairs.sort((a, b) => b.iou - a.iou);
-  const usedP = new Set<number>();
-  const usedT = new Set<number>();
-  for (const pair of pairs) {
-    if (usedP.has(pair.p) || usedT.has(pair.t)) continue;
-    usedP.add(pair.p);
-    usedT.add(pair.t);
-  }
-  let fp = 0;
-  predicted.forEach((p, pi) => {
-    if (usedP.has(pi)) return;
-    if (!ignored.some((t) => iou(p, t) >= TEXT_MATCH_IOU || coverage(p, t) > 0.5)) fp++;
-  });
-  return { tp: usedT.size, fp, fn: required.length - usedT.size };
+  return matchBoxes(predicted, truth, TEXT_MATCH_IOU);
 }
 
 export interface DetectorRow {
