@@ -22,25 +22,40 @@ export interface OrbOptions {
   exclude?: Box[];
 }
 
-/** Detects ORB keypoints on a grayscale frame and keeps the strongest ones outside `exclude`. */
+/**
+ * Detects ORB keypoints on a grayscale frame and keeps the strongest ones outside `exclude`. Soft or
+ * small (upscaled) images can give only a handful at the normal FAST threshold — too few to align —
+ * so when fewer than half of `maxFeatures` are found, detection runs again at the lowest threshold.
+ */
 export function orbFeatures(frame: GrayImage, options: OrbOptions = {}): OrbFeatures {
   const maxFeatures = options.maxFeatures ?? 300;
-  const exclude = options.exclude ?? [];
+  const first = detectOrb(frame, maxFeatures, options.fastThreshold ?? 5, options.exclude ?? []);
+  if (first.points.length / 2 >= maxFeatures / 2) return first;
+  const second = detectOrb(frame, maxFeatures, 1, options.exclude ?? []);
+  return second.points.length > first.points.length ? second : first;
+}
+
+function detectOrb(frame: GrayImage, maxFeatures: number, fastThreshold: number, exclude: Box[]): OrbFeatures {
   return withMats((scope) => {
     const c = cv();
     const gray = scope.track(c.matFromArray(frame.height, frame.width, c.CV_8UC1, frame.data));
-    // Detect more than needed: some fall in excluded regions.
-    const orb = scope.track(new c.ORB(maxFeatures * 2, 1.2, 8, 31, 0, 2, c.ORB_HARRIS_SCORE, 31, options.fastThreshold ?? 5));
+    // Detect more than needed: the grid spread picks among them.
+    const orb = scope.track(new c.ORB(maxFeatures * 2, 1.2, 8, 31, 0, 2, c.ORB_HARRIS_SCORE, 31, fastThreshold));
     const keypoints = scope.track(new c.KeyPointVector());
     const descriptors = scope.track(new c.Mat());
-    const noMask = scope.track(new c.Mat());
-    orb.detectAndCompute(gray, noMask, keypoints, descriptors);
-    const order: { index: number; response: number }[] = [];
-    for (let i = 0; i < keypoints.size(); i++) {
-      const kp = keypoints.get(i);
-      if (exclude.some((b) => kp.pt.x >= b.x && kp.pt.x < b.x + b.w && kp.pt.y >= b.y && kp.pt.y < b.y + b.h)) continue;
-      order.push({ index: i, response: kp.response });
+    // Excluded regions are masked out of detection itself: text has the strongest corners of a
+    // picture, and filtering afterwards would leave a titled image with almost none.
+    const mask = scope.track(new c.Mat(frame.height, frame.width, c.CV_8UC1, new c.Scalar(255)));
+    for (const b of exclude) {
+      const x0 = Math.max(0, Math.floor(b.x));
+      const x1 = Math.min(frame.width, Math.ceil(b.x + b.w));
+      for (let y = Math.max(0, Math.floor(b.y)); y < Math.min(frame.height, Math.ceil(b.y + b.h)); y++) {
+        if (x1 > x0) mask.data.fill(0, y * frame.width + x0, y * frame.width + x1);
+      }
     }
+    orb.detectAndCompute(gray, mask, keypoints, descriptors);
+    const order: { index: number; response: number }[] = [];
+    for (let i = 0; i < keypoints.size(); i++) order.push({ index: i, response: keypoints.get(i).response });
     // Stable tie-break on index keeps the signature deterministic.
     order.sort((p, q) => q.response - p.response || p.index - q.index);
     const kept = spreadOverGrid(order, keypoints, frame, maxFeatures);
