@@ -44,15 +44,17 @@ interface CheckedFace {
  * Whether a candidate holds up as a face. The texture checks (a second, differently trained cascade
  * on the crop; eyes in its upper half; a strong re-scan by its own cascade) are correlated, since all
  * read the same grey pattern; skin tone is independent of them. So in a colour photo a face needs
- * skin and two texture checks; in a grey photo all three texture checks. A profile has no second
- * cascade, so it needs skin, an eye and a strong re-scan.
+ * skin and two texture checks; in a grey photo all three texture checks, which also hold a frontal
+ * face on its own in colour (its skin may be out of range under coloured light). A profile has no
+ * second cascade, so it needs skin, an eye and a strong re-scan.
  */
 function isFace(view: FaceView, evidence: FaceEvidence, options: FaceDetectionOptions): boolean {
   const strong = evidence.rescanWindows >= options.strongRescanWindows[view];
   const eyes = evidence.eyes > 0;
   const texture = Number(evidence.secondCascade) + Number(eyes) + Number(strong);
-  if (evidence.skin === undefined) return view === 'frontal' && texture === 3;
-  if (evidence.skin < options.minSkinRatio) return false;
+  // Bar, stage or sunset light pushes real skin out of the skin-tone range.
+  if (view === 'frontal' && texture === 3) return true;
+  if (evidence.skin === undefined || evidence.skin < options.minSkinRatio) return false;
   return view === 'frontal' ? texture >= 2 : eyes && strong;
 }
 
