@@ -27,7 +27,7 @@ export const PersonSchema = Type.Object(
     box: BoxSchema,
     face: Type.Optional(BoxSchema),
     shot: ShotSchema,
-    score: Type.Number({ minimum: 0, maximum: 1, description: 'How interesting this person is; the highest is the subject' }),
+    score: Type.Number({ minimum: 0, maximum: 1, description: 'How interesting this person is; the subject (roi) is the highest-scoring person in focus' }),
   },
   { $id: 'Person' },
 );

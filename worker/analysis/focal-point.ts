@@ -24,6 +24,7 @@ export interface FocalPoint {
   shot: Shot;
   focalPoint: Point;
   roi: Box;
+  /** Everyone found, in focus or not (placement keeps clear of every face), most interesting first. */
   people: DetectedPerson[];
   /** What crops should keep, most wanted first (see CropSubject). */
   keep: Box[];
@@ -31,20 +32,22 @@ export interface FocalPoint {
 
 /**
  * People first (the most interesting person in focus is the subject); without people, edge focus.
- * People out of focus — a blurred crowd behind a sharp subject — are background, not subject.
+ * People out of focus — a blurred crowd behind a sharp subject — are background: listed, but
+ * neither the subject nor kept by crops.
  */
 export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {}): FocalPoint {
   const energy = energyMap(image, options.edges);
   const minSharpness = options.minSubjectSharpness ?? DEFAULT_MIN_SUBJECT_SHARPNESS;
-  const people = detectPeople(image, options.people).filter((p) => energy.relativeEnergy(p.face ?? p.box) >= minSharpness);
-  const chosen = people[0];
+  const people = detectPeople(image, options.people);
+  const inFocus = people.filter((p) => energy.relativeEnergy(p.face ?? p.box) >= minSharpness);
+  const chosen = inFocus[0];
   if (!chosen) {
     const focus = edgeFocusIn(energy, options.edges);
     return { method: 'edges', shot: 'none', focalPoint: focus.focalPoint, roi: focus.roi, people, keep: [focus.roi] };
   }
   const head = chosen.face ? withHeadroom(chosen.face) : topOf(chosen.box);
-  const everyone = people.map((p) => p.box).reduce(union);
-  const keep = people.length > 1 ? [everyone, chosen.box, head] : [chosen.box, head];
+  const everyone = inFocus.map((p) => p.box).reduce(union);
+  const keep = inFocus.length > 1 ? [everyone, chosen.box, head] : [chosen.box, head];
   return { method: 'people', shot: chosen.shot, focalPoint: center(chosen.face ?? head), roi: chosen.box, people, keep };
 }
 
