@@ -20,6 +20,7 @@ import { withMats } from '../../worker/opencv/mat-scope.ts';
 import { cv, loadOpenCV } from '../../worker/opencv/runtime.ts';
 import type { RgbImage } from '../../worker/image/rgb-image.ts';
 import { AnalysisPool } from '../../worker/threads/analysis-pool.ts';
+import { rgbMat } from '../../worker/opencv/rgb-mat.ts';
 
 const dataDir = process.argv[2] ?? '../shared/data';
 const photosDir = join(dataDir, 'photos');
@@ -48,7 +49,7 @@ for (const file of files) working.set(file, (await decodeImage(file)).pixels);
 function referenceCascade(name: CascadeName, image: RgbImage): void {
   const lib = cv();
   withMats((scope) => {
-    const rgb = scope.track(lib.matFromArray(image.height, image.width, lib.CV_8UC3, image.data));
+    const rgb = rgbMat(scope, image);
     const scale = Math.min(1, 640 / Math.max(image.width, image.height));
     const small = scope.track(new lib.Mat());
     lib.resize(rgb, small, new lib.Size(Math.round(image.width * scale), Math.round(image.height * scale)), 0, 0, lib.INTER_AREA);

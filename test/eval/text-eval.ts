@@ -21,6 +21,7 @@ import { detectText } from '../../worker/text/detect-text.ts';
 import { TEXT_LINE_MODEL_URL } from '../../worker/text/text-classifier.ts';
 import { placeBox } from '../../worker/text/placement.ts';
 import type { PlacementRequest } from '../../worker/text/placement-spec.ts';
+import { rgbMat } from '../../worker/opencv/rgb-mat.ts';
 
 export const TEXT_MATCH_IOU = 0.5;
 
@@ -124,7 +125,7 @@ export function formatRows(rows: DetectorRow[]): string {
 export function gradientBaseline(image: RgbImage): Box[] {
   return withMats((scope) => {
     const c = cv();
-    const rgb = scope.track(c.matFromArray(image.height, image.width, c.CV_8UC3, image.data));
+    const rgb = rgbMat(scope, image);
     const gray = scope.track(new c.Mat());
     c.cvtColor(rgb, gray, c.COLOR_RGB2GRAY);
     const gradient = scope.track(new c.Mat());

@@ -3,6 +3,7 @@ import type { RgbImage } from '../image/rgb-image.ts';
 import { withMats } from '../opencv/mat-scope.ts';
 import { cv } from '../opencv/runtime.ts';
 import { contentBounds } from './content-bounds.ts';
+import { rgbMat } from '../opencv/rgb-mat.ts';
 
 export interface EnergyMapOptions {
   /** Long side, in pixels, the energy map is computed at. Default 320. */
@@ -68,7 +69,7 @@ export function energyMap(image: RgbImage, options: EnergyMapOptions = {}): Ener
   const lib = cv();
   const scale = Math.min(1, opts.workingSize / Math.max(image.width, image.height));
   return withMats((scope) => {
-    const rgb = scope.track(lib.matFromArray(image.height, image.width, lib.CV_8UC3, image.data));
+    const rgb = rgbMat(scope, image);
     const small = scope.track(new lib.Mat());
     lib.resize(rgb, small, new lib.Size(Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale))), 0, 0, lib.INTER_AREA);
     const blurred = scope.track(new lib.Mat());

@@ -1,6 +1,7 @@
 import { cv } from '../opencv/runtime.ts';
 import { withMats } from '../opencv/mat-scope.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
+import { rgbMat } from '../opencv/rgb-mat.ts';
 
 /** 8-bit luma, row-major, one byte per pixel. */
 export interface GrayImage {
@@ -16,7 +17,7 @@ export function grayAtLongSide(image: RgbImage, longSide: number): GrayImage {
   const height = Math.max(1, Math.round(image.height * scale));
   return withMats((scope) => {
     const c = cv();
-    const rgb = scope.track(c.matFromArray(image.height, image.width, c.CV_8UC3, image.data));
+    const rgb = rgbMat(scope, image);
     const gray = scope.track(new c.Mat());
     c.cvtColor(rgb, gray, c.COLOR_RGB2GRAY);
     const resized = scope.track(new c.Mat());

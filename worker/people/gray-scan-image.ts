@@ -2,6 +2,7 @@ import type * as OpenCV from '@techstark/opencv-js';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { MatScope } from '../opencv/mat-scope.ts';
 import { cv } from '../opencv/runtime.ts';
+import { rgbMat } from '../opencv/rgb-mat.ts';
 
 /** A grey, contrast-equalised copy of the working image at the resolution one cascade runs at. */
 export interface GrayScanImage {
@@ -12,7 +13,7 @@ export interface GrayScanImage {
 
 /** Grey working image at full working resolution; every scan image is derived from it. */
 export function toGrayMat(scope: MatScope, image: RgbImage): OpenCV.Mat {
-  const rgb = scope.track(cv().matFromArray(image.height, image.width, cv().CV_8UC3, image.data));
+  const rgb = rgbMat(scope, image);
   const gray = scope.track(new (cv().Mat)());
   cv().cvtColor(rgb, gray, cv().COLOR_RGB2GRAY);
   return gray;

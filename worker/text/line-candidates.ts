@@ -6,6 +6,7 @@ import { grayPlane } from './gray-plane.ts';
 import { lineFeatures } from './line-features.ts';
 import { groupLines } from './line-grouping.ts';
 import { BINARY_TRANSFORMS, binaryMap, glyphCandidates, thresholdSource } from './text-candidates.ts';
+import { rgbMat } from '../opencv/rgb-mat.ts';
 
 /** A candidate text line in the caller's image pixels, with its measured features. */
 export interface LineCandidate extends Box {
@@ -35,7 +36,7 @@ export function lineCandidates(image: RgbImage, options: LineCandidateOptions = 
   const opts = { ...DEFAULT_LINE_CANDIDATE_OPTIONS, ...options };
   return withMats((scope) => {
     const c = cv();
-    const rgb = scope.track(c.matFromArray(image.height, image.width, c.CV_8UC3, image.data));
+    const rgb = rgbMat(scope, image);
     const fullGray = scope.track(new c.Mat());
     c.cvtColor(rgb, fullGray, c.COLOR_RGB2GRAY);
     // Capped so the 32-bit integral images cannot overflow (≤ 4 megapixels).
