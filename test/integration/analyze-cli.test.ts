@@ -68,9 +68,12 @@ describe('artmeta analyze (CLI, worker threads)', () => {
   it('writes JSON lines to --out and a debug picture per image to --debug-dir', async () => {
     const out = join(dir, 'out.jsonl');
     const debugDir = join(dir, 'debug');
-    await analyze([fixture('group-of-three.jpg'), '--out', out, '--debug-dir', debugDir]);
+    await analyze([fixture('group-of-three.jpg'), '--out', out, '--debug-dir', debugDir, '--place', '20%x8%@corners']);
     const lines = (await readFile(out, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(1);
+    const analysis = JSON.parse(lines[0]!) as Line & { placement?: { fits: boolean } };
+    expect(analysis.error).toBeUndefined();
+    expect(analysis.placement?.fits).toBe(true);
     expect(await readdir(debugDir)).toEqual(['group-of-three.debug.jpg']);
   });
 

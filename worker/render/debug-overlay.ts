@@ -21,8 +21,8 @@ export async function renderDebugOverlay(input: string | Buffer, analysis: Analy
   const height = Math.round(analysis.height * scale);
   const stroke = Math.max(2, Math.round(Math.max(width, height) / 300));
   const font = Math.max(12, Math.round(Math.max(width, height) / 50));
-  const rect = (b: Box, colour: string, dash = '', extra = '') =>
-    `<rect x="${b.x * scale}" y="${b.y * scale}" width="${b.w * scale}" height="${b.h * scale}" fill="none" stroke="${colour}" stroke-width="${stroke}" ${dash ? `stroke-dasharray="${dash}"` : ''} ${extra}/>`;
+  const rect = (b: Box, colour: string, dash = '', fill = 'fill="none"') =>
+    `<rect x="${b.x * scale}" y="${b.y * scale}" width="${b.w * scale}" height="${b.h * scale}" ${fill} stroke="${colour}" stroke-width="${stroke}" ${dash ? `stroke-dasharray="${dash}"` : ''}/>`;
   // Crops often share a corner: each label gets its own line so they do not print over each other.
   const label = (b: Box, text: string, colour: string, line = 0) =>
     `<text x="${b.x * scale + stroke * 2}" y="${b.y * scale + (font + stroke) * (line + 1)}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="${colour}" stroke="black" stroke-width="0.6">${escapeXml(text)}</text>`;
@@ -32,7 +32,7 @@ export async function renderDebugOverlay(input: string | Buffer, analysis: Analy
     const colour = CROP_COLOURS[i % CROP_COLOURS.length]!;
     parts.push(rect(box, colour, `${stroke * 4},${stroke * 2}`), label(box, name, colour, i));
   });
-  parts.push(rect(analysis.roi, '#3a86ff', '', 'stroke-opacity="0.9"'));
+  parts.push(rect(analysis.roi, '#3a86ff'));
   for (const person of analysis.people) {
     parts.push(rect(person.box, '#38b000'), label(person.box, `${person.shot} ${person.score.toFixed(2)}`, '#38b000'));
     if (person.face) parts.push(rect(person.face, '#ffd60a'));
