@@ -61,7 +61,12 @@ async function analyzeFiles(files: string[], options: AnalyzeCommandOptions): Pr
     const pending = files.map(async (file): Promise<Analysis | FailedAnalysis> => {
       try {
         const analysis = { file, ...(await pool.analyze(file, analyzeOptions)) };
-        if (options.debugDir) await writeDebugPicture(options.debugDir, file, analysis);
+        // The analysis stands even when its debug picture cannot be written (disk full, bad dir).
+        if (options.debugDir) {
+          await writeDebugPicture(options.debugDir, file, analysis).catch((e: unknown) => {
+            process.stderr.write(`artmeta: no debug picture for ${file}: ${describeError(e).message}\n`);
+          });
+        }
         return analysis;
       } catch (e) {
         failed++;
