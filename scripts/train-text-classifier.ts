@@ -19,6 +19,7 @@ import { type LineCandidate, lineCandidates } from '../worker/text/line-candidat
 import { mergeTextLines } from '../worker/text/line-merging.ts';
 import { TEXT_LINE_MODEL_URL, type TextLineModel, type TreeNode, textProbability } from '../worker/text/text-classifier.ts';
 import { DetectorTally, type TruthLine, formatRows, readTextTruth, scoreTextLines } from '../test/eval/text-eval.ts';
+import { rotatedBox } from '../worker/geometry/rotated-box.ts';
 
 const FOLDS = 5;
 const TREES = 100;
@@ -80,30 +81,12 @@ async function collect(dataDir: string): Promise<ImageSample[]> {
       const meta = await sharp(path).metadata();
       const decoded = await decodeImage(input);
       const size = { width: decoded.width, height: decoded.height };
-      const rotated = rotation === 0 ? lines : lines.map((l) => ({ ...l, ...rotateBox(l, rotation, { width: meta.width!, height: meta.height! }, size) }));
+      const rotated = rotation === 0 ? lines : lines.map((l) => ({ ...l, ...rotatedBox(l, rotation, { width: meta.width!, height: meta.height! }, size) }));
       const candidates = lineCandidates(decoded.pixels).map((c) => ({ ...scaleBox(c, decoded.scale), features: c.features }));
       samples.push({ file, source, rotation, size, truth: rotated, candidates, labels: candidates.map((c) => label(c, rotated)) });
     }
   }
   return samples;
-}
-
-/** The axis-aligned box around `b` after sharp rotates the image by `degrees` and grows the canvas. */
-function rotateBox(b: Box, degrees: number, before: { width: number; height: number }, after: { width: number; height: number }): Box {
-  const a = (degrees * Math.PI) / 180;
-  const corners = [
-    [b.x, b.y],
-    [b.x + b.w, b.y],
-    [b.x, b.y + b.h],
-    [b.x + b.w, b.y + b.h],
-  ].map(([x, y]) => {
-    const dx = x! - before.width / 2;
-    const dy = y! - before.height / 2;
-    return [after.width / 2 + dx * Math.cos(a) - dy * Math.sin(a), after.height / 2 + dx * Math.sin(a) + dy * Math.cos(a)];
-  });
-  const xs = corners.map((c) => c[0]!);
-  const ys = corners.map((c) => c[1]!);
-  return { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
 }
 
 function splitPoints(rows: number[][]): number[][] {

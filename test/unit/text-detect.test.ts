@@ -6,6 +6,7 @@ import { decodeImage } from '../../worker/image/decode-image.ts';
 import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
 import { loadOpenCV, wasmHeapBytes } from '../../worker/opencv/runtime.ts';
 import { detectText } from '../../worker/text/detect-text.ts';
+import { rotatedBox } from '../../worker/geometry/rotated-box.ts';
 
 /** Real images (downscaled dev-set images) with their line boxes: see text-fixtures.json. */
 const fixtures = JSON.parse(readFileSync(new URL('../fixtures/text-fixtures.json', import.meta.url), 'utf8')) as Record<
@@ -51,7 +52,7 @@ describe('detectText on real images', () => {
     const { width, height } = await sharp(fixture('text-title.jpg')).metadata();
     const rotated = await sharp(fixture('text-title.jpg')).rotate(5, { background: '#000' }).jpeg({ quality: 90 }).toBuffer();
     const { pixels } = await decodeImage(rotated);
-    const title = rotateBox(fixtures['text-title.jpg']!.lines[0]!, 5, { width: width!, height: height! }, pixels);
+    const title = rotatedBox(fixtures['text-title.jpg']!.lines[0]!, 5, { width: width!, height: height! }, pixels);
     const found = detectText(pixels);
     expect(bestIou(found.regions, title)).toBeGreaterThanOrEqual(0.5);
   });
@@ -94,22 +95,3 @@ function scale(b: Box, k: number): Box {
   return { x: b.x * k, y: b.y * k, w: b.w * k, h: b.h * k };
 }
 
-/** The axis-aligned box around `b` after sharp rotates the image by `degrees` (clockwise) and grows the canvas. */
-function rotateBox(b: Box, degrees: number, before: { width: number; height: number }, after: { width: number; height: number }): Box {
-  const a = (degrees * Math.PI) / 180;
-  const cx = before.width / 2;
-  const cy = before.height / 2;
-  const corners = [
-    [b.x, b.y],
-    [b.x + b.w, b.y],
-    [b.x, b.y + b.h],
-    [b.x + b.w, b.y + b.h],
-  ].map(([x, y]) => {
-    const dx = x! - cx;
-    const dy = y! - cy;
-    return [after.width / 2 + dx * Math.cos(a) - dy * Math.sin(a), after.height / 2 + dx * Math.sin(a) + dy * Math.cos(a)];
-  });
-  const xs = corners.map((c) => c[0]!);
-  const ys = corners.map((c) => c[1]!);
-  return { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
-}
