@@ -21,10 +21,15 @@ export interface AnalyzeOptions extends DecodeOptions {
 
 /** Decodes and analyses one image (a path or its bytes). Throws ArtmetaError for bad input. */
 export async function analyzeImage(input: string | Buffer, options: AnalyzeOptions = {}): Promise<Analysis> {
+  return (await decodeAndAnalyze(input, options)).analysis;
+}
+
+/** analyzeImage, also handing back the decoded image for further work on the same pixels. */
+export async function decodeAndAnalyze(input: string | Buffer, options: AnalyzeOptions = {}): Promise<{ analysis: Analysis; decoded: DecodedImage }> {
   const canvases = parseCanvasList(options.aspects ?? DEFAULT_CANVASES);
   const placement = options.place === undefined ? undefined : parsePlacementSpec(options.place);
   const [decoded] = await Promise.all([decodeImage(input, options), loadOpenCV()]);
-  return analyzeDecoded(decoded, canvases, { ...options, placement });
+  return { analysis: analyzeDecoded(decoded, canvases, { ...options, placement }), decoded };
 }
 
 /** The analysis of decoded pixels; every coordinate it returns is in displayed pixels. */

@@ -1,9 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import type { Analysis } from '../analysis/analysis-schema.ts';
-import { analyzeImage, type AnalyzeOptions } from '../analysis/analyze-image.ts';
+import { decodeAndAnalyze, type AnalyzeOptions } from '../analysis/analyze-image.ts';
 import { describeError } from '../errors.ts';
 import { scaleBox } from '../geometry/box.ts';
-import { decodeImage } from '../image/decode-image.ts';
+import type { DecodedImage } from '../image/decode-image.ts';
 import { computeSignature } from '../lineage/image-signature.ts';
 import { encodeSignature } from '../lineage/signature-codec.ts';
 
@@ -17,26 +17,26 @@ export interface AnalysisRequest {
 }
 
 export type AnalysisReply =
-  | { id: number; result: Awaited<ReturnType<typeof analyzeImage>>; signature?: Uint8Array }
+  | { id: number; result: Analysis; signature?: Uint8Array }
   | { id: number; error: ReturnType<typeof describeError> };
 
 parentPort?.on('message', (request: AnalysisRequest) => {
-  const input = typeof request.input === 'string' ? request.input : Buffer.from(request.input);
-  analyzeImage(input, request.options).then(
-    async (result) => {
-      const signature = request.signature ? await signatureOf(input, request.options, result) : undefined;
-      parentPort?.postMessage({ id: request.id, result, ...(signature ? { signature } : {}) } satisfies AnalysisReply);
-    },
-    (e: unknown) => parentPort?.postMessage({ id: request.id, error: describeError(e) } satisfies AnalysisReply),
-  );
+  void answer(request).then((reply) => parentPort?.postMessage(reply));
 });
 
-/**
- * The signature needs the working pixels, which analyzeImage does not hand out, so the image is
- * decoded a second time (a small cost beside the analysis).
- */
-async function signatureOf(input: string | Buffer, options: AnalyzeOptions, analysis: Analysis): Promise<Uint8Array> {
-  const decoded = await decodeImage(input, options);
+async function answer(request: AnalysisRequest): Promise<AnalysisReply> {
+  const input = typeof request.input === 'string' ? request.input : Buffer.from(request.input);
+  try {
+    const { analysis, decoded } = await decodeAndAnalyze(input, request.options);
+    const signature = request.signature ? signatureOf(decoded, analysis) : undefined;
+    return { id: request.id, result: analysis, ...(signature ? { signature } : {}) };
+  } catch (e) {
+    return { id: request.id, error: describeError(e) };
+  }
+}
+
+/** The lineage signature of the analysed pixels, with the text the analysis found left out. */
+function signatureOf(decoded: DecodedImage, analysis: Analysis): Uint8Array {
   const textRegions = (analysis.text?.regions ?? []).map((r) => scaleBox(r, 1 / decoded.scale));
   return encodeSignature(computeSignature(decoded.pixels, { textRegions }));
 }
