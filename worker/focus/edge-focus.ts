@@ -23,8 +23,6 @@ export interface EdgeFocus {
   roi: Box;
   /** Energy-weighted centre of the region. */
   focalPoint: Point;
-  /** How much the region stands out: its mean energy over the image's, ≥ 0 (1 = no contrast). */
-  contrast: number;
 }
 
 /**
@@ -47,12 +45,9 @@ export function edgeFocusIn(map: EnergyMap, options: EdgeFocusOptions = {}): Edg
   let weight = 0;
   let cx = 0;
   let cy = 0;
-  let inside = 0;
   for (let r = rect.y; r < rect.y + rect.h; r++) {
     for (let c = rect.x; c < rect.x + rect.w; c++) {
-      const e = cells[r * cols + c]!;
-      inside += e;
-      const w = Math.max(0, e - mean);
+      const w = Math.max(0, cells[r * cols + c]! - mean);
       weight += w;
       cx += w * (c + 0.5);
       cy += w * (r + 0.5);
@@ -64,7 +59,6 @@ export function edgeFocusIn(map: EnergyMap, options: EdgeFocusOptions = {}): Edg
   return {
     roi: { x: map.area.x + rect.x * cellW, y: map.area.y + rect.y * cellH, w: rect.w * cellW, h: rect.h * cellH },
     focalPoint: { x: map.area.x + centre.x * cellW, y: map.area.y + centre.y * cellH },
-    contrast: inside / (rect.w * rect.h) / mean,
   };
 }
 
