@@ -4,6 +4,7 @@ import { parseCanvasList } from '../../worker/crop/canvas-spec.ts';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
 import { cv, loadOpenCV, wasmHeapBytes } from '../../worker/opencv/runtime.ts';
+import { findNetworkFaces } from '../../worker/people/face-network.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 
@@ -12,12 +13,14 @@ describe('OpenCV WASM heap', () => {
     await loadOpenCV();
     const canvases = parseCanvasList('16:9,1:1,2:3,9:16');
     const images = await Promise.all(['group-of-three.jpg', 'dandelions.jpg', 'astronaut-upright.jpg'].map((f) => decodeImage(fixture(f), { workingSize: 320 })));
-    const runAll = (rounds: number) => {
-      for (let i = 0; i < rounds; i++) for (const image of images) analyzeDecoded(image, canvases);
+    const runAll = async (rounds: number) => {
+      for (let i = 0; i < rounds; i++) {
+        for (const image of images) analyzeDecoded(image, canvases, {}, await findNetworkFaces(image.pixels));
+      }
     };
-    runAll(5); // warm-up: cascades loaded, allocator pools sized
+    await runAll(5); // warm-up: cascades and network loaded, allocator pools sized
     const before = wasmHeapBytes();
-    runAll(70); // 210 analyses
+    await runAll(70); // 210 analyses
     expect(liveScopedObjects()).toBe(0);
     expect(wasmHeapBytes()).toBe(before);
   });

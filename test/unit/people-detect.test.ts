@@ -6,6 +6,7 @@ import { decodeImage } from '../../worker/image/decode-image.ts';
 import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
 import { loadOpenCV } from '../../worker/opencv/runtime.ts';
 import { detectPeople } from '../../worker/people/detect-people.ts';
+import { findNetworkFaces } from '../../worker/people/face-network.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
@@ -75,10 +76,19 @@ describe('detectPeople on real photos', () => {
 
   it('finds a head tilted by 28° through the turned scans, and maps it back to the right place', async () => {
     const { pixels } = await decodeImage(fixture('people-tilted.jpg'));
-    expect(detectPeople(pixels, { faces: { tiltAngles: [] } }).filter((p) => p.face)).toEqual([]);
-    const faces = detectPeople(pixels).flatMap((p) => (p.face ? [p.face] : []));
+    expect(detectPeople(pixels).filter((p) => p.face)).toEqual([]);
+    const faces = detectPeople(pixels, { faces: { tiltAngles: [-25, 25] } }).flatMap((p) => (p.face ? [p.face] : []));
     expect(faces).toHaveLength(1);
     // By eye the face spans x 85-180, y 60-170 in this image.
+    const { x, y, w, h } = faces[0]!;
+    expect(Math.abs(x + w / 2 - 132)).toBeLessThan(20);
+    expect(Math.abs(y + h / 2 - 115)).toBeLessThan(20);
+  });
+
+  it('finds the tilted head through the face network without turned scans', async () => {
+    const { pixels } = await decodeImage(fixture('people-tilted.jpg'));
+    const faces = detectPeople(pixels, {}, await findNetworkFaces(pixels)).flatMap((p) => (p.face ? [p.face] : []));
+    expect(faces).toHaveLength(1);
     const { x, y, w, h } = faces[0]!;
     expect(Math.abs(x + w / 2 - 132)).toBeLessThan(20);
     expect(Math.abs(y + h / 2 - 115)).toBeLessThan(20);

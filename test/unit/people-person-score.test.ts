@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { personScore } from '../../worker/people/person-score.ts';
 
 const image = { width: 1000, height: 800 };
-const base = { focus: { x: 450, y: 350, w: 100, h: 100 }, sharpness: 8, strength: 0.8, image };
+const base = { focus: { x: 450, y: 350, w: 100, h: 100 }, sharpness: 8, strength: 0.8, image, largestFocus: 200 };
 
 describe('personScore', () => {
   it('ranks a bigger, sharper, more central, surer person higher', () => {
@@ -20,14 +20,24 @@ describe('personScore', () => {
     expect(crispSmall).toBeGreaterThan(blurredBig);
   });
 
+  it('compares sizes between the people of one image, so small figures are told apart as well as close-ups', () => {
+    const centred = (side: number) => ({ x: 500 - side / 2, y: 400 - side / 2, w: side, h: side });
+    const gap = (side: number): number =>
+      personScore({ ...base, focus: centred(side * 1.1), largestFocus: side * 1.1 }) -
+      personScore({ ...base, focus: centred(side), largestFocus: side * 1.1 });
+    expect(gap(40)).toBeGreaterThan(0.02);
+    expect(gap(40)).toBeCloseTo(gap(150), 3);
+  });
+
   it('stays within [0, 1] for any input', () => {
     fc.assert(
       fc.property(
         fc.record({ x: fc.integer({ min: -50, max: 1000 }), y: fc.integer({ min: -50, max: 800 }), w: fc.integer({ min: 0, max: 2000 }), h: fc.integer({ min: 0, max: 2000 }) }),
         fc.double({ min: 0, max: 500, noNaN: true }),
         fc.double({ min: 0, max: 1, noNaN: true }),
-        (focus, sharpness, strength) => {
-          const score = personScore({ focus, sharpness, strength, image });
+        fc.double({ min: 0, max: 3000, noNaN: true }),
+        (focus, sharpness, strength, largestFocus) => {
+          const score = personScore({ focus, sharpness, strength, image, largestFocus });
           return score >= 0 && score <= 1;
         },
       ),

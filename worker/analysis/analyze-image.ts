@@ -3,6 +3,7 @@ import { decodeImage, type DecodedImage, type DecodeOptions } from '../image/dec
 import { cropHints } from '../crop/crop-hints.ts';
 import { DEFAULT_CANVASES, parseCanvasList, type CanvasSpec } from '../crop/canvas-spec.ts';
 import { loadOpenCV } from '../opencv/runtime.ts';
+import { type FaceNetworkOptions, findNetworkFaces, type NetworkFace } from '../people/face-network.ts';
 import { detectText } from '../text/detect-text.ts';
 import { placeBox } from '../text/placement.ts';
 import { parsePlacementSpec, type PlacementRequest } from '../text/placement-spec.ts';
@@ -13,6 +14,8 @@ export interface AnalyzeOptions extends DecodeOptions {
   /** Canvases to give crop hints for: `16:9`, `1:1`, `1280x720`… Default 16:9, 1:1, 2:3, 9:16, 4:5. */
   aspects?: string | readonly string[];
   focal?: FocalPointOptions;
+  /** The face network's settings; false = faces from the Haar cascades alone. Default on. */
+  faceNetwork?: Partial<FaceNetworkOptions> | false;
   /** Detect text regions. Default true. */
   text?: boolean;
   /** Where a new box may go, as `WxH[@anchors]` (see parsePlacementSpec); none by default. */
@@ -29,18 +32,23 @@ export async function decodeAndAnalyze(input: string | Buffer, options: AnalyzeO
   const canvases = parseCanvasList(options.aspects ?? DEFAULT_CANVASES);
   const placement = options.place === undefined ? undefined : parsePlacementSpec(options.place);
   const [decoded] = await Promise.all([decodeImage(input, options), loadOpenCV()]);
-  return { analysis: analyzeDecoded(decoded, canvases, { ...options, placement }), decoded };
+  const networkFaces = options.faceNetwork === false ? [] : await findNetworkFaces(decoded.pixels, options.faceNetwork);
+  return { analysis: analyzeDecoded(decoded, canvases, { ...options, placement }, networkFaces), decoded };
 }
 
-/** The analysis of decoded pixels; every coordinate it returns is in displayed pixels. */
+/**
+ * The analysis of decoded pixels and the faces the network found on them (the one asynchronous
+ * stage, run before); every coordinate it returns is in displayed pixels.
+ */
 export function analyzeDecoded(
   decoded: DecodedImage,
   canvases: readonly CanvasSpec[],
   options: AnalyzeOptions & { placement?: PlacementRequest } = {},
+  networkFaces: readonly NetworkFace[] = [],
 ): Analysis {
   const size: Size = { width: decoded.width, height: decoded.height };
   const toDisplayed = (b: Box): Box => toPixelBox(scaleBox(b, decoded.scale), size);
-  const focal = findFocalPoint(decoded.pixels, options.focal);
+  const focal = findFocalPoint(decoded.pixels, options.focal, networkFaces);
   const keep = focal.keep.map((b) => scaleBox(b, decoded.scale));
   const focalPoint = toDisplayedPoint(focal.focalPoint, decoded.scale, size);
   const text = options.text === false ? undefined : displayedText(detectText(decoded.pixels), toDisplayed);

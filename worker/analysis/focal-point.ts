@@ -1,8 +1,9 @@
-import { center, union, type Box, type Point } from '../geometry/box.ts';
+import { center, coverage, union, type Box, type Point } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { edgeFocusIn, type EdgeFocusOptions } from '../focus/edge-focus.ts';
 import { energyMap } from '../focus/energy-map.ts';
 import { detectPeople, type DetectedPerson, type PeopleDetectionOptions } from '../people/detect-people.ts';
+import type { NetworkFace } from '../people/face-network.ts';
 import type { Shot } from './analysis-schema.ts';
 
 export interface FocalPointOptions {
@@ -35,10 +36,10 @@ export interface FocalPoint {
  * People out of focus — a blurred crowd behind a sharp subject — are background: listed, but
  * neither the subject nor kept by crops.
  */
-export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {}): FocalPoint {
+export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {}, networkFaces: readonly NetworkFace[] = []): FocalPoint {
   const energy = energyMap(image, options.edges);
   const minSharpness = options.minSubjectSharpness ?? DEFAULT_MIN_SUBJECT_SHARPNESS;
-  const people = detectPeople(image, options.people);
+  const people = detectPeople(image, options.people, networkFaces);
   const inFocus = people.filter((p) => energy.relativeEnergy(p.face ?? p.box) >= minSharpness);
   const chosen = inFocus[0];
   if (!chosen) {
@@ -47,7 +48,11 @@ export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {})
   }
   const head = chosen.face ? withHeadroom(chosen.face) : topOf(chosen.box);
   const everyone = inFocus.map((p) => p.box).reduce(union);
-  const keep = inFocus.length > 1 ? [everyone, chosen.box, head] : [chosen.box, head];
+  const persons = inFocus.length > 1 ? [everyone, chosen.box, head] : [chosen.box, head];
+  // The sharp region around the chosen head belongs to the subject (what they hold, where they
+  // stand): crops keep it too when it fits.
+  const sharp = edgeFocusIn(energy, options.edges).roi;
+  const keep = coverage(head, sharp) >= 0.5 ? [union(sharp, persons[0]!), ...persons] : persons;
   return { method: 'people', shot: chosen.shot, focalPoint: center(chosen.face ?? head), roi: chosen.box, people, keep };
 }
 

@@ -1,5 +1,5 @@
 import { ArtmetaError } from '../errors.ts';
-import { type Box, type Size, toPixelBox } from '../geometry/box.ts';
+import { area, type Box, type Size, toPixelBox } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { withMats } from '../opencv/mat-scope.ts';
 import {
@@ -10,6 +10,7 @@ import {
   detectUpperBodyBelow,
 } from './body-detector.ts';
 import { DEFAULT_FACE_DETECTION_OPTIONS, detectFaces, type FaceDetectionOptions } from './face-detector.ts';
+import type { NetworkFace } from './face-network.ts';
 import { toGrayMat } from './gray-scan-image.ts';
 import { evidenceBox, mergePersons, type PersonEvidence } from './person-merge.ts';
 import { DEFAULT_PERSON_SCORE_WEIGHTS, personScore, type PersonScoreWeights } from './person-score.ts';
@@ -48,14 +49,19 @@ const DEFAULT_MIN_FACELESS_BODY_NEIGHBORS = 8;
 const FULL_BODY_STRENGTH_NEIGHBORS = 20;
 
 /**
- * Finds the people in a working image (long side up to ~1024 px): faces from frontal (upright and
- * tilted) and profile cascades, each verified on its own crop (skin, a second cascade, eyes, a
- * re-scan); full bodies over the frame and upper bodies below each face; merged into persons (a face
- * inside a body box is one person), each framed (shot type) and scored for interest. Synchronous;
- * OpenCV must be loaded; every Mat is freed before it returns. Boxes are in the working image's px.
+ * Finds the people in a working image (long side up to ~1024 px): faces from the frontal (upright,
+ * and turned on request) and profile cascades and from the face network (`networkFaces`, see
+ * findNetworkFaces), each verified on its own crop (skin, a second cascade, eyes, a re-scan); full
+ * bodies over the frame and upper bodies below each face; merged into persons (a face inside a body
+ * box is one person), each framed (shot type) and scored for interest. Synchronous; OpenCV must be
+ * loaded; every Mat is freed before it returns. Boxes are in the working image's px.
  * Throws ArtmetaError INVALID_ARGUMENT for options that cannot work.
  */
-export function detectPeople(image: RgbImage, options: PeopleDetectionOptions = {}): DetectedPerson[] {
+export function detectPeople(
+  image: RgbImage,
+  options: PeopleDetectionOptions = {},
+  networkFaces: readonly NetworkFace[] = [],
+): DetectedPerson[] {
   const faceOptions = { ...DEFAULT_FACE_DETECTION_OPTIONS, ...options.faces };
   const bodyOptions = { ...DEFAULT_BODY_DETECTION_OPTIONS, ...options.bodies };
   const weights = { ...DEFAULT_PERSON_SCORE_WEIGHTS, ...options.scoreWeights };
@@ -66,7 +72,7 @@ export function detectPeople(image: RgbImage, options: PeopleDetectionOptions = 
 
   return withMats((scope) => {
     const gray = toGrayMat(scope, image);
-    const faces = detectFaces(scope, gray, image, faceOptions);
+    const faces = detectFaces(scope, gray, image, faceOptions, networkFaces);
     const bodies = [
       ...detectFullBodies(scope, gray, bodyOptions),
       ...faces.flatMap((face) => detectUpperBodyBelow(scope, gray, face.box, bodyOptions.minNeighbors)),
@@ -74,6 +80,8 @@ export function detectPeople(image: RgbImage, options: PeopleDetectionOptions = 
     const persons = mergePersons(faces, bodies).filter(
       (p) => p.face || p.bodies.some((b) => b.neighbors >= minFacelessNeighbors),
     );
+    const focusOf = (person: PersonEvidence): Box => person.face?.box ?? evidenceBox(person);
+    const largestFocus = Math.max(...persons.map((p) => Math.sqrt(area(focusOf(p)))));
     return persons
       .map((person): DetectedPerson => {
         const evidence = evidenceBox(person);
@@ -87,7 +95,7 @@ export function detectPeople(image: RgbImage, options: PeopleDetectionOptions = 
         const box = toPixelBox(person.bodies.length > 0 ? evidence : extrapolateFromFace(evidence, shot), frame);
         const strength = personStrength(person);
         const focus = person.face?.box ?? box;
-        const score = personScore({ focus, sharpness: regionSharpness(scope, gray, focus), strength, image: frame }, weights);
+        const score = personScore({ focus, sharpness: regionSharpness(scope, gray, focus), strength, image: frame, largestFocus }, weights);
         return { box, ...(person.face ? { face: toPixelBox(person.face.box, frame) } : {}), shot, score, strength };
       })
       .sort((a, b) => b.score - a.score);

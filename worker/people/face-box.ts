@@ -13,6 +13,8 @@ const WINDOW_TO_FACE = {
   profile: { width: 0.63, height: 0.84, shiftX: -0.07 },
 } as const;
 
+export const FRONTAL_WINDOW_TO_FACE = WINDOW_TO_FACE.frontal;
+
 export function faceBoxFromWindow(candidate: Pick<FaceCandidate, 'window' | 'view' | 'mirrored' | 'tilt'>): Box {
   const { window } = candidate;
   const k = WINDOW_TO_FACE[candidate.view];

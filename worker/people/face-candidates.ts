@@ -37,13 +37,15 @@ export interface FaceScanOptions {
    */
   frontalScanSize: number;
   /**
-   * Long side of the profile scan (run on the image and its mirror). Default 288: profiles from
-   * 7% of the long side. 0 = no profile pass.
+   * Long side of the profile scan (run on the image and its mirror). Default 224: profiles from
+   * 9% of the long side; the face network finds smaller ones (288 px found no more dev faces once
+   * the network ran, for 25 ms more). 0 = no profile pass.
    */
   profileScanSize: number;
   /**
    * Turns of the image, in degrees, on which the frontal cascade also runs, for tilted heads (the
-   * cascade itself tolerates about ±15°). Default [-25, 25]. Empty = upright only.
+   * cascade itself tolerates about ±15°). Default none: the face network finds tilted heads, and
+   * with it the ±25° scans found no more dev faces for 30 ms more. Empty = upright only.
    */
   tiltAngles: number[];
   /**
@@ -60,8 +62,8 @@ export interface FaceScanOptions {
 
 export const DEFAULT_FACE_SCAN_OPTIONS: FaceScanOptions = {
   frontalScanSize: 416,
-  profileScanSize: 288,
-  tiltAngles: [-25, 25],
+  profileScanSize: 224,
+  tiltAngles: [],
   tiltScanSize: 224,
   scaleFactor: 1.2,
   minNeighbors: 1,

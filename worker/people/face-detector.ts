@@ -2,9 +2,10 @@ import type * as OpenCV from '@techstark/opencv-js';
 import { type Box, coverage, iou } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { MatScope } from '../opencv/mat-scope.ts';
-import { faceBoxFromWindow } from './face-box.ts';
-import { DEFAULT_FACE_SCAN_OPTIONS, findFaceCandidates, type FaceScanOptions, type FaceView } from './face-candidates.ts';
+import { faceBoxFromWindow, FRONTAL_WINDOW_TO_FACE } from './face-box.ts';
+import { DEFAULT_FACE_SCAN_OPTIONS, type FaceCandidate, findFaceCandidates, type FaceScanOptions, type FaceView } from './face-candidates.ts';
 import { type FaceEvidence, gatherFaceEvidence } from './face-verification.ts';
+import type { NetworkFace } from './face-network.ts';
 import { meanChroma } from './skin-tone.ts';
 
 export interface DetectedFace {
@@ -25,6 +26,17 @@ export interface FaceDetectionOptions extends FaceScanOptions {
   strongRescanWindows: Record<FaceView, number>;
   /** Mean chroma under which a photo counts as grey and skin tone is not judged. Default 12. */
   greyChroma: number;
+  /**
+   * Network score from which a network face is checked at all. Default 0.7: on the dev photos every
+   * face the network scores higher holds up, and below it the network's hits are mostly fur, foliage
+   * and faces on objects.
+   */
+  minNetworkScore: number;
+  /**
+   * Network score that counts as a face on its own in a grey photo, where skin cannot be judged and
+   * the texture checks miss dim or small faces. Default 0.85.
+   */
+  greyNetworkScore: number;
 }
 
 export const DEFAULT_FACE_DETECTION_OPTIONS: FaceDetectionOptions = {
@@ -32,6 +44,8 @@ export const DEFAULT_FACE_DETECTION_OPTIONS: FaceDetectionOptions = {
   minSkinRatio: 0.4,
   strongRescanWindows: { frontal: 30, profile: 10 },
   greyChroma: 12,
+  minNetworkScore: 0.7,
+  greyNetworkScore: 0.85,
 };
 
 interface CheckedFace {
@@ -71,19 +85,57 @@ function strengthOf(view: FaceView, evidence: FaceEvidence, options: FaceDetecti
   return (rescan + eyes + skin + second) / 4;
 }
 
-/** Faces found by frontal and profile cascades, verified and merged, strongest first. */
+/**
+ * Whether a network face holds up: the network is one check, so it needs one more that reads
+ * something else — skin in the face core, an eye, the second cascade, a strong re-scan, or a Haar
+ * candidate of its own at the same place. A grey photo has no skin to judge, so there a high
+ * network score may stand in for it.
+ */
+function isNetworkFace(face: NetworkFace, evidence: FaceEvidence, haarAgrees: boolean, options: FaceDetectionOptions): boolean {
+  if (face.score < options.minNetworkScore) return false;
+  if (evidence.skin === undefined && face.score >= options.greyNetworkScore) return true;
+  const skin = evidence.skin !== undefined && evidence.skin >= options.minSkinRatio;
+  const strong = evidence.rescanWindows >= options.strongRescanWindows.frontal;
+  return haarAgrees || skin || evidence.eyes > 0 || evidence.secondCascade || strong;
+}
+
+/**
+ * The frontal cascade's square window around a network face box (the inverse of faceBoxFromWindow),
+ * so a network face is checked on the same crop as a cascade's.
+ */
+function networkCandidate(face: NetworkFace): FaceCandidate {
+  const side = Math.max(face.w / FRONTAL_WINDOW_TO_FACE.width, face.h / FRONTAL_WINDOW_TO_FACE.height);
+  const window = { x: face.x + face.w / 2 - side / 2, y: face.y + face.h / 2 - side / 2, w: side, h: side };
+  return { window, view: 'frontal', neighbors: 0, mirrored: false, tilt: 0 };
+}
+
+/**
+ * Faces found by frontal and profile cascades and by the face network, each verified, merged one per
+ * head, strongest first.
+ */
 export function detectFaces(
   scope: MatScope,
   gray: OpenCV.Mat,
   image: RgbImage,
   options: FaceDetectionOptions = DEFAULT_FACE_DETECTION_OPTIONS,
+  networkFaces: readonly NetworkFace[] = [],
 ): DetectedFace[] {
   const colour = meanChroma(image) >= options.greyChroma;
   const checked: CheckedFace[] = [];
-  for (const candidate of findFaceCandidates(scope, gray, options)) {
+  const candidates = findFaceCandidates(scope, gray, options);
+  for (const candidate of candidates) {
     const evidence = gatherFaceEvidence(scope, gray, image, candidate, colour);
     if (!isFace(candidate.view, evidence, options)) continue;
     checked.push({ box: faceBoxFromWindow(candidate), view: candidate.view, strength: strengthOf(candidate.view, evidence, options) });
+  }
+  const candidateFaces = candidates.map(faceBoxFromWindow);
+  for (const face of networkFaces) {
+    if (face.score < options.minNetworkScore) continue;
+    const evidence = gatherFaceEvidence(scope, gray, image, networkCandidate(face), colour);
+    const haarAgrees = candidateFaces.some((box) => sameFace(box, face));
+    if (!isNetworkFace(face, evidence, haarAgrees, options)) continue;
+    const { x, y, w, h } = face;
+    checked.push({ box: { x, y, w, h }, view: 'frontal', strength: (face.score + strengthOf('frontal', evidence, options)) / 2 });
   }
   return mergeSameFace(checked);
 }

@@ -22,6 +22,8 @@ export interface PersonScoreInput {
   /** Detection strength in [0,1]. */
   strength: number;
   image: Size;
+  /** Side (√area) of the largest focus among the image's people. */
+  largestFocus: number;
 }
 
 /** Mean |Laplacian| at which sharpness scores 0.5: between a blurred (~2) and a crisp (~15) face. */
@@ -31,7 +33,9 @@ const FULL_SIZE_SHARE = 0.35;
 
 /**
  * Interest score in [0,1], the weighted sum of four cues each in [0,1]:
- * - size: sqrt of the focus area over the image area, relative to FULL_SIZE_SHARE, capped at 1;
+ * - size: side (√area) of the focus relative to the largest person's in the image, or to
+ *   FULL_SIZE_SHARE of the short side when that is smaller, capped at 1 — people are compared with
+ *   each other, so a row of small figures is ranked by size as clearly as a row of close-ups;
  * - sharpness: s / (s + HALF_SHARPNESS), saturating so a crisp face is not outweighed by noise;
  * - position: 1 at the centre, falling linearly to 0 at the corners;
  * - strength: the detection strength as given.
@@ -39,7 +43,8 @@ const FULL_SIZE_SHARE = 0.35;
 export function personScore(input: PersonScoreInput, weights: PersonScoreWeights = DEFAULT_PERSON_SCORE_WEIGHTS): number {
   const { focus, image } = input;
   const shortSide = Math.min(image.width, image.height);
-  const size = Math.min(1, Math.sqrt(area(focus)) / (FULL_SIZE_SHARE * shortSide));
+  const reference = Math.min(input.largestFocus, FULL_SIZE_SHARE * shortSide);
+  const size = reference > 0 ? Math.min(1, Math.sqrt(area(focus)) / reference) : 0;
   const sharpness = input.sharpness / (input.sharpness + HALF_SHARPNESS);
   const c = center(focus);
   const dx = (c.x - image.width / 2) / (image.width / 2);

@@ -1,0 +1,55 @@
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { iou } from '../../worker/geometry/box.ts';
+import { decodeImage } from '../../worker/image/decode-image.ts';
+import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
+import { loadOpenCV } from '../../worker/opencv/runtime.ts';
+import { detectPeople } from '../../worker/people/detect-people.ts';
+import { findNetworkFaces } from '../../worker/people/face-network.ts';
+
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+/** By eye (from the data set's truth, scaled to the 640-px fixture). */
+const POOL_FACES = [
+  { x: 442, y: 85, w: 24, h: 34 },
+  { x: 227, y: 104, w: 31, h: 55 },
+];
+
+describe('findNetworkFaces on real photos', () => {
+  beforeAll(async () => {
+    await loadOpenCV();
+  });
+
+  it('finds the four faces of a group, each once, with high scores', async () => {
+    const { pixels } = await decodeImage(fixture('people-group.jpg'));
+    const faces = (await findNetworkFaces(pixels)).filter((f) => f.score >= 0.7);
+    expect(faces).toHaveLength(4);
+    const haarFaces = detectPeople(pixels).flatMap((p) => (p.face ? [p.face] : []));
+    for (const face of haarFaces) expect(Math.max(...faces.map((f) => iou(f, face)))).toBeGreaterThan(0.4);
+    expect(liveScopedObjects()).toBe(0);
+  });
+
+  it('gives a landscape without people no face a verifier would look at', async () => {
+    const { pixels } = await decodeImage(fixture('people-none.jpg'));
+    expect((await findNetworkFaces(pixels)).filter((f) => f.score >= 0.7)).toEqual([]);
+  });
+
+  it('brings small, turned-away faces that no cascade finds into detectPeople', async () => {
+    const { pixels } = await decodeImage(fixture('people-pool.jpg'));
+    expect(detectPeople(pixels).filter((p) => p.face)).toEqual([]);
+    const faces = detectPeople(pixels, {}, await findNetworkFaces(pixels)).flatMap((p) => (p.face ? [p.face] : []));
+    expect(faces).toHaveLength(2);
+    for (const truth of POOL_FACES) expect(Math.max(...faces.map((f) => iou(f, truth)))).toBeGreaterThan(0.4);
+  });
+
+  it('finds faces under the tiles that the whole-image pass is too coarse for', async () => {
+    const { pixels } = await decodeImage(fixture('people-pool.jpg'));
+    const strong = async (tileShare: number) => (await findNetworkFaces(pixels, { tileShare })).filter((f) => f.score >= 0.7).length;
+    expect(await strong(0.6)).toBeGreaterThan(await strong(0));
+  });
+
+  it('rejects a tile share that cannot work with INVALID_ARGUMENT', async () => {
+    const { pixels } = await decodeImage(fixture('people-none.jpg'));
+    await expect(findNetworkFaces(pixels, { tileShare: 1.5 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
