@@ -14,6 +14,7 @@ import { analyzeImage } from '../../worker/analysis/analyze-image.ts';
 import { decodeImage, DEFAULT_DECODE_OPTIONS } from '../../worker/image/decode-image.ts';
 import { edgeFocus } from '../../worker/focus/edge-focus.ts';
 import { detectPeople } from '../../worker/people/detect-people.ts';
+import { findNetworkFaces, type NetworkFace } from '../../worker/people/face-network.ts';
 import { detectText } from '../../worker/text/detect-text.ts';
 import { cascade, CASCADE_FILES, type CascadeName } from '../../worker/opencv/cascade-classifiers.ts';
 import { withMats } from '../../worker/opencv/mat-scope.ts';
@@ -63,10 +64,15 @@ function referenceCascade(name: CascadeName, image: RgbImage): void {
 
 const decodeMs = await timeEach('sharp decode + resize to working size (1024)', (f) => decodeImage(f));
 await timeEach('sharp decode only (full size, raw)', (f) => sharp(f).raw().toBuffer());
-await timeEach('stage: people (all cascades + checks)', (f) => detectPeople(working.get(f)!));
+await timeEach('stage: face network (whole image + 4 tiles)', (f) => findNetworkFaces(working.get(f)!));
+const networkFaces = new Map<string, NetworkFace[]>();
+for (const file of files) networkFaces.set(file, await findNetworkFaces(working.get(file)!));
+await timeEach('stage: people (cascades + checks of every face)', (f) => detectPeople(working.get(f)!, {}, networkFaces.get(f)));
 await timeEach('stage: edge focus', (f) => edgeFocus(working.get(f)!));
 await timeEach('stage: text detection', (f) => detectText(working.get(f)!));
-const focalMs = await timeEach('focal point (people + edge fallback), decoded', (f) => findFocalPoint(working.get(f)!));
+const focalMs = await timeEach('focal point (network + people + edge fallback), decoded', async (f) =>
+  findFocalPoint(working.get(f)!, {}, await findNetworkFaces(working.get(f)!)),
+);
 const analyzeMs = await timeEach('analyze, focal only (decode + focal point + crops)', (f) => analyzeImage(f, { text: false }));
 const withTextMs = await timeEach('analyze with text (decode + focal point + crops + text)', (f) => analyzeImage(f));
 const smartcropMs = await timeEach('peer: smartcrop-sharp (1:1 crop)', async (f) => {
