@@ -15,9 +15,16 @@ export interface FocalPointOptions {
    * measure 0.74-4.8; faces in a deliberately blurred background 0.06-0.5.
    */
   minSubjectSharpness?: number;
+  /**
+   * …and holds at least this much fine detail of its own (DetectedPerson.sharpness). Default 4:
+   * in-focus dev faces measure 5-27, faces under a strong background blur 1.8-2.5 — which in an
+   * image blurred all over can still be as sharp as the image's mean.
+   */
+  minSubjectDetail?: number;
 }
 
 const DEFAULT_MIN_SUBJECT_SHARPNESS = 0.6;
+const DEFAULT_MIN_SUBJECT_DETAIL = 4;
 
 /** Where the image's subject is, in the pixels of the image it was found on. */
 export interface FocalPoint {
@@ -39,8 +46,9 @@ export interface FocalPoint {
 export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {}, networkFaces: readonly NetworkFace[] = []): FocalPoint {
   const energy = energyMap(image, options.edges);
   const minSharpness = options.minSubjectSharpness ?? DEFAULT_MIN_SUBJECT_SHARPNESS;
+  const minDetail = options.minSubjectDetail ?? DEFAULT_MIN_SUBJECT_DETAIL;
   const people = detectPeople(image, options.people, networkFaces);
-  const inFocus = people.filter((p) => energy.relativeEnergy(p.face ?? p.box) >= minSharpness);
+  const inFocus = people.filter((p) => p.sharpness >= minDetail && energy.relativeEnergy(p.face ?? p.box) >= minSharpness);
   const chosen = inFocus[0];
   if (!chosen) {
     const focus = edgeFocusIn(energy, options.edges);

@@ -27,6 +27,8 @@ export interface DetectedPerson {
   score: number;
   /** Detection strength/confidence in [0,1]. */
   strength: number;
+  /** Fine detail of the face (or box) at a fixed sample size (regionSharpness): ~2 blurred, 8-20 sharp. */
+  sharpness: number;
 }
 
 export interface PeopleDetectionOptions {
@@ -95,8 +97,9 @@ export function detectPeople(
         const box = toPixelBox(person.bodies.length > 0 ? evidence : extrapolateFromFace(evidence, shot), frame);
         const strength = personStrength(person);
         const focus = person.face?.box ?? box;
-        const score = personScore({ focus, sharpness: regionSharpness(scope, gray, focus), strength, image: frame, largestFocus }, weights);
-        return { box, ...(person.face ? { face: toPixelBox(person.face.box, frame) } : {}), shot, score, strength };
+        const sharpness = regionSharpness(scope, gray, focus);
+        const score = personScore({ focus, sharpness, strength, image: frame, largestFocus }, weights);
+        return { box, ...(person.face ? { face: toPixelBox(person.face.box, frame) } : {}), shot, score, strength, sharpness };
       })
       .sort((a, b) => b.score - a.score);
   });
