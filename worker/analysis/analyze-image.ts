@@ -49,7 +49,7 @@ export function analyzeDecoded(
   const size: Size = { width: decoded.width, height: decoded.height };
   const toDisplayed = (b: Box): Box => toPixelBox(scaleBox(b, decoded.scale), size);
   const focal = findFocalPoint(decoded.pixels, options.focal, networkFaces);
-  const keep = focal.keep.map((b) => scaleBox(b, decoded.scale));
+  const keep = focal.keep.map(toDisplayed);
   const focalPoint = toDisplayedPoint(focal.focalPoint, decoded.scale, size);
   const text = options.text === false ? undefined : displayedText(detectText(decoded.pixels), toDisplayed);
   const people = focal.people.map((p) => ({
@@ -68,6 +68,7 @@ export function analyzeDecoded(
     shot: focal.shot,
     people,
     crops: cropHints(size, { keep, focalPoint }, canvases),
+    keep,
     ...(text ? { text } : {}),
     ...(options.placement ? { placement: placeBox(size, options.placement, { text: text?.regions ?? [], faces }) } : {}),
   };

@@ -6,14 +6,13 @@ import { union, type Box } from '../geometry/box.ts';
 /**
  * Crop hints of an analysed image for the requested canvases, without its pixels: canvases the
  * analysis computed are returned as stored; others are computed by `cropHints` from the stored
- * subject. The analysis does not record the analyser's full keep-list (which includes the chosen
- * face with headroom), so for new canvases the subject is rebuilt from what it does record: all
- * people, then the chosen person / region of interest.
+ * keep-list, as the analysis would have. Analyses stored before it recorded `keep` fall back to
+ * all people, then the region of interest.
  */
 export function storedCropHints(analysis: Analysis, aspects: readonly string[]): Record<string, Box> {
   const canvases = parseCanvasList(aspects);
   const missing = canvases.filter((c) => analysis.crops[c.label] === undefined);
-  const computed = missing.length > 0 ? cropHints(analysis, { keep: subjectOf(analysis), focalPoint: analysis.focalPoint }, missing) : {};
+  const computed = missing.length > 0 ? cropHints(analysis, { keep: analysis.keep ?? subjectOf(analysis), focalPoint: analysis.focalPoint }, missing) : {};
   const crops: Record<string, Box> = {};
   for (const canvas of canvases) {
     const box = analysis.crops[canvas.label] ?? computed[canvas.label];
