@@ -1,7 +1,3 @@
-import type * as OpenCV from '@techstark/opencv-js';
-import type { MatScope } from '../opencv/mat-scope.ts';
-import { cv } from '../opencv/runtime.ts';
-
 /** A grey image with its summed-area table, so the mean over any box costs four reads. */
 export interface GrayPlane {
   data: Uint8Array;
@@ -9,14 +5,6 @@ export interface GrayPlane {
   height: number;
   /** (width + 1) × (height + 1) running sums; row 0 and column 0 are zero. */
   integral: Int32Array;
-}
-
-/** Copies an 8-bit single-channel Mat out of WASM memory together with its integral image. */
-export function grayPlane(scope: MatScope, mat: OpenCV.Mat): GrayPlane {
-  const sums = scope.track(new (cv().Mat)());
-  // 32-bit sums hold any image up to 8 megapixels of 255s.
-  cv().integral(mat, sums, cv().CV_32S);
-  return { data: new Uint8Array(mat.data), width: mat.cols, height: mat.rows, integral: new Int32Array(sums.data32S) };
 }
 
 /** Sum of the plane over columns x0..x1-1 and rows y0..y1-1, clipped to the plane. */

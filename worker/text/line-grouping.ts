@@ -69,6 +69,28 @@ export function groupLines(glyphs: GlyphCandidate[], options: LineGroupingOption
   return lines;
 }
 
+/**
+ * The boxes (in the order groupLines would get them) that could end up in one of its lines: a lone
+ * box wide enough to be a line by itself, or one placed (height, overlap, gap) to link with another.
+ * The rest can neither form nor join a chain, so dropping them before measuring changes no line.
+ */
+export function mayFormLines<T extends Box>(boxes: T[], options: LineGroupingOptions = {}): T[] {
+  const opts = { ...DEFAULT_LINE_GROUPING, ...options };
+  const order = boxes.map((_, i) => i).sort((a, b) => boxes[a]!.x - boxes[b]!.x);
+  const linked = new Uint8Array(boxes.length);
+  for (let n = 0; n < order.length; n++) {
+    const a = boxes[order[n]!]!;
+    if (a.w >= opts.minSingleAspect * a.h) linked[order[n]!] = 1;
+    const reach = a.x + a.w + opts.maxGap * opts.maxHeightRatio * a.h;
+    for (let m = n + 1; m < order.length && boxes[order[m]!]!.x <= reach; m++) {
+      if (!placedAsNeighbours(a, boxes[order[m]!]!, opts)) continue;
+      linked[order[n]!] = 1;
+      linked[order[m]!] = 1;
+    }
+  }
+  return boxes.filter((_, i) => linked[i]);
+}
+
 /** How poorly `b` continues a line after `a` (Infinity when it cannot): gap and misalignment. */
 function linkCost(a: GlyphCandidate, b: GlyphCandidate, opts: Required<LineGroupingOptions>): number {
   if (!areNeighbours(a, b, opts)) return Infinity;
@@ -79,19 +101,24 @@ function linkCost(a: GlyphCandidate, b: GlyphCandidate, opts: Required<LineGroup
 }
 
 function areNeighbours(a: GlyphCandidate, b: GlyphCandidate, opts: Required<LineGroupingOptions>): boolean {
-  const tall = Math.max(a.h, b.h);
-  const short = Math.min(a.h, b.h);
-  if (tall > opts.maxHeightRatio * short) return false;
-  const overlap = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  if (overlap < opts.minVerticalOverlap * short) return false;
-  const gap = b.x - (a.x + a.w);
-  if (gap > opts.maxGap * tall || gap < -0.5 * Math.min(a.w, b.w)) return false;
+  if (!placedAsNeighbours(a, b, opts)) return false;
   if (Math.abs(a.ink - b.ink) > opts.maxInkDifference) return false;
   if (a.strokeWidth > 0 && b.strokeWidth > 0) {
     const ratio = Math.max(a.strokeWidth, b.strokeWidth) / Math.min(a.strokeWidth, b.strokeWidth);
     if (ratio > opts.maxStrokeRatio) return false;
   }
   return true;
+}
+
+/** Whether `b`'s box is where a next glyph after `a` can be: similar height, level, close. */
+function placedAsNeighbours(a: Box, b: Box, opts: Required<LineGroupingOptions>): boolean {
+  const tall = Math.max(a.h, b.h);
+  const short = Math.min(a.h, b.h);
+  if (tall > opts.maxHeightRatio * short) return false;
+  const overlap = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  if (overlap < opts.minVerticalOverlap * short) return false;
+  const gap = b.x - (a.x + a.w);
+  return gap <= opts.maxGap * tall && gap >= -0.5 * Math.min(a.w, b.w);
 }
 
 function enclosingBox(boxes: Box[]): Box {

@@ -1,4 +1,6 @@
-import type { Box } from '../geometry/box.ts';
+import type { ComponentDistance } from './chamfer-distance.ts';
+import type { InkComponents } from './ink-components.ts';
+import type { InkRuns } from './ink-runs.ts';
 
 /**
  * Stroke width of one connected component, measured on the distance transform: along a stroke's
@@ -13,23 +15,23 @@ export interface StrokeStats {
 }
 
 /**
- * `labels` are component labels, `distance` the distance transform of the same binary image, both
- * row-major with `stride` pixels per row. Only pixels of `label` inside `box` are read. A ridge
- * pixel is one whose distance is no less than its four neighbours'.
+ * Stroke statistics of component k from its distance transform. A ridge pixel is one whose distance
+ * is no less than its four neighbours'; pixels on the image edge are left out, their neighbours being
+ * unknown. Pixels are summed in raster order.
  */
-export function strokeStats(labels: Int32Array, distance: Float32Array, stride: number, rows: number, label: number, box: Box): StrokeStats {
+export function strokeStats(ink: InkRuns, components: InkComponents, k: number, distance: ComponentDistance): StrokeStats {
+  const { values, left, top, stride } = distance;
   let sum = 0;
   let sumSq = 0;
   let count = 0;
-  const y0 = Math.max(1, box.y);
-  const y1 = Math.min(rows - 1, box.y + box.h);
-  const x0 = Math.max(1, box.x);
-  const x1 = Math.min(stride - 1, box.x + box.w);
-  for (let y = y0; y < y1; y++) {
-    for (let i = y * stride + x0, end = y * stride + x1; i < end; i++) {
-      if (labels[i] !== label) continue;
-      const d = distance[i]!;
-      if (d < distance[i - 1]! || d < distance[i + 1]! || d < distance[i - stride]! || d < distance[i + stride]!) continue;
+  for (let n = components.runStart[k]!, last = components.runStart[k + 1]!; n < last; n++) {
+    const run = components.runs[n]!;
+    const y = components.runRow[run]!;
+    if (y === 0 || y === ink.height - 1) continue;
+    const row = (y - top) * stride - left;
+    for (let i = row + Math.max(1, ink.start[run]!), end = row + Math.min(ink.width - 1, ink.end[run]!); i < end; i++) {
+      const d = values[i]!;
+      if (d < values[i - 1]! || d < values[i + 1]! || d < values[i - stride]! || d < values[i + stride]!) continue;
       sum += d;
       sumSq += d * d;
       count++;

@@ -1,9 +1,10 @@
-import type * as OpenCV from '@techstark/opencv-js';
 import type { Box } from '../geometry/box.ts';
-import type { MatScope } from '../opencv/mat-scope.ts';
-import { cv } from '../opencv/runtime.ts';
 import { type GrayPlane, boxSum } from './gray-plane.ts';
+import { DistanceScratch, componentDistance } from './chamfer-distance.ts';
+import type { InkComponents } from './ink-components.ts';
+import { type InkRuns, contrastRuns } from './ink-runs.ts';
 import { strokeStats } from './stroke-width.ts';
+import type { TextPlanes } from './text-planes.ts';
 
 /**
  * The binarisations glyphs are looked for in: pixels standing out from their local mean, for light
@@ -35,96 +36,82 @@ export interface GlyphLimits {
   maxHeight: number;
 }
 
-/** A grey image and its local mean, shared by all binarisations of one image. */
-export interface ThresholdSource {
-  gray: OpenCV.Mat;
-  localMean: OpenCV.Mat;
-}
-
-/**
- * The local mean runs over a window spanning a few glyph heights of subtitle-sized text; it is
- * computed once and compared both ways instead of running adaptiveThreshold per polarity.
- */
-export function thresholdSource(scope: MatScope, gray: OpenCV.Mat): ThresholdSource {
-  const c = cv();
-  const block = Math.max(15, 2 * Math.round(Math.min(gray.cols, gray.rows) / 40) + 1);
-  const localMean = scope.track(new c.Mat());
-  c.blur(gray, localMean, new c.Size(block, block), new c.Point(-1, -1), c.BORDER_REPLICATE);
-  return { gray, localMean };
-}
-
 /** Grey levels a pixel must stand above (or below) its local mean to count as ink: ignores grain. */
 const ADAPTIVE_OFFSET = 10;
 
-/** The binary map of `transform` (8-bit, 255 = ink). */
-export function binaryMap(scope: MatScope, source: ThresholdSource, transform: BinaryTransform): OpenCV.Mat {
-  const c = cv();
-  const out = scope.track(new c.Mat());
-  const dark = transform.endsWith('-dark');
-  // Saturating 8-bit difference: how far each pixel stands out from its neighbourhood, one way.
-  const difference = scope.track(new c.Mat());
-  if (dark) c.subtract(source.localMean, source.gray, difference);
-  else c.subtract(source.gray, source.localMean, difference);
-  c.threshold(difference, out, dark ? ADAPTIVE_OFFSET - 1 : ADAPTIVE_OFFSET, 255, c.THRESH_BINARY);
-  return out;
+/** The ink of every transform: pixels standing out from their local mean by more than the offset. */
+export function binaryRuns(planes: TextPlanes): Record<BinaryTransform, InkRuns> {
+  const { light, dark } = contrastRuns(planes.gray.data, planes.localMean, planes.width, planes.height, ADAPTIVE_OFFSET, ADAPTIVE_OFFSET - 1);
+  return { 'adaptive-light': light, 'adaptive-dark': dark };
 }
 
-/** Connected components of `binary` that are glyph-sized, with their stroke and contrast measures. */
-export function glyphCandidates(
-  scope: MatScope,
-  binary: OpenCV.Mat,
-  plane: GrayPlane,
-  transform: BinaryTransform,
-  limits: GlyphLimits,
-): GlyphCandidate[] {
-  const c = cv();
-  const labels = scope.track(new c.Mat());
-  const stats = scope.track(new c.Mat());
-  const centroids = scope.track(new c.Mat());
-  const count = c.connectedComponentsWithStats(binary, labels, stats, centroids, 8, c.CV_32S);
-  const statData = stats.data32S;
-  const boxes: (Box & { label: number; area: number })[] = [];
-  for (let label = 1; label < count; label++) {
-    const x = statData[label * 5]!;
-    const y = statData[label * 5 + 1]!;
-    const w = statData[label * 5 + 2]!;
-    const h = statData[label * 5 + 3]!;
-    const area = statData[label * 5 + 4]!;
+/** A glyph-sized component of one binarisation, before it is measured. */
+export interface GlyphShape extends Box {
+  /** Ink pixels. */
+  area: number;
+  /** Its index in the map's components. */
+  component: number;
+}
+
+/** The glyph-sized components of one binarisation, in the order OpenCV's labelling listed them. */
+export function glyphShapes(components: InkComponents, limits: GlyphLimits): GlyphShape[] {
+  const shapes: GlyphShape[] = [];
+  for (let k = 0; k < components.count; k++) {
+    const w = components.x1[k]! - components.x0[k]!;
+    const h = components.y1[k]! - components.y0[k]!;
+    const area = components.area[k]!;
     if (h < limits.minHeight || h > limits.maxHeight || area < limits.minHeight * 2) continue;
     if (w > 12 * h || h > 12 * w) continue;
     const fill = area / (w * h);
     if (fill < 0.08 || fill > 0.95) continue;
-    boxes.push({ x, y, w, h, label, area });
+    shapes.push({ x: components.x0[k]!, y: components.y0[k]!, w, h, area, component: k });
   }
-  if (boxes.length === 0) return [];
-  const distance = scope.track(new c.Mat());
-  c.distanceTransform(binary, distance, c.DIST_L2, 3);
-  // Views into WASM memory: valid until the next OpenCV allocation, and none happens below.
-  const labelData = labels.data32S;
-  const distanceData = distance.data32F;
-  return boxes.map(({ label, area, ...box }) => {
-    const stroke = strokeStats(labelData, distanceData, binary.cols, binary.rows, label, box);
-    const ink = inkSum(labelData, plane.data, binary.cols, label, box);
-    const rest = box.w * box.h - area;
-    const boxTotal = boxSum(plane, box.x, box.y, box.x + box.w, box.y + box.h);
-    const background = rest > 0 ? (boxTotal - ink) / rest : boxTotal / (box.w * box.h);
+  // The committed model was trained on glyphs in this order, and later stable sorts break ties by it.
+  return shapes.sort((a, b) => components.blockOrder[a.component]! - components.blockOrder[b.component]!);
+}
+
+/** Stroke and contrast measures of each shape: what tells a glyph from clutter. */
+export function measureGlyphs(
+  ink: InkRuns,
+  components: InkComponents,
+  shapes: GlyphShape[],
+  plane: GrayPlane,
+  transform: BinaryTransform,
+): GlyphCandidate[] {
+  const scratch = new DistanceScratch();
+  return shapes.map(({ x, y, w, h, area, component }) => {
+    const stroke = strokeStats(ink, components, component, componentDistance(ink, components, component, scratch));
+    const inkTotal = inkSum(ink, components, component, plane);
+    const rest = w * h - area;
+    const boxTotal = boxSum(plane, x, y, x + w, y + h);
+    const background = rest > 0 ? (boxTotal - inkTotal) / rest : boxTotal / (w * h);
     return {
-      ...box,
+      x,
+      y,
+      w,
+      h,
       area,
       strokeWidth: stroke.width,
       strokeVariation: stroke.variation,
-      contrast: Math.abs(ink / area - background) / 255,
-      ink: ink / area,
+      contrast: Math.abs(inkTotal / area - background) / 255,
+      ink: inkTotal / area,
       transform,
     };
   });
 }
 
-/** Sum of the grey values under the pixels of `label` inside its box. */
-function inkSum(labels: Int32Array, grey: Uint8Array, stride: number, label: number, box: Box): number {
+/** Sum of the grey values under the pixels of component k: each run's row sum, from the integral. */
+function inkSum(ink: InkRuns, components: InkComponents, k: number, plane: GrayPlane): number {
+  const t = plane.integral;
+  const s = plane.width + 1;
   let sum = 0;
-  for (let y = box.y; y < box.y + box.h; y++) {
-    for (let i = y * stride + box.x, end = i + box.w; i < end; i++) if (labels[i] === label) sum += grey[i]!;
+  for (let i = components.runStart[k]!, end = components.runStart[k + 1]!; i < end; i++) {
+    const run = components.runs[i]!;
+    const above = components.runRow[run]! * s;
+    const below = above + s;
+    const a = ink.start[run]!;
+    const b = ink.end[run]!;
+    sum += t[below + b]! - t[above + b]! - t[below + a]! + t[above + a]!;
   }
   return sum;
 }
