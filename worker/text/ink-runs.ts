@@ -22,28 +22,50 @@ export interface ContrastRuns {
 }
 
 /**
- * Both binarisations of `gray` against `localMean` in one pass: light ink where a pixel is more than
- * `lightOffset` above its local mean, dark ink where it is more than `darkOffset` below.
+ * Both binarisations of `gray` against its local mean in one pass: light ink where a pixel is more
+ * than `lightOffset` grey levels above the mean, dark ink where it is more than `darkOffset` below.
+ * The mean is that of cv.blur, window sum / `windowArea` rounded to a grey level; it is compared
+ * without dividing: with an odd area the exact mean is never halfway between two levels, so
+ * round(sum / area) <= k exactly when 2 sum < (2k + 1) area.
  */
-export function contrastRuns(gray: Uint8Array, localMean: Uint8Array, width: number, height: number, lightOffset: number, darkOffset: number): ContrastRuns {
+export function contrastRuns(
+  gray: Uint8Array,
+  windowSums: Int32Array,
+  windowArea: number,
+  width: number,
+  height: number,
+  lightOffset: number,
+  darkOffset: number,
+): ContrastRuns {
+  if (windowArea % 2 !== 1) throw new RangeError(`the local window's area must be odd, got ${windowArea}`);
+  // Light: mean <= g - lightOffset - 1. Dark: mean >= g + darkOffset + 1, i.e. not mean <= g + darkOffset.
+  const lightBelow = new Float64Array(256);
+  const darkAbove = new Float64Array(256);
+  for (let g = 0; g < 256; g++) {
+    lightBelow[g] = (2 * (g - lightOffset - 1) + 1) * windowArea;
+    darkAbove[g] = (2 * (g + darkOffset) + 1) * windowArea;
+  }
   const light = new RunList(width, height);
   const dark = new RunList(width, height);
-  const below = -darkOffset;
   for (let y = 0; y < height; y++) {
     light.rowStart[y] = light.count;
     dark.rowStart[y] = dark.count;
     const row = y * width;
     let x = 0;
     while (x < width) {
-      let d = gray[row + x]! - localMean[row + x]!;
-      while (d <= lightOffset && d >= below && ++x < width) d = gray[row + x]! - localMean[row + x]!;
+      let g = gray[row + x]!;
+      let twice = 2 * windowSums[row + x]!;
+      while (twice >= lightBelow[g]! && twice <= darkAbove[g]! && ++x < width) {
+        g = gray[row + x]!;
+        twice = 2 * windowSums[row + x]!;
+      }
       if (x === width) break;
       const first = x;
-      if (d > lightOffset) {
-        while (++x < width && gray[row + x]! - localMean[row + x]! > lightOffset);
+      if (twice < lightBelow[g]!) {
+        while (++x < width && 2 * windowSums[row + x]! < lightBelow[gray[row + x]!]!);
         light.push(first, x);
       } else {
-        while (++x < width && gray[row + x]! - localMean[row + x]! < below);
+        while (++x < width && 2 * windowSums[row + x]! > darkAbove[gray[row + x]!]!);
         dark.push(first, x);
       }
     }

@@ -41,7 +41,8 @@ const ADAPTIVE_OFFSET = 10;
 
 /** The ink of every transform: pixels standing out from their local mean by more than the offset. */
 export function binaryRuns(planes: TextPlanes): Record<BinaryTransform, InkRuns> {
-  const { light, dark } = contrastRuns(planes.gray.data, planes.localMean, planes.width, planes.height, ADAPTIVE_OFFSET, ADAPTIVE_OFFSET - 1);
+  const { gray, localSums, localWindow, width, height } = planes;
+  const { light, dark } = contrastRuns(gray.data, localSums, localWindow * localWindow, width, height, ADAPTIVE_OFFSET, ADAPTIVE_OFFSET - 1);
   return { 'adaptive-light': light, 'adaptive-dark': dark };
 }
 

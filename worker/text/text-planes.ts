@@ -13,8 +13,13 @@ export interface TextPlanes {
   gray: GrayPlane;
   /** Morphological gradient (edge strength) of the grey image; only its integral is read. */
   gradient: GrayPlane;
-  /** Mean grey around each pixel over a window of a few glyph heights: what ink stands out from. */
-  localMean: Uint8Array;
+  /**
+   * Sum of the grey levels in the `localWindow` × `localWindow` square around each pixel (edges
+   * replicated): over `localWindow`², the local mean ink stands out from.
+   */
+  localSums: Int32Array;
+  /** Side of the local window, a few glyph heights of subtitle-sized text; always odd. */
+  localWindow: number;
 }
 
 /**
@@ -37,15 +42,21 @@ export function textPlanes(scope: MatScope, image: RgbImage, workingSize: number
   const height = gray.rows;
   const graySums = scope.track(new c.Mat());
   c.integral(gray, graySums, c.CV_32S);
+  // MORPH_GRADIENT in three steps: OpenCV's morphologyEx takes longer for the same values.
+  const kernel = scope.track(c.getStructuringElement(c.MORPH_RECT, new c.Size(3, 3)));
+  const dilated = scope.track(new c.Mat());
+  c.dilate(gray, dilated, kernel);
+  const eroded = scope.track(new c.Mat());
+  c.erode(gray, eroded, kernel);
   const gradient = scope.track(new c.Mat());
-  c.morphologyEx(gray, gradient, c.MORPH_GRADIENT, scope.track(c.getStructuringElement(c.MORPH_RECT, new c.Size(3, 3))));
+  c.subtract(dilated, eroded, gradient);
   const gradientSums = scope.track(new c.Mat());
   c.integral(gradient, gradientSums, c.CV_32S);
-  // The local mean is computed once and compared both ways instead of running adaptiveThreshold per
-  // polarity; its window spans a few glyph heights of subtitle-sized text.
-  const block = Math.max(15, 2 * Math.round(Math.min(width, height) / 40) + 1);
-  const localMean = scope.track(new c.Mat());
-  c.blur(gray, localMean, new c.Size(block, block), new c.Point(-1, -1), c.BORDER_REPLICATE);
+  // The local sums are computed once and compared both ways instead of running adaptiveThreshold
+  // per polarity. Unnormalised 32-bit sums cost half of blur's rounded 8-bit means.
+  const localWindow = Math.max(15, 2 * Math.round(Math.min(width, height) / 40) + 1);
+  const localSums = scope.track(new c.Mat());
+  c.boxFilter(gray, localSums, c.CV_32S, new c.Size(localWindow, localWindow), new c.Point(-1, -1), false, c.BORDER_REPLICATE);
 
   // No OpenCV allocation from here on: the views below must not be detached.
   return {
@@ -54,6 +65,7 @@ export function textPlanes(scope: MatScope, image: RgbImage, workingSize: number
     height,
     gray: { data: gray.data, width, height, integral: graySums.data32S },
     gradient: { data: gradient.data, width, height, integral: gradientSums.data32S },
-    localMean: localMean.data,
+    localSums: localSums.data32S,
+    localWindow,
   };
 }
