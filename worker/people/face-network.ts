@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type * as OpenCV from '@techstark/opencv-js';
 import * as ort from 'onnxruntime-node';
 import { ArtmetaError } from '../errors.ts';
 import type { Box } from '../geometry/box.ts';
@@ -91,25 +92,37 @@ function networkRegions(image: RgbImage, tileShare: number): Box[] {
 /**
  * Each region scaled so its long side is the network's input side and padded with black to a square
  * at the right and bottom (so a box's unit coordinates times the long side are region px), as
- * NHWC float tensors in [-1,1].
+ * NHWC float tensors in [-1,1]. Regions of one scale are cut from one scaled copy of the image, and
+ * each smaller copy is made from the one before: INTER_AREA from the full working image is the
+ * costly step, so it runs once.
  */
 function networkInputs(image: RgbImage, regions: readonly Box[]): ort.Tensor[] {
   const size = BLAZEFACE_INPUT_SIZE;
   return withMats((scope) => {
-    const rgb = rgbMat(scope, image);
+    let source = rgbMat(scope, image);
+    const copies = new Map<number, OpenCV.Mat>();
+    const scaleOf = (region: Box): number => size / Math.max(region.w, region.h);
+    for (const k of [...new Set(regions.map(scaleOf))].sort((a, b) => b - a)) {
+      const copy = scope.track(new (cv().Mat)());
+      const width = Math.max(1, Math.round(image.width * k));
+      const height = Math.max(1, Math.round(image.height * k));
+      cv().resize(source, copy, new (cv().Size)(width, height), 0, 0, cv().INTER_AREA);
+      copies.set(k, copy);
+      source = copy;
+    }
     return regions.map((region) => {
-      const side = Math.max(region.w, region.h);
-      const w = Math.max(1, Math.round((region.w * size) / side));
-      const h = Math.max(1, Math.round((region.h * size) / side));
-      const crop = scope.track(rgb.roi(new (cv().Rect)(region.x, region.y, region.w, region.h)));
-      const scaled = scope.track(new (cv().Mat)());
-      cv().resize(crop, scaled, new (cv().Size)(w, h), 0, 0, cv().INTER_AREA);
+      const k = scaleOf(region);
+      const copy = copies.get(k)!;
+      const x = Math.min(copy.cols - 1, Math.round(region.x * k));
+      const y = Math.min(copy.rows - 1, Math.round(region.y * k));
+      const w = Math.min(size, copy.cols - x, Math.max(1, Math.round(region.w * k)));
+      const h = Math.min(size, copy.rows - y, Math.max(1, Math.round(region.h * k)));
+      const crop = scope.track(copy.roi(new (cv().Rect)(x, y, w, h)));
       const square = scope.track(new (cv().Mat)());
-      cv().copyMakeBorder(scaled, square, 0, size - h, 0, size - w, cv().BORDER_CONSTANT, new (cv().Scalar)(0, 0, 0, 0));
-      const pixels = square.data;
-      const data = new Float32Array(pixels.length);
-      for (let i = 0; i < pixels.length; i++) data[i] = pixels[i]! / 127.5 - 1;
-      return new ort.Tensor('float32', data, [1, size, size, 3]);
+      cv().copyMakeBorder(crop, square, 0, size - h, 0, size - w, cv().BORDER_CONSTANT, new (cv().Scalar)(0, 0, 0, 0));
+      const floats = scope.track(new (cv().Mat)());
+      square.convertTo(floats, cv().CV_32F, 1 / 127.5, -1);
+      return new ort.Tensor('float32', new Float32Array(floats.data32F), [1, size, size, 3]);
     });
   });
 }
