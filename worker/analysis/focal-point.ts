@@ -52,7 +52,7 @@ export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {},
   const chosen = inFocus[0];
   if (!chosen) {
     const focus = edgeFocusIn(energy, options.edges);
-    return { method: 'edges', shot: 'none', focalPoint: focus.focalPoint, roi: focus.roi, people, keep: [focus.roi] };
+    return { method: 'edges', shot: 'none', focalPoint: focus.focalPoint, roi: focus.roi, people, keep: [focus.context, focus.roi] };
   }
   const head = chosen.face ? withHeadroom(chosen.face) : topOf(chosen.box);
   const everyone = inFocus.map((p) => p.box).reduce(union);

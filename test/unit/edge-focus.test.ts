@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { edgeFocus } from '../../worker/focus/edge-focus.ts';
+import { contains, coverage } from '../../worker/geometry/box.ts';
+import { decodeImage } from '../../worker/image/decode-image.ts';
+import { loadOpenCV } from '../../worker/opencv/runtime.ts';
+
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+/** The sharp 200×200 patch pasted on a blurred photo (see test/fixtures/README.md). */
+const PATCH = { x: 490, y: 347, w: 200, h: 200 };
+
+describe('edgeFocus', () => {
+  beforeAll(async () => {
+    await loadOpenCV();
+  });
+
+  it('finds the one sharp patch of a blurred image: region of interest on it, focal point inside', async () => {
+    const { pixels } = await decodeImage(fixture('focus-blurred-people.jpg'));
+    const focus = edgeFocus(pixels);
+    expect(coverage(focus.roi, PATCH)).toBeGreaterThan(0.8);
+    expect(coverage(PATCH, focus.roi)).toBeGreaterThan(0.8);
+    expect(contains(PATCH, focus.focalPoint)).toBe(true);
+  });
+
+  it('gives a context region that holds the region of interest and grows as its threshold falls', async () => {
+    const { pixels } = await decodeImage(fixture('people-group.jpg'));
+    const strict = edgeFocus(pixels, { contextThreshold: 1.2 });
+    const loose = edgeFocus(pixels, { contextThreshold: 0.5 });
+    expect(strict.context).toEqual(strict.roi);
+    expect(coverage(loose.roi, loose.context)).toBe(1);
+    expect(loose.context.w * loose.context.h).toBeGreaterThan(loose.roi.w * loose.roi.h);
+  });
+});
