@@ -25,8 +25,9 @@ export interface ContrastRuns {
  * Both binarisations of `gray` against its local mean in one pass: light ink where a pixel is more
  * than `lightOffset` grey levels above the mean, dark ink where it is more than `darkOffset` below.
  * The mean is that of cv.blur, window sum / `windowArea` rounded to a grey level; it is compared
- * without dividing: with an odd area the exact mean is never halfway between two levels, so
- * round(sum / area) <= k exactly when 2 sum < (2k + 1) area.
+ * without dividing. With an odd area the exact mean is never halfway between two levels, so
+ * round(sum / area) < g - lightOffset exactly when 2 (sum - area g) < -(2 lightOffset + 1) area,
+ * and round(sum / area) > g + darkOffset exactly when 2 (sum - area g) > (2 darkOffset + 1) area.
  */
 export function contrastRuns(
   gray: Uint8Array,
@@ -38,13 +39,8 @@ export function contrastRuns(
   darkOffset: number,
 ): ContrastRuns {
   if (windowArea % 2 !== 1) throw new RangeError(`the local window's area must be odd, got ${windowArea}`);
-  // Light: mean <= g - lightOffset - 1. Dark: mean >= g + darkOffset + 1, i.e. not mean <= g + darkOffset.
-  const lightBelow = new Float64Array(256);
-  const darkAbove = new Float64Array(256);
-  for (let g = 0; g < 256; g++) {
-    lightBelow[g] = (2 * (g - lightOffset - 1) + 1) * windowArea;
-    darkAbove[g] = (2 * (g + darkOffset) + 1) * windowArea;
-  }
+  const lightBelow = -(2 * lightOffset + 1) * windowArea;
+  const darkAbove = (2 * darkOffset + 1) * windowArea;
   const light = new RunList(width, height);
   const dark = new RunList(width, height);
   for (let y = 0; y < height; y++) {
@@ -53,19 +49,16 @@ export function contrastRuns(
     const row = y * width;
     let x = 0;
     while (x < width) {
-      let g = gray[row + x]!;
-      let twice = 2 * windowSums[row + x]!;
-      while (twice >= lightBelow[g]! && twice <= darkAbove[g]! && ++x < width) {
-        g = gray[row + x]!;
-        twice = 2 * windowSums[row + x]!;
-      }
+      // Twice the pixel's departure from its window's mean, in units of 1 / area.
+      let departure = 2 * (windowSums[row + x]! - windowArea * gray[row + x]!);
+      while (departure >= lightBelow && departure <= darkAbove && ++x < width) departure = 2 * (windowSums[row + x]! - windowArea * gray[row + x]!);
       if (x === width) break;
       const first = x;
-      if (twice < lightBelow[g]!) {
-        while (++x < width && 2 * windowSums[row + x]! < lightBelow[gray[row + x]!]!);
+      if (departure < lightBelow) {
+        while (++x < width && 2 * (windowSums[row + x]! - windowArea * gray[row + x]!) < lightBelow);
         light.push(first, x);
       } else {
-        while (++x < width && 2 * windowSums[row + x]! > darkAbove[gray[row + x]!]!);
+        while (++x < width && 2 * (windowSums[row + x]! - windowArea * gray[row + x]!) > darkAbove);
         dark.push(first, x);
       }
     }
