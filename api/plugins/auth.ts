@@ -6,8 +6,11 @@ import { ApiError } from '../api-error.ts';
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
 
 /**
- * Requires an API key on every route but the health probes: `x-api-key: <key>` or
- * `Authorization: Bearer <key>`. Keys are compared as SHA-256 digests in constant time.
+ * Requires an API key on every route but the health probes: `x-api-key: <key>`,
+ * `Authorization: Bearer <key>`, or HTTP Basic with the key as password (any user name) — the one a
+ * browser can send, so people can open `/docs` and `/admin/queues`: a refusal says
+ * `WWW-Authenticate: Basic`, and the browser asks for it. Keys are compared as SHA-256 digests in
+ * constant time.
  */
 export function installApiKeyAuth(app: FastifyInstance, apiKeys: readonly string[]): void {
   const digests = apiKeys.map(digest);
@@ -16,16 +19,25 @@ export function installApiKeyAuth(app: FastifyInstance, apiKeys: readonly string
     if (PUBLIC_PATHS.has(request.url.split('?')[0] ?? '')) return;
     const key = presentedKey(request);
     if (key && digests.some((d) => timingSafeEqual(d, digest(key)))) return;
-    const error = new ApiError('UNAUTHORIZED', key ? 'unknown API key' : 'an API key is required (x-api-key header or Authorization: Bearer)');
-    return reply.status(error.status).send({ error: { code: error.code, message: error.message } });
+    const error = new ApiError('UNAUTHORIZED', key ? 'unknown API key' : 'an API key is required (x-api-key header, Authorization: Bearer, or Basic with the key as password)');
+    return reply
+      .status(error.status)
+      .header('www-authenticate', 'Basic realm="artmeta", charset="UTF-8"')
+      .send({ error: { code: error.code, message: error.message } });
   });
 }
 
 function presentedKey(request: FastifyRequest): string | undefined {
   const header = request.headers['x-api-key'];
   if (typeof header === 'string' && header.length > 0) return header;
-  const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
-  return match?.[1];
+  const authorization = request.headers.authorization ?? '';
+  const bearer = /^Bearer\s+(.+)$/i.exec(authorization);
+  if (bearer) return bearer[1];
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(authorization);
+  if (!basic) return undefined;
+  const credentials = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const password = credentials.slice(credentials.indexOf(':') + 1);
+  return credentials.includes(':') && password.length > 0 ? password : undefined;
 }
 
 function digest(key: string): Buffer {

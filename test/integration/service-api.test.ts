@@ -60,6 +60,8 @@ describe('service API with a queue worker, on a real Redis', () => {
   });
 
   describe('auth', () => {
+    const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
     it('answers health probes without a key', async () => {
       expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
       const ready = await app.inject({ url: '/readyz' });
@@ -72,10 +74,18 @@ describe('service API with a queue worker, on a real Redis', () => {
         const none = await app.inject({ url });
         expect(none.statusCode, url).toBe(401);
         expect(none.json().error.code).toBe('UNAUTHORIZED');
+        expect(none.headers['www-authenticate']).toMatch(/^Basic realm="artmeta"/);
         expect((await app.inject({ url, headers: { 'x-api-key': 'wrong' } })).statusCode).toBe(401);
+        expect((await app.inject({ url, headers: { authorization: basic('admin', 'wrong') } })).statusCode).toBe(401);
       }
       const post = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { images: [{ source: { url: 'http://example.com/a.jpg' } }] } });
       expect(post.statusCode).toBe(401);
+    });
+
+    it('lets a browser in with the key as the Basic password, to the docs and the dashboard', async () => {
+      for (const url of ['/docs/json', '/admin/queues']) {
+        expect((await app.inject({ url, headers: { authorization: basic('anyone', API_KEY) } })).statusCode, url).toBe(200);
+      }
     });
 
     it('accepts the key as a Bearer token', async () => {
