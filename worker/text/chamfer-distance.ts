@@ -48,10 +48,7 @@ export function componentDistance(ink: InkRuns, components: InkComponents, k: nu
   const stride = components.x1[k]! - left + 1;
   const rows = components.y1[k]! - top + 1;
   const { steps, values } = scratch.cleared(stride * rows);
-  if (left < 0) for (let r = 0; r < rows; r++) steps[r * stride] = OUTSIDE;
-  if (left + stride > ink.width) for (let r = 0; r < rows; r++) steps[r * stride + stride - 1] = OUTSIDE;
-  if (top < 0) steps.fill(OUTSIDE, 0, stride);
-  if (top + rows > ink.height) steps.fill(OUTSIDE, (rows - 1) * stride, rows * stride);
+  markOutside(steps, left, top, stride, rows, ink.width, ink.height);
 
   const first = components.runStart[k]!;
   const last = components.runStart[k + 1]! - 1;
@@ -92,4 +89,23 @@ export function componentDistance(ink: InkRuns, components: InkComponents, k: nu
     }
   }
   return { values, left, top, stride };
+}
+
+/**
+ * Sets the window's margin cells beyond the image edge to OUTSIDE. Plain loops: a rarely taken
+ * branch calling a method would leave the optimiser without feedback and deoptimise the caller.
+ */
+function markOutside(steps: Uint32Array, left: number, top: number, stride: number, rows: number, width: number, height: number): void {
+  const firstColumn = left < 0 ? 0 : -1;
+  const lastColumn = left + stride > width ? stride - 1 : -1;
+  const firstRow = top < 0 ? 0 : -1;
+  const lastRow = top + rows > height ? rows - 1 : -1;
+  for (let r = 0; r < rows; r++) {
+    if (firstColumn === 0) steps[r * stride] = OUTSIDE;
+    if (lastColumn > 0) steps[r * stride + lastColumn] = OUTSIDE;
+  }
+  for (let c = 0; c < stride; c++) {
+    if (firstRow === 0) steps[c] = OUTSIDE;
+    if (lastRow > 0) steps[lastRow * stride + c] = OUTSIDE;
+  }
 }
