@@ -1,3 +1,5 @@
+import { ArtmetaError } from '../errors.ts';
+
 /**
  * A binary map kept as horizontal runs of ink, row by row. Glyph search only ever walks the ink, and
  * the runs of a typical binarisation number a few percent of its pixels, so finding and labelling
@@ -38,7 +40,7 @@ export function contrastRuns(
   lightOffset: number,
   darkOffset: number,
 ): ContrastRuns {
-  if (windowArea % 2 !== 1) throw new RangeError(`the local window's area must be odd, got ${windowArea}`);
+  if (windowArea % 2 !== 1) throw new ArtmetaError('INTERNAL', `the local window's area must be odd, got ${windowArea}`);
   const lightBelow = -(2 * lightOffset + 1) * windowArea;
   const darkAbove = (2 * darkOffset + 1) * windowArea;
   const light = new RunList(width, height);
