@@ -42,6 +42,7 @@ const DIAGONAL = Math.round(Math.fround(1.3693) * (1 << SHIFT));
 /** OpenCV's DIST_MAX: what lies beyond the image edge (no path leaves the image), and the cap. */
 const OUTSIDE = 0xffffffff - DIAGONAL;
 
+/** Component k's distance transform, in `scratch`'s buffers: valid until the next call with them. */
 export function componentDistance(ink: InkRuns, components: InkComponents, k: number, scratch: DistanceScratch): ComponentDistance {
   const left = components.x0[k]! - 1;
   const top = components.y0[k]! - 1;
