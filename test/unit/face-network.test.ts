@@ -48,6 +48,13 @@ describe('findNetworkFaces on real photos', () => {
     expect(await strong(0.6)).toBeGreaterThan(await strong(0));
   });
 
+  it('copes with degenerate images: a single pixel, a thin strip', async () => {
+    const image = (width: number, height: number) => ({ data: new Uint8Array(width * height * 3).fill(90), width, height, channels: 3 as const });
+    expect(await findNetworkFaces(image(1, 1))).toEqual([]);
+    expect(await findNetworkFaces(image(3, 500))).toEqual([]);
+    expect(liveScopedObjects()).toBe(0);
+  });
+
   it('rejects a tile share that cannot work with INVALID_ARGUMENT', async () => {
     const { pixels } = await decodeImage(fixture('people-none.jpg'));
     await expect(findNetworkFaces(pixels, { tileShare: 1.5 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
