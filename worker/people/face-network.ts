@@ -43,6 +43,9 @@ export function loadFaceNetwork(): Promise<ort.InferenceSession> {
     executionMode: 'sequential',
     // The converted model carries unused initialisers; ONNX Runtime warns about each on every load.
     logSeverityLevel: 3,
+  }).catch((e: unknown) => {
+    session = undefined;
+    throw new ArtmetaError('INTERNAL', `cannot load the face network ${MODEL_FILE}: ${e instanceof Error ? e.message : String(e)}`);
   });
   return session;
 }
