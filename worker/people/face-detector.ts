@@ -2,7 +2,7 @@ import type * as OpenCV from '@techstark/opencv-js';
 import { type Box, coverage, iou } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { MatScope } from '../opencv/mat-scope.ts';
-import { faceBoxFromWindow, FRONTAL_WINDOW_TO_FACE } from './face-box.ts';
+import { faceBoxFromNetwork, faceBoxFromWindow, FRONTAL_WINDOW_TO_FACE } from './face-box.ts';
 import { DEFAULT_FACE_SCAN_OPTIONS, type FaceCandidate, findFaceCandidates, type FaceScanOptions, type FaceView } from './face-candidates.ts';
 import { type FaceEvidence, gatherFaceEvidence } from './face-verification.ts';
 import type { NetworkFace } from './face-network.ts';
@@ -100,10 +100,10 @@ function isNetworkFace(face: NetworkFace, evidence: FaceEvidence, haarAgrees: bo
 }
 
 /**
- * The frontal cascade's square window around a network face box (the inverse of faceBoxFromWindow),
- * so a network face is checked on the same crop as a cascade's.
+ * The frontal cascade's square window around a face box (the inverse of faceBoxFromWindow), so a
+ * network face is checked on the same crop as a cascade's.
  */
-function networkCandidate(face: NetworkFace): FaceCandidate {
+function networkCandidate(face: Box): FaceCandidate {
   const side = Math.max(face.w / FRONTAL_WINDOW_TO_FACE.width, face.h / FRONTAL_WINDOW_TO_FACE.height);
   const window = { x: face.x + face.w / 2 - side / 2, y: face.y + face.h / 2 - side / 2, w: side, h: side };
   return { window, view: 'frontal', neighbors: 0, mirrored: false, tilt: 0 };
@@ -131,11 +131,11 @@ export function detectFaces(
   const candidateFaces = candidates.map(faceBoxFromWindow);
   for (const face of networkFaces) {
     if (face.score < options.minNetworkScore) continue;
-    const evidence = gatherFaceEvidence(scope, gray, image, networkCandidate(face), colour);
-    const haarAgrees = candidateFaces.some((box) => sameFace(box, face));
+    const box = faceBoxFromNetwork(face);
+    const evidence = gatherFaceEvidence(scope, gray, image, networkCandidate(box), colour);
+    const haarAgrees = candidateFaces.some((candidateBox) => sameFace(candidateBox, box));
     if (!isNetworkFace(face, evidence, haarAgrees, options)) continue;
-    const { x, y, w, h } = face;
-    checked.push({ box: { x, y, w, h }, view: 'frontal', strength: (face.score + strengthOf('frontal', evidence, options)) / 2 });
+    checked.push({ box, view: 'frontal', strength: (face.score + strengthOf('frontal', evidence, options)) / 2 });
   }
   return mergeSameFace(checked);
 }
