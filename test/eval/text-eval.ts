@@ -255,7 +255,7 @@ export async function evaluateText(dataDir: string, verbose: boolean, withTesser
       const found = detectText(decoded.pixels);
       firstHeap ||= wasmHeapBytes();
       const ours = found.regions.map((r) => scaleBox(r, decoded.scale));
-      const c = artmeta.add(ours, found.regions.length > 0, lines, performance.now() - start);
+      const c = artmeta.add(ours, found.probability >= 0.5, lines, performance.now() - start);
       if (verbose && (c.fp || c.fn)) process.stdout.write(`${file}  artmeta tp ${c.tp} fp ${c.fp} fn ${c.fn}  p=${found.probability}\n`);
       checkPlacement(placement, file, size, ours, lines);
 

@@ -5,7 +5,7 @@ import { type Box, iou } from '../../worker/geometry/box.ts';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
 import { loadOpenCV, wasmHeapBytes } from '../../worker/opencv/runtime.ts';
-import { detectText } from '../../worker/text/detect-text.ts';
+import { detectText, textDetectionFromLines } from '../../worker/text/detect-text.ts';
 import { rotatedBox } from '../../worker/geometry/rotated-box.ts';
 
 /** Real images (downscaled dev-set images) with their line boxes: see text-fixtures.json. */
@@ -79,6 +79,19 @@ describe('detectText on real images', () => {
   it('rejects an operating threshold outside (0, 1)', async () => {
     const { pixels } = await decodeImage(fixture('text-none.jpg'));
     expect(() => detectText(pixels, { threshold: 1 })).toThrow(/threshold must be in/);
+  });
+
+  it('rejects an image threshold above the line threshold: an image with a line always holds text', async () => {
+    const { pixels } = await decodeImage(fixture('text-none.jpg'));
+    expect(() => detectText(pixels, { threshold: 0.6, imageThreshold: 0.7 })).toThrow(/image threshold must be in/);
+  });
+
+  it('reads the image as holding text from the image threshold, lines from the line threshold', () => {
+    const line = { x: 10, y: 10, w: 80, h: 20, probability: 0.75 };
+    const found = textDetectionFromLines([line], 0.75, { width: 100, height: 100 }, 0.8, 0.7);
+    expect(found.regions).toEqual([]);
+    expect(found.probability).toBeGreaterThan(0.5);
+    expect(textDetectionFromLines([line], 0.7, { width: 100, height: 100 }, 0.8, 0.7).probability).toBe(0.5);
   });
 
   it('frees every OpenCV object and does not grow the WASM heap over repeated runs', async () => {

@@ -12,10 +12,19 @@ export interface TextDetectionOptions extends LineCandidateOptions, Omit<LineMer
    * value reads as 0.5.
    */
   threshold?: number;
+  /**
+   * Probability the likeliest candidate needs for the image to read as holding text (the image
+   * probability is rescaled so that it reads as 0.5); at most `threshold`. Default: the committed
+   * model's cross-validated `imageThreshold`, or `threshold` when one is given.
+   */
+  imageThreshold?: number;
 }
 
 export interface TextDetection {
-  /** Probability that the image holds any text (that of its likeliest candidate); ≥ 0.5 reads as "has text". */
+  /**
+   * Probability that the image holds any text (that of its likeliest candidate, rescaled so the image
+   * threshold reads 0.5); ≥ 0.5 reads as "has text", and always does when there are regions.
+   */
   probability: number;
   /** Line boxes in the input image's pixels, likeliest first, each with probability ≥ 0.5. */
   regions: Array<Box & { probability: number }>;
@@ -32,19 +41,25 @@ export function detectText(image: RgbImage, options: TextDetectionOptions = {}):
   const best = scored.reduce((p, c) => Math.max(p, c.probability), 0);
   const threshold = options.threshold ?? model.threshold;
   if (!(threshold > 0 && threshold < 1)) throw new ArtmetaError('INVALID_ARGUMENT', `text threshold must be in (0, 1), got ${threshold}`);
+  const imageThreshold = options.imageThreshold ?? (options.threshold === undefined ? model.imageThreshold : threshold);
+  if (!(imageThreshold > 0 && imageThreshold <= threshold)) {
+    throw new ArtmetaError('INVALID_ARGUMENT', `text image threshold must be in (0, ${threshold}], got ${imageThreshold}`);
+  }
   const lines = mergeTextLines(scored, { ...options, minCandidateProbability: threshold });
-  return textDetectionFromLines(lines, best, image, threshold);
+  return textDetectionFromLines(lines, best, image, threshold, imageThreshold);
 }
 
 /**
  * The reported form of merged lines (raw classifier probabilities): lines reaching `threshold`, in
- * whole pixels inside the image, likeliest first, probabilities rescaled so `threshold` reads 0.5.
+ * whole pixels inside the image, likeliest first, probabilities rescaled so `threshold` reads 0.5;
+ * the image's probability rescaled so `imageThreshold` reads 0.5.
  */
 export function textDetectionFromLines(
   lines: Array<Box & { probability: number }>,
   bestCandidateProbability: number,
   image: { width: number; height: number },
   threshold: number,
+  imageThreshold: number,
 ): TextDetection {
   const regions = lines
     .filter((l) => l.probability >= threshold)
@@ -56,7 +71,7 @@ export function textDetectionFromLines(
       const h = Math.min(image.height, Math.ceil(l.y + l.h)) - y;
       return { x, y, w, h, probability: round3(calibrate(l.probability, threshold)) };
     });
-  return { probability: round3(calibrate(bestCandidateProbability, threshold)), regions };
+  return { probability: round3(calibrate(bestCandidateProbability, imageThreshold)), regions };
 }
 
 /**

@@ -17,6 +17,11 @@ export interface TextLineModel {
   trees: TreeNode[];
   /** Operating point: the candidate probability that gave the best cross-validated Hmean. */
   threshold: number;
+  /**
+   * The likeliest candidate's probability from which an image reads as holding text: the best
+   * cross-validated has-text accuracy, at most `threshold`.
+   */
+  imageThreshold: number;
 }
 
 export const TEXT_LINE_MODEL_URL = new URL('../../models/text-line-classifier.json', import.meta.url);
@@ -33,7 +38,8 @@ export function textLineModel(): TextLineModel {
     throw new ArtmetaError('INTERNAL', `cannot read the text line model ${TEXT_LINE_MODEL_URL.pathname}: ${String(e)}`, { cause: e });
   }
   const sameFeatures = model.features?.length === LINE_FEATURE_NAMES.length && model.features.every((f, i) => f === LINE_FEATURE_NAMES[i]);
-  if (model.kind !== 'boosted-trees' || !sameFeatures || !Array.isArray(model.trees)) {
+  const thresholds = model.imageThreshold > 0 && model.imageThreshold <= model.threshold;
+  if (model.kind !== 'boosted-trees' || !sameFeatures || !Array.isArray(model.trees) || !thresholds) {
     throw new ArtmetaError('INTERNAL', 'the text line model does not match the measured features: run npm run train:text');
   }
   cached = model;
