@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from '../support/fixtures.ts';
 
 const run = promisify(execFile);
 const repo = new URL('../../', import.meta.url).pathname;
-const fixture = (name: string) => join(repo, 'test/fixtures', name);
 
 interface Line {
   file: string;

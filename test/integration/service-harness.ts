@@ -6,9 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ArtmetaConfig } from '../../worker/config.ts';
+import { fixture } from '../support/fixtures.ts';
 
 export const repo = new URL('../../', import.meta.url).pathname;
-export const fixture = (name: string): string => join(repo, 'test/fixtures', name);
+export { fixture };
 export const API_KEY = 'test-key-1';
 
 /** A configuration for one test file: its own key prefix, so files never see each other's jobs. */

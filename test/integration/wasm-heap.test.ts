@@ -5,8 +5,8 @@ import { decodeImage } from '../../worker/image/decode-image.ts';
 import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
 import { cv, loadOpenCV, wasmHeapBytes } from '../../worker/opencv/runtime.ts';
 import { findNetworkFaces } from '../../worker/people/face-network.ts';
+import { fixture } from '../support/fixtures.ts';
 
-const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 
 describe('OpenCV WASM heap', () => {
   it('does not grow over hundreds of analyses', { timeout: 240_000 }, async () => {

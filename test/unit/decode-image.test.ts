@@ -4,8 +4,8 @@ import sharp, { type SharpOptions } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import { ArtmetaError, type ErrorCode } from '../../worker/errors.ts';
+import { fixture } from '../support/fixtures.ts';
 
-const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
   const error = await promise.then(

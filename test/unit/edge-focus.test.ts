@@ -1,11 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { edgeFocus } from '../../worker/focus/edge-focus.ts';
 import { contains, coverage } from '../../worker/geometry/box.ts';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import { loadOpenCV } from '../../worker/opencv/runtime.ts';
+import { fixture } from '../support/fixtures.ts';
 
-const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 /** The sharp 200×200 patch pasted on a blurred photo (see test/fixtures/README.md). */
 const PATCH = { x: 490, y: 347, w: 200, h: 200 };
 

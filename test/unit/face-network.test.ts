@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { iou } from '../../worker/geometry/box.ts';
 import { decodeImage } from '../../worker/image/decode-image.ts';
@@ -6,8 +5,8 @@ import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
 import { loadOpenCV } from '../../worker/opencv/runtime.ts';
 import { detectPeople } from '../../worker/people/detect-people.ts';
 import { findNetworkFaces } from '../../worker/people/face-network.ts';
+import { fixture } from '../support/fixtures.ts';
 
-const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 /** By eye (from the data set's truth, scaled to the 640-px fixture). */
 const POOL_FACES = [

@@ -1,12 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findFocalPoint } from '../../worker/analysis/focal-point.ts';
 import { coverage } from '../../worker/geometry/box.ts';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import { loadOpenCV } from '../../worker/opencv/runtime.ts';
 import { findNetworkFaces } from '../../worker/people/face-network.ts';
+import { fixture } from '../support/fixtures.ts';
 
-const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 const PATCH = { x: 490, y: 347, w: 200, h: 200 };
 
 describe('findFocalPoint', () => {

@@ -5,8 +5,8 @@ import { computeSignature, type ImageSignature } from '../../worker/lineage/imag
 import { defaultModel, similarity } from '../../worker/lineage/similarity-index.ts';
 import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
 import { loadOpenCV } from '../../worker/opencv/runtime.ts';
+import { fixture } from '../support/fixtures.ts';
 
-const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 
 async function signatureOf(name: string): Promise<ImageSignature> {
   return computeSignature((await decodeImage(fixture(name))).pixels);

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ArtmetaError } from '../../worker/errors.ts';
 import { coverage } from '../../worker/geometry/box.ts';
@@ -7,8 +6,8 @@ import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
 import { loadOpenCV } from '../../worker/opencv/runtime.ts';
 import { detectPeople } from '../../worker/people/detect-people.ts';
 import { findNetworkFaces } from '../../worker/people/face-network.ts';
+import { fixture } from '../support/fixtures.ts';
 
-const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 describe('detectPeople on real photos', () => {
   beforeAll(async () => {

@@ -1,9 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { analyzeImage } from '../../worker/analysis/analyze-image.ts';
 import { storedCropHints } from '../../worker/queue/stored-crop-hints.ts';
+import { fixture } from '../support/fixtures.ts';
 
-const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 describe('storedCropHints', () => {
   it.each(['group-of-three.jpg', 'people-close-up.jpg', 'dandelions.jpg'])(

@@ -7,13 +7,13 @@ import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
 import { loadOpenCV, wasmHeapBytes } from '../../worker/opencv/runtime.ts';
 import { detectText, textDetectionFromLines } from '../../worker/text/detect-text.ts';
 import { rotatedBox } from '../../worker/geometry/rotated-box.ts';
+import { fixture } from '../support/fixtures.ts';
 
 /** Real images (downscaled dev-set images) with their line boxes: see text-fixtures.json. */
 const fixtures = JSON.parse(readFileSync(new URL('../fixtures/text-fixtures.json', import.meta.url), 'utf8')) as Record<
   string,
   { lines: (Box & { text: string })[] }
 >;
-const fixture = (name: string): string => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 
 function bestIou(regions: Box[], truth: Box): number {
   return Math.max(0, ...regions.map((r) => iou(r, truth)));
