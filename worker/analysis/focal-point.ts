@@ -39,7 +39,8 @@ export interface FocalPoint {
 }
 
 /**
- * People first (the most interesting person in focus is the subject); without people, edge focus.
+ * People first (the most interesting person in focus is the subject; `networkFaces` are the face
+ * network's proposals for detectPeople); without people, edge focus.
  * People out of focus — a blurred crowd behind a sharp subject — are background: listed, but
  * neither the subject nor kept by crops.
  */

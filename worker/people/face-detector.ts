@@ -92,7 +92,6 @@ function strengthOf(view: FaceView, evidence: FaceEvidence, options: FaceDetecti
  * network score may stand in for it.
  */
 function isNetworkFace(face: NetworkFace, evidence: FaceEvidence, haarAgrees: boolean, options: FaceDetectionOptions): boolean {
-  if (face.score < options.minNetworkScore) return false;
   if (evidence.skin === undefined && face.score >= options.greyNetworkScore) return true;
   const skin = evidence.skin !== undefined && evidence.skin >= options.minSkinRatio;
   const strong = evidence.rescanWindows >= options.strongRescanWindows.frontal;
@@ -130,6 +129,7 @@ export function detectFaces(
   }
   const candidateFaces = candidates.map(faceBoxFromWindow);
   for (const face of networkFaces) {
+    // Weaker network hits are not worth the crop checks: they are mostly fur, foliage and objects.
     if (face.score < options.minNetworkScore) continue;
     const box = faceBoxFromNetwork(face);
     const evidence = gatherFaceEvidence(scope, gray, image, networkCandidate(box), colour);
