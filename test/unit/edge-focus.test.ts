@@ -3,10 +3,7 @@ import { edgeFocus } from '../../worker/focus/edge-focus.ts';
 import { contains, coverage } from '../../worker/geometry/box.ts';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import { loadOpenCV } from '../../worker/opencv/runtime.ts';
-import { fixture } from '../support/fixtures.ts';
-
-/** The sharp 200×200 patch pasted on a blurred photo (see test/fixtures/README.md). */
-const PATCH = { x: 490, y: 347, w: 200, h: 200 };
+import { BLURRED_PEOPLE_PATCH as PATCH, fixture } from '../support/fixtures.ts';
 
 describe('edgeFocus', () => {
   beforeAll(async () => {

@@ -4,9 +4,7 @@ import { coverage } from '../../worker/geometry/box.ts';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import { loadOpenCV } from '../../worker/opencv/runtime.ts';
 import { findNetworkFaces } from '../../worker/people/face-network.ts';
-import { fixture } from '../support/fixtures.ts';
-
-const PATCH = { x: 490, y: 347, w: 200, h: 200 };
+import { BLURRED_PEOPLE_PATCH as PATCH, fixture } from '../support/fixtures.ts';
 
 describe('findFocalPoint', () => {
   beforeAll(async () => {
