@@ -7,3 +7,6 @@ export function fixture(name: string): string {
 
 /** Where `focus-blurred-people.jpg` holds its one sharp 200×200 patch (see test/fixtures/README.md). */
 export const BLURRED_PEOPLE_PATCH = { x: 490, y: 347, w: 200, h: 200 } as const;
+
+/** Where `focus-people-patch.jpg` holds its sharp patch of two people (see test/fixtures/README.md). */
+export const PEOPLE_PATCH = { x: 18, y: 169, w: 230, h: 293 } as const;

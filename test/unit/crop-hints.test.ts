@@ -72,6 +72,39 @@ describe('crop hints', () => {
     expect(crop.y).toBe(100);
   });
 
+  it('moves off a face it would cut: takes it in whole, or leaves it out when it cannot', () => {
+    const image = { width: 2000, height: 1000 };
+    const head = { x: 400, y: 100, w: 100, h: 150 };
+    const subject = { keep: [{ x: 0, y: 0, w: 2000, h: 1000 }, head], focalPoint: { x: 450, y: 175 } };
+    // Centred on the focal point the 1:1 crop starts at 0 and ends inside the second face.
+    expect(cropFor(image, subject, 1).x).toBe(0);
+    const reachable = { x: 950, y: 100, w: 100, h: 150 };
+    expect(coverage(reachable, cropFor(image, { ...subject, whole: [reachable] }, 1))).toBe(1);
+    // Here the head holds the crop's start to 0-600; centred on the focal point it would start at 500.
+    const right = { keep: [{ x: 600, y: 100, w: 100, h: 150 }], focalPoint: { x: 1000, y: 175 } };
+    const outOfReach = { x: 1450, y: 100, w: 200, h: 150 };
+    const crop = cropFor(image, { ...right, whole: [outOfReach] }, 1);
+    expect(coverage(outOfReach, crop)).toBe(0);
+    expect(crop.x).toBe(450);
+  });
+
+  it('is unchanged by whole boxes it does not cut', () => {
+    fc.assert(
+      fc.property(
+        imageArb.chain((image) =>
+          fc.tuple(fc.constant(image), aspectArb, fc.array(boxIn(image.width, image.height), { minLength: 1, maxLength: 3 }), fc.array(boxIn(image.width, image.height), { maxLength: 4 })),
+        ),
+        ([image, aspect, keep, whole]) => {
+          const subject = { keep, focalPoint: { x: keep[0]!.x, y: keep[0]!.y } };
+          const crop = cropFor(image, subject, aspect);
+          const intact = whole.filter((b) => [0, 1].includes(coverage(b, crop)));
+          expect(cropFor(image, { ...subject, whole: intact }, aspect)).toEqual(crop);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it('gives one crop per canvas, keyed by the spec as asked', () => {
     const canvases = parseCanvasList('16:9, 1:1,1280x720,16:9');
     expect(canvases.map((c) => c.label)).toEqual(['16:9', '1:1', '1280x720']);

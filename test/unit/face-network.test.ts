@@ -41,6 +41,18 @@ describe('findNetworkFaces on real photos', () => {
     for (const truth of POOL_FACES) expect(Math.max(...faces.map((f) => iou(f, truth)))).toBeGreaterThan(0.4);
   });
 
+  it('takes skin alone as the second check only for a confident network face', async () => {
+    const { pixels } = await decodeImage(fixture('people-pool.jpg'));
+    const network = await findNetworkFaces(pixels);
+    // The larger player's face (score 0.80) shows skin but no eye or cascade hit; the smaller one shows an eye.
+    const faces = (skinOnlyNetworkScore: number) =>
+      detectPeople(pixels, { faces: { skinOnlyNetworkScore } }, network).flatMap((p) => (p.face ? [p.face] : []));
+    expect(faces(0.78)).toHaveLength(2);
+    const strict = faces(0.9);
+    expect(strict).toHaveLength(1);
+    expect(iou(strict[0]!, POOL_FACES[0]!)).toBeGreaterThan(0.4);
+  });
+
   it('finds faces under the tiles that the whole-image pass is too coarse for', async () => {
     const { pixels } = await decodeImage(fixture('people-pool.jpg'));
     const strong = async (tileShare: number) => (await findNetworkFaces(pixels, { tileShare })).filter((f) => f.score >= 0.7).length;

@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { analyzeImage } from '../../worker/analysis/analyze-image.ts';
 import { findFocalPoint } from '../../worker/analysis/focal-point.ts';
-import { coverage } from '../../worker/geometry/box.ts';
+import { coverage, union } from '../../worker/geometry/box.ts';
+import { storedCropHints } from '../../worker/queue/stored-crop-hints.ts';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import { loadOpenCV } from '../../worker/opencv/runtime.ts';
 import { findNetworkFaces } from '../../worker/people/face-network.ts';
-import { BLURRED_PEOPLE_PATCH as PATCH, fixture } from '../support/fixtures.ts';
+import { BLURRED_PEOPLE_PATCH as PATCH, fixture, PEOPLE_PATCH } from '../support/fixtures.ts';
 
 describe('findFocalPoint', () => {
   beforeAll(async () => {
@@ -28,5 +30,30 @@ describe('findFocalPoint', () => {
     expect(focal.method).toBe('people');
     expect(focal.people.filter((p) => p.face)).toHaveLength(4);
     expect(coverage(focal.people[0]!.face!, focal.keep.at(-1)!)).toBe(1);
+  });
+
+  it('keeps the sharp region around people before people who reach out of it', async () => {
+    const analysis = await analyzeImage(fixture('focus-people-patch.jpg'), { aspects: ['9:16', '2:3', '1:1', '16:9'], text: false });
+    expect(analysis.method).toBe('people');
+    expect(analysis.people.filter((p) => p.face).length).toBeGreaterThanOrEqual(2);
+    for (const crop of Object.values(analysis.crops)) expect(coverage(PEOPLE_PATCH, crop)).toBeGreaterThan(0.95);
+  });
+
+  it('keeps every face of a group whole before the chosen person whole, when the faces fit', async () => {
+    const analysis = await analyzeImage(fixture('group-of-three.jpg'), { aspects: ['1:1'], text: false });
+    const faces = analysis.people.flatMap((p) => (p.face ? [p.face] : []));
+    expect(faces).toHaveLength(3);
+    // A canvas just wider than the three faces, far narrower than the three people.
+    const canvas = `${faces.reduce(union).w + 10}x${analysis.height}`;
+    const crop = storedCropHints(analysis, [canvas])[canvas]!;
+    expect(crop.w).toBeLessThan(analysis.people.map((p) => p.box).reduce(union).w);
+    for (const face of faces) expect(coverage(face, crop)).toBe(1);
+  });
+
+  it('cuts no face in half: each is in the crop whole or left out', async () => {
+    const { people, crops } = await analyzeImage(fixture('people-group.jpg'), { aspects: ['9:16', '2:3', '1:1', '4:5', '3:1'], text: false });
+    const faces = people.flatMap((p) => (p.face ? [p.face] : []));
+    expect(faces).toHaveLength(4);
+    for (const crop of Object.values(crops)) for (const face of faces) expect([0, 1]).toContain(coverage(face, crop));
   });
 });

@@ -67,7 +67,7 @@ export function analyzeDecoded(
     method: focal.method,
     shot: focal.shot,
     people,
-    crops: cropHints(size, { keep, focalPoint }, canvases),
+    crops: cropHints(size, { keep, focalPoint, whole: faces }, canvases),
     keep,
     ...(text ? { text } : {}),
     ...(options.placement ? { placement: placeBox(size, options.placement, { text: text?.regions ?? [], faces }) } : {}),

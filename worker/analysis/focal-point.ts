@@ -55,14 +55,38 @@ export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {},
     const focus = edgeFocusIn(energy, options.edges);
     return { method: 'edges', shot: 'none', focalPoint: focus.focalPoint, roi: focus.roi, people, keep: [focus.context, focus.roi] };
   }
-  const head = chosen.face ? withHeadroom(chosen.face) : topOf(chosen.box);
-  const everyone = inFocus.map((p) => p.box).reduce(union);
-  const persons = inFocus.length > 1 ? [everyone, chosen.box, head] : [chosen.box, head];
-  // The sharp region around the chosen head belongs to the subject (what they hold, where they
-  // stand): crops keep it too when it fits.
   const sharp = edgeFocusIn(energy, options.edges).roi;
-  const keep = coverage(head, sharp) >= 0.5 ? [union(sharp, persons[0]!), ...persons] : persons;
-  return { method: 'people', shot: chosen.shot, focalPoint: center(chosen.face ?? head), roi: chosen.box, people, keep };
+  const keep = peopleKeep(chosen, inFocus, sharp);
+  return { method: 'people', shot: chosen.shot, focalPoint: center(chosen.face ?? headOf(chosen)), roi: chosen.box, people, keep };
+}
+
+/**
+ * What crops keep of people, most wanted first. The sharp region (edge focus) around the chosen
+ * head belongs to the subject — what they hold, where they stand — when the head is in it; people
+ * who reach out of it come after it. In a group, every face whole counts for more than the chosen
+ * person's whole body: a face cut at the crop's edge is the worst crop. Last, the chosen person, then
+ * their head.
+ */
+function peopleKeep(chosen: DetectedPerson, inFocus: readonly DetectedPerson[], sharp: Box): Box[] {
+  const head = headOf(chosen);
+  const aroundHead = coverage(head, sharp) >= 0.5;
+  const keep: Box[] = [];
+  if (inFocus.length > 1) {
+    const everyone = inFocus.map((p) => p.box).reduce(union);
+    const faces = inFocus.map((p) => p.face ?? topOf(p.box));
+    if (aroundHead) keep.push(union(sharp, everyone), union(sharp, chosen.box));
+    keep.push(everyone, inFocus.map(headOf).reduce(union), faces.reduce(union));
+  } else if (aroundHead) {
+    keep.push(union(sharp, chosen.box));
+  }
+  keep.push(chosen.box);
+  if (aroundHead) keep.push(union(sharp, head));
+  keep.push(head);
+  return keep;
+}
+
+function headOf(person: DetectedPerson): Box {
+  return person.face ? withHeadroom(person.face) : topOf(person.box);
 }
 
 /** A face plus the space a portrait crop leaves around it: above the hair, beside the ears, the chin. */

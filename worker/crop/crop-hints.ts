@@ -9,6 +9,11 @@ import type { CanvasSpec } from './canvas-spec.ts';
 export interface CropSubject {
   keep: Box[];
   focalPoint: Point;
+  /**
+   * Boxes a crop should not cut through — the faces: where the kept box leaves the crop room, each
+   * is either inside whole or outside, before the crop reaches for more of the wanted box. Default none.
+   */
+  whole?: readonly Box[];
 }
 
 /** The largest rectangle of each canvas's shape inside the image that keeps the subject. */
@@ -23,8 +28,9 @@ export function cropFor(image: Size, subject: CropSubject, aspect: number): Box 
   const fits = subject.keep.findIndex((b) => b.w <= size.width && b.h <= size.height);
   const kept = fits >= 0 ? subject.keep[fits] : undefined;
   const wanted = fits > 0 ? subject.keep[fits - 1] : fits < 0 ? subject.keep.at(-1) : undefined;
-  const x = placeAxis(image.width, size.width, subject.focalPoint.x, span(kept, 'x'), span(wanted, 'x'));
-  const y = placeAxis(image.height, size.height, subject.focalPoint.y, span(kept, 'y'), span(wanted, 'y'));
+  const whole = subject.whole ?? [];
+  const x = placeAxis(image.width, size.width, subject.focalPoint.x, span(kept, 'x'), span(wanted, 'x'), whole.map((b) => span(b, 'x')!));
+  const y = placeAxis(image.height, size.height, subject.focalPoint.y, span(kept, 'y'), span(wanted, 'y'), whole.map((b) => span(b, 'y')!));
   return { x, y, w: size.width, h: size.height };
 }
 
@@ -47,30 +53,49 @@ function span(box: Box | undefined, axis: 'x' | 'y'): Span | undefined {
 }
 
 /**
- * Start of a window of `length` on an axis of `total`: it contains `kept`, covers as much of `wanted`
- * as it can, and within that freedom sits as close to centred on `focus` as possible.
+ * Start of a window of `length` on an axis of `total`: it contains `kept`; then it cuts through as
+ * few of the `whole` spans as it can, covers as much of `wanted` as it can, and within that freedom
+ * sits as close to centred on `focus` as possible. The window's freedom is at most the axis's length
+ * in whole pixels, so every start is tried.
  */
-function placeAxis(total: number, length: number, focus: number, kept?: Span, wanted?: Span): number {
-  let lo = 0;
-  let hi = total - length;
-  if (kept) {
-    lo = Math.max(lo, Math.ceil(kept.end - length));
-    hi = Math.min(hi, Math.floor(kept.start));
-  }
-  if (wanted && lo <= hi) {
-    // Positions covering the most of `wanted`: inside it when it is longer than the window, else around it.
-    const a = Math.min(wanted.start, wanted.end - length);
-    const b = Math.max(wanted.start, wanted.end - length);
-    const narrowedLo = Math.max(lo, Math.ceil(a));
-    const narrowedHi = Math.min(hi, Math.floor(b));
-    if (narrowedLo <= narrowedHi) {
-      lo = narrowedLo;
-      hi = narrowedHi;
-    } else {
-      const nearest = narrowedLo > hi ? hi : lo;
-      lo = hi = nearest;
+function placeAxis(total: number, length: number, focus: number, kept: Span | undefined, wanted: Span | undefined, whole: readonly Span[]): number {
+  const centred = Math.round(focus - length / 2);
+  const lo = Math.max(0, kept ? Math.ceil(kept.end - length) : 0);
+  const hi = Math.min(total - length, kept ? Math.floor(kept.start) : total - length);
+  if (lo > hi) return clamp(centred, 0, total - length);
+  let best = lo;
+  let bestRank = rankAt(lo);
+  for (let start = lo + 1; start <= hi; start++) {
+    const rank = rankAt(start);
+    if (isBetter(rank, bestRank)) {
+      best = start;
+      bestRank = rank;
     }
   }
-  if (lo > hi) return clamp(Math.round(focus - length / 2), 0, total - length);
-  return clamp(Math.round(focus - length / 2), lo, hi);
+  return best;
+
+  function rankAt(start: number): Rank {
+    const window = { start, end: start + length };
+    const cuts = whole.filter((s) => {
+      const inside = overlap(s, window);
+      return inside > 0 && inside < s.end - s.start;
+    }).length;
+    return { cuts, covered: wanted ? overlap(wanted, window) : 0, offCentre: Math.abs(start - centred) };
+  }
+}
+
+interface Rank {
+  cuts: number;
+  covered: number;
+  offCentre: number;
+}
+
+function isBetter(a: Rank, b: Rank): boolean {
+  if (a.cuts !== b.cuts) return a.cuts < b.cuts;
+  if (a.covered !== b.covered) return a.covered > b.covered;
+  return a.offCentre < b.offCentre;
+}
+
+function overlap(a: Span, b: Span): number {
+  return Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
 }

@@ -37,6 +37,12 @@ export interface FaceDetectionOptions extends FaceScanOptions {
    * the texture checks miss dim or small faces. Default 0.85.
    */
   greyNetworkScore: number;
+  /**
+   * Network score from which skin alone is the second check. Default 0.78: dirt, wood and fur pass as
+   * skin. On the dev photos and focus images the network's skin-only hits that are not faces score
+   * 0.71-0.76, the real faces 0.84-0.93 (0.80 for one of them at 640 px), and one profile 0.73.
+   */
+  skinOnlyNetworkScore: number;
 }
 
 export const DEFAULT_FACE_DETECTION_OPTIONS: FaceDetectionOptions = {
@@ -46,6 +52,7 @@ export const DEFAULT_FACE_DETECTION_OPTIONS: FaceDetectionOptions = {
   greyChroma: 12,
   minNetworkScore: 0.7,
   greyNetworkScore: 0.85,
+  skinOnlyNetworkScore: 0.78,
 };
 
 interface CheckedFace {
@@ -87,13 +94,13 @@ function strengthOf(view: FaceView, evidence: FaceEvidence, options: FaceDetecti
 
 /**
  * Whether a network face holds up: the network is one check, so it needs one more that reads
- * something else — skin in the face core, an eye, the second cascade, a strong re-scan, or a Haar
- * candidate of its own at the same place. A grey photo has no skin to judge, so there a high
- * network score may stand in for it.
+ * something else — an eye, the second cascade, a strong re-scan, a Haar candidate of its own at the
+ * same place, or, for a confident network face, skin in the face core. A grey photo has no skin to
+ * judge, so there a high network score may stand in for it.
  */
 function isNetworkFace(face: NetworkFace, evidence: FaceEvidence, haarAgrees: boolean, options: FaceDetectionOptions): boolean {
   if (evidence.skin === undefined && face.score >= options.greyNetworkScore) return true;
-  const skin = evidence.skin !== undefined && evidence.skin >= options.minSkinRatio;
+  const skin = evidence.skin !== undefined && evidence.skin >= options.minSkinRatio && face.score >= options.skinOnlyNetworkScore;
   const strong = evidence.rescanWindows >= options.strongRescanWindows.frontal;
   return haarAgrees || skin || evidence.eyes > 0 || evidence.secondCascade || strong;
 }

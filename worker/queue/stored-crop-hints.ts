@@ -6,13 +6,14 @@ import { union, type Box } from '../geometry/box.ts';
 /**
  * Crop hints of an analysed image for the requested canvases, without its pixels: canvases the
  * analysis computed are returned as stored; others are computed by `cropHints` from the stored
- * keep-list, as the analysis would have. Analyses stored before it recorded `keep` fall back to
+ * keep-list and faces, as the analysis would have. Analyses stored before it recorded `keep` fall back to
  * all people, then the region of interest.
  */
 export function storedCropHints(analysis: Analysis, aspects: readonly string[]): Record<string, Box> {
   const canvases = parseCanvasList(aspects);
   const missing = canvases.filter((c) => analysis.crops[c.label] === undefined);
-  const computed = missing.length > 0 ? cropHints(analysis, { keep: analysis.keep ?? subjectOf(analysis), focalPoint: analysis.focalPoint }, missing) : {};
+  const subject = { keep: analysis.keep ?? subjectOf(analysis), focalPoint: analysis.focalPoint, whole: facesOf(analysis) };
+  const computed = missing.length > 0 ? cropHints(analysis, subject, missing) : {};
   const crops: Record<string, Box> = {};
   for (const canvas of canvases) {
     const box = analysis.crops[canvas.label] ?? computed[canvas.label];
@@ -24,6 +25,10 @@ export function storedCropHints(analysis: Analysis, aspects: readonly string[]):
 /** Whether every requested canvas is already in the analysis. */
 export function hasCanvases(analysis: Analysis, aspects: readonly string[]): boolean {
   return parseCanvasList(aspects).every((c) => analysis.crops[c.label] !== undefined);
+}
+
+function facesOf(analysis: Analysis): Box[] {
+  return analysis.people.flatMap((p) => (p.face ? [p.face] : []));
 }
 
 function subjectOf(analysis: Analysis): Box[] {
