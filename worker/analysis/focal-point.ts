@@ -64,8 +64,8 @@ export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {},
  * What crops keep of people, most wanted first. The sharp region (edge focus) around the chosen
  * head belongs to the subject — what they hold, where they stand — when the head is in it; people
  * who reach out of it come after it. In a group, every face whole counts for more than the chosen
- * person's whole body: a face cut at the crop's edge is the worst crop. Last, the chosen person, then
- * their head.
+ * person's whole body: a face cut at the crop's edge is the worst crop. Then the chosen person, the
+ * sharp region with their head, their head.
  */
 function peopleKeep(chosen: DetectedPerson, inFocus: readonly DetectedPerson[], sharp: Box): Box[] {
   const head = headOf(chosen);
