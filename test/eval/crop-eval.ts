@@ -3,12 +3,15 @@
  * peers, side by side in one run; plus face detection quality.
  *
  * Subject: on faces/, the largest truth face of each photo with faces; on focus/, the truth box.
- * A crop "hits" when at least 90% of the subject's area is inside it.
+ * A crop "hits" when at least 90% of the subject's area is inside it. The "best possible" row reads
+ * the truth: the largest crop of each shape placed to hold as much of the subject as it can, so it is
+ * the ceiling of any method's rate.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyzeImage } from '../../worker/analysis/analyze-image.ts';
 import { parseCanvasSpec } from '../../worker/crop/canvas-spec.ts';
+import { largestOfAspect } from '../../worker/crop/crop-hints.ts';
 import { area, coverage, type Box, type Size } from '../../worker/geometry/box.ts';
 import { centreCrop, sharpAttentionCrop, smartcropCrop, type CropPeer } from './crop-peers.ts';
 import { evaluateFaces, formatFaceEval } from './face-eval.ts';
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
     ['smartcrop-sharp', peer(smartcropCrop)],
     ['sharp attention', peer(sharpAttentionCrop)],
     ['centre crop', peer(centreCrop)],
+    ['best possible', async (c, image, aspect) => bestPossible(c.subject, image, aspect)],
   ];
 
   console.log(`crop hit rate (≥ ${HIT_COVERAGE * 100}% of the subject inside the crop); ${cases.filter((c) => c.set === 'faces').length} faces/, ${cases.filter((c) => c.set === 'focus').length} focus/ images`);
@@ -72,12 +76,20 @@ async function main(): Promise<void> {
       }
     }
     const all = Object.values(hits).flat();
-    const cells = header.slice(1, -1).map((key) => mean(hits[key]!));
-    console.log([name.padEnd(16), ...[...cells, mean(all)].map((v) => v.toFixed(3).padStart(11))].join(''));
+    const cells = header.slice(1, -1).map((key) => (hits[key] ? mean(hits[key]) : NaN));
+    console.log([name.padEnd(16), ...[...cells, mean(all)].map((v) => (Number.isNaN(v) ? '-' : v.toFixed(3)).padStart(11))].join(''));
   }
   console.log(`artmeta analyze without text: ${artmetaMs.toFixed(0)} ms per image (mean, one thread, includes decode)`);
   console.log('');
-  console.log(formatFaceEval(await evaluateFaces(dataDir)));
+  if (cases.some((c) => c.set === 'faces')) console.log(formatFaceEval(await evaluateFaces(dataDir)));
+}
+
+/** The largest crop of this shape placed to hold as much of the subject as it can. */
+function bestPossible(subject: Box, image: Size, aspect: number): Box {
+  const size = largestOfAspect(image, aspect);
+  const place = (start: number, length: number, cropLength: number, total: number): number =>
+    Math.max(0, Math.min(total - cropLength, cropLength >= length ? start + length - cropLength : start));
+  return { x: place(subject.x, subject.w, size.width, image.width), y: place(subject.y, subject.h, size.height, image.height), w: size.width, h: size.height };
 }
 
 function mean(values: number[]): number {

@@ -21,7 +21,19 @@ describe('findFocalPoint', () => {
     expect(focal.method).toBe('edges');
     expect(coverage(PATCH, focal.roi)).toBeGreaterThan(0.9);
     // Relative energy alone lets them through: the whole image is blurred but for the patch.
-    expect(findFocalPoint(pixels, { minSubjectDetail: 0 }, faces).method).toBe('people');
+    expect(findFocalPoint(pixels, { minSubjectDetail: 0, minSubjectCrispness: 0 }, faces).method).toBe('people');
+  });
+
+  it('takes a sharp patch over a large blurred face: its edges are soft in pixels, though it shows detail sampled small', async () => {
+    const { pixels } = await decodeImage(fixture('focus-blurred-close-up.jpg'));
+    const faces = await findNetworkFaces(pixels);
+    const focal = findFocalPoint(pixels, {}, faces);
+    const face = focal.people.find((p) => p.face);
+    expect(face?.sharpness).toBeGreaterThanOrEqual(4);
+    expect(face?.crispness).toBeLessThan(0.05);
+    expect(focal.method).toBe('edges');
+    // Crispness alone keeps it out: the face passes the detail and relative-energy checks.
+    expect(findFocalPoint(pixels, { minSubjectCrispness: 0 }, faces).method).toBe('people');
   });
 
   it('takes the in-focus people of a group photo as the subject', async () => {

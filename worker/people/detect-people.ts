@@ -14,6 +14,7 @@ import type { NetworkFace } from './face-network.ts';
 import { toGrayMat } from './gray-scan-image.ts';
 import { evidenceBox, mergePersons, type PersonEvidence } from './person-merge.ts';
 import { DEFAULT_PERSON_SCORE_WEIGHTS, personScore, type PersonScoreWeights } from './person-score.ts';
+import { edgeCrispness } from './edge-crispness.ts';
 import { regionSharpness } from './region-sharpness.ts';
 import { type Shot, shotType } from './shot-type.ts';
 
@@ -29,6 +30,8 @@ export interface DetectedPerson {
   strength: number;
   /** Fine detail of the face (or box) at a fixed sample size (regionSharpness): ~2 blurred, 8-20 sharp. */
   sharpness: number;
+  /** How crisp the face's (or box's) sharpest edges are in px (edgeCrispness): < 0.05 blurred, 0.1-0.3 sharp. */
+  crispness: number;
 }
 
 export interface PeopleDetectionOptions {
@@ -98,8 +101,9 @@ export function detectPeople(
         const strength = personStrength(person);
         const focus = person.face?.box ?? box;
         const sharpness = regionSharpness(scope, gray, focus);
+        const crispness = edgeCrispness(gray, focus);
         const score = personScore({ focus, sharpness, strength, image: frame, largestFocus }, weights);
-        return { box, ...(person.face ? { face: toPixelBox(person.face.box, frame) } : {}), shot, score, strength, sharpness };
+        return { box, ...(person.face ? { face: toPixelBox(person.face.box, frame) } : {}), shot, score, strength, sharpness, crispness };
       })
       .sort((a, b) => b.score - a.score);
   });
