@@ -36,6 +36,18 @@ describe('findFocalPoint', () => {
     expect(findFocalPoint(pixels, { minSubjectCrispness: 0 }, faces).method).toBe('people');
   });
 
+  it('asks for crisp edges only of faces off the sharp region: a face filling the frame is the sharp region', async () => {
+    // A threshold no face meets shows which faces it applies to.
+    const strict = { minSubjectCrispness: 0.5 };
+    const fills = await decodeImage(fixture('people-face-fills-frame.jpg'));
+    expect(findFocalPoint(fills.pixels, strict, await findNetworkFaces(fills.pixels)).method).toBe('people');
+    // Here edge focus settles on the door frame beside the face.
+    const beside = await decodeImage(fixture('people-close-up.jpg'));
+    const faces = await findNetworkFaces(beside.pixels);
+    expect(findFocalPoint(beside.pixels, {}, faces).method).toBe('people');
+    expect(findFocalPoint(beside.pixels, strict, faces).method).toBe('edges');
+  });
+
   it('takes the in-focus people of a group photo as the subject', async () => {
     const { pixels } = await decodeImage(fixture('people-group.jpg'));
     const focal = findFocalPoint(pixels, {}, await findNetworkFaces(pixels));

@@ -22,9 +22,11 @@ export interface FocalPointOptions {
    */
   minSubjectDetail?: number;
   /**
-   * …and has edges at least this crisp in pixels (DetectedPerson.crispness). Default 0.05: a large
-   * face under a background blur still shows detail when sampled small, but its edges are spread
-   * over many pixels (< 0.05 for a blur of σ ≥ 6 px), while in-focus faces measure 0.06 and up.
+   * …and, when the image's sharp region (edge focus) lies elsewhere, has edges at least this crisp in
+   * pixels (DetectedPerson.crispness). Default 0.05: a large face under a background blur still
+   * shows detail when sampled small, but its edges are spread over many pixels (< 0.05 for a blur of
+   * σ ≥ 6 px), while in-focus faces of ordinary size measure 0.06 and up. A face filling the frame
+   * can measure less, being mostly smooth skin; the sharp region is then on it, and it is kept.
    */
   minSubjectCrispness?: number;
 }
@@ -57,17 +59,23 @@ export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {},
   const minDetail = options.minSubjectDetail ?? DEFAULT_MIN_SUBJECT_DETAIL;
   const minCrispness = options.minSubjectCrispness ?? DEFAULT_MIN_SUBJECT_CRISPNESS;
   const people = detectPeople(image, options.people, networkFaces);
-  const inFocus = people.filter(
-    (p) => p.sharpness >= minDetail && p.crispness >= minCrispness && energy.relativeEnergy(p.face ?? p.box) >= minSharpness,
-  );
+  const focus = edgeFocusIn(energy, options.edges);
+  const inFocus = people.filter((p) => {
+    const focusBox = p.face ?? p.box;
+    const crispEnough = p.crispness >= minCrispness || overlapsMostly(focusBox, focus.roi);
+    return p.sharpness >= minDetail && crispEnough && energy.relativeEnergy(focusBox) >= minSharpness;
+  });
   const chosen = inFocus[0];
   if (!chosen) {
-    const focus = edgeFocusIn(energy, options.edges);
     return { method: 'edges', shot: 'none', focalPoint: focus.focalPoint, roi: focus.roi, people, keep: [focus.context, focus.roi] };
   }
-  const sharp = edgeFocusIn(energy, options.edges).roi;
-  const keep = peopleKeep(chosen, inFocus, sharp);
+  const keep = peopleKeep(chosen, inFocus, focus.roi);
   return { method: 'people', shot: chosen.shot, focalPoint: center(chosen.face ?? headOf(chosen)), roi: chosen.box, people, keep };
+}
+
+/** Whether half of either box lies in the other: a face on the sharp region, or the region on the face. */
+function overlapsMostly(a: Box, b: Box): boolean {
+  return coverage(a, b) >= 0.5 || coverage(b, a) >= 0.5;
 }
 
 /**

@@ -8,7 +8,8 @@ const MIN_RANGE = 8;
  * How crisp the sharpest edges of `box` are in the grey working image, at its own pixel scale: the
  * 95th percentile of the gradient magnitude over the region's intensity range (2nd to 98th
  * percentile). An edge blurred by a Gaussian of σ px is about 0.4/σ; the eyes, lids and hairline of a
- * face in focus measure 0.1-0.3, a face under a background blur of σ ≥ 6 px under 0.05.
+ * face in focus measure 0.1-0.3, a face under a background blur of σ ≥ 6 px under 0.05. A face filling
+ * the frame can measure under 0.1 in focus: its edges are a smaller share of its pixels.
  * Unlike regionSharpness, which samples every region at one size, this measures blur in pixels, so
  * a large face under a strong blur does not pass for a sharp one.
  */
