@@ -75,7 +75,7 @@ describe('crop hints', () => {
   it('moves off a face it would cut: takes it in whole, or leaves it out when it cannot', () => {
     const image = { width: 2000, height: 1000 };
     const head = { x: 400, y: 100, w: 100, h: 150 };
-    const subject = { keep: [{ x: 0, y: 0, w: 2000, h: 1000 }, head], focalPoint: { x: 450, y: 175 } };
+    const subject = { keep: [head], focalPoint: { x: 450, y: 175 } };
     // Centred on the focal point the 1:1 crop starts at 0 and ends inside the second face.
     expect(cropFor(image, subject, 1).x).toBe(0);
     const reachable = { x: 950, y: 100, w: 100, h: 150 };
@@ -103,6 +103,18 @@ describe('crop hints', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+
+  it('cuts a wanted box longer than the crop evenly from both ends', () => {
+    // Heads in a row, 1300 px together, the chosen one left of their middle: a 1000-px crop loses
+    // 150 px at each end rather than 225 at the right and 75 at the left, as centring on it would.
+    const heads = { x: 200, y: 100, w: 1300, h: 200 };
+    const chosen = { x: 700, y: 100, w: 150, h: 200 };
+    const crop = cropFor({ width: 2000, height: 1000 }, { keep: [heads, chosen], focalPoint: { x: 775, y: 200 } }, 1);
+    expect(crop.x).toBe(350);
+    const inside = { x: 200, y: 100, w: 600, h: 200 };
+    const centred = cropFor({ width: 2000, height: 1000 }, { keep: [{ x: 0, y: 0, w: 1100, h: 300 }, inside], focalPoint: { x: 250, y: 200 } }, 1);
+    expect(centred.x).toBe(50);
   });
 
   it('gives one crop per canvas, keyed by the spec as asked', () => {

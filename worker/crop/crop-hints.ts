@@ -4,7 +4,8 @@ import type { CanvasSpec } from './canvas-spec.ts';
 /**
  * What a crop should keep, most wanted first: e.g. [all people, the chosen person, the chosen face
  * with headroom]. The crop keeps the first box that fits whole and, of the box before it, as much as
- * fits. When none fits, the crop covers as much of the last (smallest) box as it can.
+ * fits, cut evenly from both ends. When none fits, the crop covers as much of the last (smallest)
+ * box as it can.
  */
 export interface CropSubject {
   keep: Box[];
@@ -55,11 +56,13 @@ function span(box: Box | undefined, axis: 'x' | 'y'): Span | undefined {
 /**
  * Start of a window of `length` on an axis of `total`: it contains `kept`; then it cuts through as
  * few of the `whole` spans as it can, covers as much of `wanted` as it can, and within that freedom
- * sits as close to centred on `focus` as possible. The window's freedom is at most the axis's length
- * in whole pixels, so every start is tried.
+ * sits as close to centred as possible: on `wanted` when a kept box fits and `wanted` is longer than
+ * the window (so what does not fit is cut evenly from both ends), else on `focus`. The window's freedom is at most the
+ * axis's length in whole pixels, so every start is tried.
  */
 function placeAxis(total: number, length: number, focus: number, kept: Span | undefined, wanted: Span | undefined, whole: readonly Span[]): number {
-  const centred = Math.round(focus - length / 2);
+  const centre = kept && wanted && wanted.end - wanted.start > length ? (wanted.start + wanted.end) / 2 : focus;
+  const centred = Math.round(centre - length / 2);
   const lo = Math.max(0, kept ? Math.ceil(kept.end - length) : 0);
   const hi = Math.min(total - length, kept ? Math.floor(kept.start) : total - length);
   if (lo > hi) return clamp(centred, 0, total - length);
