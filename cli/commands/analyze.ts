@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
@@ -52,7 +53,7 @@ export function register(program: Command): void {
 /** Analyses every file on a thread pool, writing lines in input order; returns how many failed. */
 async function analyzeFiles(files: string[], options: AnalyzeCommandOptions): Promise<number> {
   const analyzeOptions: AnalyzeOptions = { aspects: options.aspect, maxPixels: options.maxPixels, text: options.text, place: options.place };
-  const pool = new AnalysisPool({ threads: Math.min(options.threads ?? Infinity, Math.max(1, files.length)) });
+  const pool = new AnalysisPool({ threads: analysisThreads(files.length, options.threads) });
   const out = options.out ? createWriteStream(options.out) : process.stdout;
   const progress = startProgress(files.length, 'analyze');
   if (options.debugDir) await mkdir(options.debugDir, { recursive: true });
@@ -82,6 +83,15 @@ async function analyzeFiles(files: string[], options: AnalyzeCommandOptions): Pr
     if (out !== process.stdout) await new Promise<void>((resolve) => out.end(() => resolve()));
   }
   return failed;
+}
+
+/**
+ * Worker threads for a batch: as asked, else one per core, and never more than there are files.
+ * Each thread holds its own OpenCV and face network (~150 MB), so one per file would exhaust memory
+ * on a large folder.
+ */
+export function analysisThreads(files: number, requested?: number): number {
+  return Math.max(1, Math.min(requested ?? availableParallelism(), files));
 }
 
 async function writeDebugPicture(dir: string, file: string, analysis: Analysis): Promise<void> {
