@@ -57,8 +57,8 @@ function span(box: Box | undefined, axis: 'x' | 'y'): Span | undefined {
  * Start of a window of `length` on an axis of `total`: it contains `kept`; then it cuts through as
  * few of the `whole` spans as it can, covers as much of `wanted` as it can, and within that freedom
  * sits as close to centred as possible: on `wanted` when a kept box fits and `wanted` is longer than
- * the window (so what does not fit is cut evenly from both ends), else on `focus`. The window's freedom is at most the
- * axis's length in whole pixels, so every start is tried.
+ * the window (so what does not fit is cut evenly from both ends), else on `focus`. The window's
+ * freedom is at most the axis's length in whole pixels, so every start is tried.
  */
 function placeAxis(total: number, length: number, focus: number, kept: Span | undefined, wanted: Span | undefined, whole: readonly Span[]): number {
   const centre = kept && wanted && wanted.end - wanted.start > length ? (wanted.start + wanted.end) / 2 : focus;
