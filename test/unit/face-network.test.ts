@@ -53,6 +53,13 @@ describe('findNetworkFaces on real photos', () => {
     expect(iou(strict[0]!, POOL_FACES[0]!)).toBeGreaterThan(0.4);
   });
 
+  it('takes no cat for a face: a cascade hit agrees with a network face only at about its size', async () => {
+    const { pixels } = await decodeImage(fixture('cat-face.jpg'));
+    const network = await findNetworkFaces(pixels);
+    expect(network.filter((f) => f.score >= 0.7).length).toBeGreaterThan(0);
+    expect(detectPeople(pixels, {}, network).filter((p) => p.face)).toEqual([]);
+  });
+
   it('finds faces under the tiles that the whole-image pass is too coarse for', async () => {
     const { pixels } = await decodeImage(fixture('people-pool.jpg'));
     const strong = async (tileShare: number) => (await findNetworkFaces(pixels, { tileShare })).filter((f) => f.score >= 0.7).length;

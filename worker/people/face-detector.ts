@@ -95,7 +95,7 @@ function strengthOf(view: FaceView, evidence: FaceEvidence, options: FaceDetecti
 /**
  * Whether a network face holds up: the network is one check, so it needs one more that reads
  * something else — an eye, the second cascade, a strong re-scan, a Haar candidate of its own at the
- * same place, or, for a confident network face, skin in the face core. A grey photo has no skin to
+ * same place and size, or, for a confident network face, skin in the face core. A grey photo has no skin to
  * judge, so there a high network score may stand in for it.
  */
 function isNetworkFace(face: NetworkFace, evidence: FaceEvidence, haarAgrees: boolean, options: FaceDetectionOptions): boolean {
@@ -140,7 +140,9 @@ export function detectFaces(
     if (face.score < options.minNetworkScore) continue;
     const box = faceBoxFromNetwork(face);
     const evidence = gatherFaceEvidence(scope, gray, image, networkCandidate(box), colour);
-    const haarAgrees = candidateFaces.some((candidateBox) => sameFace(candidateBox, box));
+    // A cascade hit agrees only on a face of about the same place and size: cascades also fire on
+    // eyes and fur patterns inside a larger false face.
+    const haarAgrees = candidateFaces.some((candidateBox) => iou(candidateBox, box) > 0.3);
     if (!isNetworkFace(face, evidence, haarAgrees, options)) continue;
     checked.push({ box, view: 'frontal', strength: (face.score + strengthOf('frontal', evidence, options)) / 2 });
   }
