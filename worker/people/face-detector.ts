@@ -95,8 +95,8 @@ function strengthOf(view: FaceView, evidence: FaceEvidence, options: FaceDetecti
 /**
  * Whether a network face holds up: the network is one check, so it needs one more that reads
  * something else — an eye, the second cascade, a strong re-scan, a Haar candidate of its own at the
- * same place and size, or, for a confident network face, skin in the face core. A grey photo has no skin to
- * judge, so there a high network score may stand in for it.
+ * same place and size, or, for a confident network face, skin in the face core. A grey photo has no
+ * skin to judge, so there a high network score may stand in for it.
  */
 function isNetworkFace(face: NetworkFace, evidence: FaceEvidence, haarAgrees: boolean, options: FaceDetectionOptions): boolean {
   if (evidence.skin === undefined && face.score >= options.greyNetworkScore) return true;
