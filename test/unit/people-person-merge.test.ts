@@ -19,10 +19,22 @@ describe('mergePersons', () => {
   });
 
   it('joins an upper body to the face that is its head, not to a neighbour', () => {
-    const persons = mergePersons([face(100, 100, 40), face(400, 100, 40)], [body('upper', 360, 80, 120, 110)]);
+    // The upper-body window is 6 face widths wide, its head centred across and 0.45 of the way down.
+    const persons = mergePersons([face(100, 100, 40), face(400, 100, 40)], [body('upper', 300, 38, 240, 196)]);
     expect(persons).toHaveLength(2);
     expect(persons[0]!.bodies).toHaveLength(0);
     expect(persons[1]!.bodies.map((b) => b.kind)).toEqual(['upper']);
+  });
+
+  it('does not take an upper body whose head would sit at its edge', () => {
+    const persons = mergePersons([face(400, 100, 40)], [body('upper', 390, 38, 240, 196)]);
+    expect(persons[0]!.bodies).toHaveLength(0);
+  });
+
+  it('leaves upper-body windows out of the evidence box: they hold background on both sides', () => {
+    const persons = mergePersons([face(400, 100, 40)], [body('upper', 300, 38, 240, 196)]);
+    expect(persons[0]!.bodies).toHaveLength(1);
+    expect(evidenceBox(persons[0]!)).toEqual(persons[0]!.face!.box);
   });
 
   it('does not take a body whose head would be far too small or too big for the face', () => {

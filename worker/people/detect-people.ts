@@ -7,7 +7,7 @@ import {
   DEFAULT_BODY_DETECTION_OPTIONS,
   type DetectedBody,
   detectFullBodies,
-  detectUpperBodyBelow,
+  detectUpperBodyAround,
 } from './body-detector.ts';
 import { DEFAULT_FACE_DETECTION_OPTIONS, detectFaces, type FaceDetectionOptions } from './face-detector.ts';
 import type { NetworkFace } from './face-network.ts';
@@ -19,7 +19,7 @@ import { regionSharpness } from './region-sharpness.ts';
 import { type Shot, shotType } from './shot-type.ts';
 
 export interface DetectedPerson {
-  /** The whole visible person (union of face/upper body/full body evidence), working-image px. */
+  /** The whole visible person (face and full body evidence, or the body drawn from the face), working-image px. */
   box: Box;
   /** The face, when one was found, working-image px. */
   face?: Box;
@@ -57,7 +57,7 @@ const FULL_BODY_STRENGTH_NEIGHBORS = 20;
  * Finds the people in a working image (long side up to ~1024 px): faces from the frontal (upright,
  * and turned on request) and profile cascades and from the face network (`networkFaces`, see
  * findNetworkFaces), each verified on its own crop (skin, a second cascade, eyes, a re-scan); full
- * bodies over the frame and upper bodies below each face; merged into persons (a face inside a body
+ * bodies over the frame and upper bodies around each face; merged into persons (a face inside a body
  * box is one person), each framed (shot type) and scored for interest. Synchronous; OpenCV must be
  * loaded; every Mat is freed before it returns. Boxes are in the working image's px.
  * Throws ArtmetaError INVALID_ARGUMENT for options that cannot work.
@@ -80,7 +80,7 @@ export function detectPeople(
     const faces = detectFaces(scope, gray, image, faceOptions, networkFaces);
     const bodies = [
       ...detectFullBodies(scope, gray, bodyOptions),
-      ...faces.flatMap((face) => detectUpperBodyBelow(scope, gray, face.box, bodyOptions.minNeighbors)),
+      ...faces.flatMap((face) => detectUpperBodyAround(scope, gray, face.box, bodyOptions.minNeighbors)),
     ];
     const persons = mergePersons(faces, bodies).filter(
       (p) => p.face || p.bodies.some((b) => b.neighbors >= minFacelessNeighbors),
@@ -97,7 +97,8 @@ export function detectPeople(
           hasFullBody: person.bodies.some((b) => b.kind === 'full'),
           imageHeight: image.height,
         });
-        const box = toPixelBox(person.bodies.length > 0 ? evidence : extrapolateFromFace(evidence, shot), frame);
+        const drawn = person.bodies.some((b) => b.kind === 'full');
+        const box = toPixelBox(drawn ? evidence : extrapolateFromFace(evidence, shot), frame);
         const strength = personStrength(person);
         const focus = person.face?.box ?? box;
         const sharpness = regionSharpness(scope, gray, focus);

@@ -1,5 +1,5 @@
 import { type Box, coverage, iou, union } from '../geometry/box.ts';
-import type { DetectedBody } from './body-detector.ts';
+import { type DetectedBody, isUpperBodyOf } from './body-detector.ts';
 import type { DetectedFace } from './face-detector.ts';
 
 /** Evidence of one person before framing and scoring. */
@@ -9,17 +9,15 @@ export interface PersonEvidence {
 }
 
 /**
- * Whether `face` can be the head of `body`: inside its upper part, and of a head's size for that
- * kind of body (an upper body is 2-5 face widths wide, a full body 5-10 face heights tall).
+ * Whether `face` can be the head of `body`: where that kind of window has its head, and of a
+ * head's size for it (an upper-body window is 4.5-8 face widths wide, a full body 4-11 face heights
+ * tall).
  */
 function headOf(face: Box, body: DetectedBody): boolean {
+  if (body.kind === 'upper') return isUpperBodyOf(face, body.box);
   const b = body.box;
   if (coverage(face, b) < 0.7) return false;
   const faceCentreY = face.y + face.h / 2;
-  if (body.kind === 'upper') {
-    const widths = b.w / face.w;
-    return widths >= 1.8 && widths <= 5 && faceCentreY <= b.y + b.h * 0.6;
-  }
   const heights = b.h / face.h;
   return heights >= 4 && heights <= 11 && faceCentreY <= b.y + b.h * 0.3;
 }
@@ -46,8 +44,12 @@ export function mergePersons(faces: DetectedFace[], bodies: DetectedBody[]): Per
   return persons;
 }
 
-/** Union of everything found of the person. */
+/**
+ * Union of the face and full bodies found of the person. Upper-body windows confirm head and
+ * shoulders but do not draw them: they hold background on both sides (see isUpperBodyOf).
+ */
 export function evidenceBox(person: PersonEvidence): Box {
-  const boxes = [...(person.face ? [person.face.box] : []), ...person.bodies.map((b) => b.box)];
+  const full = person.bodies.filter((b) => b.kind === 'full').map((b) => b.box);
+  const boxes = [...(person.face ? [person.face.box] : []), ...full];
   return boxes.reduce((acc, b) => union(acc, b));
 }
