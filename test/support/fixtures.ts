@@ -10,3 +10,6 @@ export const BLURRED_PEOPLE_PATCH = { x: 490, y: 347, w: 200, h: 200 } as const;
 
 /** Where `focus-people-patch.jpg` holds its sharp patch of two people (see test/fixtures/README.md). */
 export const PEOPLE_PATCH = { x: 18, y: 169, w: 230, h: 293 } as const;
+
+/** Where `focus-people-cut.jpg` holds its sharp patch of two men cut at the waist (see test/fixtures/README.md). */
+export const PEOPLE_CUT_PATCH = { x: 66, y: 50, w: 285, h: 232 } as const;

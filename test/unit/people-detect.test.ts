@@ -51,6 +51,19 @@ describe('detectPeople on real photos', () => {
     expect(person!.box.y + person!.box.h).toBeLessThanOrEqual(pixels.height);
   });
 
+  it('calls people the frame shows head to foot full-body, and a group cut at the waist upper-body', async () => {
+    const { pixels } = await decodeImage(fixture('people-upper-body.jpg'));
+    // The man bent over the table is found only by the face network.
+    const standing = detectPeople(pixels, {}, await findNetworkFaces(pixels));
+    expect(standing.map((p) => p.shot)).toEqual(['full-body', 'full-body']);
+    // The man in front: his box is drawn from his face down to his feet, which the frame cuts.
+    const front = standing.find((p) => p.face!.x < 200)!;
+    expect(front.box.y + front.box.h).toBe(640);
+    expect(coverage(front.face!, front.box)).toBe(1);
+    const group = detectPeople((await decodeImage(fixture('people-group.jpg'))).pixels);
+    expect(group.map((p) => p.shot)).toEqual(['upper-body', 'upper-body', 'upper-body', 'upper-body']);
+  });
+
   it('finds nobody in a landscape', async () => {
     const { pixels } = await decodeImage(fixture('people-none.jpg'));
     expect(detectPeople(pixels)).toEqual([]);

@@ -19,7 +19,11 @@ export const PointSchema = Type.Object({ x: Type.Integer({ minimum: 0 }), y: Typ
 
 export const ShotSchema = Type.Union(
   [Type.Literal('close-up'), Type.Literal('upper-body'), Type.Literal('full-body'), Type.Literal('none')],
-  { $id: 'Shot' },
+  {
+    $id: 'Shot',
+    description:
+      "Framing of a person: how much of them is seen below the face (close-up: head and shoulders; upper-body: to the chest, waist or thigh; full-body: to the knees or feet). 'none' for an image without people.",
+  },
 );
 
 export const PersonSchema = Type.Object(

@@ -14,6 +14,7 @@ import type { NetworkFace } from './face-network.ts';
 import { toGrayMat } from './gray-scan-image.ts';
 import { evidenceBox, mergePersons, type PersonEvidence } from './person-merge.ts';
 import { DEFAULT_PERSON_SCORE_WEIGHTS, personScore, type PersonScoreWeights } from './person-score.ts';
+import { bodyDepth } from './body-depth.ts';
 import { edgeCrispness } from './edge-crispness.ts';
 import { regionSharpness } from './region-sharpness.ts';
 import { type Shot, shotType } from './shot-type.ts';
@@ -90,15 +91,10 @@ export function detectPeople(
     return persons
       .map((person): DetectedPerson => {
         const evidence = evidenceBox(person);
-        const shot = shotType({
-          face: person.face?.box,
-          box: evidence,
-          hasUpperBody: person.bodies.some((b) => b.kind === 'upper'),
-          hasFullBody: person.bodies.some((b) => b.kind === 'full'),
-          imageHeight: image.height,
-        });
-        const drawn = person.bodies.some((b) => b.kind === 'full');
-        const box = toPixelBox(drawn ? evidence : extrapolateFromFace(evidence, shot), frame);
+        const hasFullBody = person.bodies.some((b) => b.kind === 'full');
+        const depth = person.face ? bodyDepth(scope, gray, person.face.box) : 0;
+        const shot = shotType({ face: person.face?.box, hasFullBody, depth });
+        const box = toPixelBox(hasFullBody ? evidence : bodyFromFace(evidence, depth, shot), frame);
         const strength = personStrength(person);
         const focus = person.face?.box ?? box;
         const sharpness = regionSharpness(scope, gray, focus);
@@ -124,12 +120,12 @@ function checkOptions(faces: FaceDetectionOptions, bodies: BodyDetectionOptions,
 }
 
 /**
- * The person box of a face without body evidence: hair above, and below it the neck (close-up) or
- * shoulders and chest (upper body), where a body almost always is.
+ * The person box of a face without full-body evidence: hair above, and below it the body as far as
+ * it is seen (bodyDepth); as wide as the shoulders, or the neck for a close-up.
  */
-function extrapolateFromFace(face: Box, shot: Shot): Box {
-  if (shot === 'close-up') return { x: face.x - face.w * 0.35, y: face.y - face.h * 0.4, w: face.w * 1.7, h: face.h * 1.9 };
-  return { x: face.x - face.w, y: face.y - face.h * 0.4, w: face.w * 3, h: face.h * 4 };
+function bodyFromFace(face: Box, depth: number, shot: Shot): Box {
+  const width = shot === 'close-up' ? 1.7 : 3;
+  return { x: face.x + face.w * ((1 - width) / 2), y: face.y - face.h * 0.4, w: face.w * width, h: face.h * (0.4 + depth) };
 }
 
 function bodyStrength(body: DetectedBody): number {
