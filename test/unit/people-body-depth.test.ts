@@ -25,6 +25,12 @@ describe('bodyDepth on real photos', () => {
     expect(await depthIn('people-close-up.jpg', { x: 90, y: 80, w: 105, h: 135 })).toBeCloseTo((330 - 80) / 135, 5);
   });
 
+  it('stops where a sharp close-up ends over a blurred cat, whose fur keeps detail when sampled small', async () => {
+    // focus-person-on-texture.jpg: the face the network finds, reaching from above the patch to
+    // 43 px above its bottom edge; below lies the blurred fur, which has no crisp edges.
+    expect(await depthIn('focus-person-on-texture.jpg', { x: 373, y: 13, w: 297, h: 384 })).toBe(1);
+  });
+
   it('stops where a sharp patch of people ends over a blurred background, not at the frame', async () => {
     // focus-people-cut.jpg: the man on the left, face by eye; the frame would leave room for his feet.
     const face = { x: 122, y: 161, w: 25, h: 33 };

@@ -1,14 +1,18 @@
 import type * as OpenCV from '@techstark/opencv-js';
 import type { Box } from '../geometry/box.ts';
 import type { MatScope } from '../opencv/mat-scope.ts';
+import { edgeCrispness } from './edge-crispness.ts';
 import { regionSharpness } from './region-sharpness.ts';
 
 /**
- * Detail (regionSharpness) a slab below a face needs to count as the person's body. Default 2: on the
- * dev photos and focus images, body slabs measure 2.1-45 (plain clothes still have folds and
- * outlines), a strong background blur 1.1-1.6 — where a sharp patch of people ends.
+ * What a slab below a face needs to count as the person's body: fine detail (regionSharpness ≥ 2)
+ * and crisp edges in pixels (edgeCrispness ≥ 0.045). On the dev photos, body slabs measure 2.1-45
+ * and 0.053-0.43 (plain clothes still have folds and outlines). A background blur fails one or the
+ * other: detail 1.1-1.9 on the smooth ones, and on textured ones (fur, seed heads) that keep their
+ * detail when sampled small, crispness 0.017-0.042.
  */
 const MIN_BODY_DETAIL = 2;
+const MIN_BODY_CRISPNESS = 0.045;
 
 /** A standing adult's feet are about 9.5 face heights below the eyebrows; nothing of them lies deeper. */
 const FEET_FACE_HEIGHTS = 9.5;
@@ -16,8 +20,8 @@ const FEET_FACE_HEIGHTS = 9.5;
 /**
  * How far below the top of `face`, in face heights, the person can be seen: slabs one face high and
  * two wide are read down from the chin while each holds detail, until the frame ends or the feet
- * are reached. Clothes, arms and outlines show detail; a blurred background, or a different picture
- * pasted below, does not.
+ * are reached. Clothes, arms and outlines show detail and crisp edges; a blurred background, or a
+ * different picture pasted below, does not.
  */
 export function bodyDepth(scope: MatScope, gray: OpenCV.Mat, face: Box): number {
   const toFrameBottom = (gray.rows - face.y) / face.h;
@@ -26,8 +30,12 @@ export function bodyDepth(scope: MatScope, gray: OpenCV.Mat, face: Box): number 
     const y = face.y + face.h * depth;
     const slab = { x: face.x - face.w / 2, y, w: face.w * 2, h: Math.min(face.h, gray.rows - y) };
     // A sliver at the frame's edge is too thin to judge: the frame decides.
-    if (slab.h >= face.h / 2 && regionSharpness(scope, gray, slab) < MIN_BODY_DETAIL) break;
+    if (slab.h >= face.h / 2 && !showsBody(scope, gray, slab)) break;
     depth += 1;
   }
   return Math.min(depth, toFrameBottom, FEET_FACE_HEIGHTS);
+}
+
+function showsBody(scope: MatScope, gray: OpenCV.Mat, slab: Box): boolean {
+  return regionSharpness(scope, gray, slab) >= MIN_BODY_DETAIL && edgeCrispness(gray, slab) >= MIN_BODY_CRISPNESS;
 }
