@@ -4,7 +4,7 @@ import { coverage } from '../../worker/geometry/box.ts';
 import { decodeImage } from '../../worker/image/decode-image.ts';
 import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
 import { loadOpenCV } from '../../worker/opencv/runtime.ts';
-import { detectPeople } from '../../worker/people/detect-people.ts';
+import { type DetectedPerson, detectPeople } from '../../worker/people/detect-people.ts';
 import { findNetworkFaces } from '../../worker/people/face-network.ts';
 import { fixture } from '../support/fixtures.ts';
 
@@ -62,6 +62,23 @@ describe('detectPeople on real photos', () => {
     expect(coverage(front.face!, front.box)).toBe(1);
     const group = detectPeople((await decodeImage(fixture('people-group.jpg'))).pixels);
     expect(group.map((p) => p.shot)).toEqual(['upper-body', 'upper-body', 'upper-body', 'upper-body']);
+  });
+
+  it('takes a small face the network is unsure of when a head and shoulders stand around it', async () => {
+    // people-beach.jpg: the man in the distance (truth x 185 y 179 w 11 h 18), network score ~0.59.
+    const { pixels } = await decodeImage(fixture('people-beach.jpg'));
+    const network = await findNetworkFaces(pixels);
+    const far = (people: DetectedPerson[]) => people.find((p) => p.face && Math.abs(p.face.x + p.face.w / 2 - 190) < 10);
+    expect(far(detectPeople(pixels, {}, network))?.face?.w).toBeLessThan(25);
+    expect(far(detectPeople(pixels, { faces: { minBodyBackedNetworkScore: 1 } }, network))).toBeUndefined();
+  });
+
+  it('follows a man in a plain black sweater down to the frame: upper body, not a close-up', async () => {
+    const { pixels } = await decodeImage(fixture('people-beach.jpg'));
+    const front = detectPeople(pixels, {}, await findNetworkFaces(pixels))[0]!;
+    expect(front.face!.x).toBeGreaterThan(340);
+    expect(front.shot).toBe('upper-body');
+    expect(front.box.y + front.box.h).toBe(pixels.height);
   });
 
   it('finds nobody in a landscape', async () => {

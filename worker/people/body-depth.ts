@@ -5,12 +5,15 @@ import { edgeCrispness } from './edge-crispness.ts';
 import { regionSharpness } from './region-sharpness.ts';
 
 /**
- * What a slab below a face needs to count as the person's body: fine detail (regionSharpness ≥ 2)
- * and crisp edges in pixels (edgeCrispness ≥ 0.045). On the dev photos, body slabs measure 2.1-45
- * and 0.053-0.43 (plain clothes still have folds and outlines). A background blur fails one or the
- * other: detail 1.1-1.9 on the smooth ones, and on textured ones (fur, seed heads) that keep their
- * detail when sampled small, crispness 0.017-0.042.
+ * What a slab below a face needs to count as the person's body. Edges as crisp in pixels as a face's
+ * in focus (edgeCrispness ≥ 0.1) prove it alone: plain dark clothes show little fine detail
+ * (regionSharpness 1.5-2.1 on a black sweater) but crisp folds and outlines (0.14-0.21). Softer edges
+ * need fine detail as well (regionSharpness ≥ 2, edgeCrispness ≥ 0.045). On the dev photos every
+ * body slab passes; a background blur fails: smooth ones show detail 1.1-1.9 at crispness up to
+ * 0.074, textured ones (fur, seed heads), which keep their detail when sampled small, crispness
+ * 0.017-0.042.
  */
+const CRISP_BODY_EDGES = 0.1;
 const MIN_BODY_DETAIL = 2;
 const MIN_BODY_CRISPNESS = 0.045;
 
@@ -37,5 +40,7 @@ export function bodyDepth(scope: MatScope, gray: OpenCV.Mat, face: Box): number 
 }
 
 function showsBody(scope: MatScope, gray: OpenCV.Mat, slab: Box): boolean {
-  return regionSharpness(scope, gray, slab) >= MIN_BODY_DETAIL && edgeCrispness(gray, slab) >= MIN_BODY_CRISPNESS;
+  const crispness = edgeCrispness(gray, slab);
+  if (crispness >= CRISP_BODY_EDGES) return true;
+  return crispness >= MIN_BODY_CRISPNESS && regionSharpness(scope, gray, slab) >= MIN_BODY_DETAIL;
 }
