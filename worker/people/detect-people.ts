@@ -90,17 +90,17 @@ export function detectPeople(
     const largestFocus = Math.max(...persons.map((p) => Math.sqrt(area(focusOf(p)))));
     return persons
       .map((person): DetectedPerson => {
-        const evidence = evidenceBox(person);
+        const face = person.face?.box;
         const hasFullBody = person.bodies.some((b) => b.kind === 'full');
-        const depth = person.face ? bodyDepth(scope, gray, person.face.box) : 0;
-        const shot = shotType({ face: person.face?.box, hasFullBody, depth });
-        const box = toPixelBox(hasFullBody ? evidence : bodyFromFace(evidence, depth, shot), frame);
+        const depth = face ? bodyDepth(scope, gray, face) : 0;
+        const shot = shotType({ face, hasFullBody, depth });
+        const box = toPixelBox(hasFullBody || !face ? evidenceBox(person) : bodyFromFace(face, depth, shot), frame);
         const strength = personStrength(person);
-        const focus = person.face?.box ?? box;
+        const focus = face ?? box;
         const sharpness = regionSharpness(scope, gray, focus);
         const crispness = edgeCrispness(gray, focus);
         const score = personScore({ focus, sharpness, strength, image: frame, largestFocus }, weights);
-        return { box, ...(person.face ? { face: toPixelBox(person.face.box, frame) } : {}), shot, score, strength, sharpness, crispness };
+        return { box, ...(face ? { face: toPixelBox(face, frame) } : {}), shot, score, strength, sharpness, crispness };
       })
       .sort((a, b) => b.score - a.score);
   });
