@@ -22,7 +22,7 @@ export const ShotSchema = Type.Union(
   {
     $id: 'Shot',
     description:
-      "Framing of a person: how much of them is seen below the face (close-up: head and shoulders; upper-body: to the chest, waist or thigh; full-body: to the knees or feet). 'none' for an image without people.",
+      "Framing of a person: how much of them is seen below the face (close-up: head and shoulders; upper-body: to the chest, waist or thigh; full-body: head to foot, or nearly). 'none' for an image without people.",
   },
 );
 

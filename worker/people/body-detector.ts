@@ -35,7 +35,7 @@ export const DEFAULT_BODY_DETECTION_OPTIONS: BodyDetectionOptions = {
 /**
  * Where the upper-body cascade (Kruppa & Schiele, trained on pedestrians with background on both
  * sides) sees a head: measured on the dev photos with native OpenCV, its window is 4.5-6.7 face
- * widths wide with the face centred across and 0.4-0.55 of the way down.
+ * widths wide with the face centred across and 0.4-0.55 of the way down; taken with a margin.
  */
 const UPPER_BODY_WINDOW = { minFaceWidths: 4.5, maxFaceWidths: 8, faceCentreX: [0.35, 0.65], faceCentreY: [0.3, 0.65] } as const;
 

@@ -17,8 +17,8 @@ export interface ShotEvidence {
 const CLOSE_UP_FACE_HEIGHTS = 2.5;
 /**
  * …from which the whole body is in view: the knees are about 7 face heights below the eyebrows,
- * the feet about 9.5. On the dev and check photos, people seen head to foot give 8.9-9.5, people
- * cut at the thigh 4-7.
+ * the feet about 9.5, for a standing person. On the dev and check photos, people standing in view
+ * head to foot give 8.9-9.5, people cut at the thigh 4-7; a crouching one seen whole gives 6.3.
  */
 const FULL_BODY_FACE_HEIGHTS = 8;
 
