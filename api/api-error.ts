@@ -1,6 +1,6 @@
-import { ERROR_CODES, isArtmetaError } from '../worker/errors.ts';
+import { ERROR_CODES, isArtmetaError } from '../analysis/errors.ts';
 
-/** Codes only the HTTP layer produces, next to the analysis codes of worker/errors.ts. */
+/** Codes only the HTTP layer produces, next to the analysis codes of analysis/errors.ts. */
 export const API_ERROR_CODES = {
   /** No API key, or one that is not configured. */
   UNAUTHORIZED: 401,

@@ -1,8 +1,8 @@
-import type { ArtmetaConfig } from '../worker/config.ts';
-import { threadedAnalyzer, type ImageAnalyzer } from '../worker/queue/image-analyzer.ts';
-import { ArtmetaQueues } from '../worker/queue/queues.ts';
-import { connectRedis } from '../worker/queue/redis-connection.ts';
-import { ResultStore } from '../worker/queue/result-store.ts';
+import type { ArtmetaConfig } from '../service/config.ts';
+import { threadedAnalyzer, type ImageAnalyzer } from '../service/queue/image-analyzer.ts';
+import { ArtmetaQueues } from '../service/queue/queues.ts';
+import { connectRedis } from '../service/queue/redis-connection.ts';
+import { ResultStore } from '../service/store/result-store.ts';
 import type { AppDeps } from './app.ts';
 
 /** The real dependencies of the API for a configuration, and how to release them. */

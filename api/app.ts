@@ -1,11 +1,11 @@
 import multipart from '@fastify/multipart';
 import type { QueueEvents } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { ArtmetaConfig } from '../worker/config.ts';
-import type { ImageAnalyzer } from '../worker/queue/image-analyzer.ts';
-import type { ArtmetaQueues } from '../worker/queue/queues.ts';
-import type { RedisClient } from '../worker/queue/redis-connection.ts';
-import type { ResultStore } from '../worker/queue/result-store.ts';
+import type { ArtmetaConfig } from '../service/config.ts';
+import type { ImageAnalyzer } from '../service/queue/image-analyzer.ts';
+import type { ArtmetaQueues } from '../service/queue/queues.ts';
+import type { RedisClient } from '../service/queue/redis-connection.ts';
+import type { ResultStore } from '../service/store/result-store.ts';
 import { CropHintService } from './crop-hint-service.ts';
 import { installApiKeyAuth } from './plugins/auth.ts';
 import { installDashboard } from './plugins/dashboard.ts';

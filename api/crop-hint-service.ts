@@ -1,13 +1,13 @@
-import type { Analysis } from '../worker/analysis/analysis-schema.ts';
-import type { ArtmetaConfig } from '../worker/config.ts';
-import { parseCanvasList } from '../worker/crop/canvas-spec.ts';
-import { ArtmetaError } from '../worker/errors.ts';
-import type { Box, Point } from '../worker/geometry/box.ts';
-import type { ImageAnalyzer } from '../worker/queue/image-analyzer.ts';
-import { contentHash } from '../worker/queue/job-id.ts';
-import type { ResultStore } from '../worker/queue/result-store.ts';
-import { storedCropHints } from '../worker/queue/stored-crop-hints.ts';
-import { fetchUrl } from '../worker/sources/url-source.ts';
+import type { Analysis } from '../analysis/analysis-schema.ts';
+import type { ArtmetaConfig } from '../service/config.ts';
+import { parseCanvasList } from '../analysis/crop/canvas-spec.ts';
+import { ArtmetaError } from '../analysis/errors.ts';
+import type { Box, Point } from '../analysis/geometry/box.ts';
+import type { ImageAnalyzer } from '../service/queue/image-analyzer.ts';
+import { contentHash } from '../service/queue/job-id.ts';
+import type { ResultStore } from '../service/store/result-store.ts';
+import { storedCropHints } from '../analysis/crop/stored-crop-hints.ts';
+import { fetchUrl } from '../service/sources/url-source.ts';
 import type { RequestImage } from './request-image.ts';
 
 export interface CropHintAnswer {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ArtmetaConfig } from '../worker/config.ts';
+import type { ArtmetaConfig } from '../service/config.ts';
 import { buildApp } from './app.ts';
 import { connectAppDeps } from './app-deps.ts';
 

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type ArtmetaConfig } from '../worker/config.ts';
+import { ConfigError, loadConfig, type ArtmetaConfig } from '../service/config.ts';
 
 /** The environment configuration, or a clear message and exit code 2 when it cannot work. */
 export function configOrExit(check?: (config: ArtmetaConfig) => string | undefined): ArtmetaConfig {

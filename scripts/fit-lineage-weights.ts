@@ -11,9 +11,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadOpenCV } from '../worker/opencv/runtime.ts';
-import { signaturesOfFiles } from '../worker/lineage/signature-files.ts';
-import { MODEL_FEATURES, applyModel, modelInputs, similarityMetrics, type SimilarityModel, type SimilarityReport } from '../worker/lineage/similarity-index.ts';
+import { loadOpenCV } from '../analysis/opencv/runtime.ts';
+import { signaturesOfFiles } from '../analysis/lineage/signature-files.ts';
+import { MODEL_FEATURES, applyModel, modelInputs, similarityMetrics, type SimilarityModel, type SimilarityReport } from '../analysis/lineage/similarity-index.ts';
 
 const FOLDS = 5;
 const L2 = 0.01;

@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance } from 'fastify';
-import type { ArtmetaQueues } from '../../worker/queue/queues.ts';
+import type { ArtmetaQueues } from '../../service/queue/queues.ts';
 
 export const DASHBOARD_PATH = '/admin/queues';
 

@@ -1,8 +1,8 @@
 import type { QueueEvents } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { parseJobFailure } from '../../worker/queue/job-failure.ts';
-import type { ArtmetaQueues } from '../../worker/queue/queues.ts';
+import { parseJobFailure } from '../../service/queue/job-failure.ts';
+import type { ArtmetaQueues } from '../../service/queue/queues.ts';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { BoxSchema, PointSchema } from '../../worker/analysis/analysis-schema.ts';
-import { ContentHashSchema } from '../../worker/queue/job-schema.ts';
+import { BoxSchema, PointSchema } from '../../analysis/analysis-schema.ts';
+import { ContentHashSchema } from '../../service/queue/job-schema.ts';
 import type { CropHintService } from '../crop-hint-service.ts';
 import { singleRequestImage } from '../request-image.ts';
 import { routeSchema } from '../route-schema.ts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../api-error.ts';
-import type { RedisClient } from '../../worker/queue/redis-connection.ts';
+import type { RedisClient } from '../../service/queue/redis-connection.ts';
 
 const Status = Type.Object({ status: Type.String() });
 

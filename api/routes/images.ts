@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { AnalysisSchema } from '../../worker/analysis/analysis-schema.ts';
-import { ArtmetaError } from '../../worker/errors.ts';
-import { ContentHashSchema, LineageSchema } from '../../worker/queue/job-schema.ts';
-import type { ResultStore } from '../../worker/queue/result-store.ts';
+import { AnalysisSchema } from '../../analysis/analysis-schema.ts';
+import { ArtmetaError } from '../../analysis/errors.ts';
+import { ContentHashSchema, LineageSchema } from '../../service/queue/job-schema.ts';
+import type { ResultStore } from '../../service/store/result-store.ts';
 import { routeSchema } from '../route-schema.ts';
 import { COMMON_ERRORS, ErrorBodySchema } from './error-schema.ts';
 

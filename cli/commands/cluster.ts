@@ -2,12 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import type { Command } from 'commander';
 import sharp from 'sharp';
-import { contactSheetReport, type ContactSheetMember } from '../../worker/lineage/contact-sheet-report.ts';
-import { LineageIndex, type Lineage } from '../../worker/lineage/lineage-clustering.ts';
-import { signaturesOfFiles } from '../../worker/lineage/signature-files.ts';
-import { similarity } from '../../worker/lineage/similarity-index.ts';
-import type { ImageSignature } from '../../worker/lineage/image-signature.ts';
-import { loadOpenCV } from '../../worker/opencv/runtime.ts';
+import { contactSheetReport, type ContactSheetMember } from '../../analysis/lineage/contact-sheet-report.ts';
+import { LineageIndex, type Lineage } from '../../analysis/lineage/lineage-clustering.ts';
+import { signaturesOfFiles } from '../../analysis/lineage/signature-files.ts';
+import { similarity } from '../../analysis/lineage/similarity-index.ts';
+import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { listImageFiles } from '../image-files.ts';
 import { startProgress } from '../progress.ts';
 

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import { computeSignature } from '../../worker/lineage/image-signature.ts';
-import { defaultModel, similarity } from '../../worker/lineage/similarity-index.ts';
-import { loadOpenCV } from '../../worker/opencv/runtime.ts';
-import type { RgbImage } from '../../worker/image/rgb-image.ts';
-import { detectText } from '../../worker/text/detect-text.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { computeSignature } from '../../analysis/lineage/image-signature.ts';
+import { defaultModel, similarity } from '../../analysis/lineage/similarity-index.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import type { RgbImage } from '../../analysis/image/rgb-image.ts';
+import { detectText } from '../../analysis/text/detect-text.ts';
 
 /** `artmeta similarity A B`: the four metrics and the index for one pair, as JSON. */
 export function register(program: Command): void {

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseCanvasList } from '../../worker/crop/canvas-spec.ts';
-import { describeError } from '../../worker/errors.ts';
-import { parseJobFailure } from '../../worker/queue/job-failure.ts';
-import type { AnalyzeJobData, AnalyzeJobResult, ImageSource } from '../../worker/queue/job-schema.ts';
-import { ArtmetaQueues } from '../../worker/queue/queues.ts';
-import { connectRedis } from '../../worker/queue/redis-connection.ts';
-import { ResultStore } from '../../worker/queue/result-store.ts';
+import { parseCanvasList } from '../../analysis/crop/canvas-spec.ts';
+import { describeError } from '../../analysis/errors.ts';
+import { parseJobFailure } from '../../service/queue/job-failure.ts';
+import type { AnalyzeJobData, AnalyzeJobResult, ImageSource } from '../../service/queue/job-schema.ts';
+import { ArtmetaQueues } from '../../service/queue/queues.ts';
+import { connectRedis } from '../../service/queue/redis-connection.ts';
+import { ResultStore } from '../../service/store/result-store.ts';
 import { configOrExit } from '../service-config.ts';
 
 interface SubmitOptions {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { ArtmetaWorker } from '../../worker/queue/artmeta-worker.ts';
+import { ArtmetaWorker } from '../../service/queue/artmeta-worker.ts';
 import { configOrExit, onShutdown } from '../service-config.ts';
 
 export function register(program: Command): void {

@@ -16,12 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { loadOpenCV } from '../../worker/opencv/runtime.ts';
-import type { ImageSignature } from '../../worker/lineage/image-signature.ts';
-import { LineageIndex } from '../../worker/lineage/lineage-clustering.ts';
-import { decodeSignature, encodeSignature } from '../../worker/lineage/signature-codec.ts';
-import { signaturesOfFiles } from '../../worker/lineage/signature-files.ts';
-import { similarity } from '../../worker/lineage/similarity-index.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
+import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
+import { decodeSignature, encodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import { signaturesOfFiles } from '../../analysis/lineage/signature-files.ts';
+import { similarity } from '../../analysis/lineage/similarity-index.ts';
 import { scorePartition } from '../eval/lineage-eval.ts';
 
 interface BaseSet {

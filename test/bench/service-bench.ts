@@ -12,12 +12,12 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
-import { loadConfig } from '../../worker/config.ts';
-import { contentHash } from '../../worker/queue/job-id.ts';
-import { ArtmetaQueues } from '../../worker/queue/queues.ts';
-import { connectRedis } from '../../worker/queue/redis-connection.ts';
-import { ResultStore } from '../../worker/queue/result-store.ts';
-import { AnalysisPool } from '../../worker/threads/analysis-pool.ts';
+import { loadConfig } from '../../service/config.ts';
+import { contentHash } from '../../service/queue/job-id.ts';
+import { ArtmetaQueues } from '../../service/queue/queues.ts';
+import { connectRedis } from '../../service/queue/redis-connection.ts';
+import { ResultStore } from '../../service/store/result-store.ts';
+import { AnalysisPool } from '../../service/threads/analysis-pool.ts';
 import { RedisServer, freePort } from '../support/redis-server.ts';
 
 const dataDir = process.argv[2] ?? '../shared/data';

@@ -1,4 +1,4 @@
-import { coverage, iou, type Box } from '../../worker/geometry/box.ts';
+import { coverage, iou, type Box } from '../../analysis/geometry/box.ts';
 
 /** A ground-truth box; `ignore` marks a don't-care region (too small, dark or illegible to require). */
 export interface TruthBox extends Box {

@@ -9,10 +9,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { analyzeImage } from '../../worker/analysis/analyze-image.ts';
-import { parseCanvasSpec } from '../../worker/crop/canvas-spec.ts';
-import { largestOfAspect } from '../../worker/crop/crop-hints.ts';
-import { area, coverage, type Box, type Size } from '../../worker/geometry/box.ts';
+import { analyzeImage } from '../../analysis/analyze-image.ts';
+import { parseCanvasSpec } from '../../analysis/crop/canvas-spec.ts';
+import { largestOfAspect } from '../../analysis/crop/crop-hints.ts';
+import { area, coverage, type Box, type Size } from '../../analysis/geometry/box.ts';
 import { centreCrop, sharpAttentionCrop, smartcropCrop, type CropPeer } from './crop-peers.ts';
 import { evaluateFaces, formatFaceEval } from './face-eval.ts';
 

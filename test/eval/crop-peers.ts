@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import smartcrop from 'smartcrop-sharp';
-import { largestOfAspect } from '../../worker/crop/crop-hints.ts';
-import type { Box, Size } from '../../worker/geometry/box.ts';
+import { largestOfAspect } from '../../analysis/crop/crop-hints.ts';
+import type { Box, Size } from '../../analysis/geometry/box.ts';
 
 /** The peers artmeta's crop hints are measured against; each returns the largest crop of `aspect`. */
 export type CropPeer = (file: string, image: Size, aspect: number) => Promise<Box>;

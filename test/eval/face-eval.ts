@@ -7,16 +7,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { type Box, scaleBox } from '../../worker/geometry/box.ts';
+import { type Box, scaleBox } from '../../analysis/geometry/box.ts';
 import { matchBoxes, type MatchCounts, type TruthBox } from './box-matching.ts';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import type { RgbImage } from '../../worker/image/rgb-image.ts';
-import { withMats } from '../../worker/opencv/mat-scope.ts';
-import { loadOpenCV } from '../../worker/opencv/runtime.ts';
-import { scanCascade } from '../../worker/people/cascade-scan.ts';
-import { grayScanImage, toGrayMat } from '../../worker/people/gray-scan-image.ts';
-import { detectPeople } from '../../worker/people/detect-people.ts';
-import { findNetworkFaces } from '../../worker/people/face-network.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import type { RgbImage } from '../../analysis/image/rgb-image.ts';
+import { withMats } from '../../analysis/opencv/mat-scope.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import { scanCascade } from '../../analysis/people/cascade-scan.ts';
+import { grayScanImage, toGrayMat } from '../../analysis/people/gray-scan-image.ts';
+import { detectPeople } from '../../analysis/people/detect-people.ts';
+import { findNetworkFaces } from '../../analysis/people/face-network.ts';
 
 export const FACE_MATCH_IOU = 0.4;
 /** Faces (and predictions) whose long side is under this many stored pixels are not scored. */

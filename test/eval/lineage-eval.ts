@@ -13,14 +13,14 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { loadOpenCV } from '../../worker/opencv/runtime.ts';
-import { histogramSimilarity } from '../../worker/lineage/color-histogram.ts';
-import type { ImageSignature } from '../../worker/lineage/image-signature.ts';
-import { LineageIndex } from '../../worker/lineage/lineage-clustering.ts';
-import { encodeSignature } from '../../worker/lineage/signature-codec.ts';
-import { signaturesOfFiles } from '../../worker/lineage/signature-files.ts';
-import { invertHomography } from '../../worker/lineage/homography.ts';
-import { defaultModel, similarity, type SimilarityReport } from '../../worker/lineage/similarity-index.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import { histogramSimilarity } from '../../analysis/lineage/color-histogram.ts';
+import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
+import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
+import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import { signaturesOfFiles } from '../../analysis/lineage/signature-files.ts';
+import { invertHomography } from '../../analysis/lineage/homography.ts';
+import { defaultModel, similarity, type SimilarityReport } from '../../analysis/lineage/similarity-index.ts';
 
 /** sharp-phash is CommonJS exporting the function itself; its typings claim an ES default export. */
 const phash = createRequire(import.meta.url)('sharp-phash') as (image: Buffer) => Promise<string>;

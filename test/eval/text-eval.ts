@@ -11,17 +11,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { type Box, intersection, scaleBox } from '../../worker/geometry/box.ts';
+import { type Box, intersection, scaleBox } from '../../analysis/geometry/box.ts';
 import { matchBoxes, type MatchCounts } from './box-matching.ts';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import type { RgbImage } from '../../worker/image/rgb-image.ts';
-import { liveScopedObjects, withMats } from '../../worker/opencv/mat-scope.ts';
-import { cv, loadOpenCV, wasmHeapBytes } from '../../worker/opencv/runtime.ts';
-import { detectText } from '../../worker/text/detect-text.ts';
-import { TEXT_LINE_MODEL_URL } from '../../worker/text/text-classifier.ts';
-import { placeBox } from '../../worker/text/placement.ts';
-import type { PlacementRequest } from '../../worker/text/placement-spec.ts';
-import { rgbMat } from '../../worker/opencv/rgb-mat.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import type { RgbImage } from '../../analysis/image/rgb-image.ts';
+import { liveScopedObjects, withMats } from '../../analysis/opencv/mat-scope.ts';
+import { cv, loadOpenCV, wasmHeapBytes } from '../../analysis/opencv/runtime.ts';
+import { detectText } from '../../analysis/text/detect-text.ts';
+import { TEXT_LINE_MODEL_URL } from '../../analysis/text/text-classifier.ts';
+import { placeBox } from '../../analysis/text/placement.ts';
+import type { PlacementRequest } from '../../analysis/text/placement-spec.ts';
+import { rgbMat } from '../../analysis/opencv/rgb-mat.ts';
 
 export const TEXT_MATCH_IOU = 0.5;
 

@@ -6,10 +6,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { connectAppDeps } from '../../api/app-deps.ts';
-import type { ArtmetaConfig } from '../../worker/config.ts';
-import { ArtmetaWorker } from '../../worker/queue/artmeta-worker.ts';
-import { analyzeJobId, contentHash } from '../../worker/queue/job-id.ts';
-import type { ArtmetaQueues } from '../../worker/queue/queues.ts';
+import type { ArtmetaConfig } from '../../service/config.ts';
+import { ArtmetaWorker } from '../../service/queue/artmeta-worker.ts';
+import { analyzeJobId, contentHash } from '../../service/queue/job-id.ts';
+import type { ArtmetaQueues } from '../../service/queue/queues.ts';
 import { API_KEY, fixture, multipart, startImageServer, testConfig, testEnv, waitForJob } from './service-harness.ts';
 
 const auth = { 'x-api-key': API_KEY };

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, type ArtmetaConfig } from '../../worker/config.ts';
+import { loadConfig, type ArtmetaConfig } from '../../service/config.ts';
 import { fixture } from '../support/fixtures.ts';
 
 export const repo = new URL('../../', import.meta.url).pathname;

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArtmetaWorker } from '../../worker/queue/artmeta-worker.ts';
-import { contentHash } from '../../worker/queue/job-id.ts';
-import { ArtmetaQueues } from '../../worker/queue/queues.ts';
-import { connectRedis, type RedisClient } from '../../worker/queue/redis-connection.ts';
-import { ResultStore } from '../../worker/queue/result-store.ts';
+import { ArtmetaWorker } from '../../service/queue/artmeta-worker.ts';
+import { contentHash } from '../../service/queue/job-id.ts';
+import { ArtmetaQueues } from '../../service/queue/queues.ts';
+import { connectRedis, type RedisClient } from '../../service/queue/redis-connection.ts';
+import { ResultStore } from '../../service/store/result-store.ts';
 import { freePort } from '../support/redis-server.ts';
 import { fixture, testConfig, testEnv } from './service-harness.ts';
 

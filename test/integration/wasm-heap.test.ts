@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeDecoded } from '../../worker/analysis/analyze-image.ts';
-import { parseCanvasList } from '../../worker/crop/canvas-spec.ts';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
-import { cv, loadOpenCV, wasmHeapBytes } from '../../worker/opencv/runtime.ts';
-import { findNetworkFaces } from '../../worker/people/face-network.ts';
+import { analyzeDecoded } from '../../analysis/analyze-image.ts';
+import { parseCanvasList } from '../../analysis/crop/canvas-spec.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { liveScopedObjects } from '../../analysis/opencv/mat-scope.ts';
+import { cv, loadOpenCV, wasmHeapBytes } from '../../analysis/opencv/runtime.ts';
+import { findNetworkFaces } from '../../analysis/people/face-network.ts';
 import { fixture } from '../support/fixtures.ts';
 
 

@@ -8,14 +8,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { analyzeImage } from '../../worker/analysis/analyze-image.ts';
-import { loadConfig } from '../../worker/config.ts';
-import { loadOpenCV, wasmHeapBytes } from '../../worker/opencv/runtime.ts';
-import { ArtmetaWorker } from '../../worker/queue/artmeta-worker.ts';
-import type { ImageAnalyzer } from '../../worker/queue/image-analyzer.ts';
-import { ArtmetaQueues } from '../../worker/queue/queues.ts';
-import { connectRedis } from '../../worker/queue/redis-connection.ts';
-import { ResultStore } from '../../worker/queue/result-store.ts';
+import { analyzeImage } from '../../analysis/analyze-image.ts';
+import { loadConfig } from '../../service/config.ts';
+import { loadOpenCV, wasmHeapBytes } from '../../analysis/opencv/runtime.ts';
+import { ArtmetaWorker } from '../../service/queue/artmeta-worker.ts';
+import type { ImageAnalyzer } from '../../service/queue/image-analyzer.ts';
+import { ArtmetaQueues } from '../../service/queue/queues.ts';
+import { connectRedis } from '../../service/queue/redis-connection.ts';
+import { ResultStore } from '../../service/store/result-store.ts';
 import { RedisServer } from '../support/redis-server.ts';
 
 const total = Number(process.argv[2] ?? 2_000);

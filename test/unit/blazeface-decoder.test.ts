@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBlazeFace, suppressOverlaps, type BlazeFaceOutputs } from '../../worker/people/blazeface-decoder.ts';
+import { decodeBlazeFace, suppressOverlaps, type BlazeFaceOutputs } from '../../analysis/people/blazeface-decoder.ts';
 
 /** Outputs where every anchor is certain there is no face (logit -20). */
 function silentOutputs(): BlazeFaceOutputs {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cropFor, cropHints, largestOfAspect } from '../../worker/crop/crop-hints.ts';
-import { parseCanvasList, parseCanvasSpec } from '../../worker/crop/canvas-spec.ts';
-import { coverage, type Box } from '../../worker/geometry/box.ts';
-import { ArtmetaError } from '../../worker/errors.ts';
+import { cropFor, cropHints, largestOfAspect } from '../../analysis/crop/crop-hints.ts';
+import { parseCanvasList, parseCanvasSpec } from '../../analysis/crop/canvas-spec.ts';
+import { coverage, type Box } from '../../analysis/geometry/box.ts';
+import { ArtmetaError } from '../../analysis/errors.ts';
 
 const imageArb = fc.record({ width: fc.integer({ min: 1, max: 6000 }), height: fc.integer({ min: 1, max: 6000 }) });
 const aspectArb = fc.double({ min: 0.1, max: 10, noNaN: true });

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import sharp, { type SharpOptions } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import { ArtmetaError, type ErrorCode } from '../../worker/errors.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { ArtmetaError, type ErrorCode } from '../../analysis/errors.ts';
 import { fixture } from '../support/fixtures.ts';
 
 

@@ -1,11 +1,11 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import { withMats } from '../../worker/opencv/mat-scope.ts';
-import { loadOpenCV } from '../../worker/opencv/runtime.ts';
-import { edgeCrispness } from '../../worker/people/edge-crispness.ts';
-import { toGrayMat } from '../../worker/people/gray-scan-image.ts';
-import { regionSharpness } from '../../worker/people/region-sharpness.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { withMats } from '../../analysis/opencv/mat-scope.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import { edgeCrispness } from '../../analysis/people/edge-crispness.ts';
+import { toGrayMat } from '../../analysis/people/gray-scan-image.ts';
+import { regionSharpness } from '../../analysis/people/region-sharpness.ts';
 import { fixture } from '../support/fixtures.ts';
 
 /** The face in `people-close-up.jpg` (280×330), by eye. */

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { edgeFocus } from '../../worker/focus/edge-focus.ts';
-import { contains, coverage } from '../../worker/geometry/box.ts';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import { loadOpenCV } from '../../worker/opencv/runtime.ts';
+import { edgeFocus } from '../../analysis/focus/edge-focus.ts';
+import { contains, coverage } from '../../analysis/geometry/box.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { BLURRED_PEOPLE_PATCH as PATCH, fixture } from '../support/fixtures.ts';
 
 describe('edgeFocus', () => {

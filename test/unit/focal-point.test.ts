@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzeImage } from '../../worker/analysis/analyze-image.ts';
-import { findFocalPoint } from '../../worker/analysis/focal-point.ts';
-import { coverage, union } from '../../worker/geometry/box.ts';
-import { storedCropHints } from '../../worker/queue/stored-crop-hints.ts';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import { loadOpenCV } from '../../worker/opencv/runtime.ts';
-import { findNetworkFaces } from '../../worker/people/face-network.ts';
+import { analyzeImage } from '../../analysis/analyze-image.ts';
+import { findFocalPoint } from '../../analysis/focal-point.ts';
+import { coverage, union } from '../../analysis/geometry/box.ts';
+import { storedCropHints } from '../../analysis/crop/stored-crop-hints.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import { findNetworkFaces } from '../../analysis/people/face-network.ts';
 import { BLURRED_PEOPLE_PATCH as PATCH, fixture, PEOPLE_PATCH } from '../support/fixtures.ts';
 
 describe('findFocalPoint', () => {

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import { computeSignature, type ImageSignature } from '../../worker/lineage/image-signature.ts';
-import { LineageIndex } from '../../worker/lineage/lineage-clustering.ts';
-import type { Homography } from '../../worker/lineage/homography.ts';
-import { similarity } from '../../worker/lineage/similarity-index.ts';
-import { loadOpenCV } from '../../worker/opencv/runtime.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { computeSignature, type ImageSignature } from '../../analysis/lineage/image-signature.ts';
+import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
+import type { Homography } from '../../analysis/lineage/homography.ts';
+import { similarity } from '../../analysis/lineage/similarity-index.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 
 const FIXTURES = ['lineage-china.jpg', 'lineage-china-crop-title.jpg', 'lineage-unrelated.jpg', 'lineage-chain-a.jpg', 'lineage-chain-b.jpg', 'lineage-chain-c.jpg'];
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { earthMoversDistance } from '../../worker/lineage/earth-movers-distance.ts';
+import { earthMoversDistance } from '../../analysis/lineage/earth-movers-distance.ts';
 
 const line = (xs: number[], ys: number[]) => (i: number, j: number) => Math.abs(xs[i]! - ys[j]!);
 

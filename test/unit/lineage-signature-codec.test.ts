@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ArtmetaError } from '../../worker/errors.ts';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import { computeSignature, type ImageSignature } from '../../worker/lineage/image-signature.ts';
-import { decodeSignature, encodeSignature } from '../../worker/lineage/signature-codec.ts';
-import { similarity } from '../../worker/lineage/similarity-index.ts';
-import { loadOpenCV } from '../../worker/opencv/runtime.ts';
+import { ArtmetaError } from '../../analysis/errors.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { computeSignature, type ImageSignature } from '../../analysis/lineage/image-signature.ts';
+import { decodeSignature, encodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import { similarity } from '../../analysis/lineage/similarity-index.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 
 describe('signature codec', () => {
   let signature: ImageSignature;

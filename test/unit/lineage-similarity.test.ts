@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import { projectPoint } from '../../worker/lineage/homography.ts';
-import { computeSignature, type ImageSignature } from '../../worker/lineage/image-signature.ts';
-import { defaultModel, similarity } from '../../worker/lineage/similarity-index.ts';
-import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
-import { loadOpenCV } from '../../worker/opencv/runtime.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { projectPoint } from '../../analysis/lineage/homography.ts';
+import { computeSignature, type ImageSignature } from '../../analysis/lineage/image-signature.ts';
+import { defaultModel, similarity } from '../../analysis/lineage/similarity-index.ts';
+import { liveScopedObjects } from '../../analysis/opencv/mat-scope.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { fixture } from '../support/fixtures.ts';
 
 

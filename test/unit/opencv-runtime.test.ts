@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cv, loadOpenCV, toError } from '../../worker/opencv/runtime.ts';
-import { liveScopedObjects, withMats } from '../../worker/opencv/mat-scope.ts';
-import { ArtmetaError } from '../../worker/errors.ts';
+import { cv, loadOpenCV, toError } from '../../analysis/opencv/runtime.ts';
+import { liveScopedObjects, withMats } from '../../analysis/opencv/mat-scope.ts';
+import { ArtmetaError } from '../../analysis/errors.ts';
 
 describe('OpenCV runtime', () => {
   it('loads once and leaves no process-wide handlers behind', async () => {

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import { liveScopedObjects, withMats } from '../../worker/opencv/mat-scope.ts';
-import { loadOpenCV } from '../../worker/opencv/runtime.ts';
-import { bodyDepth } from '../../worker/people/body-depth.ts';
-import { toGrayMat } from '../../worker/people/gray-scan-image.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { liveScopedObjects, withMats } from '../../analysis/opencv/mat-scope.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import { bodyDepth } from '../../analysis/people/body-depth.ts';
+import { toGrayMat } from '../../analysis/people/gray-scan-image.ts';
 import { fixture, PEOPLE_CUT_PATCH } from '../support/fixtures.ts';
 
 async function depthIn(file: string, face: { x: number; y: number; w: number; h: number }): Promise<number> {

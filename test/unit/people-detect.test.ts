@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ArtmetaError } from '../../worker/errors.ts';
-import { type Box, coverage } from '../../worker/geometry/box.ts';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
-import { loadOpenCV } from '../../worker/opencv/runtime.ts';
-import { type DetectedPerson, detectPeople } from '../../worker/people/detect-people.ts';
-import { findNetworkFaces } from '../../worker/people/face-network.ts';
+import { ArtmetaError } from '../../analysis/errors.ts';
+import { type Box, coverage } from '../../analysis/geometry/box.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { liveScopedObjects } from '../../analysis/opencv/mat-scope.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import { type DetectedPerson, detectPeople } from '../../analysis/people/detect-people.ts';
+import { findNetworkFaces } from '../../analysis/people/face-network.ts';
 import { fixture } from '../support/fixtures.ts';
 
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { DetectedBody } from '../../worker/people/body-detector.ts';
-import type { DetectedFace } from '../../worker/people/face-detector.ts';
-import { evidenceBox, mergePersons } from '../../worker/people/person-merge.ts';
+import type { DetectedBody } from '../../analysis/people/body-detector.ts';
+import type { DetectedFace } from '../../analysis/people/face-detector.ts';
+import { evidenceBox, mergePersons } from '../../analysis/people/person-merge.ts';
 
 const face = (x: number, y: number, side: number): DetectedFace => ({ box: { x, y, w: side, h: side * 1.3 }, view: 'frontal', strength: 0.8 });
 const body = (kind: DetectedBody['kind'], x: number, y: number, w: number, h: number, neighbors = 5): DetectedBody => ({

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { personScore } from '../../worker/people/person-score.ts';
+import { personScore } from '../../analysis/people/person-score.ts';
 
 const image = { width: 1000, height: 800 };
 const base = { focus: { x: 450, y: 350, w: 100, h: 100 }, sharpness: 8, strength: 0.8, image, largestFocus: 200 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shotType } from '../../worker/people/shot-type.ts';
+import { shotType } from '../../analysis/people/shot-type.ts';
 
 const face = { x: 100, y: 100, w: 40, h: 50 };
 

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import { liveScopedObjects, withMats } from '../../worker/opencv/mat-scope.ts';
-import { loadOpenCV } from '../../worker/opencv/runtime.ts';
-import { detectUpperBodyAround, isUpperBodyOf } from '../../worker/people/body-detector.ts';
-import { toGrayMat } from '../../worker/people/gray-scan-image.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { liveScopedObjects, withMats } from '../../analysis/opencv/mat-scope.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import { detectUpperBodyAround, isUpperBodyOf } from '../../analysis/people/body-detector.ts';
+import { toGrayMat } from '../../analysis/people/gray-scan-image.ts';
 import { fixture } from '../support/fixtures.ts';
 
 /** The faces in `people-upper-body.jpg`, by eye: the man in front and the man at the table. */

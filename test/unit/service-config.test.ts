@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../worker/config.ts';
-import { analyzeJobId } from '../../worker/queue/job-id.ts';
-import { AddressGuard } from '../../worker/sources/address-guard.ts';
+import { ConfigError, loadConfig } from '../../service/config.ts';
+import { analyzeJobId } from '../../service/queue/job-id.ts';
+import { AddressGuard } from '../../service/sources/address-guard.ts';
 
 describe('service configuration from the environment', () => {
   it('has working defaults', () => {

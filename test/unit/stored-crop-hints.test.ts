@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeImage } from '../../worker/analysis/analyze-image.ts';
-import { storedCropHints } from '../../worker/queue/stored-crop-hints.ts';
+import { analyzeImage } from '../../analysis/analyze-image.ts';
+import { storedCropHints } from '../../analysis/crop/stored-crop-hints.ts';
 import { fixture } from '../support/fixtures.ts';
 
 

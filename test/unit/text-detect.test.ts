@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Box, iou } from '../../worker/geometry/box.ts';
-import { decodeImage } from '../../worker/image/decode-image.ts';
-import { liveScopedObjects } from '../../worker/opencv/mat-scope.ts';
-import { loadOpenCV, wasmHeapBytes } from '../../worker/opencv/runtime.ts';
-import { detectText, textDetectionFromLines } from '../../worker/text/detect-text.ts';
-import { rotatedBox } from '../../worker/geometry/rotated-box.ts';
+import { type Box, iou } from '../../analysis/geometry/box.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { liveScopedObjects } from '../../analysis/opencv/mat-scope.ts';
+import { loadOpenCV, wasmHeapBytes } from '../../analysis/opencv/runtime.ts';
+import { detectText, textDetectionFromLines } from '../../analysis/text/detect-text.ts';
+import { rotatedBox } from '../../analysis/geometry/rotated-box.ts';
 import { fixture } from '../support/fixtures.ts';
 
 /** Real images (downscaled dev-set images) with their line boxes: see text-fixtures.json. */

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withMats } from '../../worker/opencv/mat-scope.ts';
-import { cv, loadOpenCV } from '../../worker/opencv/runtime.ts';
-import { DistanceScratch, componentDistance } from '../../worker/text/chamfer-distance.ts';
-import { inkComponents } from '../../worker/text/ink-components.ts';
-import { contrastRuns } from '../../worker/text/ink-runs.ts';
-import { groupLines, mayFormLines } from '../../worker/text/line-grouping.ts';
-import type { GlyphCandidate } from '../../worker/text/text-candidates.ts';
+import { withMats } from '../../analysis/opencv/mat-scope.ts';
+import { cv, loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import { DistanceScratch, componentDistance } from '../../analysis/text/chamfer-distance.ts';
+import { inkComponents } from '../../analysis/text/ink-components.ts';
+import { contrastRuns } from '../../analysis/text/ink-runs.ts';
+import { groupLines, mayFormLines } from '../../analysis/text/line-grouping.ts';
+import type { GlyphCandidate } from '../../analysis/text/text-candidates.ts';
 
 /**
  * The run-length glyph search stands in for OpenCV's threshold, connectedComponentsWithStats and

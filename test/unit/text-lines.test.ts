@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { groupLines } from '../../worker/text/line-grouping.ts';
-import { mergeTextLines } from '../../worker/text/line-merging.ts';
-import type { GlyphCandidate } from '../../worker/text/text-candidates.ts';
+import { groupLines } from '../../analysis/text/line-grouping.ts';
+import { mergeTextLines } from '../../analysis/text/line-merging.ts';
+import type { GlyphCandidate } from '../../analysis/text/text-candidates.ts';
 
 function glyph(x: number, y: number, w: number, h: number, ink = 230, strokeWidth = 4): GlyphCandidate {
   return { x, y, w, h, area: Math.round(w * h * 0.4), strokeWidth, strokeVariation: 0.2, contrast: 0.5, ink, transform: 'adaptive-light' };

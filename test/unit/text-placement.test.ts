@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ArtmetaError } from '../../worker/errors.ts';
-import { type Box, intersection } from '../../worker/geometry/box.ts';
-import { placeBox } from '../../worker/text/placement.ts';
-import { type PlacementRequest, parsePlacementSpec } from '../../worker/text/placement-spec.ts';
+import { ArtmetaError } from '../../analysis/errors.ts';
+import { type Box, intersection } from '../../analysis/geometry/box.ts';
+import { placeBox } from '../../analysis/text/placement.ts';
+import { type PlacementRequest, parsePlacementSpec } from '../../analysis/text/placement-spec.ts';
 
 const image = { width: 1000, height: 600 };
 const corners = parsePlacementSpec('20%x8%@corners');

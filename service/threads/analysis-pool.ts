@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Analysis } from '../analysis/analysis-schema.ts';
-import type { AnalyzeOptions } from '../analysis/analyze-image.ts';
-import { ArtmetaError, type ErrorCode } from '../errors.ts';
+import type { Analysis } from '../../analysis/analysis-schema.ts';
+import type { AnalyzeOptions } from '../../analysis/analyze-image.ts';
+import { ArtmetaError, type ErrorCode } from '../../analysis/errors.ts';
 import type { AnalysisReply, AnalysisRequest } from './analysis-thread.ts';
 
 export interface AnalysisPoolOptions {
@@ -50,7 +50,7 @@ export class AnalysisPool {
     });
   }
 
-  /** The analysis and the encoded lineage signature (worker/lineage/signature-codec.ts) of one image. */
+  /** The analysis and the encoded lineage signature (analysis/lineage/signature-codec.ts) of one image. */
   analyzeWithSignature(input: string | Buffer, options: AnalyzeOptions = {}): Promise<{ analysis: Analysis; signature: Uint8Array }> {
     if (this.closed) return Promise.reject(new ArtmetaError('INTERNAL', 'analysis pool is closed'));
     return new Promise((resolve, reject) => {

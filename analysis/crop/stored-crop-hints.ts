@@ -1,6 +1,6 @@
-import type { Analysis } from '../analysis/analysis-schema.ts';
-import { parseCanvasList } from '../crop/canvas-spec.ts';
-import { cropHints } from '../crop/crop-hints.ts';
+import type { Analysis } from '../analysis-schema.ts';
+import { parseCanvasList } from './canvas-spec.ts';
+import { cropHints } from './crop-hints.ts';
 import { union, type Box } from '../geometry/box.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { PlacementResult } from '../analysis/analysis-schema.ts';
+import type { PlacementResult } from '../analysis-schema.ts';
 import { type Box, type Size, intersection } from '../geometry/box.ts';
 import type { PlacementAnchor, PlacementLength, PlacementRequest } from './placement-spec.ts';
 

@@ -9,12 +9,12 @@ import { ANALYZE_QUEUE, CLUSTER_QUEUE, type AnalyzeJobData, type AnalyzeJobResul
 import { groupOnThread, type LineageGrouper } from './lineage-grouper.ts';
 import { ArtmetaQueues } from './queues.ts';
 import { connectRedis, type RedisClient } from './redis-connection.ts';
-import { ResultStore } from './result-store.ts';
+import { ResultStore } from '../store/result-store.ts';
 
 export interface ArtmetaWorkerOptions {
   /** Analyser to use; default: a worker-thread pool of `config.worker.analysisThreads`. */
   analyzer?: ImageAnalyzer;
-  /** Lineage clustering; default: worker/lineage's LineageIndex on a thread per cluster job. */
+  /** Lineage clustering; default: analysis/lineage's LineageIndex on a thread per cluster job. */
   group?: LineageGrouper;
   logger?: Logger;
 }

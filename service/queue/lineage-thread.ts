@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { describeError } from '../errors.ts';
-import { LineageIndex } from '../lineage/lineage-clustering.ts';
-import { decodeSignature } from '../lineage/signature-codec.ts';
-import { loadOpenCV } from '../opencv/runtime.ts';
+import { describeError } from '../../analysis/errors.ts';
+import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
+import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import type { Lineage } from './job-schema.ts';
 import type { SignedImage } from './lineage-grouper.ts';
 

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { Analysis } from '../analysis/analysis-schema.ts';
+import type { Analysis } from '../analysis-schema.ts';
 import type { Box } from '../geometry/box.ts';
 
 export interface DebugOverlayOptions {

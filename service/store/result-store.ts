@@ -1,7 +1,7 @@
-import type { Analysis } from '../analysis/analysis-schema.ts';
-import { contentHash } from './job-id.ts';
-import type { Lineage } from './job-schema.ts';
-import type { RedisClient } from './redis-connection.ts';
+import type { Analysis } from '../../analysis/analysis-schema.ts';
+import { contentHash } from '../queue/job-id.ts';
+import type { Lineage } from '../queue/job-schema.ts';
+import type { RedisClient } from '../queue/redis-connection.ts';
 
 /** What the store holds for one image, keyed by the SHA-256 of its bytes. */
 export interface StoredImage {

@@ -1,11 +1,11 @@
 import { parentPort } from 'node:worker_threads';
-import type { Analysis } from '../analysis/analysis-schema.ts';
-import { decodeAndAnalyze, type AnalyzeOptions } from '../analysis/analyze-image.ts';
-import { describeError } from '../errors.ts';
-import { scaleBox } from '../geometry/box.ts';
-import type { DecodedImage } from '../image/decode-image.ts';
-import { computeSignature } from '../lineage/image-signature.ts';
-import { encodeSignature } from '../lineage/signature-codec.ts';
+import type { Analysis } from '../../analysis/analysis-schema.ts';
+import { decodeAndAnalyze, type AnalyzeOptions } from '../../analysis/analyze-image.ts';
+import { describeError } from '../../analysis/errors.ts';
+import { scaleBox } from '../../analysis/geometry/box.ts';
+import type { DecodedImage } from '../../analysis/image/decode-image.ts';
+import { computeSignature } from '../../analysis/lineage/image-signature.ts';
+import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
 
 /** One analysis request from the pool; `input` is a path or the image's bytes. */
 export interface AnalysisRequest {

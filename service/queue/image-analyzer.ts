@@ -1,5 +1,5 @@
-import type { Analysis } from '../analysis/analysis-schema.ts';
-import type { AnalyzeOptions } from '../analysis/analyze-image.ts';
+import type { Analysis } from '../../analysis/analysis-schema.ts';
+import type { AnalyzeOptions } from '../../analysis/analyze-image.ts';
 import { AnalysisPool } from '../threads/analysis-pool.ts';
 
 /** One analysed image: the analysis and, when computed, its encoded lineage signature (base64). */

@@ -1,9 +1,9 @@
 import type { ArtmetaConfig } from '../config.ts';
-import { ArtmetaError } from '../errors.ts';
+import { ArtmetaError } from '../../analysis/errors.ts';
 import { readPath } from '../sources/path-source.ts';
 import { fetchUrl } from '../sources/url-source.ts';
 import type { ImageSource } from './job-schema.ts';
-import type { ResultStore } from './result-store.ts';
+import type { ResultStore } from '../store/result-store.ts';
 
 export type ImageLoader = (source: ImageSource) => Promise<Buffer>;
 

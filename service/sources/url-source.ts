@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { ArtmetaError } from '../errors.ts';
+import { ArtmetaError } from '../../analysis/errors.ts';
 import { AddressGuard } from './address-guard.ts';
 
 export interface UrlSourceOptions {

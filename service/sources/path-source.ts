@@ -1,6 +1,6 @@
 import { open, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { ArtmetaError } from '../errors.ts';
+import { ArtmetaError } from '../../analysis/errors.ts';
 
 export interface PathSourceOptions {
   /** Directories paths may point into (absolute). None = path sources are refused. */

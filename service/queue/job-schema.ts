@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { AnalysisSchema, ErrorSchema } from '../analysis/analysis-schema.ts';
+import { AnalysisSchema, ErrorSchema } from '../../analysis/analysis-schema.ts';
 
 /**
  * The shapes on the queue, shared by the worker (job data it reads, results it returns) and the API

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { DEFAULT_CANVASES, parseCanvasList } from './crop/canvas-spec.ts';
+import { DEFAULT_CANVASES, parseCanvasList } from '../analysis/crop/canvas-spec.ts';
 
 /**
  * Every setting of the worker and the API comes from environment variables, read and validated once at

@@ -1,12 +1,12 @@
 import type { Job } from 'bullmq';
-import type { AnalyzeOptions } from '../analysis/analyze-image.ts';
+import type { AnalyzeOptions } from '../../analysis/analyze-image.ts';
 import { contentHash } from './job-id.ts';
 import { toJobFailure } from './job-failure.ts';
 import type { AnalyzeJobData, AnalyzeJobResult } from './job-schema.ts';
 import type { ImageAnalyzer } from './image-analyzer.ts';
 import type { ImageLoader } from './image-loader.ts';
-import type { ResultStore } from './result-store.ts';
-import { hasCanvases, storedCropHints } from './stored-crop-hints.ts';
+import type { ResultStore } from '../store/result-store.ts';
+import { hasCanvases, storedCropHints } from '../../analysis/crop/stored-crop-hints.ts';
 
 export interface AnalyzeJobDeps {
   store: ResultStore;

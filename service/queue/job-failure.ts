@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import { describeError, type ErrorCode } from '../errors.ts';
+import { describeError, type ErrorCode } from '../../analysis/errors.ts';
 
 /** Codes worth another attempt: the source or the machine failed, not the image. */
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['SOURCE_UNAVAILABLE', 'INTERNAL']);

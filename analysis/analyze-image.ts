@@ -1,12 +1,12 @@
-import { clamp, scaleBox, toPixelBox, type Box, type Point, type Size } from '../geometry/box.ts';
-import { decodeImage, type DecodedImage, type DecodeOptions } from '../image/decode-image.ts';
-import { cropHints } from '../crop/crop-hints.ts';
-import { DEFAULT_CANVASES, parseCanvasList, type CanvasSpec } from '../crop/canvas-spec.ts';
-import { loadOpenCV } from '../opencv/runtime.ts';
-import { type FaceNetworkOptions, findNetworkFaces, type NetworkFace } from '../people/face-network.ts';
-import { detectText } from '../text/detect-text.ts';
-import { placeBox } from '../text/placement.ts';
-import { parsePlacementSpec, type PlacementRequest } from '../text/placement-spec.ts';
+import { clamp, scaleBox, toPixelBox, type Box, type Point, type Size } from './geometry/box.ts';
+import { decodeImage, type DecodedImage, type DecodeOptions } from './image/decode-image.ts';
+import { cropHints } from './crop/crop-hints.ts';
+import { DEFAULT_CANVASES, parseCanvasList, type CanvasSpec } from './crop/canvas-spec.ts';
+import { loadOpenCV } from './opencv/runtime.ts';
+import { type FaceNetworkOptions, findNetworkFaces, type NetworkFace } from './people/face-network.ts';
+import { detectText } from './text/detect-text.ts';
+import { placeBox } from './text/placement.ts';
+import { parsePlacementSpec, type PlacementRequest } from './text/placement-spec.ts';
 import { findFocalPoint, type FocalPointOptions } from './focal-point.ts';
 import type { Analysis, TextResult } from './analysis-schema.ts';
 

@@ -1,9 +1,9 @@
-import { center, coverage, union, type Box, type Point } from '../geometry/box.ts';
-import type { RgbImage } from '../image/rgb-image.ts';
-import { edgeFocusIn, type EdgeFocusOptions } from '../focus/edge-focus.ts';
-import { energyMap } from '../focus/energy-map.ts';
-import { detectPeople, type DetectedPerson, type PeopleDetectionOptions } from '../people/detect-people.ts';
-import type { NetworkFace } from '../people/face-network.ts';
+import { center, coverage, union, type Box, type Point } from './geometry/box.ts';
+import type { RgbImage } from './image/rgb-image.ts';
+import { edgeFocusIn, type EdgeFocusOptions } from './focus/edge-focus.ts';
+import { energyMap } from './focus/energy-map.ts';
+import { detectPeople, type DetectedPerson, type PeopleDetectionOptions } from './people/detect-people.ts';
+import type { NetworkFace } from './people/face-network.ts';
 import type { Shot } from './analysis-schema.ts';
 
 export interface FocalPointOptions {

@@ -1,10 +1,10 @@
 import type { Job, QueueEvents } from 'bullmq';
-import { ArtmetaError } from '../errors.ts';
+import { ArtmetaError } from '../../analysis/errors.ts';
 import { parseJobFailure, toJobFailure } from './job-failure.ts';
 import type { AnalyzeJobResult, ClusterJobData, ClusterJobResult, ImageSource } from './job-schema.ts';
 import type { LineageGrouper } from './lineage-grouper.ts';
 import type { ArtmetaQueues } from './queues.ts';
-import type { ResultStore } from './result-store.ts';
+import type { ResultStore } from '../store/result-store.ts';
 
 export interface ClusterJobDeps {
   queues: ArtmetaQueues;

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { ArtmetaError } from '../errors.ts';
+import { ArtmetaError } from '../../analysis/errors.ts';
 import type { Lineage } from './job-schema.ts';
 
 /** An image to group: its content hash and encoded lineage signature (base64). */
@@ -14,7 +14,7 @@ export type LineageGrouper = (images: readonly SignedImage[]) => Promise<Lineage
 const THREAD_URL = new URL('./lineage-thread-entry.mjs', import.meta.url);
 
 /**
- * Clusters on a thread of its own (worker/lineage's LineageIndex: OpenCV similarity checks), so a
+ * Clusters on a thread of its own (analysis/lineage's LineageIndex: OpenCV similarity checks), so a
  * large batch never blocks the event loop that renews the worker's job locks.
  */
 export const groupOnThread: LineageGrouper = (images) =>
