@@ -1,4 +1,4 @@
-import { type Box, iou } from '../geometry/box.ts';
+import { type Box, iou, type Point } from '../geometry/box.ts';
 
 /**
  * The raw outputs of MediaPipe's BlazeFace full-range ("back camera") model for one 256×256 input:
@@ -17,6 +17,18 @@ export interface ScoredBox extends Box {
   score: number;
 }
 
+/**
+ * BlazeFace's six key points, in the order the model regresses them (the subject's right and left:
+ * the right eye is on the image's left in a frontal face).
+ */
+export const KEY_POINTS = ['rightEye', 'leftEye', 'nose', 'mouth', 'rightEar', 'leftEar'] as const;
+export type KeyPoints = Record<(typeof KEY_POINTS)[number], Point>;
+
+/** A network face with its key points, both in the same coordinates as the box. */
+export interface LandmarkedBox extends ScoredBox {
+  keyPoints: KeyPoints;
+}
+
 export const BLAZEFACE_INPUT_SIZE = 256;
 const REGRESSORS = 16;
 
@@ -27,25 +39,29 @@ const sigmoid = (logit: number): number => 1 / (1 + Math.exp(-logit));
  * anchors all have unit size: a box is its cell centre plus the regressed offset, and the regressed
  * size, both in input pixels.
  */
-export function decodeBlazeFace(outputs: BlazeFaceOutputs, minScore: number): ScoredBox[] {
+export function decodeBlazeFace(outputs: BlazeFaceOutputs, minScore: number): LandmarkedBox[] {
   return [
     ...decodeLayer(outputs.scores16, outputs.boxes16, 16, 2, minScore),
     ...decodeLayer(outputs.scores8, outputs.boxes8, 8, 6, minScore),
   ];
 }
 
-function decodeLayer(scores: Float32Array, boxes: Float32Array, cells: number, anchorsPerCell: number, minScore: number): ScoredBox[] {
-  const found: ScoredBox[] = [];
+function decodeLayer(scores: Float32Array, boxes: Float32Array, cells: number, anchorsPerCell: number, minScore: number): LandmarkedBox[] {
+  const found: LandmarkedBox[] = [];
   const size = BLAZEFACE_INPUT_SIZE;
   for (let anchor = 0; anchor < cells * cells * anchorsPerCell; anchor++) {
     const score = sigmoid(scores[anchor]!);
     if (score < minScore) continue;
     const cell = Math.floor(anchor / anchorsPerCell);
-    const cx = ((cell % cells) + 0.5) / cells + boxes[anchor * REGRESSORS]! / size;
-    const cy = (Math.floor(cell / cells) + 0.5) / cells + boxes[anchor * REGRESSORS + 1]! / size;
+    const ax = ((cell % cells) + 0.5) / cells;
+    const ay = (Math.floor(cell / cells) + 0.5) / cells;
+    const at = (i: number): Point => ({ x: ax + boxes[anchor * REGRESSORS + i]! / size, y: ay + boxes[anchor * REGRESSORS + i + 1]! / size });
+    const centre = at(0);
     const w = boxes[anchor * REGRESSORS + 2]! / size;
     const h = boxes[anchor * REGRESSORS + 3]! / size;
-    if (w > 0 && h > 0) found.push({ x: cx - w / 2, y: cy - h / 2, w, h, score });
+    if (!(w > 0 && h > 0)) continue;
+    const keyPoints = Object.fromEntries(KEY_POINTS.map((name, k) => [name, at(4 + 2 * k)])) as KeyPoints;
+    found.push({ x: centre.x - w / 2, y: centre.y - h / 2, w, h, score, keyPoints });
   }
   return found;
 }
