@@ -32,7 +32,7 @@ export async function decodeAndAnalyze(input: string | Buffer, options: AnalyzeO
   const canvases = parseCanvasList(options.aspects ?? DEFAULT_CANVASES);
   const placement = options.place === undefined ? undefined : parsePlacementSpec(options.place);
   const [decoded] = await Promise.all([decodeImage(input, options), loadOpenCV()]);
-  const networkFaces = options.faceNetwork === false ? [] : await findNetworkFaces(decoded.pixels, options.faceNetwork);
+  const networkFaces = options.faceNetwork === false ? undefined : await findNetworkFaces(decoded.pixels, options.faceNetwork);
   return { analysis: analyzeDecoded(decoded, canvases, { ...options, placement }, networkFaces), decoded };
 }
 
@@ -44,7 +44,7 @@ export function analyzeDecoded(
   decoded: DecodedImage,
   canvases: readonly CanvasSpec[],
   options: AnalyzeOptions & { placement?: PlacementRequest } = {},
-  networkFaces: readonly NetworkFace[] = [],
+  networkFaces?: readonly NetworkFace[],
 ): Analysis {
   const size: Size = { width: decoded.width, height: decoded.height };
   const toDisplayed = (b: Box): Box => toPixelBox(scaleBox(b, decoded.scale), size);

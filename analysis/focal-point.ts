@@ -53,7 +53,7 @@ export interface FocalPoint {
  * People out of focus — a blurred crowd behind a sharp subject — are background: listed, but
  * neither the subject nor kept by crops.
  */
-export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {}, networkFaces: readonly NetworkFace[] = []): FocalPoint {
+export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {}, networkFaces?: readonly NetworkFace[]): FocalPoint {
   const energy = energyMap(image, options.edges);
   const minSharpness = options.minSubjectSharpness ?? DEFAULT_MIN_SUBJECT_SHARPNESS;
   const minDetail = options.minSubjectDetail ?? DEFAULT_MIN_SUBJECT_DETAIL;

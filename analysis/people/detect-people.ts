@@ -66,7 +66,7 @@ const FULL_BODY_STRENGTH_NEIGHBORS = 20;
 export function detectPeople(
   image: RgbImage,
   options: PeopleDetectionOptions = {},
-  networkFaces: readonly NetworkFace[] = [],
+  networkFaces?: readonly NetworkFace[],
 ): DetectedPerson[] {
   const faceOptions = { ...DEFAULT_FACE_DETECTION_OPTIONS, ...options.faces };
   const bodyOptions = { ...DEFAULT_BODY_DETECTION_OPTIONS, ...options.bodies };
@@ -111,7 +111,6 @@ function checkOptions(faces: FaceDetectionOptions, bodies: BodyDetectionOptions,
   // A scan image smaller than the cascade window finds nothing; a step ≤ 1 never ends.
   if (!(faces.frontalScanSize >= 24)) problems.push('faces.frontalScanSize must be >= 24');
   if (faces.profileScanSize !== 0 && !(faces.profileScanSize >= 20)) problems.push('faces.profileScanSize must be 0 or >= 20');
-  if (faces.tiltAngles.length > 0 && !(faces.tiltScanSize >= 24)) problems.push('faces.tiltScanSize must be >= 24');
   if (!(faces.scaleFactor > 1) || !(bodies.scaleFactor > 1)) problems.push('scaleFactor must be > 1');
   if (!(faces.minNeighbors >= 0) || !(bodies.minNeighbors >= 0)) problems.push('minNeighbors must be >= 0');
   if (!(bodies.scanSize >= 28)) problems.push('bodies.scanSize must be >= 28');

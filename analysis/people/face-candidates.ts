@@ -4,7 +4,6 @@ import type { MatScope } from '../opencv/mat-scope.ts';
 import { cv } from '../opencv/runtime.ts';
 import { type CascadeHit, scanCascade } from './cascade-scan.ts';
 import { grayScanImage } from './gray-scan-image.ts';
-import { scanRotated } from './rotated-scan.ts';
 
 export type FaceView = 'frontal' | 'profile';
 
@@ -42,18 +41,6 @@ export interface FaceScanOptions {
    * the network ran, for 25 ms more). 0 = no profile pass.
    */
   profileScanSize: number;
-  /**
-   * Turns of the image, in degrees, on which the frontal cascade also runs, for tilted heads (the
-   * cascade itself tolerates about ±15°). Default none: the face network finds tilted heads, and
-   * with it the ±25° scans found no more dev faces for 30 ms more. Empty = upright only.
-   */
-  tiltAngles: number[];
-  /**
-   * Long side of the tilted scans. Default 224: tilted faces from 10.7% of the long side (a turned
-   * copy is up to 1.5× the pixels of the upright one, so these scans are kept small; tilted heads are
-   * mostly close-ups, and 256 px found no more dev faces for 7% more time).
-   */
-  tiltScanSize: number;
   /** Pyramid step. Default 1.2: fewer levels than the usual 1.1; verification recovers the precision. */
   scaleFactor: number;
   /** Neighbours a candidate needs before it is verified. Default 1 (a cluster of two windows). */
@@ -63,8 +50,6 @@ export interface FaceScanOptions {
 export const DEFAULT_FACE_SCAN_OPTIONS: FaceScanOptions = {
   frontalScanSize: 416,
   profileScanSize: 224,
-  tiltAngles: [],
-  tiltScanSize: 224,
   scaleFactor: 1.2,
   minNeighbors: 1,
 };
@@ -73,28 +58,17 @@ export const DEFAULT_FACE_SCAN_OPTIONS: FaceScanOptions = {
 const FRONTAL_WINDOW = 24;
 const PROFILE_WINDOW = 20;
 
-function candidate(hit: CascadeHit, view: FaceView, mirrored = false, tilt = 0): FaceCandidate {
-  return { window: hit.box, view, neighbors: hit.neighbors, mirrored, tilt };
+function candidate(hit: CascadeHit, view: FaceView, mirrored = false): FaceCandidate {
+  return { window: hit.box, view, neighbors: hit.neighbors, mirrored, tilt: 0 };
 }
 
-/** Frontal (upright and tilted) and profile (both directions) face candidates, working px. */
+/** Frontal (upright) and profile (both directions) face candidates, working px. */
 export function findFaceCandidates(scope: MatScope, gray: OpenCV.Mat, options: FaceScanOptions): FaceCandidate[] {
   const settings = { scaleFactor: options.scaleFactor, minNeighbors: options.minNeighbors };
   const frontal = grayScanImage(scope, gray, options.frontalScanSize);
   const candidates = scanCascade(scope, 'frontalFace', frontal.mat, { ...settings, minSize: FRONTAL_WINDOW }, frontal.scale).map(
     (hit) => candidate(hit, 'frontal'),
   );
-
-  if (options.tiltAngles.length > 0) {
-    const scan = grayScanImage(scope, gray, options.tiltScanSize);
-    for (const tilt of options.tiltAngles) {
-      for (const hit of scanRotated(scope, 'frontalFace', scan, tilt, { ...settings, minSize: FRONTAL_WINDOW })) {
-        const half = hit.side / 2;
-        const window = { x: hit.centre.x - half, y: hit.centre.y - half, w: hit.side, h: hit.side };
-        candidates.push({ window, view: 'frontal', neighbors: hit.neighbors, mirrored: false, tilt });
-      }
-    }
-  }
 
   if (options.profileScanSize > 0) {
     const profile = grayScanImage(scope, gray, options.profileScanSize);

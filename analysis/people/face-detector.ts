@@ -2,11 +2,11 @@ import type * as OpenCV from '@techstark/opencv-js';
 import { type Box, coverage, iou } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { MatScope } from '../opencv/mat-scope.ts';
-import { detectUpperBodyAround } from './body-detector.ts';
 import { faceBoxFromNetwork, faceBoxFromWindow, FRONTAL_WINDOW_TO_FACE } from './face-box.ts';
 import { DEFAULT_FACE_SCAN_OPTIONS, type FaceCandidate, findFaceCandidates, type FaceScanOptions, type FaceView } from './face-candidates.ts';
 import { type FaceEvidence, gatherFaceEvidence } from './face-verification.ts';
 import type { NetworkFace } from './face-network.ts';
+import type { KeyPoints } from './blazeface-decoder.ts';
 import { meanChroma } from './skin-tone.ts';
 
 export interface DetectedFace {
@@ -28,30 +28,10 @@ export interface FaceDetectionOptions extends FaceScanOptions {
   /** Mean chroma under which a photo counts as grey and skin tone is not judged. Default 12. */
   greyChroma: number;
   /**
-   * Network score from which a network face is checked at all. Default 0.7: on the dev photos every
-   * face the network scores higher holds up, and below it the network's hits are mostly fur, foliage
-   * and faces on objects.
+   * Network score from which a network face is checked at all: the network's own floor (0.5, where
+   * its sigmoid says "as likely a face as not"). Every face must still pass a pattern check.
    */
   minNetworkScore: number;
-  /**
-   * Network score that counts as a face on its own in a grey photo, where skin cannot be judged and
-   * the texture checks miss dim or small faces. Default 0.85.
-   */
-  greyNetworkScore: number;
-  /**
-   * Network score from which skin alone is the second check. Default 0.78: dirt, wood and fur pass as
-   * skin. On the dev photos and focus images the network's skin-only hits that are not faces score
-   * 0.71-0.76, the real faces 0.84-0.93 (0.80 for one of them at 640 px), and one profile 0.73.
-   */
-  skinOnlyNetworkScore: number;
-  /**
-   * Network score from which a face under minNetworkScore is checked, and then only by a head and
-   * shoulders around it (the upper-body cascade, with the face where the cascade has its head),
-   * which reads a person's outline rather than the face's grey pattern or colour. Default 0.5 (the
-   * network's own floor): of the network's 94 hits under 0.7 on the dev photos, the focus images and
-   * 59 other photos, 3 are real faces; one of those has a person around it, none of the others.
-   */
-  minBodyBackedNetworkScore: number;
 }
 
 export const DEFAULT_FACE_DETECTION_OPTIONS: FaceDetectionOptions = {
@@ -59,14 +39,11 @@ export const DEFAULT_FACE_DETECTION_OPTIONS: FaceDetectionOptions = {
   minSkinRatio: 0.4,
   strongRescanWindows: { frontal: 30, profile: 10 },
   greyChroma: 12,
-  minNetworkScore: 0.7,
-  greyNetworkScore: 0.85,
-  skinOnlyNetworkScore: 0.78,
-  minBodyBackedNetworkScore: 0.5,
+  minNetworkScore: 0.5,
 };
 
-/** Neighbours the upper-body cascade needs to back a weak network face (the body scan's default). */
-const BODY_CHECK_NEIGHBORS = 3;
+/** Degrees from upright within which the Haar face cascades still find a face (Viola-Jones: about ±15°). */
+export const CASCADE_TILT_TOLERANCE = 15;
 
 interface CheckedFace {
   box: Box;
@@ -106,65 +83,89 @@ function strengthOf(view: FaceView, evidence: FaceEvidence, options: FaceDetecti
 }
 
 /**
- * Whether a network face holds up: the network is one check, so it needs one more that reads
- * something else — an eye, the second cascade, a strong re-scan, a Haar candidate of its own at the
- * same place and size, or, for a confident network face, skin in the face core. A grey photo has no
- * skin to judge, so there a high network score may stand in for it.
+ * Whether a network face holds up. The network is one check; the others must read the face's own
+ * pattern at its own scale, on a crop turned upright by the network's eye line: the second frontal
+ * cascade, a strong re-scan by the frontal or by the profile cascade (on the crop and its mirror),
+ * both eyes found by the eye cascade where the network put them. So every face holds up under the
+ * network and one pattern check at least. Skin is never a check on its own (a bare arm is skin, and a
+ * round logo on it scored as a face), but in a colour photo its absence counts against a face: a
+ * face without skin in its core (coloured light, a mask, fur) needs a second pattern check. A grey
+ * photo has no skin to judge either way.
  */
-function isNetworkFace(face: NetworkFace, evidence: FaceEvidence, haarAgrees: boolean, options: FaceDetectionOptions): boolean {
-  if (evidence.skin === undefined && face.score >= options.greyNetworkScore) return true;
-  const skin = evidence.skin !== undefined && evidence.skin >= options.minSkinRatio && face.score >= options.skinOnlyNetworkScore;
-  const strong = evidence.rescanWindows >= options.strongRescanWindows.frontal;
-  return haarAgrees || skin || evidence.eyes > 0 || evidence.secondCascade || strong;
+export function isNetworkFace(check: Pick<NetworkFaceCheck, 'evidence'>, options: FaceDetectionOptions = DEFAULT_FACE_DETECTION_OPTIONS): boolean {
+  const { evidence } = check;
+  const patterns =
+    Number(evidence.secondCascade) +
+    Number(evidence.rescanWindows >= options.strongRescanWindows.frontal) +
+    Number(evidence.profileWindows >= options.strongRescanWindows.profile) +
+    Number(evidence.eyesAtKeyPoints === 2);
+  const skinOrGrey = evidence.skin === undefined || evidence.skin >= options.minSkinRatio;
+  return patterns >= 2 || (patterns === 1 && skinOrGrey);
 }
 
 /**
- * The frontal cascade's square window around a face box (the inverse of faceBoxFromWindow), so a
- * network face is checked on the same crop as a cascade's.
+ * The frontal cascade's square window around a network face (the inverse of faceBoxFromWindow),
+ * turned by the slope of the line through the network's two eye key points, so a network face is
+ * checked on the same upright crop as a cascade's: the cascades take faces only within about ±15° of
+ * upright, and a head tilted further is upright in a copy turned by its tilt.
  */
-function networkCandidate(face: Box): FaceCandidate {
+function networkCandidate(face: Box, keyPoints: KeyPoints): FaceCandidate {
   const side = Math.max(face.w / FRONTAL_WINDOW_TO_FACE.width, face.h / FRONTAL_WINDOW_TO_FACE.height);
   const window = { x: face.x + face.w / 2 - side / 2, y: face.y + face.h / 2 - side / 2, w: side, h: side };
-  return { window, view: 'frontal', neighbors: 0, mirrored: false, tilt: 0 };
+  const { rightEye, leftEye } = keyPoints;
+  const slope = (Math.atan2(leftEye.y - rightEye.y, leftEye.x - rightEye.x) * 180) / Math.PI;
+  // Within the cascades' own tolerance the crop stays upright: the key points of a turned or
+  // profile face are the least sure, and turning by their slope can only lose a face there.
+  const tilt = Math.abs(slope) > CASCADE_TILT_TOLERANCE ? slope : 0;
+  return { window, view: 'frontal', neighbors: 0, mirrored: false, tilt };
+}
+
+/** What a network face's checks found, on its own crop and around it. */
+export interface NetworkFaceCheck {
+  face: NetworkFace;
+  /** The face box in the artmeta convention (faceBoxFromNetwork), working px. */
+  box: Box;
+  evidence: FaceEvidence;
+}
+
+/** Runs every check of one network face at the face's own scale. */
+export function checkNetworkFace(scope: MatScope, gray: OpenCV.Mat, image: RgbImage, face: NetworkFace, colour: boolean): NetworkFaceCheck {
+  const box = faceBoxFromNetwork(face);
+  const evidence = gatherFaceEvidence(scope, gray, image, networkCandidate(box, face.keyPoints), colour, face.keyPoints);
+  return { face, box, evidence };
 }
 
 /**
- * Faces found by frontal and profile cascades and by the face network, each verified, merged one per
- * head, strongest first.
+ * Faces, verified, merged one per head, strongest first. With the face network's proposals
+ * (`networkFaces`), each is checked by the cascades on its own crop at its own scale, and no cascade
+ * scans the whole frame; without them (`undefined`: the network was not run) the frontal and
+ * profile cascades scan the frame for candidates, each verified the same way.
  */
 export function detectFaces(
   scope: MatScope,
   gray: OpenCV.Mat,
   image: RgbImage,
   options: FaceDetectionOptions = DEFAULT_FACE_DETECTION_OPTIONS,
-  networkFaces: readonly NetworkFace[] = [],
+  networkFaces?: readonly NetworkFace[],
 ): DetectedFace[] {
   const colour = meanChroma(image) >= options.greyChroma;
   const checked: CheckedFace[] = [];
-  const candidates = findFaceCandidates(scope, gray, options);
-  for (const candidate of candidates) {
-    const evidence = gatherFaceEvidence(scope, gray, image, candidate, colour);
-    if (!isFace(candidate.view, evidence, options)) continue;
-    checked.push({ box: faceBoxFromWindow(candidate), view: candidate.view, strength: strengthOf(candidate.view, evidence, options) });
+  if (networkFaces === undefined) {
+    for (const candidate of findFaceCandidates(scope, gray, options)) {
+      const evidence = gatherFaceEvidence(scope, gray, image, candidate, colour);
+      if (!isFace(candidate.view, evidence, options)) continue;
+      checked.push({ box: faceBoxFromWindow(candidate), view: candidate.view, strength: strengthOf(candidate.view, evidence, options) });
+    }
+    return mergeSameFace(checked);
   }
-  const candidateFaces = candidates.map(faceBoxFromWindow);
   for (const face of networkFaces) {
-    const box = faceBoxFromNetwork(face);
-    const confident = face.score >= options.minNetworkScore;
-    // Weaker network hits are mostly fur, foliage and objects: only a person around one backs it.
-    if (!confident && !(face.score >= options.minBodyBackedNetworkScore && hasUpperBodyAround(scope, gray, box))) continue;
-    const evidence = gatherFaceEvidence(scope, gray, image, networkCandidate(box), colour);
-    // A cascade hit agrees only on a face of about the same place and size: cascades also fire on
-    // eyes and fur patterns inside a larger false face.
-    const haarAgrees = candidateFaces.some((candidateBox) => iou(candidateBox, box) > 0.3);
-    if (confident && !isNetworkFace(face, evidence, haarAgrees, options)) continue;
-    checked.push({ box, view: 'frontal', strength: (face.score + strengthOf('frontal', evidence, options)) / 2 });
+    if (face.score < options.minNetworkScore) continue;
+    const check = checkNetworkFace(scope, gray, image, face, colour);
+    if (!isNetworkFace(check, options)) continue;
+    const view: FaceView = check.evidence.profileWindows > check.evidence.rescanWindows ? 'profile' : 'frontal';
+    checked.push({ box: check.box, view, strength: (face.score + strengthOf('frontal', check.evidence, options)) / 2 });
   }
   return mergeSameFace(checked);
-}
-
-function hasUpperBodyAround(scope: MatScope, gray: OpenCV.Mat, face: Box): boolean {
-  return detectUpperBodyAround(scope, gray, face, BODY_CHECK_NEIGHBORS).length > 0;
 }
 
 function sameFace(a: Box, b: Box): boolean {

@@ -4,6 +4,7 @@ import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { liveScopedObjects } from '../../analysis/opencv/mat-scope.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { detectPeople } from '../../analysis/people/detect-people.ts';
+import { faceBoxFromNetwork } from '../../analysis/people/face-box.ts';
 import { findNetworkFaces } from '../../analysis/people/face-network.ts';
 import { fixture } from '../support/fixtures.ts';
 
@@ -33,24 +34,16 @@ describe('findNetworkFaces on real photos', () => {
     expect((await findNetworkFaces(pixels)).filter((f) => f.score >= 0.7)).toEqual([]);
   });
 
-  it('brings small, turned-away faces that no cascade finds into detectPeople', async () => {
+  it('brings small, turned-away faces that no cascade finds into detectPeople, each backed by a cascade at its own scale', async () => {
     const { pixels } = await decodeImage(fixture('people-pool.jpg'));
     expect(detectPeople(pixels).filter((p) => p.face)).toEqual([]);
-    const faces = detectPeople(pixels, {}, await findNetworkFaces(pixels)).flatMap((p) => (p.face ? [p.face] : []));
-    expect(faces).toHaveLength(2);
-    for (const truth of POOL_FACES) expect(Math.max(...faces.map((f) => iou(f, truth)))).toBeGreaterThan(0.4);
-  });
-
-  it('takes skin alone as the second check only for a confident network face', async () => {
-    const { pixels } = await decodeImage(fixture('people-pool.jpg'));
     const network = await findNetworkFaces(pixels);
-    // The larger player's face (score 0.80) shows skin but no eye or cascade hit; the smaller one shows an eye.
-    const faces = (skinOnlyNetworkScore: number) =>
-      detectPeople(pixels, { faces: { skinOnlyNetworkScore } }, network).flatMap((p) => (p.face ? [p.face] : []));
-    expect(faces(0.78)).toHaveLength(2);
-    const strict = faces(0.9);
-    expect(strict).toHaveLength(1);
-    expect(iou(strict[0]!, POOL_FACES[0]!)).toBeGreaterThan(0.4);
+    // The network finds both players; the smaller one's face turned aside passes the profile re-scan.
+    // The larger one's shows skin but no eye or cascade pattern, and skin alone is no check.
+    for (const truth of POOL_FACES) expect(Math.max(...network.map((f) => iou(faceBoxFromNetwork(f), truth)))).toBeGreaterThan(0.3);
+    const faces = detectPeople(pixels, {}, network).flatMap((p) => (p.face ? [p.face] : []));
+    expect(faces).toHaveLength(1);
+    expect(iou(faces[0]!, POOL_FACES[0]!)).toBeGreaterThan(0.4);
   });
 
   it('takes no cat for a face: a cascade hit agrees with a network face only at about its size', async () => {
