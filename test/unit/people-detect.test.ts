@@ -4,7 +4,7 @@ import { type Box, coverage } from '../../analysis/geometry/box.ts';
 import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { liveScopedObjects } from '../../analysis/opencv/mat-scope.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
-import { type DetectedPerson, detectPeople } from '../../analysis/people/detect-people.ts';
+import { detectPeople } from '../../analysis/people/detect-people.ts';
 import { findNetworkFaces } from '../../analysis/people/face-network.ts';
 import { fixture } from '../support/fixtures.ts';
 
