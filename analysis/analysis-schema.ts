@@ -79,11 +79,9 @@ export const AnalysisSchema = Type.Object(
     shot: ShotSchema,
     people: Type.Array(PersonSchema),
     crops: Type.Record(Type.String(), BoxSchema, { description: 'Crop rectangle per requested canvas' }),
-    keep: Type.Optional(
-      Type.Array(BoxSchema, {
-        description: 'What crops keep, most wanted first: each crop keeps the first box that fits it whole; crops for other canvases are computed from these alone',
-      }),
-    ),
+    keep: Type.Array(BoxSchema, {
+      description: 'What crops keep, most wanted first: each crop keeps the first box that fits it whole; crops for other canvases are computed from these alone',
+    }),
     text: Type.Optional(TextSchema),
     placement: Type.Optional(PlacementSchema),
   },

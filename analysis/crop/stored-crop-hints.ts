@@ -1,18 +1,17 @@
 import type { Analysis } from '../analysis-schema.ts';
 import { parseCanvasList } from './canvas-spec.ts';
 import { cropHints } from './crop-hints.ts';
-import { union, type Box } from '../geometry/box.ts';
+import type { Box } from '../geometry/box.ts';
 
 /**
  * Crop hints of an analysed image for the requested canvases, without its pixels: canvases the
  * analysis computed are returned as stored; others are computed by `cropHints` from the stored
- * keep-list and faces, as the analysis would have. Analyses stored before it recorded `keep` fall back to
- * all people, then the region of interest.
+ * keep-list and faces, as the analysis would have.
  */
 export function storedCropHints(analysis: Analysis, aspects: readonly string[]): Record<string, Box> {
   const canvases = parseCanvasList(aspects);
   const missing = canvases.filter((c) => analysis.crops[c.label] === undefined);
-  const subject = { keep: analysis.keep ?? subjectOf(analysis), focalPoint: analysis.focalPoint, whole: facesOf(analysis) };
+  const subject = { keep: analysis.keep, focalPoint: analysis.focalPoint, whole: facesOf(analysis) };
   const computed = missing.length > 0 ? cropHints(analysis, subject, missing) : {};
   const crops: Record<string, Box> = {};
   for (const canvas of canvases) {
@@ -29,10 +28,4 @@ export function hasCanvases(analysis: Analysis, aspects: readonly string[]): boo
 
 function facesOf(analysis: Analysis): Box[] {
   return analysis.people.flatMap((p) => (p.face ? [p.face] : []));
-}
-
-function subjectOf(analysis: Analysis): Box[] {
-  const people = analysis.people.map((p) => p.box);
-  const everyone = people.length > 1 ? people.reduce((a, b) => union(a, b)) : undefined;
-  return everyone ? [everyone, analysis.roi] : [analysis.roi];
 }

@@ -1,6 +1,5 @@
 import { type Box, type Point, union } from '../geometry/box.ts';
-import type { RgbImage } from '../image/rgb-image.ts';
-import { energyMap, type EnergyMap, type EnergyMapOptions } from './energy-map.ts';
+import type { EnergyMap, EnergyMapOptions } from './energy-map.ts';
 import { maxSumRectangle } from './max-sum-rectangle.ts';
 
 export interface EdgeFocusOptions extends EnergyMapOptions {
@@ -38,10 +37,6 @@ export interface EdgeFocus {
  * interest is the rectangle holding the most energy above the image's mean (max-sum rectangle),
  * the focal point its energy centroid.
  */
-export function edgeFocus(image: RgbImage, options: EdgeFocusOptions = {}): EdgeFocus {
-  return edgeFocusIn(energyMap(image, options), options);
-}
-
 export function edgeFocusIn(map: EnergyMap, options: EdgeFocusOptions = {}): EdgeFocus {
   const opts = { ...DEFAULT_EDGE_FOCUS_OPTIONS, ...options };
   const { cols, rows } = map;

@@ -6,7 +6,7 @@ export interface PersonScoreWeights {
   size: number;
   /** A person in focus is the subject, a blurred one is background. Default 0.25. */
   sharpness: number;
-  /** Photographers put the subject near the centre or a third line. Default 0.1. */
+  /** Photographers put the subject near the centre: 1 there, falling to 0 at the corners. Default 0.1. */
   position: number;
   /** A surer detection is more likely a real person. Default 0.25. */
   strength: number;

@@ -12,7 +12,8 @@ import smartcrop from 'smartcrop-sharp';
 import { findFocalPoint } from '../../analysis/focal-point.ts';
 import { analyzeImage } from '../../analysis/analyze-image.ts';
 import { decodeImage, DEFAULT_DECODE_OPTIONS } from '../../analysis/image/decode-image.ts';
-import { edgeFocus } from '../../analysis/focus/edge-focus.ts';
+import { edgeFocusIn } from '../../analysis/focus/edge-focus.ts';
+import { energyMap } from '../../analysis/focus/energy-map.ts';
 import { detectPeople } from '../../analysis/people/detect-people.ts';
 import { findNetworkFaces, type NetworkFace } from '../../analysis/people/face-network.ts';
 import { detectText } from '../../analysis/text/detect-text.ts';
@@ -64,11 +65,14 @@ function referenceCascade(name: CascadeName, image: RgbImage): void {
 
 const decodeMs = await timeEach('sharp decode + resize to working size (1024)', (f) => decodeImage(f));
 await timeEach('sharp decode only (full size, raw)', (f) => sharp(f).raw().toBuffer());
-await timeEach('stage: face network (whole image + 4 tiles)', (f) => findNetworkFaces(working.get(f)!));
+await timeEach('stage: face network (whole image + corner tiles where stirred)', (f) => findNetworkFaces(working.get(f)!));
+await timeEach('stage: face network, all 4 tiles (before: tileProposalScore 0)', (f) => findNetworkFaces(working.get(f)!, { tileProposalScore: 0 }));
 const networkFaces = new Map<string, NetworkFace[]>();
 for (const file of files) networkFaces.set(file, await findNetworkFaces(working.get(file)!));
 await timeEach('stage: people (cascades + checks of every face)', (f) => detectPeople(working.get(f)!, {}, networkFaces.get(f)));
-await timeEach('stage: edge focus', (f) => edgeFocus(working.get(f)!));
+await timeEach('stage: people stage whole (face network + cascades + checks)', async (f) => detectPeople(working.get(f)!, {}, await findNetworkFaces(working.get(f)!)));
+await timeEach('stage: people, cascades alone (full-frame Haar scans, no network)', (f) => detectPeople(working.get(f)!));
+await timeEach('stage: edge focus', (f) => edgeFocusIn(energyMap(working.get(f)!)));
 await timeEach('stage: text detection', (f) => detectText(working.get(f)!));
 const focalMs = await timeEach('focal point (network + people + edge fallback), decoded', async (f) =>
   findFocalPoint(working.get(f)!, {}, await findNetworkFaces(working.get(f)!)),

@@ -1,9 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { edgeFocus } from '../../analysis/focus/edge-focus.ts';
+import { edgeFocusIn, type EdgeFocusOptions } from '../../analysis/focus/edge-focus.ts';
+import { energyMap } from '../../analysis/focus/energy-map.ts';
 import { contains, coverage } from '../../analysis/geometry/box.ts';
 import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import type { RgbImage } from '../../analysis/image/rgb-image.ts';
 import { BLURRED_PEOPLE_PATCH as PATCH, fixture } from '../support/fixtures.ts';
+
+const edgeFocus = (image: RgbImage, options: EdgeFocusOptions = {}) => edgeFocusIn(energyMap(image, options), options);
 
 describe('edgeFocus', () => {
   beforeAll(async () => {
