@@ -15,6 +15,7 @@ import { largestOfAspect } from '../../analysis/crop/crop-hints.ts';
 import { area, coverage, type Box, type Size } from '../../analysis/geometry/box.ts';
 import { centreCrop, sharpAttentionCrop, smartcropCrop, type CropPeer } from './crop-peers.ts';
 import { evaluateFaces, formatFaceEval } from './face-eval.ts';
+import { evaluateNegatives, formatNegatives } from './negatives-eval.ts';
 
 const RATIOS = ['16:9', '1:1', '2:3', '9:16'];
 const HIT_COVERAGE = 0.9;
@@ -82,6 +83,8 @@ async function main(): Promise<void> {
   console.log(`artmeta analyze without text: ${artmetaMs.toFixed(0)} ms per image (mean, one thread, includes decode)`);
   console.log('');
   if (cases.some((c) => c.set === 'faces')) console.log(formatFaceEval(await evaluateFaces(dataDir)));
+  console.log('');
+  console.log(formatNegatives(await evaluateNegatives()));
 }
 
 /** The largest crop of this shape placed to hold as much of the subject as it can. */
