@@ -81,7 +81,7 @@ function overlapsMostly(a: Box, b: Box): boolean {
 /**
  * What crops keep of people, most wanted first. The sharp region (edge focus) around the chosen
  * head belongs to the subject — what they hold, where they stand — when the head is in it; people
- * who reach out of it come after it. In a group, every face whole counts for more than the chosen
+ * who reach out of it, the chosen one's own body included, come after it. In a group, every face whole counts for more than the chosen
  * person's whole body: a face cut at the crop's edge is the worst crop. Then the chosen person, the
  * sharp region with their head, their head.
  */
@@ -92,7 +92,7 @@ function peopleKeep(chosen: DetectedPerson, inFocus: readonly DetectedPerson[], 
   if (inFocus.length > 1) {
     const everyone = inFocus.map((p) => p.box).reduce(union);
     const faces = inFocus.map((p) => p.face ?? topOf(p.box));
-    if (aroundHead) keep.push(union(sharp, everyone), union(sharp, chosen.box));
+    if (aroundHead) keep.push(union(sharp, everyone), union(sharp, chosen.box), union(sharp, head));
     keep.push(everyone, inFocus.map(headOf).reduce(union), faces.reduce(union));
   } else if (aroundHead) {
     keep.push(union(sharp, chosen.box));

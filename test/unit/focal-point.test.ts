@@ -74,6 +74,13 @@ describe('findFocalPoint', () => {
     for (const face of faces) expect(coverage(face, crop)).toBe(1);
   });
 
+  it.each(['people-group.jpg', 'group-of-three.jpg'])('keeps every face of a group at 16:9 when they all fit (%s)', async (name) => {
+    const analysis = await analyzeImage(fixture(name), { aspects: ['16:9'], text: false });
+    const faces = analysis.people.flatMap((p) => (p.face ? [p.face] : []));
+    expect(faces.length).toBeGreaterThanOrEqual(3);
+    for (const face of faces) expect(coverage(face, analysis.crops['16:9']!)).toBe(1);
+  });
+
   it('cuts no face in half: each is in the crop whole or left out', async () => {
     const { people, crops } = await analyzeImage(fixture('people-group.jpg'), { aspects: ['9:16', '2:3', '1:1', '4:5', '3:1'], text: false });
     const faces = people.flatMap((p) => (p.face ? [p.face] : []));
