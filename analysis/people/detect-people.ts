@@ -55,6 +55,20 @@ const DEFAULT_MIN_FACELESS_BODY_NEIGHBORS = 8;
 const FULL_BODY_STRENGTH_NEIGHBORS = 20;
 
 /**
+ * A person box drawn from a face: as wide as the shoulders (3 face widths; an adult's shoulders are
+ * ~2.5-3) or, for a close-up, the neck and the shoulders' start (1.7); hair above (0.4 face heights:
+ * the face box starts at the brows).
+ */
+export const BODY_FROM_FACE = { shoulderWidths: 3, closeUpWidths: 1.7, hairHeights: 0.4 } as const;
+/**
+ * Strength of a faceless body is discounted to 0.6 of the cascade's: body cascades fire on doors and
+ * trunks, and nothing else backs them. Bodies that agree with a face raise its strength by up to 0.3
+ * of what it lacks: they confirm a person, not a face.
+ */
+export const FACELESS_BODY_STRENGTH = 0.6;
+export const BODY_BACKING = 0.3;
+
+/**
  * Finds the people in a working image (long side up to ~1024 px): faces from the frontal (upright,
  * and turned on request) and profile cascades and from the face network (`networkFaces`, see
  * findNetworkFaces), each verified on its own crop (skin, a second cascade, eyes, a re-scan); full
@@ -123,8 +137,9 @@ function checkOptions(faces: FaceDetectionOptions, bodies: BodyDetectionOptions,
  * it is seen (bodyDepth); as wide as the shoulders, or the neck for a close-up.
  */
 function bodyFromFace(face: Box, depth: number, shot: Shot): Box {
-  const width = shot === 'close-up' ? 1.7 : 3;
-  return { x: face.x + face.w * ((1 - width) / 2), y: face.y - face.h * 0.4, w: face.w * width, h: face.h * (0.4 + depth) };
+  const width = shot === 'close-up' ? BODY_FROM_FACE.closeUpWidths : BODY_FROM_FACE.shoulderWidths;
+  const hair = BODY_FROM_FACE.hairHeights;
+  return { x: face.x + face.w * ((1 - width) / 2), y: face.y - face.h * hair, w: face.w * width, h: face.h * (hair + depth) };
 }
 
 function bodyStrength(body: DetectedBody): number {
@@ -134,6 +149,6 @@ function bodyStrength(body: DetectedBody): number {
 /** A face's strength, raised by bodies that agree with it; a faceless body's own, discounted. */
 function personStrength(person: PersonEvidence): number {
   const body = Math.max(0, ...person.bodies.map(bodyStrength));
-  if (!person.face) return body * 0.6;
-  return 1 - (1 - person.face.strength) * (1 - 0.3 * body);
+  if (!person.face) return body * FACELESS_BODY_STRENGTH;
+  return 1 - (1 - person.face.strength) * (1 - BODY_BACKING * body);
 }

@@ -18,11 +18,20 @@ export interface DetectedFace {
 }
 
 export interface FaceDetectionOptions extends FaceScanOptions {
-  /** Share of skin-tone pixels in the face core that counts as skin. Default 0.4. */
+  /**
+   * Share of skin-tone pixels in the face core that counts as skin. Default 0.4: the core of a face
+   * in ordinary light is mostly skin (dev faces 0.48-1.0), with eyes, brows and shadow the rest;
+   * under coloured bar light one measured 0.12, and it passes by three pattern checks. Skin only
+   * ever decides together with a pattern check: on the negatives set (eval:negatives) no candidate
+   * passes a pattern check, so there skin decides nothing.
+   */
   minSkinRatio: number;
   /**
-   * Raw windows of the candidate's own cascade, re-run on its crop at a standard size, that make it a
-   * strong hit. Default 30 frontal, 10 profile (the profile cascade fires more sparsely).
+   * Raw windows of a cascade, re-run on the candidate's crop at a standard size, that make it a strong
+   * hit. Default 30 frontal, 10 profile (the profile cascade fires more sparsely). Margins, network
+   * candidates: on the 141 negatives the frontal count reaches 19 (the round logo on a thigh) and
+   * the profile count 3; on the dev photos' non-faces 15 and 1; real faces that pass by this check
+   * alone measure 31 and up (frontal), 10 and up (profile).
    */
   strongRescanWindows: Record<FaceView, number>;
   /** Mean chroma under which a photo counts as grey and skin tone is not judged. Default 12. */
@@ -77,6 +86,7 @@ function isFace(view: FaceView, evidence: FaceEvidence, options: FaceDetectionOp
 function strengthOf(view: FaceView, evidence: FaceEvidence, options: FaceDetectionOptions): number {
   const rescan = Math.min(1, evidence.rescanWindows / (2 * options.strongRescanWindows[view]));
   const eyes = Math.min(evidence.eyes, 2) / 2;
+  // A check that cannot be made (skin in a grey photo, a second profile cascade) counts halfway.
   const skin = evidence.skin ?? 0.5;
   const second = view === 'frontal' ? Number(evidence.secondCascade) : 0.5;
   return (rescan + eyes + skin + second) / 4;
@@ -168,8 +178,17 @@ export function detectFaces(
   return mergeSameFace(checked);
 }
 
+/**
+ * Two boxes are one face when they overlap by IoU > 0.3 or one lies 60% inside the other: the
+ * network's and the cascades' boxes of one face differ in convention and scale step, while two
+ * neighbouring faces in a group overlap by far less.
+ */
+export const SAME_FACE = { minIou: 0.3, minInside: 0.6 } as const;
+/** Each further box of the same face raises its strength by up to 0.3 of what it lacks. */
+export const AGREEMENT_GAIN = 0.3;
+
 function sameFace(a: Box, b: Box): boolean {
-  return iou(a, b) > 0.3 || coverage(a, b) > 0.6 || coverage(b, a) > 0.6;
+  return iou(a, b) > SAME_FACE.minIou || coverage(a, b) > SAME_FACE.minInside || coverage(b, a) > SAME_FACE.minInside;
 }
 
 /**
@@ -188,7 +207,7 @@ function mergeSameFace(faces: CheckedFace[]): DetectedFace[] {
     const lead = group[0]!;
     const weight = group.reduce((sum, f) => sum + f.strength, 0);
     const mean = (key: keyof Box): number => group.reduce((sum, f) => sum + f.box[key] * f.strength, 0) / weight;
-    const agreeing = 1 - group.slice(1).reduce((rest, f) => rest * (1 - 0.3 * f.strength), 1);
+    const agreeing = 1 - group.slice(1).reduce((rest, f) => rest * (1 - AGREEMENT_GAIN * f.strength), 1);
     return {
       box: { x: mean('x'), y: mean('y'), w: mean('w'), h: mean('h') },
       view: lead.view,

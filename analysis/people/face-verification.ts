@@ -33,12 +33,46 @@ export interface FaceEvidence {
 /**
  * How near an eye-cascade hit's centre must be to the network's eye key point, in face-window
  * widths, to count as that eye: eyes are ~0.25 window widths apart, so a hit nearer than 0.12 is
- * that eye and not the other one, an eyebrow or a nostril.
+ * that eye and not the other one, an eyebrow or a nostril. Both eyes must be found so: of the 141
+ * negatives' network candidates 12 show one eye at a key point (apes, birds, a cow), none both.
  */
 export const EYE_AT_KEY_POINT = 0.12;
 
 /** Side the window is resampled to for the crop checks: eyes are then ~20 px, the eye cascade's window. */
-const CHECK_FACE_SIZE = 96;
+export const CHECK_FACE_SIZE = 96;
+/** The crop around the window, in window sides: a quarter-window margin on each side, so a re-scan can find the face a little off. */
+export const CHECK_CROP_SIDES = 1.5;
+/**
+ * Sizes at which the re-scans look for the face, in window sides: 0.75-1.35, the spread of the
+ * network's and the cascades' boxes around one face (a cascade's own pyramid step of 1.2 misses by
+ * up to a factor 1.2 either way, plus the box conventions' differences).
+ */
+export const RESCAN_SIZES = { min: 0.75, max: 1.35 } as const;
+/**
+ * Pyramid steps of the crop scans: 1.05 for the re-scans, whose raw window count is the measure
+ * (a fine step gives a count that grows smoothly with how face-like the crop is); OpenCV's own
+ * default of 1.1 for the second cascade and the eyes, which are asked yes or no.
+ */
+export const RESCAN_STEP = 1.05;
+export const CHECK_STEP = 1.1;
+/**
+ * A hit belongs to the face when its centre lies within this share of the face's width and height
+ * of the face's centre: 0.3, under the half at which it would centre on a neighbouring face's edge.
+ */
+export const SAME_PLACE_SHARE = 0.3;
+/**
+ * Where the eye cascade looks: the top 55% of the window (the eyes sit at 35-45% of a frontal
+ * window's height), for eyes 0.12-0.4 window widths wide (an eye is ~0.2; the cascade's window
+ * holds some brow and lid around it), with OpenCV's default 3 neighbours.
+ */
+export const EYE_BAND = 0.55;
+export const EYE_SIZES = { min: 0.12, max: 0.4 } as const;
+export const EYE_NEIGHBOURS = 3;
+/**
+ * Where skin is measured: the middle half of the window across and 25-85% of it down — cheeks, nose
+ * and mouth, not hair, background or beard shadow at the window's edges.
+ */
+export const SKIN_CORE = { x: 0.25, y: 0.25, w: 0.5, h: 0.6 } as const;
 
 /**
  * The candidate's window plus a quarter-window margin, turned upright by its tilt and scaled so the
@@ -47,7 +81,7 @@ const CHECK_FACE_SIZE = 96;
 function faceCrop(scope: MatScope, gray: OpenCV.Mat, candidate: FaceCandidate): { mat: OpenCV.Mat; face: Box; toCrop: (p: Point) => Point } {
   const { window, tilt } = candidate;
   const k = CHECK_FACE_SIZE / window.w;
-  const side = Math.round(CHECK_FACE_SIZE * 1.5);
+  const side = Math.round(CHECK_FACE_SIZE * CHECK_CROP_SIDES);
   const centre = new (cv().Point)(window.x + window.w / 2, window.y + window.h / 2);
   const transform = scope.track(cv().getRotationMatrix2D(centre, tilt, k));
   transform.doublePtr(0, 2)[0] = transform.doubleAt(0, 2) + side / 2 - centre.x;
@@ -65,7 +99,7 @@ function faceCrop(scope: MatScope, gray: OpenCV.Mat, candidate: FaceCandidate): 
 function isNear(a: Box, b: Box): boolean {
   const dx = Math.abs(a.x + a.w / 2 - (b.x + b.w / 2));
   const dy = Math.abs(a.y + a.h / 2 - (b.y + b.h / 2));
-  return dx < b.w * 0.3 && dy < b.h * 0.3;
+  return dx < b.w * SAME_PLACE_SHARE && dy < b.h * SAME_PLACE_SHARE;
 }
 
 /** Runs the cheap crop-level checks on one candidate. */
@@ -80,8 +114,8 @@ export function gatherFaceEvidence(
   const crop = faceCrop(scope, gray, candidate);
   const s = CHECK_FACE_SIZE;
   const near = (hits: CascadeHit[], face: Box): CascadeHit[] => hits.filter((h) => isNear(h.box, face));
-  const sizes = { minSize: s * 0.75, maxSize: s * 1.35 };
-  const rescanSettings = { scaleFactor: 1.05, minNeighbors: 0, ...sizes };
+  const sizes = { minSize: s * RESCAN_SIZES.min, maxSize: s * RESCAN_SIZES.max };
+  const rescanSettings = { scaleFactor: RESCAN_STEP, minNeighbors: 0, ...sizes };
   const profileRescan = (mirrored: boolean): CascadeHit[] => {
     const face = mirrored ? scope.track(new (cv().Mat)()) : crop.mat;
     if (mirrored) cv().flip(crop.mat, face, 1);
@@ -92,18 +126,18 @@ export function gatherFaceEvidence(
   let rescanWindows: number;
   let profileWindows = 0;
   if (candidate.view === 'frontal') {
-    secondCascade = near(scanCascade(scope, 'frontalFaceAlt2', crop.mat, { scaleFactor: 1.1, minNeighbors: 1, ...sizes }), crop.face).length > 0;
+    secondCascade = near(scanCascade(scope, 'frontalFaceAlt2', crop.mat, { scaleFactor: CHECK_STEP, minNeighbors: 1, ...sizes }), crop.face).length > 0;
     rescanWindows = near(scanCascade(scope, 'frontalFace', crop.mat, rescanSettings), crop.face).length;
     if (keyPoints) profileWindows = Math.max(profileRescan(false).length, profileRescan(true).length);
   } else {
     rescanWindows = profileRescan(candidate.mirrored).length;
   }
   const upper = scope.track(
-    crop.mat.roi(new (cv().Rect)(Math.round(crop.face.x), Math.round(crop.face.y), Math.round(crop.face.w), Math.round(crop.face.h * 0.55))),
+    crop.mat.roi(new (cv().Rect)(Math.round(crop.face.x), Math.round(crop.face.y), Math.round(crop.face.w), Math.round(crop.face.h * EYE_BAND))),
   );
-  const eyeHits = scanCascade(scope, 'eye', upper, { scaleFactor: 1.1, minNeighbors: 3, minSize: s * 0.12, maxSize: s * 0.4 });
+  const eyeHits = scanCascade(scope, 'eye', upper, { scaleFactor: CHECK_STEP, minNeighbors: EYE_NEIGHBOURS, minSize: s * EYE_SIZES.min, maxSize: s * EYE_SIZES.max });
   const w = candidate.window;
-  const core = { x: w.x + w.w * 0.25, y: w.y + w.h * 0.25, w: w.w * 0.5, h: w.h * 0.6 };
+  const core = { x: w.x + w.w * SKIN_CORE.x, y: w.y + w.h * SKIN_CORE.y, w: w.w * SKIN_CORE.w, h: w.h * SKIN_CORE.h };
   return {
     secondCascade,
     eyes: eyeHits.length,

@@ -9,6 +9,21 @@ export interface PersonEvidence {
 }
 
 /**
+ * A full-body window (Kruppa & Schiele's pedestrian cascade) holds its head: the face lies mostly
+ * inside it (≥ 0.7 of its area: hair and an arm may stick out), in its top 30%, and the window is
+ * 4-11 face heights tall (a standing adult is ~7.5 face heights; the window adds margin, a child or
+ * a person cut by the frame fewer).
+ */
+export const FULL_BODY_HEAD = { minInside: 0.7, topShare: 0.3, minFaceHeights: 4, maxFaceHeights: 11 } as const;
+/**
+ * Two body hits are one body when they overlap by IoU > 0.3 or one lies 70% inside the other (the
+ * two body cascades and neighbouring scales place one person differently); a faceless body half
+ * over a known face is that person's, not a new one.
+ */
+export const SAME_BODY = { minIou: 0.3, minInside: 0.7 } as const;
+export const BODY_OVER_FACE = 0.5;
+
+/**
  * Whether `face` can be the head of `body`: where that kind of window has its head, and of a
  * head's size for it (an upper-body window is 4.5-8 face widths wide, a full body 4-11 face heights
  * tall).
@@ -16,10 +31,10 @@ export interface PersonEvidence {
 function headOf(face: Box, body: DetectedBody): boolean {
   if (body.kind === 'upper') return isUpperBodyOf(face, body.box);
   const b = body.box;
-  if (coverage(face, b) < 0.7) return false;
+  if (coverage(face, b) < FULL_BODY_HEAD.minInside) return false;
   const faceCentreY = face.y + face.h / 2;
   const heights = b.h / face.h;
-  return heights >= 4 && heights <= 11 && faceCentreY <= b.y + b.h * 0.3;
+  return heights >= FULL_BODY_HEAD.minFaceHeights && heights <= FULL_BODY_HEAD.maxFaceHeights && faceCentreY <= b.y + b.h * FULL_BODY_HEAD.topShare;
 }
 
 /**
@@ -36,8 +51,8 @@ export function mergePersons(faces: DetectedFace[], bodies: DetectedBody[]): Per
     else loose.push(body);
   }
   for (const body of loose) {
-    const overlapping = persons.find((p) => p.bodies.some((b) => iou(b.box, body.box) > 0.3 || coverage(b.box, body.box) > 0.7));
-    const coversFace = persons.some((p) => p.face && coverage(p.face.box, body.box) > 0.5);
+    const overlapping = persons.find((p) => p.bodies.some((b) => iou(b.box, body.box) > SAME_BODY.minIou || coverage(b.box, body.box) > SAME_BODY.minInside));
+    const coversFace = persons.some((p) => p.face && coverage(p.face.box, body.box) > BODY_OVER_FACE);
     if (overlapping && !overlapping.face) overlapping.bodies.push(body);
     else if (!overlapping && !coversFace) persons.push({ bodies: [body] });
   }
