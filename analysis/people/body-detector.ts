@@ -39,6 +39,13 @@ export const DEFAULT_BODY_DETECTION_OPTIONS: BodyDetectionOptions = {
  */
 const UPPER_BODY_WINDOW = { minFaceWidths: 4.5, maxFaceWidths: 8, faceCentreX: [0.35, 0.65], faceCentreY: [0.3, 0.65] } as const;
 
+/** Window widths beyond its measured range a hit may be (the scan's step of 1.05 and the face box's own error). */
+const UPPER_BODY_SIZE_SLACK = 0.1;
+/** Farthest a window can reach from its head's centre, in window widths: the head sits 0.35-0.65 across. */
+const UPPER_BODY_REACH = 0.65;
+/** A full body 80% inside a larger one is the same person found at a smaller scale. */
+const NESTED_BODY = 0.8;
+
 /**
  * Face width, in scan px. The cascade then scans windows 45-80 px wide: at its own 22 px on a
  * smaller scan it finds a third as many raw windows, and of the dev faces it confirmed none.
@@ -56,7 +63,7 @@ export function detectFullBodies(
   const full = scanCascade(scope, 'fullBody', scan.mat, settings, scan.scale).map(
     (hit): DetectedBody => ({ box: hit.box, kind: 'full', neighbors: hit.neighbors }),
   );
-  return full.filter((b) => !full.some((o) => o !== b && coverage(b.box, o.box) > 0.8 && o.box.w * o.box.h > b.box.w * b.box.h));
+  return full.filter((b) => !full.some((o) => o !== b && coverage(b.box, o.box) > NESTED_BODY && o.box.w * o.box.h > b.box.w * b.box.h));
 }
 
 /**
@@ -69,7 +76,7 @@ export function detectUpperBodyAround(scope: MatScope, gray: OpenCV.Mat, face: B
   const { minFaceWidths, maxFaceWidths } = UPPER_BODY_WINDOW;
   const cx = face.x + face.w / 2;
   const cy = face.y + face.h / 2;
-  const reach = face.w * maxFaceWidths * 0.65;
+  const reach = face.w * maxFaceWidths * UPPER_BODY_REACH;
   const x0 = Math.max(0, Math.floor(cx - reach));
   const y0 = Math.max(0, Math.floor(cy - reach));
   const x1 = Math.min(gray.cols, Math.ceil(cx + reach));
@@ -105,8 +112,8 @@ export function isUpperBodyOf(face: Box, window: Box): boolean {
   const across = (face.x + face.w / 2 - window.x) / window.w;
   const down = (face.y + face.h / 2 - window.y) / window.h;
   return (
-    widths >= minFaceWidths * 0.9 &&
-    widths <= maxFaceWidths * 1.1 &&
+    widths >= minFaceWidths * (1 - UPPER_BODY_SIZE_SLACK) &&
+    widths <= maxFaceWidths * (1 + UPPER_BODY_SIZE_SLACK) &&
     across >= faceCentreX[0] &&
     across <= faceCentreX[1] &&
     down >= faceCentreY[0] &&
