@@ -57,27 +57,17 @@ const SKIN: Negative[] = [
 ];
 
 /**
- * A bare thigh with a round logo on it as a dark tattoo would sit (multiplied into the skin), the
- * case an earlier version took for a face: skin with a round dark shape. The photo is real, the
- * tattoo is pasted: no package ships a photo of a tattooed arm.
+ * Bare skin with a round logo on it as a dark tattoo would sit (multiplied into the skin), the case
+ * an earlier version took for a face: skin with a round dark shape. The photos are real (the skin
+ * crops above), the tattoos pasted: no package ships a photo of a tattooed arm.
  */
+function tattooed(file: string, skin: Negative, logo: string, x: number, y: number, size: number): Negative {
+  return { ...skin, file, category: 'tattoo-like', tattoo: { path: logo, x, y, size } };
+}
+
 const TATTOO: Negative[] = [
-  {
-    file: 'tattoo-thigh-opencv-logo.jpg',
-    source: 'faceapi',
-    path: 'package/demo/sample3.jpg',
-    category: 'tattoo-like',
-    crop: { left: 0, top: 940, width: 1000, height: 410 },
-    tattoo: { path: 'opencv:' + OCV + '/opencv-logo.png', x: 300, y: 200, size: 150 },
-  },
-  {
-    file: 'tattoo-arm-clock-face.jpg',
-    source: 'faceapi',
-    path: 'package/demo/sample3.jpg',
-    category: 'tattoo-like',
-    crop: { left: 1380, top: 640, width: 540, height: 700 },
-    tattoo: { path: 'tuxpaint:' + TUX + '/symbols/clockface.png', x: 235, y: 310, size: 100 },
-  },
+  tattooed('tattoo-thigh-opencv-logo.jpg', SKIN[0]!, 'opencv:' + OCV + '/opencv-logo.png', 300, 200, 150),
+  tattooed('tattoo-arm-clock-face.jpg', SKIN[1]!, 'tuxpaint:' + TUX + '/symbols/clockface.png', 235, 310, 100),
 ];
 
 const FIXED: Negative[] = [
