@@ -10,7 +10,7 @@ import type { ArtmetaConfig } from '../../service/config.ts';
 import { ArtmetaWorker } from '../../service/queue/artmeta-worker.ts';
 import { analyzeJobId, contentHash } from '../../service/queue/job-id.ts';
 import type { ArtmetaQueues } from '../../service/queue/queues.ts';
-import { API_KEY, fixture, multipart, startImageServer, testConfig, testEnv, waitForJob } from './service-harness.ts';
+import { API_KEY, fixture, multipart, startImageServer, testConfig, testEnv, waitForJob, type JobState } from './service-harness.ts';
 
 const auth = { 'x-api-key': API_KEY };
 
@@ -164,6 +164,53 @@ describe('service API with a queue worker, on a real Redis', () => {
       const bad = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { ftp: 'x' } }] } });
       expect(bad.statusCode).toBe(400);
       expect(bad.json().error.code).toBe('INVALID_ARGUMENT');
+    });
+  });
+
+  describe('regressions from the client report (issue 12)', () => {
+    const uploadKey = (hash: string) => `${config.prefix}:upload:${hash}`;
+
+    it('two jobs on one stored upload (other canvases): both complete, neither fails for the other', async () => {
+      const bytes = await sharp(await jpeg(2)).resize(300).jpeg().toBuffer();
+      const first = await app.inject({ method: 'POST', url: '/v1/jobs?aspect=16:9', ...multipart([{ name: 'a.jpg', bytes }]) });
+      const second = await app.inject({ method: 'POST', url: '/v1/jobs?aspect=1:1', ...multipart([{ name: 'a.jpg', bytes }]) });
+      const [a, b] = await Promise.all([first, second].map((r) => waitForJob(app, r.json().jobs[0].id as string)));
+      expect(a).toMatchObject({ state: 'completed' });
+      expect(b).toMatchObject({ state: 'completed' });
+      expect(Object.keys(b!.result!.analysis.crops)).toEqual(['1:1']);
+    });
+
+    it('a finished upload submitted again leaves no bytes in Redis, and completed jobs report progress 100', async () => {
+      const bytes = await sharp(await jpeg(1)).resize(280).jpeg().toBuffer();
+      const submit = () => app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'r.jpg', bytes }]) });
+      const done = await waitForJob(app, (await submit()).json().jobs[0].id as string);
+      expect(done.state).toBe('completed');
+      const state = await app.inject({ url: `/v1/jobs/${done.id}`, headers: auth });
+      expect(state.json().progress).toBe(100);
+      await submit();
+      expect(await queues.connection.exists(uploadKey(contentHash(bytes)))).toBe(0);
+    });
+
+    it('a cached analysis answers a new placement spec from the stored text and faces, not the first spec', async () => {
+      const submit = async (place: string) => {
+        const response = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { path: 'inside.jpg' }, place }] } });
+        expect(response.statusCode).toBe(202);
+        return waitForJob(app, response.json().jobs[0].id as string);
+      };
+      const left = await submit('60x30@top-left');
+      const right = await submit('60x30@bottom-right');
+      const placement = (job: JobState) => (job.result?.analysis as { placement?: { anchor?: string } } | undefined)?.placement;
+      expect(placement(left)?.anchor).toBe('top-left');
+      expect(right.result?.cached).toBe(true);
+      expect(placement(right)?.anchor).toBe('bottom-right');
+    });
+
+    it('POST /v1/jobs (JSON) refuses bad aspects and placements at once with 400', async () => {
+      for (const image of [{ aspects: ['wide'] }, { aspects: ['0:9'] }, { place: 'big' }, { place: '60x30@nowhere' }]) {
+        const response = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { path: 'inside.jpg' }, ...image }] } });
+        expect(response.statusCode, JSON.stringify(image)).toBe(400);
+        expect(response.json().error.code).toBe('INVALID_ARGUMENT');
+      }
     });
   });
 

@@ -12,6 +12,14 @@ describe('service configuration from the environment', () => {
     expect(config.api.analysisThreads).toBe(1);
   });
 
+  it('holds the analysis wait of cluster jobs, cluster concurrency and shutdown limit, validated like the rest', () => {
+    const config = loadConfig({ ARTMETA_ANALYSIS_TIMEOUT_MS: '120000', ARTMETA_CLUSTER_CONCURRENCY: '2', ARTMETA_SHUTDOWN_MS: '5000' });
+    expect(config.worker).toMatchObject({ analysisTimeoutMs: 120_000, clusterConcurrency: 2 });
+    expect(config.shutdownMs).toBe(5_000);
+    expect(loadConfig({}).worker).toMatchObject({ analysisTimeoutMs: 600_000, clusterConcurrency: 4 });
+    expect(() => loadConfig({ ARTMETA_CLUSTER_CONCURRENCY: '0' })).toThrow(/ARTMETA_CLUSTER_CONCURRENCY/);
+  });
+
   it('names every bad variable in one message', () => {
     try {
       loadConfig({ ARTMETA_PORT: 'eighty', ARTMETA_PREFIX: 'artmeta', ARTMETA_ASPECTS: '16:9,wide', ARTMETA_PATH_ROOTS: 'relative/dir' });
