@@ -5,8 +5,9 @@ import type { ArtmetaConfig } from '../service/config.ts';
 import type { ImageAnalyzer } from '../service/queue/image-analyzer.ts';
 import type { ArtmetaQueues } from '../service/queue/queues.ts';
 import type { RedisClient } from '../service/queue/redis-connection.ts';
+import { imageLoader } from '../service/queue/image-loader.ts';
+import { AnalysisCache } from '../service/store/analysis-cache.ts';
 import type { ResultStore } from '../service/store/result-store.ts';
-import { CropHintService } from './crop-hint-service.ts';
 import { installApiKeyAuth } from './plugins/auth.ts';
 import { installDashboard } from './plugins/dashboard.ts';
 import { installDocs } from './plugins/docs.ts';
@@ -50,10 +51,10 @@ export async function buildApp(config: ArtmetaConfig, deps: AppDeps): Promise<Fa
   installMetrics(app, deps.queues, deps.events ?? {});
   await installDashboard(app, deps.queues);
 
-  const service = new CropHintService(config, deps.store, deps.analyzer);
+  const cache = new AnalysisCache(deps.store, deps.analyzer, imageLoader(config, deps.store), config.analysis);
   await app.register(healthRoutes, { redis: deps.redis });
   await app.register(jobRoutes, { config, queues: deps.queues, store: deps.store });
-  await app.register(cropHintRoutes, { service });
+  await app.register(cropHintRoutes, { cache, defaultCanvases: config.analysis.aspects });
   await app.register(imageRoutes, { store: deps.store });
   return app;
 }

@@ -24,6 +24,9 @@ export const EnvSchema = Type.Object({
   ARTMETA_HOST: Type.String({ default: '0.0.0.0' }),
   ARTMETA_PORT: Integer(8080, 0, 'HTTP port of the API'),
   ARTMETA_CONCURRENCY: Integer(availableParallelism(), 1, 'Jobs one worker process runs at once'),
+  ARTMETA_CLUSTER_CONCURRENCY: Integer(4, 1, 'Cluster jobs one worker process runs at once (they mostly wait for their analyses)'),
+  ARTMETA_ANALYSIS_TIMEOUT_MS: Integer(10 * 60_000, 1_000, "Longest wait of a cluster job for one image's analysis"),
+  ARTMETA_SHUTDOWN_MS: Integer(9_000, 100, 'On SIGTERM, longest wait for running work before the process exits anyway (its jobs are retried elsewhere)'),
   ARTMETA_ANALYSIS_THREADS: Integer(0, 0, 'Analysis threads per process; 0 = as many as ARTMETA_CONCURRENCY (worker) or 1 (API)'),
   ARTMETA_ASPECTS: Type.String({ default: DEFAULT_CANVASES.join(','), description: 'Canvases every analysis stores crop hints for' }),
   ARTMETA_PATH_ROOTS: Type.String({ default: '', description: 'Comma-separated directories `path` sources may read; empty = path sources refused' }),
@@ -52,7 +55,7 @@ export interface ArtmetaConfig {
   /** Key prefix for queues and the result store (`{artmeta}`). */
   prefix: string;
   api: { host: string; port: number; apiKeys: string[]; uploadMaxBytes: number; analysisThreads: number };
-  worker: { concurrency: number; analysisThreads: number; lockMs: number };
+  worker: { concurrency: number; analysisThreads: number; lockMs: number; clusterConcurrency: number; analysisTimeoutMs: number };
   analysis: { aspects: string[]; maxPixels: number };
   sources: {
     pathRoots: string[];
@@ -60,6 +63,8 @@ export interface ArtmetaConfig {
   };
   jobs: { attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number; keepSeconds: number; uploadTtlSeconds: number };
   logLevel: Env['ARTMETA_LOG_LEVEL'];
+  /** How long `serve` and `worker` wait for running work after SIGTERM before they exit anyway. */
+  shutdownMs: number;
 }
 
 /** A configuration that cannot work; the message lists every bad variable. */
@@ -107,7 +112,13 @@ function toConfig(env: Env): ArtmetaConfig {
       uploadMaxBytes: env.ARTMETA_UPLOAD_MAX_BYTES,
       analysisThreads: env.ARTMETA_ANALYSIS_THREADS || 1,
     },
-    worker: { concurrency, analysisThreads: env.ARTMETA_ANALYSIS_THREADS || concurrency, lockMs: env.ARTMETA_LOCK_MS },
+    worker: {
+      concurrency,
+      analysisThreads: env.ARTMETA_ANALYSIS_THREADS || concurrency,
+      lockMs: env.ARTMETA_LOCK_MS,
+      clusterConcurrency: env.ARTMETA_CLUSTER_CONCURRENCY,
+      analysisTimeoutMs: env.ARTMETA_ANALYSIS_TIMEOUT_MS,
+    },
     analysis: { aspects, maxPixels: env.ARTMETA_MAX_PIXELS },
     sources: {
       pathRoots: pathRoots.map((root) => resolve(root)),
@@ -122,6 +133,7 @@ function toConfig(env: Env): ArtmetaConfig {
       uploadTtlSeconds: env.ARTMETA_UPLOAD_TTL_SECONDS,
     },
     logLevel: env.ARTMETA_LOG_LEVEL,
+    shutdownMs: env.ARTMETA_SHUTDOWN_MS,
   };
 }
 

@@ -3,7 +3,9 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { BoxSchema, PointSchema } from '../../analysis/analysis-schema.ts';
 import { ContentHashSchema } from '../../service/queue/job-schema.ts';
-import type { CropHintService } from '../crop-hint-service.ts';
+import { ArtmetaError } from '../../analysis/errors.ts';
+import type { AnalysisAnswer, AnalysisCache } from '../../service/store/analysis-cache.ts';
+import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { singleRequestImage } from '../request-image.ts';
 import { routeSchema } from '../route-schema.ts';
 import { COMMON_ERRORS, ErrorBodySchema } from './error-schema.ts';
@@ -23,9 +25,19 @@ const AspectQuery = Type.Object({
   aspect: Type.Optional(Type.String({ description: 'Comma-separated canvases: 16:9,1:1,1280x720', examples: ['16:9,1:1'] })),
 });
 
-/** Crop hints now: for an upload or URL (stored or analysed at once) and for an analysed image by hash. */
-export async function cropHintRoutes(app: FastifyInstance, { service }: { service: CropHintService }): Promise<void> {
+interface CropHintDeps {
+  cache: AnalysisCache;
+  /** Canvases when `?aspect=` gives none (ARTMETA_ASPECTS). */
+  defaultCanvases: readonly string[];
+}
+
+/**
+ * Crop hints now: for an upload or URL (from the store when the bytes are known, else analysed at
+ * once on the API's analysis threads and stored), and for an analysed image by hash.
+ */
+export async function cropHintRoutes(app: FastifyInstance, { cache, defaultCanvases }: CropHintDeps): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const requestOf = (aspect: string | undefined) => parseAnalyzeRequest({ ...(aspect !== undefined ? { aspects: aspect } : {}), text: false }, defaultCanvases);
   typed.post(
     '/v1/crop-hints',
     {
@@ -37,7 +49,11 @@ export async function cropHintRoutes(app: FastifyInstance, { service }: { servic
         response: { 200: CropHintsSchema, ...COMMON_ERRORS, 413: ErrorBodySchema, 415: ErrorBodySchema, 422: ErrorBodySchema },
       }),
     },
-    async (request) => service.forImage(await singleRequestImage(request), service.aspects(request.query.aspect)),
+    async (request) => {
+      const wanted = requestOf(request.query.aspect);
+      const image = await singleRequestImage(request);
+      return cropHints(await ('bytes' in image ? cache.forBytes(image.bytes, wanted) : cache.forSource(image, wanted)));
+    },
   );
   typed.get(
     '/v1/images/:hash/crop-hints',
@@ -50,6 +66,14 @@ export async function cropHintRoutes(app: FastifyInstance, { service }: { servic
         response: { 200: CropHintsSchema, ...COMMON_ERRORS, 404: ErrorBodySchema },
       }),
     },
-    async (request) => service.forKnown(request.params.hash, service.aspects(request.query.aspect)),
+    async (request) => {
+      const known = await cache.known(request.params.hash, requestOf(request.query.aspect));
+      if (!known) throw new ArtmetaError('NOT_FOUND', `image ${request.params.hash} has not been analysed`);
+      return cropHints(known);
+    },
   );
+}
+
+function cropHints({ hash, cached, analysis }: AnalysisAnswer) {
+  return { hash, cached, width: analysis.width, height: analysis.height, focalPoint: analysis.focalPoint, crops: analysis.crops };
 }

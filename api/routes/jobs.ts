@@ -3,17 +3,18 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Job, Queue } from 'bullmq';
 import type { ArtmetaConfig } from '../../service/config.ts';
-import { parseCanvasList } from '../../analysis/crop/canvas-spec.ts';
 import { ArtmetaError } from '../../analysis/errors.ts';
 import { parseJobFailure } from '../../service/queue/job-failure.ts';
-import { AnalyzeJobDataSchema, ClusterJobDataSchema, type AnalyzeJobData } from '../../service/queue/job-schema.ts';
+import { AnalyzeSubmissionSchema, ClusterJobDataSchema, type AnalyzeJobData, type AnalyzeSubmission } from '../../service/queue/job-schema.ts';
+import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
+import { stageUpload } from '../../service/store/analysis-cache.ts';
 import type { ArtmetaQueues } from '../../service/queue/queues.ts';
 import type { ResultStore } from '../../service/store/result-store.ts';
 import { requestImages } from '../request-image.ts';
 import { routeSchema } from '../route-schema.ts';
 import { COMMON_ERRORS, ErrorBodySchema } from './error-schema.ts';
 
-const SubmitBodySchema = Type.Object({ images: Type.Array(AnalyzeJobDataSchema, { minItems: 1, maxItems: 1_000 }) }, { additionalProperties: false });
+const SubmitBodySchema = Type.Object({ images: Type.Array(AnalyzeSubmissionSchema, { minItems: 1, maxItems: 1_000 }) }, { additionalProperties: false });
 const SubmittedSchema = Type.Object({ jobs: Type.Array(Type.Object({ id: Type.String() })) });
 const JobStateSchema = Type.Object(
   {
@@ -49,7 +50,7 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
       }),
     },
     async (request, reply) => {
-      const jobs = await Promise.all((await jobsOf(request, config, store, request.query.aspect)).map((data) => queues.submitAnalyze(data)));
+      const jobs = await Promise.all((await jobsOf(request, config, store, request.query.aspect)).map((data) => queues.submitAnalyze(data.source, data.request)));
       return reply.status(202).send({ jobs: jobs.map((id) => ({ id })) });
     },
   );
@@ -88,15 +89,19 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
   );
 }
 
+/** The jobs a submission asks for, every request parsed and valid before any job is queued. */
 async function jobsOf(request: FastifyRequest, config: ArtmetaConfig, store: ResultStore, aspect: string | undefined): Promise<AnalyzeJobData[]> {
-  if (!request.isMultipart()) return (request.body as { images: AnalyzeJobData[] }).images;
-  const aspects = aspect ? parseCanvasList(aspect).map((c) => c.label) : undefined;
+  const defaults = config.analysis.aspects;
+  if (!request.isMultipart()) {
+    return (request.body as { images: AnalyzeSubmission[] }).images.map(({ source, ...options }) => ({ source, request: parseAnalyzeRequest(options, defaults) }));
+  }
+  const analyzeRequest = parseAnalyzeRequest(aspect !== undefined ? { aspects: aspect } : {}, defaults);
   const jobs: AnalyzeJobData[] = [];
   for await (const image of requestImages(request)) {
     if (!('bytes' in image)) continue;
     if (image.bytes.length === 0) throw new ArtmetaError('EMPTY_INPUT', 'an uploaded file is empty');
-    const hash = await store.putUpload(image.bytes, config.jobs.uploadTtlSeconds);
-    jobs.push({ source: { upload: hash }, ...(aspects ? { aspects } : {}) });
+    const hash = await stageUpload(store, image.bytes, config.jobs.uploadTtlSeconds);
+    jobs.push({ source: { upload: hash }, request: analyzeRequest });
   }
   if (jobs.length === 0) throw new ArtmetaError('EMPTY_INPUT', 'the request holds no file');
   return jobs;

@@ -9,13 +9,15 @@ import {
   type AnalyzeJobResult,
   type ClusterJobData,
   type ClusterJobResult,
+  type ImageSource,
 } from './job-schema.ts';
+import { parseAnalyzeRequest, type AnalyzeRequest } from '../request/analyze-request.ts';
 import type { RedisClient } from './redis-connection.ts';
 
 export type AnalyzeQueue = Queue<AnalyzeJobData, AnalyzeJobResult>;
 export type ClusterQueue = Queue<ClusterJobData, ClusterJobResult>;
 
-type JobsConfig = Pick<ArtmetaConfig, 'jobs' | 'prefix'>;
+type JobsConfig = Pick<ArtmetaConfig, 'jobs' | 'prefix' | 'analysis'>;
 
 /** Retries with exponential backoff, bounded retention of finished jobs. */
 export function defaultJobOptions(config: JobsConfig): JobsOptions {
@@ -33,6 +35,8 @@ export class ArtmetaQueues {
   readonly analyze: AnalyzeQueue;
   readonly cluster: ClusterQueue;
   private readonly eventConnections: RedisClient[] = [];
+  /** The request of a submission that gives no options: the configured canvases, text included. */
+  private readonly defaultRequest: AnalyzeRequest;
 
   constructor(
     readonly connection: RedisClient,
@@ -41,6 +45,7 @@ export class ArtmetaQueues {
     const options = { connection, prefix: config.prefix, defaultJobOptions: defaultJobOptions(config) };
     this.analyze = new Queue(ANALYZE_QUEUE, options);
     this.cluster = new Queue(CLUSTER_QUEUE, options);
+    this.defaultRequest = parseAnalyzeRequest({}, config.analysis.aspects);
   }
 
   /**
@@ -48,7 +53,8 @@ export class ArtmetaQueues {
    * a job that ran out of attempts on a transient fault (source down…) retries it; one that
    * failed on its input stays failed.
    */
-  async submitAnalyze(data: AnalyzeJobData): Promise<string> {
+  async submitAnalyze(source: ImageSource, request: AnalyzeRequest = this.defaultRequest): Promise<string> {
+    const data: AnalyzeJobData = { source, request };
     const id = analyzeJobId(data);
     await this.analyze.add('analyze', data, { jobId: id });
     if ((await this.analyze.getJobState(id)) === 'failed') {

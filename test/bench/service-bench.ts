@@ -52,7 +52,7 @@ try {
   const connection = connectRedis(config);
   const queues = new ArtmetaQueues(connection, config);
   const store = new ResultStore(connection, config.prefix);
-  const submit = async (bytes: Buffer) => queues.submitAnalyze({ source: { upload: await store.putUpload(bytes, 3600) } });
+  const submit = async (bytes: Buffer) => queues.submitAnalyze({ upload: await store.putUpload(bytes, 3600) });
   const pool = new AnalysisPool({ threads: WORKERS });
   // Warm-up on both sides before any timing: OpenCV's WASM is compiled in tiers in the background,
   // and that compilation must not land in the other side's measurement.

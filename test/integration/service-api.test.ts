@@ -10,6 +10,7 @@ import type { ArtmetaConfig } from '../../service/config.ts';
 import { ArtmetaWorker } from '../../service/queue/artmeta-worker.ts';
 import { analyzeJobId, contentHash } from '../../service/queue/job-id.ts';
 import type { ArtmetaQueues } from '../../service/queue/queues.ts';
+import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { API_KEY, fixture, multipart, startImageServer, testConfig, testEnv, waitForJob, type JobState } from './service-harness.ts';
 
 const auth = { 'x-api-key': API_KEY };
@@ -297,12 +298,13 @@ describe('service API with a queue worker, on a real Redis', () => {
     });
 
     it('a job that ran out of attempts on a transient fault is retried when submitted again; one failed on its input is not', async () => {
-      const data = { source: { url: `${images.url}/flaky/1/two` } };
+      const source = { url: `${images.url}/flaky/1/two` };
+      const data = { source, request: parseAnalyzeRequest({}, config.analysis.aspects) };
       // Added with a single attempt, so the one 503 exhausts it.
       await queues.analyze.add('analyze', data, { jobId: analyzeJobId(data), attempts: 1 });
       const failed = await waitForJob(app, analyzeJobId(data));
       expect(failed).toMatchObject({ state: 'failed', error: { code: 'SOURCE_UNAVAILABLE' } });
-      const again = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [data] } });
+      const again = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source }] } });
       expect(again.json().jobs[0].id).toBe(analyzeJobId(data));
       expect((await waitForJob(app, analyzeJobId(data))).state).toBe('completed');
 

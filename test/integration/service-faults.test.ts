@@ -8,7 +8,7 @@ import type { ArtmetaConfig } from '../../service/config.ts';
 import { buildApp } from '../../api/app.ts';
 import { connectAppDeps } from '../../api/app-deps.ts';
 import { parseJobFailure } from '../../service/queue/job-failure.ts';
-import type { AnalyzeJobData } from '../../service/queue/job-schema.ts';
+import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { ArtmetaQueues } from '../../service/queue/queues.ts';
 import { connectRedis, type RedisClient } from '../../service/queue/redis-connection.ts';
 import { ResultStore } from '../../service/store/result-store.ts';
@@ -58,7 +58,7 @@ describe('queue fault tolerance with worker processes', () => {
       .toBuffer();
 
   const submitUpload = async (bytes: Buffer): Promise<string> =>
-    queues.submitAnalyze({ source: { upload: await store.putUpload(bytes, 3600) } } satisfies AnalyzeJobData);
+    queues.submitAnalyze({ upload: await store.putUpload(bytes, 3600) });
 
   const waitForAll = async (ids: readonly string[], timeoutMs: number): Promise<Job[]> => {
     const deadline = Date.now() + timeoutMs;
@@ -177,7 +177,7 @@ describe('queue fault tolerance with worker processes', () => {
     workers.push(await spawnWorker(env));
     const bytes = await goodImage(3, 500);
     const upload = await store.putUpload(bytes, 3600);
-    const ids = await Promise.all(['16:9', '1:1', '4:5'].map((aspect) => queues.submitAnalyze({ source: { upload }, aspects: [aspect] })));
+    const ids = await Promise.all(['16:9', '1:1', '4:5'].map((aspect) => queues.submitAnalyze({ upload }, parseAnalyzeRequest({ aspects: [aspect] }, config.analysis.aspects))));
     const jobs = await waitForAll(ids, 60_000);
     expect(jobs.map((j) => j.failedReason)).toEqual(ids.map(() => undefined));
     // A stalled job whose completion never reached Redis runs again; here: a finished one re-run.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../service/config.ts';
 import { analyzeJobId } from '../../service/queue/job-id.ts';
+import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { AddressGuard } from '../../service/sources/address-guard.ts';
 
 describe('service configuration from the environment', () => {
@@ -66,10 +67,12 @@ describe('SSRF address guard', () => {
 
 describe('job ids', () => {
   it('are the same for the same image and options, whatever the order of aspects', () => {
-    const a = analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, aspects: ['16:9', '1:1'] });
-    expect(analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, aspects: ['1:1', '16:9'] })).toBe(a);
-    expect(analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, aspects: ['1:1'] })).not.toBe(a);
-    expect(analyzeJobId({ source: { url: 'https://example.com/b.jpg' }, aspects: ['16:9', '1:1'] })).not.toBe(a);
+    const request = (aspects: string[], place?: string) => parseAnalyzeRequest({ aspects, ...(place ? { place } : {}) }, []);
+    const a = analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, request: request(['16:9', '1:1']) });
+    expect(analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, request: request(['1:1', '16:9']) })).toBe(a);
+    expect(analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, request: request(['1:1']) })).not.toBe(a);
+    expect(analyzeJobId({ source: { url: 'https://example.com/b.jpg' }, request: request(['16:9', '1:1']) })).not.toBe(a);
+    expect(analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, request: request(['16:9', '1:1'], '20%x10%') })).not.toBe(a);
     expect(a).not.toContain(':');
   });
 });
