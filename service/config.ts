@@ -26,7 +26,7 @@ export const EnvSchema = Type.Object({
   ARTMETA_CONCURRENCY: Integer(availableParallelism(), 1, 'Jobs one worker process runs at once'),
   ARTMETA_CLUSTER_CONCURRENCY: Integer(4, 1, 'Cluster jobs one worker process runs at once (they mostly wait for their analyses)'),
   ARTMETA_ANALYSIS_TIMEOUT_MS: Integer(10 * 60_000, 1_000, "Longest wait of a cluster job for one image's analysis"),
-  ARTMETA_SHUTDOWN_MS: Integer(9_000, 100, 'On SIGTERM, longest wait for running work before the process exits anyway (its jobs are retried elsewhere)'),
+  ARTMETA_SHUTDOWN_MS: Integer(8_000, 100, 'On SIGTERM, longest wait for running work before the process exits anyway (its jobs are retried elsewhere)'),
   ARTMETA_ANALYSIS_THREADS: Integer(0, 0, 'Analysis threads per process; 0 = as many as ARTMETA_CONCURRENCY (worker) or 1 (API)'),
   ARTMETA_ASPECTS: Type.String({ default: DEFAULT_CANVASES.join(','), description: 'Canvases every analysis stores crop hints for' }),
   ARTMETA_PATH_ROOTS: Type.String({ default: '', description: 'Comma-separated directories `path` sources may read; empty = path sources refused' }),

@@ -8,7 +8,7 @@ import { imageLoader } from './image-loader.ts';
 import { ANALYZE_QUEUE, CLUSTER_QUEUE, type AnalyzeJobData, type AnalyzeJobResult, type ClusterJobData, type ClusterJobResult } from './job-schema.ts';
 import { groupOnThread, type LineageGrouper } from './lineage-grouper.ts';
 import { ArtmetaQueues } from './queues.ts';
-import { connectRedis, type RedisClient } from './redis-connection.ts';
+import { connectRedis, isRedisConnectionError, logOutages, type RedisClient } from './redis-connection.ts';
 import { AnalysisCache } from '../store/analysis-cache.ts';
 import { ResultStore } from '../store/result-store.ts';
 
@@ -66,11 +66,14 @@ export class ArtmetaWorker {
     );
     this.analyzeWorker.on('completed', (job) => void releaseUpload(job, store));
     const log = options.logger;
-    if (log) {
-      for (const worker of [this.analyzeWorker, this.clusterWorker] as Worker[]) {
-        worker.on('failed', (job, error) => log.warn({ queue: worker.name, jobId: job?.id, err: error.message }, 'job failed'));
-        worker.on('error', (error) => log.error({ queue: worker.name, err: error.message }, 'worker error'));
-      }
+    if (log) logOutages(connection, log);
+    for (const worker of [this.analyzeWorker, this.clusterWorker] as Worker[]) {
+      worker.on('failed', (job, error) => log?.warn({ queue: worker.name, jobId: job?.id, err: error.message }, 'job failed'));
+      // A Redis outage is one line from logOutages, not one per failed command.
+      worker.on('error', (error) => {
+        // The worker carries on after these (a lock lost to an outage: the job runs again elsewhere).
+        if (!isRedisConnectionError(error)) log?.warn({ queue: worker.name, err: error.message }, 'worker error');
+      });
     }
   }
 

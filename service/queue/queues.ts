@@ -12,6 +12,7 @@ import {
   type ImageSource,
 } from './job-schema.ts';
 import { parseAnalyzeRequest, type AnalyzeRequest } from '../request/analyze-request.ts';
+import { Redis } from 'ioredis';
 import type { RedisClient } from './redis-connection.ts';
 
 export type AnalyzeQueue = Queue<AnalyzeJobData, AnalyzeJobResult>;
@@ -45,6 +46,9 @@ export class ArtmetaQueues {
     const options = { connection, prefix: config.prefix, defaultJobOptions: defaultJobOptions(config) };
     this.analyze = new Queue(ANALYZE_QUEUE, options);
     this.cluster = new Queue(CLUSTER_QUEUE, options);
+    // Without a listener BullMQ prints every connection error with its stack; the commands that
+    // fail reject where they are awaited, and the outage itself is logged once (logOutages).
+    for (const queue of [this.analyze, this.cluster] as Queue[]) queue.on('error', () => undefined);
     this.defaultRequest = parseAnalyzeRequest({}, config.analysis.aspects);
   }
 
@@ -80,11 +84,14 @@ export class ArtmetaQueues {
   }
 
   private events(queue: string): QueueEvents {
-    // QueueEvents blocks on its connection, so it gets one of its own.
-    const connection = this.connection.duplicate();
+    // QueueEvents blocks on its connection, so it gets one of its own, which waits through outages
+    // even when the producer's connection fails fast (the API's).
+    const connection = this.connection instanceof Redis ? this.connection.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true }) : this.connection.duplicate();
     connection.on('error', () => undefined); // reconnects by itself, like the original
     this.eventConnections.push(connection);
-    return new QueueEvents(queue, { connection, prefix: this.config.prefix });
+    const events = new QueueEvents(queue, { connection, prefix: this.config.prefix });
+    events.on('error', () => undefined);
+    return events;
   }
 
   async close(): Promise<void> {
