@@ -1,9 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import type { Analysis, FailedAnalysis } from '../../analysis/analysis-schema.ts';
 import type { AnalyzeOptions } from '../../analysis/analyze-image.ts';
 import { DEFAULT_CANVASES } from '../../analysis/crop/canvas-spec.ts';
@@ -13,6 +12,7 @@ import { renderDebugOverlay } from '../../analysis/render/debug-overlay.ts';
 import { parseAnalyzeRequest, type AnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { AnalysisPool } from '../../service/threads/analysis-pool.ts';
 import { listImageFiles } from '../image-files.ts';
+import { analysisThreads, positiveInteger } from '../thread-count.ts';
 import { startProgress } from '../progress.ts';
 
 /** Analysed when `artmeta analyze` is given no input: real photos shipped with the repo. */
@@ -85,22 +85,7 @@ async function analyzeFiles(files: string[], request: AnalyzeRequest, options: A
   return failed;
 }
 
-/**
- * Worker threads for a batch: as asked, else one per core, and never more than there are files.
- * Each thread holds its own OpenCV and face network (~150 MB), so one per file would exhaust memory
- * on a large folder.
- */
-export function analysisThreads(files: number, requested?: number): number {
-  return Math.max(1, Math.min(requested ?? availableParallelism(), files));
-}
-
 async function writeDebugPicture(dir: string, file: string, analysis: Analysis): Promise<void> {
   const name = `${basename(file, extname(file))}.debug.jpg`;
   await writeFile(join(dir, name), await renderDebugOverlay(file, analysis));
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
-  return n;
 }
