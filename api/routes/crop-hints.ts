@@ -37,7 +37,7 @@ interface CropHintDeps {
  */
 export async function cropHintRoutes(app: FastifyInstance, { cache, defaultCanvases }: CropHintDeps): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const requestOf = (aspect: string | undefined) => parseAnalyzeRequest({ ...(aspect !== undefined ? { aspects: aspect } : {}), text: false }, defaultCanvases);
+  const requestOf = (aspect: string | undefined) => parseAnalyzeRequest(aspect !== undefined ? { aspects: aspect } : {}, defaultCanvases);
   typed.post(
     '/v1/crop-hints',
     {
