@@ -4,9 +4,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { BoxSchema, PointSchema } from '../../analysis/analysis-schema.ts';
 import { ContentHashSchema } from '../../service/queue/job-schema.ts';
 import type { CropHintService } from '../crop-hint-service.ts';
-import { singleRequestImage } from '../request-image.ts';
-import { routeSchema } from '../route-schema.ts';
-import { COMMON_ERRORS, ErrorBodySchema } from './error-schema.ts';
+import { singleRequestImage, UrlBodySchema } from '../request-image.ts';
+import { addNamedSchemas, namedRef, routeSchema, uploadBodies } from '../route-schema.ts';
+import { COMMON_ERRORS, errorResponses } from './error-schema.ts';
 
 const CropHintsSchema = Type.Object(
   {
@@ -25,16 +25,19 @@ const AspectQuery = Type.Object({
 
 /** Crop hints now: for an upload or URL (stored or analysed at once) and for an analysed image by hash. */
 export async function cropHintRoutes(app: FastifyInstance, { service }: { service: CropHintService }): Promise<void> {
+  addNamedSchemas(app, [CropHintsSchema]);
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   typed.post(
     '/v1/crop-hints',
     {
       schema: routeSchema({
         tags: ['crop hints'],
+        operationId: 'cropHintsForImage',
         summary: 'Crop hints for an uploaded image (multipart or image/* body) or JSON {"url": …}',
-        consumes: ['multipart/form-data', 'image/jpeg', 'image/png', 'image/webp', 'application/octet-stream', 'application/json'],
+        description: 'From the store when these bytes were analysed before (`cached: true`), else analysed at once and stored.',
         querystring: AspectQuery,
-        response: { 200: CropHintsSchema, ...COMMON_ERRORS, 413: ErrorBodySchema, 415: ErrorBodySchema, 422: ErrorBodySchema },
+        body: { content: { ...uploadBodies(false), 'application/json': { schema: UrlBodySchema } } },
+        response: { 200: namedRef(CropHintsSchema, 'Crop hints per canvas'), ...COMMON_ERRORS, ...errorResponses(404, 413, 415, 422, 502) },
       }),
     },
     async (request) => service.forImage(await singleRequestImage(request), service.aspects(request.query.aspect)),
@@ -44,10 +47,11 @@ export async function cropHintRoutes(app: FastifyInstance, { service }: { servic
     {
       schema: routeSchema({
         tags: ['crop hints'],
+        operationId: 'cropHintsOfKnownImage',
         summary: 'Crop hints of an analysed image (one Redis read)',
         params: Type.Object({ hash: ContentHashSchema }),
         querystring: AspectQuery,
-        response: { 200: CropHintsSchema, ...COMMON_ERRORS, 404: ErrorBodySchema },
+        response: { 200: namedRef(CropHintsSchema, 'Crop hints per canvas'), ...COMMON_ERRORS, ...errorResponses(404) },
       }),
     },
     async (request) => service.forKnown(request.params.hash, service.aspects(request.query.aspect)),
