@@ -4,9 +4,11 @@ import { ApiError } from '../api-error.ts';
 
 /** Paths a load balancer or orchestrator probes without a key. */
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+/** Render URLs go into `<img src>`: their signature is their authorisation (api/render/render-url.ts). */
+const SIGNED_PREFIX = '/render/';
 
 /**
- * Requires an API key on every route but the health probes: `x-api-key: <key>`,
+ * Requires an API key on every route but the health probes and signed render URLs: `x-api-key: <key>`,
  * `Authorization: Bearer <key>`, or HTTP Basic with the key as password (any user name) — the one a
  * browser can send, so people can open `/docs` and `/admin/queues`: a refusal says
  * `WWW-Authenticate: Basic`, and the browser asks for it. Keys are compared as SHA-256 digests in
@@ -16,7 +18,8 @@ export function installApiKeyAuth(app: FastifyInstance, apiKeys: readonly string
   const digests = apiKeys.map(digest);
   // Answers here rather than throwing: plugins such as bull-board install their own error handlers.
   app.addHook('onRequest', async (request, reply) => {
-    if (PUBLIC_PATHS.has(request.url.split('?')[0] ?? '')) return;
+    const path = request.url.split('?')[0] ?? '';
+    if (PUBLIC_PATHS.has(path) || path.startsWith(SIGNED_PREFIX)) return;
     const key = presentedKey(request);
     if (key && digests.some((d) => timingSafeEqual(d, digest(key)))) return;
     const error = new ApiError('UNAUTHORIZED', key ? 'unknown API key' : 'an API key is required (x-api-key header, Authorization: Bearer, or Basic with the key as password)');

@@ -10,7 +10,7 @@ export const ErrorBodySchema = Type.Object(
 const ERROR_STATUSES = {
   400: 'INVALID_ARGUMENT: a parameter, option or body that does not make sense',
   401: 'UNAUTHORIZED: no API key, or one that is not configured',
-  403: 'FORBIDDEN: the URL is not signed, or its signature does not match',
+  403: 'INVALID_SIGNATURE: the URL is not signed, its signature does not match, or ARTMETA_RENDER_KEY is not set',
   404: 'NOT_FOUND: no such image, job, lineage or file',
   413: 'INPUT_TOO_LARGE (more bytes than allowed) or PIXEL_LIMIT (more pixels than ARTMETA_MAX_PIXELS)',
   415: 'UNSUPPORTED_FORMAT: not an image format artmeta reads',
