@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 import { parseCanvasSpec } from '../analysis/crop/canvas-spec.ts';
 import { buildApp } from '../api/app.ts';
 import { connectAppDeps } from '../api/app-deps.ts';
@@ -27,7 +27,7 @@ try {
   const deps = await connectAppDeps(config);
   const app = await buildApp(config, { ...deps, logger: false });
   const original = await sharp(join(repo, 'samples', PHOTO)).resize({ height: HEIGHT }).jpeg().toBuffer();
-  const panels = [{ label: 'original', bytes: original }];
+  const panels: { label: string; bytes: Buffer }[] = [{ label: 'original', bytes: original }];
   for (const canvas of CANVASES) {
     const url = renderPath({ source: { path: PHOTO }, canvas: parseCanvasSpec(canvas), height: HEIGHT, format: 'jpeg', quality: 90, enlarge: false }, KEY);
     const response = await app.inject({ url });
@@ -39,7 +39,7 @@ try {
 
   const sized = await Promise.all(panels.map(async (p) => ({ ...p, width: (await sharp(p.bytes).metadata()).width! })));
   const width = sized.reduce((sum, p) => sum + p.width, 0) + GAP * (sized.length + 1);
-  const layers: sharp.OverlayOptions[] = [];
+  const layers: OverlayOptions[] = [];
   let x = GAP;
   for (const panel of sized) {
     layers.push({ input: panel.bytes, left: x, top: GAP + LABEL });
