@@ -12,6 +12,18 @@ export const RENDER_CONTENT_TYPES: Record<RenderFormat, string> = {
 
 const PIXEL_CANVAS = /^(\d+)x(\d+)$/i;
 
+/**
+ * WebP encoder effort (0-6; sharp's default is 4). A render is encoded while its client waits: on
+ * 20 photos resized to 640 px, effort 2 encoded in 34 ms (p50) against 96 ms at 4, for 3% more bytes
+ * (35.2 against 34.1 KB); effort 0 took 14 ms but gave 20% more bytes (one core, machine loaded).
+ */
+const WEBP_EFFORT = 2;
+
+/** How each format is encoded: the asked quality, else the encoder's default. */
+export function encoderOptions(format: RenderFormat, quality?: number): { quality?: number; effort?: number } {
+  return { ...(quality !== undefined ? { quality } : {}), ...(format === 'webp' ? { effort: WEBP_EFFORT } : {}) };
+}
+
 export interface Size {
   width: number;
   height: number;
@@ -38,7 +50,7 @@ export async function renderCrop(bytes: Buffer, crop: Box, size: Size, request: 
     .resize(size.width, size.height, { fit: 'fill' });
   // JPEG has no alpha: transparent areas go white, as a page behind an <img> usually is.
   if (request.format === 'jpeg') image = image.flatten({ background: '#ffffff' });
-  return image.toFormat(request.format, request.quality !== undefined ? { quality: request.quality } : {}).toBuffer();
+  return image.toFormat(request.format, encoderOptions(request.format, request.quality)).toBuffer();
 }
 
 /** A strong ETag for the picture a render gives: the source's bytes, the crop and the encoding. */

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { parseCanvasSpec } from '../../analysis/crop/canvas-spec.ts';
+import { encoderOptions } from '../../api/render/crop-render.ts';
 import { renderPath, type RenderFormat } from '../../api/render/render-url.ts';
 import { loadConfig } from '../../service/config.ts';
 import { contentHash } from '../../service/queue/job-id.ts';
@@ -162,14 +163,17 @@ function renderUrl(name: string, format: RenderFormat): string {
   return renderPath({ source: { path: name }, canvas: parseCanvasSpec('16:9'), width: RENDER_WIDTH, format, enlarge: false }, RENDER_KEY);
 }
 
-/** The baseline for /render: read the file, resize it to the same width with sharp, encode; nothing else. */
+/** The baseline for /render: read the file, resize it to the same width with sharp, encode as /render does; nothing else. */
 async function startPlainResizeServer(files: string[]): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer((request, response) => {
     const match = /^\/(\d+)\.(webp|jpeg)$/.exec(request.url ?? '');
     const file = match ? files[Number(match[1])] : undefined;
     if (!match || !file) return response.writeHead(404).end();
     readFile(file)
-      .then((bytes) => sharp(bytes).resize({ width: RENDER_WIDTH, withoutEnlargement: true }).toFormat(match[2] as 'webp' | 'jpeg').toBuffer())
+      .then((bytes) => {
+        const format = match[2] as 'webp' | 'jpeg';
+        return sharp(bytes).resize({ width: RENDER_WIDTH, withoutEnlargement: true }).toFormat(format, encoderOptions(format)).toBuffer();
+      })
       .then(
         (picture) => response.writeHead(200, { 'content-type': `image/${match[2]}` }).end(picture),
         () => response.writeHead(500).end(),
