@@ -56,10 +56,11 @@ export async function renderRoutes(app: FastifyInstance, { config, store, servic
       const crop = hints.crops[render.canvas.label]!;
       const size = outputSize(crop, render);
       const etag = renderEtag(hints.hash, crop, size, render);
-      reply.header('etag', etag).header('cache-control', CACHE_CONTROL);
-      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).send();
+      // Caching headers only on answers worth keeping, never on an error.
+      const cacheable = { etag, 'cache-control': CACHE_CONTROL };
+      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).headers(cacheable).send();
       const picture = await renderCrop(bytes, crop, size, render, config.analysis.maxPixels);
-      return reply.type(RENDER_CONTENT_TYPES[render.format]).send(picture);
+      return reply.headers(cacheable).type(RENDER_CONTENT_TYPES[render.format]).send(picture);
     },
   );
 }
