@@ -72,6 +72,20 @@ describe('the pages people open in a browser (Chromium, the API on a real port a
     await page.close();
   });
 
+  it('/admin/queues opened at a plain address, the key typed into the login prompt, works too', async () => {
+    const promptProfile = await mkdtemp(join(tmpdir(), 'artmeta-chromium-'));
+    const prompted = await chromium.launchPersistentContext(promptProfile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, httpCredentials: { username: 'x', password: API_KEY } });
+    try {
+      const page = await prompted.newPage();
+      await page.goto(`${base}/admin/queues`);
+      await page.locator('a, section, div').filter({ hasText: /^cluster/ }).filter({ hasText: /\d+ Jobs?\b/ }).first().waitFor({ timeout: 15_000 });
+      expect(page.url()).toBe(`${base}/admin/queues`);
+    } finally {
+      await prompted.close();
+      await rm(promptProfile, { recursive: true, force: true });
+    }
+  });
+
   it('/docs lists every operation and sends an upload with "Try it out"', async () => {
     const page = await open('/docs');
     expect(page.url()).toBe(`${base}/docs`);
