@@ -25,6 +25,13 @@ export async function renderRoutes(app: FastifyInstance, { config, store, servic
   app.get(
     `${RENDER_PREFIX}/*`,
     {
+      // In OpenAPI the wildcard is a parameter with a name: a client sends the whole signed path in it (escaped or not).
+      config: {
+        swaggerTransform: ({ schema }: { schema: object }) => ({
+          schema: { ...schema, params: Type.Object({ path: Type.String({ description: 'Everything after /render/, as above; may be URL-encoded whole' }) }) },
+          url: `${RENDER_PREFIX}/:path`,
+        }),
+      },
       schema: {
         tags: ['render'],
         operationId: 'render',
@@ -35,7 +42,7 @@ export async function renderRoutes(app: FastifyInstance, { config, store, servic
           'The crop is the stored crop hint of the image for that canvas (the image is analysed first if unknown). ' +
           'Never larger than the crop unless `enlarge:1`. No API key: the signature is the authorisation.',
         security: [],
-        params: Type.Object({ '*': Type.String({ description: 'Everything after /render/, as above' }) }),
+        params: Type.Object({ '*': Type.String() }),
         response: {
           200: {
             description: 'The picture, with a strong ETag and a year-long Cache-Control',

@@ -70,6 +70,8 @@ describe('the OpenAPI document at /docs/json', () => {
       if (op.security?.length !== 0) expect(statuses, name).toEqual(expect.arrayContaining(['401', '500', '503']));
     }
     expect(Object.keys(doc.paths['/readyz']!.get!.responses)).toEqual(['200', '503']);
+    expect(Object.keys(doc.paths['/render/{path}']!.get!.responses)).toEqual(expect.arrayContaining(['200', '304', '400', '403', '404', '502']));
+    expect(Object.keys(doc.paths['/render/{path}']!.get!.responses['200']!.content!)).toEqual(['image/jpeg', 'image/webp', 'image/avif', 'image/png']);
     expect(Object.keys(doc.paths['/v1/crop-hints']!.post!.responses)).toEqual(expect.arrayContaining(['200', '400', '404', '413', '415', '422', '502']));
   });
 });

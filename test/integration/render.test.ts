@@ -104,6 +104,7 @@ describe('GET /render/… (signed crop rendering), on a real Redis and analysis 
     expect((await get(url, { 'if-none-match': '"other"' })).statusCode).toBe(200);
     // A client that escapes the path (Swagger UI's "Try it out" does) asks for the same picture.
     expect((await get(url.replaceAll(':', '%3A'))).headers.etag).toBe(etag);
+    expect((await get(`/render/${encodeURIComponent(url.slice('/render/'.length))}`)).headers.etag).toBe(etag);
     expect((await get(path('service-1.jpg', { width: 201 }))).headers.etag).not.toBe(etag);
   });
 
