@@ -18,6 +18,7 @@ import { ErrorBodySchema } from './routes/error-schema.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { renderRoutes } from './routes/render.ts';
 
 /** What the API talks to; `api/server.ts` makes the real ones, tests may pass their own. */
 export interface AppDeps {
@@ -57,5 +58,6 @@ export async function buildApp(config: ArtmetaConfig, deps: AppDeps): Promise<Fa
   await app.register(jobRoutes, { config, queues: deps.queues, store: deps.store });
   await app.register(cropHintRoutes, { cache, defaultCanvases: config.analysis.aspects });
   await app.register(imageRoutes, { store: deps.store });
+  await app.register(renderRoutes, { config, store: deps.store, cache });
   return app;
 }

@@ -44,17 +44,23 @@ export const EnvSchema = Type.Object({
   ARTMETA_KEEP_COMPLETED: Integer(10_000, 0, 'Completed jobs kept (ids deduplicate while kept)'),
   ARTMETA_KEEP_FAILED: Integer(50_000, 0, 'Failed jobs kept'),
   ARTMETA_KEEP_SECONDS: Integer(7 * 24 * 3600, 1, 'Longest time a finished job is kept'),
+  ARTMETA_RENDER_KEY: Type.String({
+    default: '',
+    description: 'Secret that signs /render URLs (HMAC-SHA256), at least 32 characters; empty = /render refuses every URL',
+  }),
   ARTMETA_UPLOAD_TTL_SECONDS: Integer(24 * 3600, 1, 'How long an upload waits in Redis for its job'),
   ARTMETA_LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 });
 
 type Env = Static<typeof EnvSchema>;
 
+export const MIN_RENDER_KEY_LENGTH = 32;
+
 export interface ArtmetaConfig {
   redis: { url: string; cluster: boolean };
   /** Key prefix for queues and the result store (`{artmeta}`). */
   prefix: string;
-  api: { host: string; port: number; apiKeys: string[]; uploadMaxBytes: number; analysisThreads: number };
+  api: { host: string; port: number; apiKeys: string[]; uploadMaxBytes: number; analysisThreads: number; renderKey: string | undefined };
   worker: { concurrency: number; analysisThreads: number; lockMs: number; clusterConcurrency: number; analysisTimeoutMs: number };
   analysis: { aspects: string[]; maxPixels: number };
   sources: {
@@ -100,6 +106,9 @@ function toConfig(env: Env): ArtmetaConfig {
   }
   const pathRoots = list(env.ARTMETA_PATH_ROOTS);
   for (const root of pathRoots) if (!isAbsolute(root)) problems.push(`ARTMETA_PATH_ROOTS: "${root}" is not an absolute path`);
+  const renderKey = env.ARTMETA_RENDER_KEY;
+  // A short key can be guessed offline from one signed URL; 32 characters of a random string are out of reach.
+  if (renderKey !== '' && renderKey.length < MIN_RENDER_KEY_LENGTH) problems.push(`ARTMETA_RENDER_KEY: at least ${MIN_RENDER_KEY_LENGTH} characters`);
   if (problems.length > 0) throw new ConfigError(problems);
   const concurrency = env.ARTMETA_CONCURRENCY;
   return {
@@ -111,6 +120,7 @@ function toConfig(env: Env): ArtmetaConfig {
       apiKeys: list(env.ARTMETA_API_KEYS),
       uploadMaxBytes: env.ARTMETA_UPLOAD_MAX_BYTES,
       analysisThreads: env.ARTMETA_ANALYSIS_THREADS || 1,
+      renderKey: renderKey || undefined,
     },
     worker: {
       concurrency,

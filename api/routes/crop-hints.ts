@@ -6,9 +6,9 @@ import { ContentHashSchema } from '../../service/queue/job-schema.ts';
 import { ArtmetaError } from '../../analysis/errors.ts';
 import type { AnalysisAnswer, AnalysisCache } from '../../service/store/analysis-cache.ts';
 import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
-import { singleRequestImage } from '../request-image.ts';
-import { routeSchema } from '../route-schema.ts';
-import { COMMON_ERRORS, ErrorBodySchema } from './error-schema.ts';
+import { singleRequestImage, UrlBodySchema } from '../request-image.ts';
+import { addNamedSchemas, namedRef, routeSchema, uploadBodies } from '../route-schema.ts';
+import { COMMON_ERRORS, errorResponses } from './error-schema.ts';
 
 const CropHintsSchema = Type.Object(
   {
@@ -36,6 +36,7 @@ interface CropHintDeps {
  * once on the API's analysis threads and stored), and for an analysed image by hash.
  */
 export async function cropHintRoutes(app: FastifyInstance, { cache, defaultCanvases }: CropHintDeps): Promise<void> {
+  addNamedSchemas(app, [CropHintsSchema]);
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const requestOf = (aspect: string | undefined) => parseAnalyzeRequest(aspect !== undefined ? { aspects: aspect } : {}, defaultCanvases);
   typed.post(
@@ -43,10 +44,12 @@ export async function cropHintRoutes(app: FastifyInstance, { cache, defaultCanva
     {
       schema: routeSchema({
         tags: ['crop hints'],
+        operationId: 'cropHintsForImage',
         summary: 'Crop hints for an uploaded image (multipart or image/* body) or JSON {"url": …}',
-        consumes: ['multipart/form-data', 'image/jpeg', 'image/png', 'image/webp', 'application/octet-stream', 'application/json'],
+        description: 'From the store when these bytes were analysed before (`cached: true`), else analysed at once and stored.',
         querystring: AspectQuery,
-        response: { 200: CropHintsSchema, ...COMMON_ERRORS, 413: ErrorBodySchema, 415: ErrorBodySchema, 422: ErrorBodySchema },
+        body: { content: { ...uploadBodies(false), 'application/json': { schema: UrlBodySchema } } },
+        response: { 200: namedRef(CropHintsSchema, 'Crop hints per canvas'), ...COMMON_ERRORS, ...errorResponses(404, 413, 415, 422, 502) },
       }),
     },
     async (request) => {
@@ -60,10 +63,11 @@ export async function cropHintRoutes(app: FastifyInstance, { cache, defaultCanva
     {
       schema: routeSchema({
         tags: ['crop hints'],
+        operationId: 'cropHintsOfKnownImage',
         summary: 'Crop hints of an analysed image (one Redis read)',
         params: Type.Object({ hash: ContentHashSchema }),
         querystring: AspectQuery,
-        response: { 200: CropHintsSchema, ...COMMON_ERRORS, 404: ErrorBodySchema },
+        response: { 200: namedRef(CropHintsSchema, 'Crop hints per canvas'), ...COMMON_ERRORS, ...errorResponses(404) },
       }),
     },
     async (request) => {

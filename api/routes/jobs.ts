@@ -11,11 +11,12 @@ import { stageUpload } from '../../service/store/analysis-cache.ts';
 import type { ArtmetaQueues } from '../../service/queue/queues.ts';
 import type { ResultStore } from '../../service/store/result-store.ts';
 import { requestImages } from '../request-image.ts';
-import { routeSchema } from '../route-schema.ts';
-import { COMMON_ERRORS, ErrorBodySchema } from './error-schema.ts';
+import { addNamedSchemas, namedRef, routeSchema, uploadBodies } from '../route-schema.ts';
+import { COMMON_ERRORS, errorResponses } from './error-schema.ts';
 
 const SubmitBodySchema = Type.Object({ images: Type.Array(AnalyzeSubmissionSchema, { minItems: 1, maxItems: 1_000 }) }, { additionalProperties: false });
-const SubmittedSchema = Type.Object({ jobs: Type.Array(Type.Object({ id: Type.String() })) });
+const SubmittedSchema = Type.Object({ jobs: Type.Array(Type.Object({ id: Type.String() })) }, { $id: 'SubmittedJobs' });
+const SubmittedClusterSchema = Type.Object({ id: Type.String() }, { $id: 'SubmittedCluster' });
 const JobStateSchema = Type.Object(
   {
     id: Type.String(),
@@ -37,16 +38,18 @@ interface JobDeps {
 
 /** Submitting analyses and clusterings, and reading any job's state. */
 export async function jobRoutes(app: FastifyInstance, { config, queues, store }: JobDeps): Promise<void> {
+  addNamedSchemas(app, [SubmittedSchema, SubmittedClusterSchema, JobStateSchema]);
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   typed.post(
     '/v1/jobs',
     {
       schema: routeSchema({
         tags: ['jobs'],
+        operationId: 'submitJobs',
         summary: 'Queue analyses: JSON {images:[{source:{url|path}, aspects?}]} or multipart uploads (?aspect=…)',
-        querystring: Type.Object({ aspect: Type.Optional(Type.String()) }),
-        body: { content: { 'application/json': { schema: SubmitBodySchema } } },
-        response: { 202: SubmittedSchema, ...COMMON_ERRORS, 413: ErrorBodySchema },
+        querystring: Type.Object({ aspect: Type.Optional(Type.String({ description: 'Canvases for uploads: 16:9,1:1,1280x720' })) }),
+        body: { content: { 'application/json': { schema: SubmitBodySchema }, 'multipart/form-data': uploadBodies(true)['multipart/form-data']! } },
+        response: { 202: namedRef(SubmittedSchema, 'Queued; poll GET /v1/jobs/{id}'), ...COMMON_ERRORS, ...errorResponses(413, 422) },
       }),
     },
     async (request, reply) => {
@@ -59,9 +62,10 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
     {
       schema: routeSchema({
         tags: ['lineages'],
+        operationId: 'submitCluster',
         summary: 'Queue a clustering of images into lineages; poll GET /v1/jobs/:id',
         body: ClusterJobDataSchema,
-        response: { 202: Type.Object({ id: Type.String() }), ...COMMON_ERRORS },
+        response: { 202: namedRef(SubmittedClusterSchema, 'Queued; poll GET /v1/jobs/{id}'), ...COMMON_ERRORS },
       }),
     },
     async (request, reply) => reply.status(202).send({ id: await queues.submitCluster(request.body) }),
@@ -71,8 +75,10 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
     {
       schema: routeSchema({
         tags: ['jobs'],
+        operationId: 'getJob',
+        summary: 'State, progress and result or error of any job',
         params: Type.Object({ id: Type.String({ maxLength: 200 }) }),
-        response: { 200: JobStateSchema, ...COMMON_ERRORS, 404: ErrorBodySchema },
+        response: { 200: namedRef(JobStateSchema, 'The job'), ...COMMON_ERRORS, ...errorResponses(404) },
       }),
     },
     async (request) => {
