@@ -46,9 +46,9 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
       schema: routeSchema({
         tags: ['jobs'],
         operationId: 'submitJobs',
-        summary: 'Queue analyses: JSON {images:[{source:{url|path}, aspects?}]} or multipart uploads (?aspect=…)',
+        summary: 'Queue analyses: JSON {images:[{source:{url|path}, aspects?}]}, multipart uploads or one image/* body (?aspect=…)',
         querystring: Type.Object({ aspect: Type.Optional(Type.String({ description: 'Canvases for uploads: 16:9,1:1,1280x720' })) }),
-        body: { content: { 'application/json': { schema: SubmitBodySchema }, 'multipart/form-data': uploadBodies(true)['multipart/form-data']! } },
+        body: { content: { 'application/json': { schema: SubmitBodySchema }, ...uploadBodies(true) } },
         response: { 202: namedRef(SubmittedSchema, 'Queued; poll GET /v1/jobs/{id}'), ...COMMON_ERRORS, ...errorResponses(413, 422) },
       }),
     },
@@ -98,7 +98,7 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
 /** The jobs a submission asks for, every request parsed and valid before any job is queued. */
 async function jobsOf(request: FastifyRequest, config: ArtmetaConfig, store: ResultStore, aspect: string | undefined): Promise<AnalyzeJobData[]> {
   const defaults = config.analysis.aspects;
-  if (!request.isMultipart()) {
+  if (!request.isMultipart() && !Buffer.isBuffer(request.body)) {
     return (request.body as { images: AnalyzeSubmission[] }).images.map(({ source, ...options }) => ({ source, request: parseAnalyzeRequest(options, defaults) }));
   }
   const analyzeRequest = parseAnalyzeRequest(aspect !== undefined ? { aspects: aspect } : {}, defaults);

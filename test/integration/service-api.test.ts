@@ -211,6 +211,16 @@ describe('service API with a queue worker, on a real Redis', () => {
       expect(placement(right)?.anchor).toBe('bottom-right');
     });
 
+    it('POST /v1/jobs takes a raw image/* body as one upload (it answered 500)', async () => {
+      const bytes = await jpeg(5);
+      const submit = await app.inject({ method: 'POST', url: '/v1/jobs?aspect=1:1', headers: { ...auth, 'content-type': 'image/jpeg' }, payload: bytes });
+      expect(submit.statusCode).toBe(202);
+      const [job] = submit.json().jobs as { id: string }[];
+      const done = await waitForJob(app, job!.id);
+      expect(done.result?.hash).toBe(contentHash(bytes));
+      expect(Object.keys(done.result?.analysis.crops ?? {})).toEqual(['1:1']);
+    });
+
     it('POST /v1/jobs (JSON) refuses bad aspects and placements at once with 400', async () => {
       for (const image of [{ aspects: ['wide'] }, { aspects: ['0:9'] }, { place: 'big' }, { place: '60x30@nowhere' }]) {
         const response = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { path: 'inside.jpg' }, ...image }] } });
