@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { register as registerAnalyze } from './commands/analyze.ts';
 import { register as registerCluster } from './commands/cluster.ts';
 import { register as registerServe } from './commands/serve.ts';
+import { register as registerSignUrl } from './commands/sign-url.ts';
 import { register as registerSimilarity } from './commands/similarity.ts';
 import { register as registerSubmit } from './commands/submit.ts';
 import { register as registerWorker } from './commands/worker.ts';
@@ -16,6 +17,7 @@ registerServe(program);
 registerSubmit(program);
 registerCluster(program);
 registerSimilarity(program);
+registerSignUrl(program);
 
 try {
   await program.parseAsync(process.argv);

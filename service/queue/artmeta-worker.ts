@@ -8,7 +8,8 @@ import { imageLoader } from './image-loader.ts';
 import { ANALYZE_QUEUE, CLUSTER_QUEUE, type AnalyzeJobData, type AnalyzeJobResult, type ClusterJobData, type ClusterJobResult } from './job-schema.ts';
 import { groupOnThread, type LineageGrouper } from './lineage-grouper.ts';
 import { ArtmetaQueues } from './queues.ts';
-import { connectRedis, type RedisClient } from './redis-connection.ts';
+import { connectRedis, isRedisConnectionError, logOutages, type RedisClient } from './redis-connection.ts';
+import { AnalysisCache } from '../store/analysis-cache.ts';
 import { ResultStore } from '../store/result-store.ts';
 
 export interface ArtmetaWorkerOptions {
@@ -38,13 +39,7 @@ export class ArtmetaWorker {
     this.analyzer = options.analyzer ?? threadedAnalyzer(config.worker.analysisThreads);
     this.queues = new ArtmetaQueues(this.connect(config), config);
     this.events = this.queues.analyzeEvents();
-    const deps = {
-      store,
-      analyzer: this.analyzer,
-      load: imageLoader(config, store),
-      aspects: config.analysis.aspects,
-      maxPixels: config.analysis.maxPixels,
-    };
+    const cache = new AnalysisCache(store, this.analyzer, imageLoader(config, store), config.analysis);
     const workerOptions = {
       prefix: config.prefix,
       lockDuration: config.worker.lockMs,
@@ -52,7 +47,7 @@ export class ArtmetaWorker {
       removeOnComplete: { count: config.jobs.keepCompleted, age: config.jobs.keepSeconds },
       removeOnFail: { count: config.jobs.keepFailed, age: config.jobs.keepSeconds },
     };
-    this.analyzeWorker = new Worker(ANALYZE_QUEUE, (job) => runAnalyzeJob(job, deps), {
+    this.analyzeWorker = new Worker(ANALYZE_QUEUE, (job) => runAnalyzeJob(job, cache), {
       ...workerOptions,
       connection: this.connect(config),
       concurrency: config.worker.concurrency,
@@ -65,22 +60,20 @@ export class ArtmetaWorker {
           events: this.events,
           store,
           group: options.group ?? groupOnThread,
-          analysisTimeoutMs: 10 * 60_000,
+          analysisTimeoutMs: config.worker.analysisTimeoutMs,
         }),
-      // Cluster jobs mostly wait for their analyses, so a few at a time cost little.
-      { ...workerOptions, connection: this.connect(config), concurrency: 4 },
+      { ...workerOptions, connection: this.connect(config), concurrency: config.worker.clusterConcurrency },
     );
-    this.analyzeWorker.on('completed', (job) => void releaseUpload(job, store, true));
-    this.analyzeWorker.on('failed', (job, error) => {
-      const final = error.name === 'UnrecoverableError' || (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1));
-      void releaseUpload(job, store, final);
-    });
+    this.analyzeWorker.on('completed', (job) => void releaseUpload(job, store));
     const log = options.logger;
-    if (log) {
-      for (const worker of [this.analyzeWorker, this.clusterWorker] as Worker[]) {
-        worker.on('failed', (job, error) => log.warn({ queue: worker.name, jobId: job?.id, err: error.message }, 'job failed'));
-        worker.on('error', (error) => log.error({ queue: worker.name, err: error.message }, 'worker error'));
-      }
+    if (log) logOutages(connection, log);
+    for (const worker of [this.analyzeWorker, this.clusterWorker] as Worker[]) {
+      worker.on('failed', (job, error) => log?.warn({ queue: worker.name, jobId: job?.id, err: error.message }, 'job failed'));
+      // A Redis outage is one line from logOutages, not one per failed command.
+      worker.on('error', (error) => {
+        // The worker carries on after these (a lock lost to an outage: the job runs again elsewhere).
+        if (!isRedisConnectionError(error)) log?.warn({ queue: worker.name, err: error.message }, 'worker error');
+      });
     }
   }
 
