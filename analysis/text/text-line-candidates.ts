@@ -1,0 +1,26 @@
+import type { RgbImage } from '../image/rgb-image.ts';
+import { type DbBox, type DbOptions, dbBoxes, PADDLE_DB_OPTIONS } from './db-postprocess.ts';
+import { DEFAULT_LINE_JOINING, joinLines, type LineJoiningOptions, type ScoredBox } from './line-joining.ts';
+import { textProbabilityMap } from './text-detector-network.ts';
+
+/** A line the network proposes: joined DB boxes, axis-aligned in image px, with DB's mean score. */
+export interface LineCandidate extends ScoredBox {
+  members: DbBox[];
+}
+
+export interface CandidateOptions {
+  /** Long side of the network input, px (PaddleOCR's det_limit_side_len, limit type "max"). */
+  limitSide: number;
+  db: DbOptions;
+  joining: LineJoiningOptions;
+}
+
+/** PaddleOCR's own inference settings (det_limit_side_len 960): the peer artmeta is measured against. */
+export const PADDLE_CANDIDATE_OPTIONS: CandidateOptions = { limitSide: 960, db: PADDLE_DB_OPTIONS, joining: DEFAULT_LINE_JOINING };
+
+/** PP-OCR det on the whole image, DB's boxes joined into lines. OpenCV must be loaded. */
+export async function textLineCandidates(image: RgbImage, options: CandidateOptions): Promise<LineCandidate[]> {
+  if (image.width === 0 || image.height === 0) return [];
+  const map = await textProbabilityMap(image, options.limitSide);
+  return joinLines(dbBoxes(map, options.db), options.joining);
+}
