@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 /** Debian packages the backgrounds come from (none of them a source of ../shared/data). */
 const BACKGROUND_PACKAGES = ['ukui-wallpapers', 'gnome-backgrounds', 'python-matplotlib-data', 'gimp-data', 'mypaint-data-extras'];
@@ -212,7 +212,7 @@ async function main(): Promise<void> {
     const height = Math.round(aspect >= 1 ? longSide / aspect : longSide);
     const meta = await sharp(source).metadata();
     // Small pattern tiles (gimp-data) are tiled; pictures are cropped at a random place.
-    let base: sharp.Sharp;
+    let base: Sharp;
     if ((meta.width ?? 0) < 400) {
       const tile = await sharp(source).flatten({ background: '#808080' }).resize({ width: Math.round(between(64, 200)) }).png().toBuffer();
       base = sharp({ create: { width, height, channels: 3, background: '#808080' } }).composite([{ input: tile, tile: true }]);
@@ -280,7 +280,7 @@ function meanColour(photo: Buffer, width: number, x0: number, y0: number, w: num
     for (let x = Math.max(0, x0); x < Math.min(width, x0 + w); x += 2) {
       const o = (y * width + x) * 3;
       if (o + 2 >= photo.length) continue;
-      for (let c = 0; c < 3; c++) sum[c] += photo[o + c]!;
+      for (let c = 0; c < 3; c++) sum[c] = sum[c]! + photo[o + c]!;
       n++;
     }
   }

@@ -25,7 +25,7 @@ export async function signaturesOfFiles(
   const out: ImageSignature[] = [];
   for (const file of files) {
     const { pixels } = await decodeImage(join(dir, file));
-    const textRegions = maskText ? detectText(pixels).regions : signatureOptions.textRegions;
+    const textRegions = maskText ? (await detectText(pixels)).regions : signatureOptions.textRegions;
     out.push(computeSignature(pixels, { ...signatureOptions, ...(textRegions ? { textRegions } : {}) }));
     onProgress?.(out.length);
   }

@@ -16,13 +16,13 @@ export function register(program: Command): void {
     .action(async (a: string, b: string) => {
       await loadOpenCV();
       const [first, second] = await Promise.all([decodeImage(a), decodeImage(b)]);
-      const report = similarity(signatureOf(first.pixels), signatureOf(second.pixels));
+      const report = similarity(await signatureOf(first.pixels), await signatureOf(second.pixels));
       const sameLineage = report.index >= defaultModel().threshold;
       process.stdout.write(`${JSON.stringify({ ...report, threshold: defaultModel().threshold, sameLineage }, null, 2)}\n`);
     });
 }
 
 /** As `artmeta cluster` computes it: with the detected text masked. */
-function signatureOf(pixels: RgbImage) {
-  return computeSignature(pixels, { textRegions: detectText(pixels).regions });
+async function signatureOf(pixels: RgbImage) {
+  return computeSignature(pixels, { textRegions: (await detectText(pixels)).regions });
 }
