@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 
@@ -200,8 +200,8 @@ async function main(): Promise<void> {
   const between = (a: number, b: number) => a + rand() * (b - a);
   const photos = backgrounds();
   const fonts = fontsByScript();
+  await rm(join(outDir, 'images'), { recursive: true, force: true });
   await mkdir(join(outDir, 'images'), { recursive: true });
-  for (const f of await readdir(join(outDir, 'images'))) if (f.endsWith('.jpg')) await import('node:fs/promises').then((m) => m.rm(join(outDir, 'images', f)));
   const truth: Record<string, SynthTruth[]> = {};
   for (let i = 0; i < count; i++) {
     const name = `synth_${String(i + 1).padStart(4, '0')}.jpg`;
@@ -339,7 +339,7 @@ function planLines(
   }
 }
 
-/** Shapes without glyphs: plates, rules, frames, bars, dots, play buttons. */
+/** Shapes without glyphs: an empty plate, two rules, an inset frame, a dark lower-third bar, dots, or nothing. */
 function negativeShapes(width: number, height: number, rand: () => number, between: (a: number, b: number) => number): string[] {
   const kind = Math.floor(rand() * 6);
   const colour = rand() < 0.5 ? '#ffffff' : '#000000';

@@ -26,6 +26,8 @@ export interface DbBox extends Box {
   angle: number;
   /** The unclipped rotated box's corners in image px. */
   corners: Point[];
+  /** The axis-aligned extent of the shrunk text kernel DB found (before unclipping), image px: the text's core. */
+  kernel: Box;
 }
 
 interface RotatedRect {
@@ -68,17 +70,25 @@ export function dbBoxes(map: ProbabilityMap, options: DbOptions = PADDLE_DB_OPTI
     const distance = (width * height * options.unclipRatio) / (2 * (width + height));
     const grown: RotatedRect = { ...rect, size: { width: width + 2 * distance, height: height + 2 * distance } };
     if (Math.min(grown.size.width, grown.size.height) < options.minSize + 2) continue;
-    const points = corners(grown).map((p) => ({
-      x: Math.min(Math.max(p.x * map.scaleX, 0), map.width * map.scaleX),
-      y: Math.min(Math.max(p.y * map.scaleY, 0), map.height * map.scaleY),
-    }));
-    const xs = points.map((p) => p.x);
-    const ys = points.map((p) => p.y);
-    const x = Math.min(...xs);
-    const y = Math.min(...ys);
-    boxes.push({ x, y, w: Math.max(...xs) - x, h: Math.max(...ys) - y, score, angle: tilt(grown), corners: points });
+    const points = toImage(map, corners(grown));
+    boxes.push({ ...extent(points), score, angle: tilt(grown), corners: points, kernel: extent(toImage(map, corners(rect))) });
   }
   return boxes;
+}
+
+function toImage(map: ProbabilityMap, points: Point[]): Point[] {
+  return points.map((p) => ({
+    x: Math.min(Math.max(p.x * map.scaleX, 0), map.width * map.scaleX),
+    y: Math.min(Math.max(p.y * map.scaleY, 0), map.height * map.scaleY),
+  }));
+}
+
+function extent(points: Point[]): Box {
+  const xs = points.map((p) => p.x);
+  const ys = points.map((p) => p.y);
+  const x = Math.min(...xs);
+  const y = Math.min(...ys);
+  return { x, y, w: Math.max(...xs) - x, h: Math.max(...ys) - y };
 }
 
 function corners(rect: RotatedRect): Point[] {

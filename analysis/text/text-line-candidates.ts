@@ -1,5 +1,6 @@
 import type { RgbImage } from '../image/rgb-image.ts';
 import { type DbBox, type DbOptions, dbBoxes, PADDLE_DB_OPTIONS } from './db-postprocess.ts';
+import { inkExtent } from './ink-extent.ts';
 import { DEFAULT_LINE_JOINING, joinLines, type LineJoiningOptions, type ScoredBox } from './line-joining.ts';
 import { type ProbabilityMap, textProbabilityMap } from './text-detector-network.ts';
 
@@ -13,10 +14,12 @@ export interface CandidateOptions {
   limitSide: number;
   db: DbOptions;
   joining: LineJoiningOptions;
+  /** Shrink each DB box to its glyph ink before joining (see inkExtent); PaddleOCR itself does not. */
+  tightenToInk: boolean;
 }
 
 /** PaddleOCR's own inference settings (det_limit_side_len 960): the peer artmeta is measured against. */
-export const PADDLE_CANDIDATE_OPTIONS: CandidateOptions = { limitSide: 960, db: PADDLE_DB_OPTIONS, joining: DEFAULT_LINE_JOINING };
+export const PADDLE_CANDIDATE_OPTIONS: CandidateOptions = { limitSide: 960, db: PADDLE_DB_OPTIONS, joining: DEFAULT_LINE_JOINING, tightenToInk: false };
 
 /**
  * PP-OCR det on the whole image, DB's boxes joined into lines, with the map they came from.
@@ -24,7 +27,8 @@ export const PADDLE_CANDIDATE_OPTIONS: CandidateOptions = { limitSide: 960, db: 
  */
 export async function textLineCandidates(image: RgbImage, options: CandidateOptions): Promise<{ map: ProbabilityMap; lines: LineCandidate[] }> {
   const map = await textProbabilityMap(image, options.limitSide);
-  return { map, lines: joinLines(dbBoxes(map, options.db), options.joining) };
+  const boxes = dbBoxes(map, options.db).map((b) => (options.tightenToInk ? { ...b, ...inkExtent(image, b) } : b));
+  return { map, lines: joinLines(boxes, options.joining) };
 }
 
 /**
@@ -35,4 +39,5 @@ export const ARTMETA_CANDIDATE_OPTIONS: CandidateOptions = {
   limitSide: 736,
   db: { ...PADDLE_DB_OPTIONS, boxThreshold: 0.5 },
   joining: DEFAULT_LINE_JOINING,
+  tightenToInk: true,
 };
