@@ -112,7 +112,8 @@ interface Line {
   fill: string;
   stroke?: { color: string; width: number };
   outlineOnly: boolean;
-  shadow: boolean;
+  /** A soft drop shadow, a hard (unblurred) one, or a glow around the letters. */
+  shadow?: 'soft' | 'hard' | 'glow';
   plate?: { color: string; opacity: number };
 }
 
@@ -241,10 +242,7 @@ async function main(): Promise<void> {
         const pad = Math.max(3, box.h * 0.35);
         shapes.push(`<rect x="${box.x - pad * 1.4}" y="${box.y - pad}" width="${box.w + pad * 2.8}" height="${box.h + pad * 2}" rx="${pad * 0.6}" fill="${line.plate.color}" fill-opacity="${line.plate.opacity}"/>`);
       }
-      if (line.shadow) {
-        const blur = Math.max(1, line.size / 18);
-        defs.push(`<filter id="s${k}" x="-20%" y="-50%" width="140%" height="200%"><feGaussianBlur in="SourceAlpha" stdDeviation="${blur}"/><feOffset dx="${blur}" dy="${blur}" result="o"/><feComponentTransfer><feFuncA type="linear" slope="0.8"/></feComponentTransfer><feMerge><feMergeNode/><feMergeNode in="SourceGraphic"/></feMerge></filter>`);
-      }
+      if (line.shadow) defs.push(shadowFilter(k, line));
       if (line.fill.startsWith('url')) defs.push(gradientDef(k, rand, hex));
       drawn.push(lineSvg(line.fill.startsWith('url') ? { ...line, fill: `url(#g${k})` } : line, k, false));
     }
@@ -258,6 +256,20 @@ async function main(): Promise<void> {
   }
   await writeFile(join(outDir, 'truth.json'), JSON.stringify(truth, null, 1));
   process.stdout.write(`synth:text: ${count} images, ${Object.values(truth).flat().length} lines, seed ${seed}, in ${outDir}\n`);
+}
+
+/** The filter behind a line: a soft or hard drop shadow, or a glow in the opposite tone of the fill. */
+function shadowFilter(k: number, line: Line): string {
+  const blur = line.shadow === 'hard' ? 0 : Math.max(1, line.size / (line.shadow === 'glow' ? 10 : 18));
+  const offset = line.shadow === 'glow' ? 0 : Math.max(1, line.size / 16);
+  const tone = line.shadow === 'glow' ? (line.fill === '#000000' || line.fill < '#808080' ? '1' : '0') : '0';
+  return (
+    `<filter id="s${k}" x="-20%" y="-50%" width="140%" height="200%"><feGaussianBlur in="SourceAlpha" stdDeviation="${blur}"/>` +
+    `<feOffset dx="${offset}" dy="${offset}"/><feComponentTransfer><feFuncR type="linear" slope="0" intercept="${tone}"/>` +
+    `<feFuncG type="linear" slope="0" intercept="${tone}"/><feFuncB type="linear" slope="0" intercept="${tone}"/>` +
+    `<feFuncA type="linear" slope="${line.shadow === 'glow' ? 1.6 : 0.8}"/></feComponentTransfer>` +
+    `<feMerge><feMergeNode/><feMergeNode in="SourceGraphic"/></feMerge></filter>`
+  );
 }
 
 function overlapShare(a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }): number {
@@ -321,8 +333,8 @@ function planLines(
     const lowContrast = role !== 'badge' && size >= 20 && rand() < 0.15;
     const shift = (light > 128 ? -1 : 1) * between(0.1, 0.22) * 255;
     const fill = lowContrast ? hex(background.map((c) => c + shift)) : rand() < 0.2 ? 'url' : light > 128 ? hex([between(0, 80), between(0, 80), between(0, 80)]) : hex([between(200, 255), between(200, 255), between(180, 255)]);
-    const outlineOnly = role === 'title' && !lowContrast && size >= 30 && rand() < 0.1;
-    const stroke = outlineOnly || (!lowContrast && rand() < 0.25) ? { color: light > 128 ? '#ffffff' : '#000000', width: Math.max(1, size / between(12, 25)) } : undefined;
+    const outlineOnly = role === 'title' && !lowContrast && size >= 30 && rand() < 0.15;
+    const stroke = outlineOnly || (!lowContrast && rand() < 0.3) ? { color: light > 128 ? '#ffffff' : '#000000', width: Math.max(1, size / between(6, 25)) } : undefined;
     if (outlineOnly && stroke) stroke.color = light > 128 ? '#111111' : '#f0f0f0';
     const plate = role === 'badge' && rand() < 0.7 ? { color: pick(['#000000', '#ffffff', '#c0142b', '#1d4ed8', '#f5c400']), opacity: between(0.5, 0.95) } : undefined;
     const plateFill = plate ? (plate.color === '#ffffff' || plate.color === '#f5c400' ? '#111111' : '#ffffff') : fill;
@@ -330,7 +342,7 @@ function planLines(
       lines.push({
         text: part, role: role as Line['role'], script, family, weight: rand() < 0.4 ? 'bold' : 'normal', size, x, y: cursor + size, anchor,
         angle: role === 'badge' ? 0 : angle, spacing: !joins && rand() < 0.2 ? Math.round(size * between(0.05, 0.35)) : 0,
-        fill: plate ? plateFill : fill, ...(stroke && !plate ? { stroke } : {}), outlineOnly: outlineOnly && !plate, shadow: !plate && !lowContrast && rand() < 0.3, ...(plate ? { plate } : {}),
+        fill: plate ? plateFill : fill, ...(stroke && !plate ? { stroke } : {}), outlineOnly: outlineOnly && !plate, ...(!plate && !lowContrast && rand() < 0.4 ? { shadow: pick(['soft', 'hard', 'glow'] as const) } : {}), ...(plate ? { plate } : {}),
       });
       cursor += size * between(1.25, 1.5);
     }

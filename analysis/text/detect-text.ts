@@ -33,10 +33,14 @@ export async function detectText(image: RgbImage, options: TextDetectionOptions 
   const model = lineVerifierModel();
   const threshold = options.threshold ?? model.threshold;
   if (!(threshold > 0 && threshold < 1)) throw new ArtmetaError('INVALID_ARGUMENT', `text threshold must be in (0, 1), got ${threshold}`);
-  const { threshold: _, ...candidateOptions } = options;
-  const { map, lines } = await textLineCandidates(image, { ...ARTMETA_CANDIDATE_OPTIONS, ...candidateOptions });
+  const { map, lines } = await textLineCandidates(image, { ...ARTMETA_CANDIDATE_OPTIONS, ...candidateOptionsOf(options) });
   const scored = lines.map((line) => ({ ...line, probability: verifyLine(model, lineEvidence(image, map, line)) }));
   return textDetectionFromLines(scored, image, threshold);
+}
+
+function candidateOptionsOf(options: TextDetectionOptions): Partial<CandidateOptions> {
+  const { limitSide, db, joining, tightenToInk } = options;
+  return Object.fromEntries(Object.entries({ limitSide, db, joining, tightenToInk }).filter(([, v]) => v !== undefined));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ArtmetaError } from '../errors.ts';
+import { NetworkSession } from '../onnx/network-session.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { withMats } from '../opencv/mat-scope.ts';
 import { rgbMat } from '../opencv/rgb-mat.ts';
@@ -33,30 +33,16 @@ export interface ProbabilityMap {
   scaleY: number;
 }
 
-let session: Promise<ort.InferenceSession> | undefined;
+const network = new NetworkSession(TEXT_NETWORK_FILE, 'text network');
 
-/**
- * Loads the text network once per process (or worker thread), one intra-op thread: artmeta runs
- * one analysis per core, and a network spread over every core would fight the others.
- */
+/** Loads the text network once per process (or worker thread), see NetworkSession. */
 export function loadTextNetwork(): Promise<ort.InferenceSession> {
-  session ??= ort.InferenceSession.create(TEXT_NETWORK_FILE, {
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    logSeverityLevel: 3,
-  }).catch((e: unknown) => {
-    session = undefined;
-    throw new ArtmetaError('INTERNAL', `cannot load the text network ${TEXT_NETWORK_FILE}: ${e instanceof Error ? e.message : String(e)}`);
-  });
-  return session;
+  return network.load();
 }
 
-/** Releases this thread's session (the next detection loads it again). */
-export async function releaseTextNetwork(): Promise<void> {
-  const current = session;
-  session = undefined;
-  if (current) await (await current).release();
+/** Releases this thread's text network session (the next detection loads it again). */
+export function releaseTextNetwork(): Promise<void> {
+  return network.release();
 }
 
 /**
