@@ -4,7 +4,7 @@ import { cropHints } from './crop/crop-hints.ts';
 import { DEFAULT_CANVASES, parseCanvasList, type CanvasSpec } from './crop/canvas-spec.ts';
 import { loadOpenCV } from './opencv/runtime.ts';
 import { type FaceNetworkOptions, findNetworkFaces, type NetworkFace } from './people/face-network.ts';
-import { detectText } from './text/detect-text.ts';
+import { detectText, type TextDetection } from './text/detect-text.ts';
 import { placeBox } from './text/placement.ts';
 import type { PlacementRequest } from './text/placement-spec.ts';
 import { facesOf } from './crop/stored-crop-hints.ts';
@@ -33,25 +33,27 @@ export async function decodeAndAnalyze(input: string | Buffer, options: AnalyzeO
   const canvases = parseCanvasList(options.aspects ?? DEFAULT_CANVASES);
   const [decoded] = await Promise.all([decodeImage(input, options), loadOpenCV()]);
   const networkFaces = options.faceNetwork === false ? undefined : await findNetworkFaces(decoded.pixels, options.faceNetwork);
-  return { analysis: analyzeDecoded(decoded, canvases, options, networkFaces), decoded };
+  const text = options.text === false ? undefined : await detectText(decoded.pixels);
+  return { analysis: analyzeDecoded(decoded, canvases, options, networkFaces, text), decoded };
 }
 
 /**
- * The analysis of decoded pixels and the faces the network found on them (the one asynchronous
- * stage, run before); every coordinate it returns is in displayed pixels.
+ * The analysis of decoded pixels, the faces the network found on them and the text lines found on
+ * them (the asynchronous stages, run before); every coordinate it returns is in displayed pixels.
  */
 export function analyzeDecoded(
   decoded: DecodedImage,
   canvases: readonly CanvasSpec[],
   options: AnalyzeOptions = {},
   networkFaces?: readonly NetworkFace[],
+  detectedText?: TextDetection,
 ): Analysis {
   const size: Size = { width: decoded.width, height: decoded.height };
   const toDisplayed = (b: Box): Box => toPixelBox(scaleBox(b, decoded.scale), size);
   const focal = findFocalPoint(decoded.pixels, options.focal, networkFaces);
   const keep = focal.keep.map(toDisplayed);
   const focalPoint = toDisplayedPoint(focal.focalPoint, decoded.scale, size);
-  const text = options.text === false ? undefined : displayedText(detectText(decoded.pixels), toDisplayed);
+  const text = detectedText && displayedText(detectedText, toDisplayed);
   const people = focal.people.map((p) => ({
     box: toDisplayed(p.box),
     ...(p.face ? { face: toDisplayed(p.face) } : {}),

@@ -10,6 +10,6 @@ import { computeSignature, type ImageSignature } from './image-signature.ts';
  * pixels of `pixels`, saves detecting the text again when an analysis has just found it.
  * OpenCV must be loaded.
  */
-export function lineageSignature(pixels: RgbImage, textRegions: Box[] = detectText(pixels).regions): ImageSignature {
-  return computeSignature(pixels, { textRegions });
+export async function lineageSignature(pixels: RgbImage, textRegions?: Box[]): Promise<ImageSignature> {
+  return computeSignature(pixels, { textRegions: textRegions ?? (await detectText(pixels)).regions });
 }

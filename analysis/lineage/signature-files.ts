@@ -10,6 +10,6 @@ import { lineageSignature } from './lineage-signature.ts';
  */
 export async function signaturesOfFiles(dir: string, files: string[]): Promise<ImageSignature[]> {
   const out: ImageSignature[] = [];
-  for (const file of files) out.push(lineageSignature((await decodeImage(join(dir, file))).pixels));
+  for (const file of files) out.push(await lineageSignature((await decodeImage(join(dir, file))).pixels));
   return out;
 }

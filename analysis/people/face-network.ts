@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type * as OpenCV from '@techstark/opencv-js';
 import * as ort from 'onnxruntime-node';
 import { ArtmetaError } from '../errors.ts';
+import { NetworkSession } from '../onnx/network-session.ts';
 import type { Box } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { withMats } from '../opencv/mat-scope.ts';
@@ -38,24 +39,11 @@ export const DEFAULT_FACE_NETWORK_OPTIONS: FaceNetworkOptions = { minScore: 0.5,
 const MODEL_FILE = fileURLToPath(new URL('../../models/face_detection_back_256x256_barracuda.onnx', import.meta.url));
 const OUTPUTS = { scores16: 'Identity:0', scores8: 'Identity_1:0', boxes16: 'Identity_2:0', boxes8: 'Identity_3:0' } as const;
 
-let session: Promise<ort.InferenceSession> | undefined;
+const network = new NetworkSession(MODEL_FILE, 'face network');
 
-/**
- * Loads the face network once per process (or worker thread). One intra-op thread: artmeta runs one
- * analysis per core on worker threads, and a network that spread over every core would fight them.
- */
+/** Loads the face network once per process (or worker thread), see NetworkSession. */
 export function loadFaceNetwork(): Promise<ort.InferenceSession> {
-  session ??= ort.InferenceSession.create(MODEL_FILE, {
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    // The converted model carries unused initialisers; ONNX Runtime warns about each on every load.
-    logSeverityLevel: 3,
-  }).catch((e: unknown) => {
-    session = undefined;
-    throw new ArtmetaError('INTERNAL', `cannot load the face network ${MODEL_FILE}: ${e instanceof Error ? e.message : String(e)}`);
-  });
-  return session;
+  return network.load();
 }
 
 /**

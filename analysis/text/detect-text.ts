@@ -1,29 +1,23 @@
 import { ArtmetaError } from '../errors.ts';
 import type { Box } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
-import { type LineCandidateOptions, lineCandidates } from './line-candidates.ts';
-import { type LineMergingOptions, mergeTextLines } from './line-merging.ts';
-import { textLineModel, textProbability } from './text-classifier.ts';
+import { lineEvidence } from './line-evidence.ts';
+import { lineVerifierModel, verifyLine } from './line-verifier.ts';
+import { ARTMETA_CANDIDATE_OPTIONS, type CandidateOptions, textLineCandidates } from './text-line-candidates.ts';
 
-export interface TextDetectionOptions extends LineCandidateOptions, Omit<LineMergingOptions, 'minCandidateProbability'> {
+export interface TextDetectionOptions extends Partial<CandidateOptions> {
   /**
-   * Classifier probability a word needs to start a line: the operating point. Default: the
-   * committed model's cross-validated `threshold`. Reported probabilities are rescaled so that this
-   * value reads as 0.5.
+   * Verifier probability a line needs to be reported: the operating point. Default: the committed
+   * model's `threshold`, chosen on held-out synthetic images. Reported probabilities are rescaled so
+   * that this value reads as 0.5.
    */
   threshold?: number;
-  /**
-   * Probability the likeliest candidate needs for the image to read as holding text (the image
-   * probability is rescaled so that it reads as 0.5); at most `threshold`. Default: the committed
-   * model's cross-validated `imageThreshold`, or `threshold` when one is given.
-   */
-  imageThreshold?: number;
 }
 
 export interface TextDetection {
   /**
-   * Probability that the image holds any text (that of its likeliest candidate, rescaled so the image
-   * threshold reads 0.5); ≥ 0.5 reads as "has text", and always does when there are regions.
+   * Probability that the image holds any text (that of its likeliest line, rescaled so the threshold
+   * reads 0.5); ≥ 0.5 reads as "has text", and always does when there are regions.
    */
   probability: number;
   /** Line boxes in the input image's pixels, likeliest first, each with probability ≥ 0.5. */
@@ -31,35 +25,33 @@ export interface TextDetection {
 }
 
 /**
- * Finds lines of text: glyph-like components of several binarisations are chained into words, a
- * trained classifier scores each from its measured features, and likely words join into lines.
- * Synchronous; OpenCV must be loaded (await loadOpenCV() first).
+ * Finds lines of text: PaddleOCR's DB detector proposes word boxes, which join into lines; each line
+ * is measured on thresholded and watershed-segmented crops and the verifier turns that evidence into
+ * its probability. OpenCV must be loaded (await loadOpenCV() first).
  */
-export function detectText(image: RgbImage, options: TextDetectionOptions = {}): TextDetection {
-  const model = textLineModel();
-  const scored = lineCandidates(image, options).map(({ features, ...box }) => ({ ...box, probability: textProbability(model, features) }));
-  const best = scored.reduce((p, c) => Math.max(p, c.probability), 0);
+export async function detectText(image: RgbImage, options: TextDetectionOptions = {}): Promise<TextDetection> {
+  const model = lineVerifierModel();
   const threshold = options.threshold ?? model.threshold;
   if (!(threshold > 0 && threshold < 1)) throw new ArtmetaError('INVALID_ARGUMENT', `text threshold must be in (0, 1), got ${threshold}`);
-  const imageThreshold = options.imageThreshold ?? (options.threshold === undefined ? model.imageThreshold : threshold);
-  if (!(imageThreshold > 0 && imageThreshold <= threshold)) {
-    throw new ArtmetaError('INVALID_ARGUMENT', `text image threshold must be in (0, ${threshold}], got ${imageThreshold}`);
-  }
-  const lines = mergeTextLines(scored, { ...options, minCandidateProbability: threshold });
-  return textDetectionFromLines(lines, best, image, threshold, imageThreshold);
+  const { map, lines } = await textLineCandidates(image, { ...ARTMETA_CANDIDATE_OPTIONS, ...candidateOptionsOf(options) });
+  const scored = lines.map((line) => ({ ...line, probability: verifyLine(model, lineEvidence(image, map, line)) }));
+  return textDetectionFromLines(scored, image, threshold);
+}
+
+function candidateOptionsOf(options: TextDetectionOptions): Partial<CandidateOptions> {
+  const { limitSide, db, joining, tightenToInk } = options;
+  return Object.fromEntries(Object.entries({ limitSide, db, joining, tightenToInk }).filter(([, v]) => v !== undefined));
 }
 
 /**
- * The reported form of merged lines (raw classifier probabilities): lines reaching `threshold`, in
- * whole pixels inside the image, likeliest first, probabilities rescaled so `threshold` reads 0.5;
- * the image's probability rescaled so `imageThreshold` reads 0.5.
+ * The reported form of scored lines (raw verifier probabilities): lines reaching `threshold`, in
+ * whole pixels inside the image, likeliest first, probabilities (and the image's) rescaled so
+ * `threshold` reads 0.5.
  */
 export function textDetectionFromLines(
   lines: Array<Box & { probability: number }>,
-  bestCandidateProbability: number,
   image: { width: number; height: number },
   threshold: number,
-  imageThreshold: number,
 ): TextDetection {
   const regions = lines
     .filter((l) => l.probability >= threshold)
@@ -71,12 +63,13 @@ export function textDetectionFromLines(
       const h = Math.min(image.height, Math.ceil(l.y + l.h)) - y;
       return { x, y, w, h, probability: round3(calibrate(l.probability, threshold)) };
     });
-  return { probability: round3(calibrate(bestCandidateProbability, imageThreshold)), regions };
+  const best = lines.reduce((p, l) => Math.max(p, l.probability), 0);
+  return { probability: round3(calibrate(best, threshold)), regions };
 }
 
 /**
  * Maps a probability so that the model's threshold lands on 0.5: callers read "probability ≥ 0.5"
- * as "text", whatever operating point cross-validation chose.
+ * as "text", whatever operating point the fit chose.
  */
 export function calibrate(p: number, threshold: number): number {
   return p < threshold ? (0.5 * p) / threshold : 0.5 + (0.5 * (p - threshold)) / (1 - threshold);

@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .action(async (a: string, b: string) => {
       await loadOpenCV();
       const [first, second] = await Promise.all([decodeImage(a), decodeImage(b)]);
-      const report = similarity(lineageSignature(first.pixels), lineageSignature(second.pixels));
+      const report = similarity(await lineageSignature(first.pixels), await lineageSignature(second.pixels));
       const sameLineage = report.index >= defaultModel().threshold;
       process.stdout.write(`${JSON.stringify({ ...report, threshold: defaultModel().threshold, sameLineage }, null, 2)}\n`);
     });

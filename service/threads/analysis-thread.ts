@@ -30,13 +30,13 @@ async function answer(request: AnalysisRequest): Promise<AnalysisReply> {
   try {
     if (request.kind === 'signature') {
       const [decoded] = await Promise.all([decodeImage(input, request.options), loadOpenCV()]);
-      return { id: request.id, signature: encodeSignature(lineageSignature(decoded.pixels)) };
+      return { id: request.id, signature: encodeSignature(await lineageSignature(decoded.pixels)) };
     }
     const { analysis, decoded } = await decodeAndAnalyze(input, request.options);
     if (!request.signature) return { id: request.id, analysis };
     // The text the analysis found, back in working pixels: no second text detection.
     const textRegions = (analysis.text?.regions ?? []).map((r) => scaleBox(r, 1 / decoded.scale));
-    return { id: request.id, analysis, signature: encodeSignature(lineageSignature(decoded.pixels, request.options.text === false ? undefined : textRegions)) };
+    return { id: request.id, analysis, signature: encodeSignature(await lineageSignature(decoded.pixels, request.options.text === false ? undefined : textRegions)) };
   } catch (e) {
     return { id: request.id, error: describeError(e) };
   }

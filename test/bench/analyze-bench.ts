@@ -17,6 +17,7 @@ import { energyMap } from '../../analysis/focus/energy-map.ts';
 import { detectPeople } from '../../analysis/people/detect-people.ts';
 import { findNetworkFaces, type NetworkFace } from '../../analysis/people/face-network.ts';
 import { detectText } from '../../analysis/text/detect-text.ts';
+import { PADDLE_CANDIDATE_OPTIONS, textLineCandidates } from '../../analysis/text/text-line-candidates.ts';
 import { cascade, CASCADE_FILES, type CascadeName } from '../../analysis/opencv/cascade-classifiers.ts';
 import { withMats } from '../../analysis/opencv/mat-scope.ts';
 import { cv, loadOpenCV } from '../../analysis/opencv/runtime.ts';
@@ -73,7 +74,8 @@ await timeEach('stage: people (cascades + checks of every face)', (f) => detectP
 await timeEach('stage: people stage whole (face network + cascades + checks)', async (f) => detectPeople(working.get(f)!, {}, await findNetworkFaces(working.get(f)!)));
 await timeEach('stage: people, cascades alone (full-frame Haar scans, no network)', (f) => detectPeople(working.get(f)!));
 await timeEach('stage: edge focus', (f) => edgeFocusIn(energyMap(working.get(f)!)));
-await timeEach('stage: text detection', (f) => detectText(working.get(f)!));
+const textMs = await timeEach('stage: text detection', (f) => detectText(working.get(f)!));
+const paddleMs = await timeEach('peer: PaddleOCR det alone (960, DB post-processing, lines)', (f) => textLineCandidates(working.get(f)!, PADDLE_CANDIDATE_OPTIONS));
 const focalMs = await timeEach('focal point (network + people + edge fallback), decoded', async (f) =>
   findFocalPoint(working.get(f)!, {}, await findNetworkFaces(working.get(f)!)),
 );
@@ -100,6 +102,7 @@ for (const [label, ms] of rows) console.log(`  ${label.padEnd(58)} ${ms.toFixed(
 console.log(`  ${'analyze with all cores'.padEnd(58)} ${imagesPerSecond.toFixed(1).padStart(8)} images/s (${pool.size} threads)`);
 console.log(`ratios: analyze / sharp decode+resize ${(analyzeMs / decodeMs).toFixed(1)}x; analyze / smartcrop-sharp ${(analyzeMs / smartcropMs).toFixed(2)}x; focal point ${focalMs.toFixed(0)} ms vs target 150 ms`);
 console.log(`text detection adds ${((withTextMs / analyzeMs - 1) * 100).toFixed(0)}% to analyze's median (target ≤ 50%)`);
+console.log(`text stage ${textMs.toFixed(1)} ms (target ≤ 45) = ${((100 * textMs) / withTextMs).toFixed(0)}% of analyze with text; PaddleOCR det alone ${paddleMs.toFixed(1)} ms (text stage / peer ${(textMs / paddleMs).toFixed(2)}x)`);
 
 // Native and WASM take turns, round after round, so both see the same machine load.
 const nativeScript = fileURLToPath(new URL('./native-cascade.py', import.meta.url));

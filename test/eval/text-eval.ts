@@ -1,8 +1,10 @@
 /**
- * Text detection on <data>/text/: ICDAR-style precision / recall / Hmean of line boxes (IoU ≥ 0.5,
- * one-to-one greedy matching, ignore boxes are don't-care), image-level has-text accuracy and the
- * median time per image, for artmeta's detectText, tesseract.js and a plain morphological-gradient
- * baseline; then the badge placement check.
+ * Text detection on <data>/text/ and <data>/text-hard/, each reported apart: ICDAR-style precision /
+ * recall / Hmean of line boxes (IoU ≥ 0.5, one-to-one greedy matching, ignore boxes are don't-care),
+ * image-level has-text accuracy, lines found per role and per script, and the median time per image,
+ * for artmeta's detectText, PaddleOCR det alone (the same network at PaddleOCR's own input size and
+ * post-processing, the same line joining, no verifier) and tesseract.js; the badge placement check;
+ * then the text-free photos of <data>/photos/ (has_text = n).
  * `npm run eval:text -- ../shared/data [--verbose] [--no-tesseract]`.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -11,17 +13,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { type Box, intersection, scaleBox } from '../../analysis/geometry/box.ts';
+import { type Box, intersection, iou, scaleBox } from '../../analysis/geometry/box.ts';
 import { matchBoxes, type MatchCounts } from './box-matching.ts';
 import { decodeImage } from '../../analysis/image/decode-image.ts';
-import type { RgbImage } from '../../analysis/image/rgb-image.ts';
-import { liveScopedObjects, withMats } from '../../analysis/opencv/mat-scope.ts';
-import { cv, loadOpenCV, wasmHeapBytes } from '../../analysis/opencv/runtime.ts';
+import { liveScopedObjects } from '../../analysis/opencv/mat-scope.ts';
+import { loadOpenCV, wasmHeapBytes } from '../../analysis/opencv/runtime.ts';
 import { detectText } from '../../analysis/text/detect-text.ts';
-import { TEXT_LINE_MODEL_URL } from '../../analysis/text/text-classifier.ts';
 import { placeBox } from '../../analysis/text/placement.ts';
 import type { PlacementRequest } from '../../analysis/text/placement-spec.ts';
-import { rgbMat } from '../../analysis/opencv/rgb-mat.ts';
+import { PADDLE_CANDIDATE_OPTIONS, textLineCandidates } from '../../analysis/text/text-line-candidates.ts';
 
 export const TEXT_MATCH_IOU = 0.5;
 
@@ -35,8 +35,8 @@ export type TextTruth = Record<string, TruthLine[]>;
 
 export type LineCounts = MatchCounts;
 
-export function readTextTruth(dataDir: string): Promise<TextTruth> {
-  return readFile(join(dataDir, 'text', 'truth.json'), 'utf8').then((s) => JSON.parse(s) as TextTruth);
+export function readTextTruth(dataDir: string, folder: string): Promise<TextTruth> {
+  return readFile(join(dataDir, folder, 'truth.json'), 'utf8').then((s) => JSON.parse(s) as TextTruth);
 }
 
 /**
@@ -118,39 +118,6 @@ export function formatRows(rows: DetectorRow[]): string {
   return lines.join('\n');
 }
 
-/**
- * The issue's reference baseline: morphological gradient, Otsu, a wide closing to join letters into
- * lines, and line-shaped blobs as boxes (no classifier). Working pixels in, working boxes out.
- */
-export function gradientBaseline(image: RgbImage): Box[] {
-  return withMats((scope) => {
-    const c = cv();
-    const rgb = rgbMat(scope, image);
-    const gray = scope.track(new c.Mat());
-    c.cvtColor(rgb, gray, c.COLOR_RGB2GRAY);
-    const gradient = scope.track(new c.Mat());
-    c.morphologyEx(gray, gradient, c.MORPH_GRADIENT, scope.track(c.getStructuringElement(c.MORPH_ELLIPSE, new c.Size(3, 3))));
-    const binary = scope.track(new c.Mat());
-    c.threshold(gradient, binary, 0, 255, c.THRESH_BINARY + c.THRESH_OTSU);
-    const closed = scope.track(new c.Mat());
-    c.morphologyEx(binary, closed, c.MORPH_CLOSE, scope.track(c.getStructuringElement(c.MORPH_RECT, new c.Size(9, 1))));
-    const contours = scope.track(new c.MatVector());
-    const hierarchy = scope.track(new c.Mat());
-    c.findContours(closed, contours, hierarchy, c.RETR_EXTERNAL, c.CHAIN_APPROX_SIMPLE);
-    const boxes: Box[] = [];
-    for (let i = 0; i < contours.size(); i++) {
-      const contour = contours.get(i);
-      const r = c.boundingRect(contour);
-      const area = c.contourArea(contour);
-      contour.delete();
-      if (r.height < 8 || r.width < 2 * r.height || r.height > image.height / 4) continue;
-      if (area / (r.width * r.height) < 0.45) continue;
-      boxes.push({ x: r.x, y: r.y, w: r.width, h: r.height });
-    }
-    return boxes;
-  });
-}
-
 interface TesseractWorker {
   recognize(image: Buffer, options?: object, output?: object): Promise<{ data: TesseractPage }>;
   setParameters(params: Record<string, string>): Promise<unknown>;
@@ -224,85 +191,178 @@ function checkPlacement(check: PlacementCheck, file: string, size: { width: numb
   else check.placedClear++;
 }
 
-export interface TextEvalReport {
-  rows: DetectorRow[];
-  placement: PlacementCheck;
-  images: number;
-  required: number;
-  /** WASM heap after the first image and after the last, and OpenCV objects still alive at the end. */
-  heap: { first: number; last: number; liveObjects: number };
+/** The script of a line, from the language its image's provenance names (scene text: "scene"). */
+const SCRIPT_OF_LANGUAGE: Record<string, string> = {
+  ar: 'Arabic', he: 'Hebrew', hi: 'Devanagari', ja: 'Japanese', ko: 'Hangul', th: 'Thai', zh: 'Han', ru: 'Cyrillic', uk: 'Cyrillic', el: 'Greek',
+};
+
+function scriptOf(provenance: string | undefined): string {
+  if (!provenance) return 'unknown';
+  if (provenance.startsWith('real photo')) return 'scene (Latin)';
+  const language = /; ([a-z]{2}) /.exec(provenance)?.[1];
+  return language ? (SCRIPT_OF_LANGUAGE[language] ?? 'Latin') : 'none';
 }
 
-export async function evaluateText(dataDir: string, verbose: boolean, withTesseract = true): Promise<TextEvalReport> {
-  await loadOpenCV();
-  const truth = await readTextTruth(dataDir);
+/** Required truth lines found (some prediction at IoU ≥ 0.5), per key. */
+class FoundTally {
+  readonly found = new Map<string, [number, number]>();
+  add(key: string, hit: boolean): void {
+    const entry = this.found.get(key) ?? [0, 0];
+    entry[1]++;
+    if (hit) entry[0]++;
+    this.found.set(key, entry);
+  }
+  format(): string {
+    return [...this.found.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, [hit, all]]) => `${k} ${hit}/${all}`)
+      .join(', ');
+  }
+}
+
+interface Detector {
+  tally: DetectorTally;
+  roles: FoundTally;
+  scripts: FoundTally;
+  placement: PlacementCheck;
+}
+
+function detector(name: string): Detector {
+  return {
+    tally: new DetectorTally(name),
+    roles: new FoundTally(),
+    scripts: new FoundTally(),
+    placement: { images: 0, withFreeCorner: 0, placedClear: 0, placedOnText: [], notPlaced: [] },
+  };
+}
+
+function record(d: Detector, file: string, size: { width: number; height: number }, predicted: Box[], saysText: boolean, truth: TruthLine[], script: string, ms: number): LineCounts {
+  const c = d.tally.add(predicted, saysText, truth, ms);
+  for (const t of truth.filter((l) => !l.ignore)) {
+    const hit = predicted.some((p) => iou(p, t) >= TEXT_MATCH_IOU);
+    d.roles.add(t.role, hit);
+    d.scripts.add(script, hit);
+  }
+  checkPlacement(d.placement, file, size, predicted, truth);
+  return c;
+}
+
+export interface FolderReport {
+  folder: string;
+  images: number;
+  required: number;
+  detectors: Detector[];
+}
+
+async function evaluateFolder(dataDir: string, folder: string, worker: TesseractWorker | undefined, verbose: boolean): Promise<FolderReport> {
+  const truth = await readTextTruth(dataDir, folder);
+  const provenance = JSON.parse(await readFile(join(dataDir, folder, 'provenance.json'), 'utf8')) as Record<string, string>;
   const files = Object.keys(truth).sort();
-  const artmeta = new DetectorTally('artmeta detectText');
-  const tesseract = new DetectorTally('tesseract.js (psm 11, line conf >= 60)');
-  const baseline = new DetectorTally('morph gradient + Otsu + closing');
-  const placement: PlacementCheck = { images: 0, withFreeCorner: 0, placedClear: 0, placedOnText: [], notPlaced: [] };
-  const cachePath = await mkdtemp(join(tmpdir(), 'artmeta-tesseract-'));
-  const worker = withTesseract ? await startTesseract(cachePath) : undefined;
-  let firstHeap = 0;
-  try {
-    for (const file of files) {
-      const path = join(dataDir, 'text', file);
-      const lines = truth[file] ?? [];
-      const decoded = await decodeImage(path);
-      const size = { width: decoded.width, height: decoded.height };
+  const artmeta = detector('artmeta detectText');
+  const paddle = detector('PaddleOCR det alone (960, DB 0.3/0.6, lines)');
+  const tesseract = detector('tesseract.js (psm 11, line conf >= 60)');
+  for (const file of files) {
+    const path = join(dataDir, folder, file);
+    const lines = truth[file] ?? [];
+    const script = scriptOf(provenance[file]);
+    const decoded = await decodeImage(path);
+    const size = { width: decoded.width, height: decoded.height };
 
-      let start = performance.now();
-      const found = detectText(decoded.pixels);
-      firstHeap ||= wasmHeapBytes();
-      const ours = found.regions.map((r) => scaleBox(r, decoded.scale));
-      const c = artmeta.add(ours, found.probability >= 0.5, lines, performance.now() - start);
-      if (verbose && (c.fp || c.fn)) process.stdout.write(`${file}  artmeta tp ${c.tp} fp ${c.fp} fn ${c.fn}  p=${found.probability}\n`);
-      checkPlacement(placement, file, size, ours, lines);
+    let start = performance.now();
+    const found = await detectText(decoded.pixels);
+    const ours = found.regions.map((r) => scaleBox(r, decoded.scale));
+    const c = record(artmeta, file, size, ours, found.probability >= 0.5, lines, script, performance.now() - start);
+    if (verbose && (c.fp || c.fn)) process.stdout.write(`${folder}/${file}  artmeta tp ${c.tp} fp ${c.fp} fn ${c.fn}  p=${found.probability}\n`);
 
-      start = performance.now();
-      const plain = gradientBaseline(decoded.pixels).map((b) => scaleBox(b, decoded.scale));
-      baseline.add(plain, plain.length > 0, lines, performance.now() - start);
+    start = performance.now();
+    const peer = (await textLineCandidates(decoded.pixels, PADDLE_CANDIDATE_OPTIONS)).lines.map((l) => scaleBox(l, decoded.scale));
+    record(paddle, file, size, peer, peer.length > 0, lines, script, performance.now() - start);
 
-      if (!worker) continue;
-      start = performance.now();
-      const tess = await tesseractLines(worker, path);
-      tesseract.add(tess, tess.length > 0, lines, performance.now() - start);
-    }
-  } finally {
-    await worker?.terminate();
-    await rm(cachePath, { recursive: true, force: true });
+    if (!worker) continue;
+    start = performance.now();
+    const tess = await tesseractLines(worker, path);
+    record(tesseract, file, size, tess, tess.length > 0, lines, script, performance.now() - start);
   }
   return {
-    rows: worker ? [artmeta.row(), tesseract.row(), baseline.row()] : [artmeta.row(), baseline.row()],
-    placement,
+    folder,
     images: files.length,
     required: Object.values(truth).flat().filter((t) => !t.ignore).length,
-    heap: { first: firstHeap, last: wasmHeapBytes(), liveObjects: liveScopedObjects() },
+    detectors: worker ? [artmeta, paddle, tesseract] : [artmeta, paddle],
   };
+}
+
+export interface NegativePhotos {
+  photos: number;
+  /** Photos where artmeta reports no region (every region is ≥ 0.5 by construction). */
+  artmetaClear: number;
+  /** Photos where PaddleOCR det alone finds nothing. */
+  paddleClear: number;
+  withRegions: string[];
+}
+
+/** The text-free photos (manifest has_text = n): how often nothing is reported. */
+async function evaluateNegativePhotos(dataDir: string): Promise<NegativePhotos> {
+  const manifest = (await readFile(join(dataDir, 'photos', 'manifest.tsv'), 'utf8')).trim().split('\n');
+  const columns = manifest[0]!.split('\t');
+  const files = manifest
+    .slice(1)
+    .map((row) => row.split('\t'))
+    .filter((cells) => cells[columns.indexOf('has_text')] === 'n')
+    .map((cells) => cells[columns.indexOf('file')]!);
+  const out: NegativePhotos = { photos: files.length, artmetaClear: 0, paddleClear: 0, withRegions: [] };
+  for (const file of files) {
+    const decoded = await decodeImage(join(dataDir, 'photos', file));
+    const found = await detectText(decoded.pixels);
+    if (found.regions.length === 0) out.artmetaClear++;
+    else out.withRegions.push(file);
+    if ((await textLineCandidates(decoded.pixels, PADDLE_CANDIDATE_OPTIONS)).lines.length === 0) out.paddleClear++;
+  }
+  return out;
+}
+
+function formatPlacement(p: PlacementCheck): string {
+  return (
+    `${p.withFreeCorner} of ${p.images} images have a corner free of truth text; placed clear of truth text in ` +
+    `${p.placedClear}/${p.withFreeCorner} = ${((100 * p.placedClear) / Math.max(1, p.withFreeCorner)).toFixed(1)}%` +
+    (p.placedOnText.length ? `; on text: ${p.placedOnText.join(', ')}` : '') +
+    (p.notPlaced.length ? `; nothing fits: ${p.notPlaced.join(', ')}` : '')
+  );
+}
+
+function formatFolder(r: FolderReport): string {
+  const out = [`${r.folder}/: ${r.images} images, ${r.required} required line boxes, IoU >= ${TEXT_MATCH_IOU}, one-to-one`, formatRows(r.detectors.map((d) => d.tally.row()))];
+  for (const d of r.detectors) {
+    out.push(`  ${d.tally.name}: found per role: ${d.roles.format()}`);
+    out.push(`  ${d.tally.name}: found per script: ${d.scripts.format()}`);
+    out.push(`  ${d.tally.name}: placement (badge 20% x 8%, four corners): ${formatPlacement(d.placement)}`);
+  }
+  return out.join('\n');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const dataDir = process.argv[2] ?? '../shared/data';
   const verbose = process.argv.includes('--verbose');
-  // --no-tesseract: a quick run while tuning; the reported figures come from a full run.
-  const report = await evaluateText(dataDir, verbose, !process.argv.includes('--no-tesseract'));
-  const p = report.placement;
-  const cv = (JSON.parse(await readFile(TEXT_LINE_MODEL_URL, 'utf8')) as { crossValidation?: Record<string, number> }).crossValidation;
-  process.stdout.write(
-    `Text detection: ${report.images} images, ${report.required} required line boxes, IoU >= ${TEXT_MATCH_IOU}, one-to-one\n` +
-      formatRows(report.rows) +
-      '\n' +
-      // The classifier was trained on these very images: its held-out figures are the honest ones.
-      (cv
-        ? `artmeta's classifier is trained on this set; ${cv.folds}-fold cross-validation by image (models/text-line-classifier.json): ` +
-          `P ${cv.precision} R ${cv.recall} Hmean ${cv.hmean} has-text acc ${cv.hasTextAccuracy}\n`
-        : '') +
-      `Placement (badge 20% x 8%, four corners): ${p.withFreeCorner} of ${p.images} images have a corner free of truth text; ` +
-      `placed clear of truth text in ${p.placedClear}/${p.withFreeCorner} = ${((100 * p.placedClear) / Math.max(1, p.withFreeCorner)).toFixed(1)}%` +
-      (p.placedOnText.length ? `; on text: ${p.placedOnText.join(', ')}` : '') +
-      (p.notPlaced.length ? `; nothing fits: ${p.notPlaced.join(', ')}` : '') +
-      '\n' +
-      `OpenCV WASM heap: ${mb(report.heap.first)} after the first image, ${mb(report.heap.last)} after the last; ` +
-      `live OpenCV objects at the end: ${report.heap.liveObjects}\n`,
-  );
+  await loadOpenCV();
+  const cachePath = await mkdtemp(join(tmpdir(), 'artmeta-tesseract-'));
+  // --no-tesseract: a quick run; the reported figures come from a full run.
+  const worker = process.argv.includes('--no-tesseract') ? undefined : await startTesseract(cachePath);
+  try {
+    let firstHeap = 0;
+    for (const folder of ['text', 'text-hard']) {
+      const report = await evaluateFolder(dataDir, folder, worker, verbose);
+      firstHeap ||= wasmHeapBytes();
+      process.stdout.write(`${formatFolder(report)}\n\n`);
+    }
+    const negatives = await evaluateNegativePhotos(dataDir);
+    process.stdout.write(
+      `photos/ without text (has_text = n): ${negatives.photos} photos; artmeta reports no region (none >= 0.5) on ` +
+        `${negatives.artmetaClear} = ${((100 * negatives.artmetaClear) / Math.max(1, negatives.photos)).toFixed(1)}% (target >= 95%)` +
+        (negatives.withRegions.length ? ` [regions on ${negatives.withRegions.join(', ')}]` : '') +
+        `; PaddleOCR det alone finds nothing on ${negatives.paddleClear} = ${((100 * negatives.paddleClear) / Math.max(1, negatives.photos)).toFixed(1)}%\n` +
+        `OpenCV WASM heap: ${mb(firstHeap)} after text/, ${mb(wasmHeapBytes())} at the end; live OpenCV objects at the end: ${liveScopedObjects()}\n`,
+    );
+  } finally {
+    await worker?.terminate();
+    await rm(cachePath, { recursive: true, force: true });
+  }
 }

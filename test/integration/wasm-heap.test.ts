@@ -5,6 +5,7 @@ import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { liveScopedObjects } from '../../analysis/opencv/mat-scope.ts';
 import { cv, loadOpenCV, wasmHeapBytes } from '../../analysis/opencv/runtime.ts';
 import { findNetworkFaces } from '../../analysis/people/face-network.ts';
+import { detectText } from '../../analysis/text/detect-text.ts';
 import { fixture } from '../support/fixtures.ts';
 
 
@@ -15,7 +16,7 @@ describe('OpenCV WASM heap', () => {
     const images = await Promise.all(['group-of-three.jpg', 'dandelions.jpg', 'astronaut-upright.jpg'].map((f) => decodeImage(fixture(f), { workingSize: 320 })));
     const runAll = async (rounds: number) => {
       for (let i = 0; i < rounds; i++) {
-        for (const image of images) analyzeDecoded(image, canvases, {}, await findNetworkFaces(image.pixels));
+        for (const image of images) analyzeDecoded(image, canvases, {}, await findNetworkFaces(image.pixels), await detectText(image.pixels));
       }
     };
     await runAll(5); // warm-up: cascades and network loaded, allocator pools sized
@@ -23,6 +24,17 @@ describe('OpenCV WASM heap', () => {
     await runAll(70); // 210 analyses
     expect(liveScopedObjects()).toBe(0);
     expect(wasmHeapBytes()).toBe(before);
+  });
+
+  it('keeps native memory (ONNX Runtime tensors and sessions) flat over hundreds of text detections', { timeout: 240_000 }, async () => {
+    await loadOpenCV();
+    const { pixels } = await decodeImage(fixture('text-title.jpg'), { workingSize: 320 });
+    for (let i = 0; i < 20; i++) await detectText(pixels); // warm-up: session loaded, arenas sized
+    const before = process.memoryUsage().rss;
+    for (let i = 0; i < 300; i++) await detectText(pixels);
+    // The network input alone is ~0.7 MB a run: leaking it (or the output map) would add > 200 MB.
+    expect(process.memoryUsage().rss - before).toBeLessThan(40 * 2 ** 20);
+    expect(liveScopedObjects()).toBe(0);
   });
 
   it('would see a leak: Mats never freed make the heap grow (control)', async () => {

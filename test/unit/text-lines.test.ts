@@ -1,62 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { groupLines } from '../../analysis/text/line-grouping.ts';
-import { mergeTextLines } from '../../analysis/text/line-merging.ts';
-import type { GlyphCandidate } from '../../analysis/text/text-candidates.ts';
+import { joinLines } from '../../analysis/text/line-joining.ts';
 
-function glyph(x: number, y: number, w: number, h: number, ink = 230, strokeWidth = 4): GlyphCandidate {
-  return { x, y, w, h, area: Math.round(w * h * 0.4), strokeWidth, strokeVariation: 0.2, contrast: 0.5, ink, transform: 'adaptive-light' };
-}
+const word = (x: number, y: number, w: number, h: number, score = 0.8) => ({ x, y, w, h, score });
 
-describe('groupLines', () => {
-  it('chains a row of letters and keeps the row below apart', () => {
-    const word = [0, 1, 2, 3, 4].map((i) => glyph(10 + i * 24, 100, 20, 30));
-    const below = [0, 1, 2].map((i) => glyph(10 + i * 24, 145, 20, 30));
-    const lines = groupLines([...below, ...word].reverse());
-    expect(lines.map(({ x, y, w, h }) => ({ x, y, w, h }))).toEqual(
-      expect.arrayContaining([
-        { x: 10, y: 100, w: 116, h: 30 },
-        { x: 10, y: 145, w: 68, h: 30 },
-      ]),
-    );
-    expect(lines).toHaveLength(2);
+describe('joinLines', () => {
+  it('joins words on one baseline into a line, with their area-weighted score', () => {
+    const lines = joinLines([word(10, 100, 120, 40, 0.9), word(150, 104, 60, 36, 0.6), word(230, 100, 140, 40, 0.9)]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ x: 10, y: 100, w: 360, h: 40 });
+    expect(lines[0]!.score).toBeGreaterThan(0.8);
   });
 
-  it('does not chain glyphs of another colour, stroke or size', () => {
-    expect(groupLines([glyph(0, 0, 20, 30), glyph(24, 0, 20, 30, 40)])).toHaveLength(0);
-    expect(groupLines([glyph(0, 0, 20, 30), glyph(24, 0, 20, 30, 230, 12)])).toHaveLength(0);
-    expect(groupLines([glyph(0, 0, 20, 30), glyph(24, 0, 40, 70)])).toHaveLength(0);
+  it('keeps the two lines of a two-line title apart', () => {
+    const lines = joinLines([word(10, 100, 200, 50), word(10, 160, 180, 50)]);
+    expect(lines.map((l) => l.y).sort((a, b) => a - b)).toEqual([100, 160]);
   });
 
-  it('keeps a lone component only when it is wide (touching letters)', () => {
-    expect(groupLines([glyph(0, 0, 90, 30)])).toHaveLength(1);
-    expect(groupLines([glyph(0, 0, 25, 30)])).toHaveLength(0);
-  });
-});
-
-describe('mergeTextLines', () => {
-  it('joins the words of a line, also a faint one next to a likely one', () => {
-    const lines = mergeTextLines([
-      { x: 0, y: 0, w: 100, h: 30, probability: 0.9 },
-      { x: 130, y: 2, w: 80, h: 28, probability: 0.3 },
-    ]);
-    expect(lines).toEqual([{ x: 0, y: 0, w: 210, h: 30, probability: 0.9 }]);
-  });
-
-  it('drops a line with no likely word and collapses duplicates', () => {
-    const lines = mergeTextLines([
-      { x: 0, y: 0, w: 100, h: 30, probability: 0.3 },
-      { x: 0, y: 200, w: 100, h: 30, probability: 0.95 },
-      { x: 2, y: 201, w: 97, h: 29, probability: 0.7 },
-    ]);
-    expect(lines).toEqual([{ x: 0, y: 200, w: 100, h: 30, probability: 0.95 }]);
-  });
-
-  it('keeps stacked lines and far-apart words separate', () => {
-    const lines = mergeTextLines([
-      { x: 0, y: 0, w: 100, h: 30, probability: 0.9 },
-      { x: 0, y: 36, w: 100, h: 30, probability: 0.9 },
-      { x: 400, y: 0, w: 100, h: 30, probability: 0.9 },
-    ]);
-    expect(lines).toHaveLength(3);
+  it('keeps a badge far beside a title apart, and a small subtitle under a big title', () => {
+    expect(joinLines([word(10, 100, 200, 40), word(600, 105, 60, 30)])).toHaveLength(2);
+    expect(joinLines([word(10, 100, 300, 80), word(10, 170, 200, 20)])).toHaveLength(2);
   });
 });

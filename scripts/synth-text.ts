@@ -1,0 +1,376 @@
+/**
+ * `npm run synth:text [-- <out dir> <count> <seed>]`: a reproducible synthetic text set for fitting
+ * artmeta's text verifier and line joining — never ../shared/data, which is the validation set.
+ * Photos and artwork from Debian packages that are not the validation set's sources, lines in many
+ * Debian fonts and scripts, title/subtitle/badge treatments; one truth box per line, tight around its
+ * ink (the line rendered alone, opaque, without shadow or plate: alpha ≥ 64/255), as the validation
+ * set defines them. Output: <out>/images/*.jpg and <out>/truth.json (default .scratch/synth-text,
+ * which git ignores: the set is regenerated, not committed).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp, { type Sharp } from 'sharp';
+
+/** Debian packages the backgrounds come from (none of them a source of ../shared/data). */
+const BACKGROUND_PACKAGES = ['ukui-wallpapers', 'gnome-backgrounds', 'python-matplotlib-data', 'gimp-data', 'mypaint-data-extras'];
+const FONT_PACKAGES = ['fonts-noto-core', 'fonts-wqy-microhei', 'fonts-wqy-zenhei', 'fonts-droid-fallback', 'fonts-baekmuk', 'fonts-roboto', 'fonts-roboto-slab', 'fonts-open-sans', 'fonts-lato', 'fonts-dancingscript'];
+/** Where in those packages the photos, artwork and textures are (not icons, not UI parts). */
+const PICTURES = /\/backgrounds\/|\/sample_data\/|\/scripts\/images\/texture/;
+/** Pictures there with lettering or logos of their own, left out. */
+const WITH_TEXT = [/focal-ubuntukylin/, /symbolic-/, /logo/, /Minduka/];
+/** Families of the validation set's fonts (shared/data README), left out so the fit never sees them. */
+const VALIDATION_FAMILIES = /DejaVu|Liberation|Nimbus|URW|C059|P052|Z003|Free(Sans|Serif)|Carlito|Caladea|Cantarell|Bebas|Comfortaa|Yanone|Spartan|Lobster|AR PL|IPA|Nanum|^Un|Amiri|Kacst|CLM|Keter|Shofar|Ezra|Lohit|Sarai|Gargi|Garuda|Loma|Kinnari|Norasi|Sawasdee|Umpush|Waree|Purisa|Standard Symbols|D050000L|Mono/;
+
+type Script = 'latin' | 'cyrillic' | 'greek' | 'han' | 'japanese' | 'hangul' | 'arabic' | 'hebrew' | 'devanagari' | 'thai';
+
+/** fontconfig language each script's fonts must cover. */
+const SCRIPT_LANG: Record<Script, string> = {
+  latin: 'pl', cyrillic: 'uk', greek: 'el', han: 'zh-cn', japanese: 'ja', hangul: 'ko', arabic: 'ar', hebrew: 'he', devanagari: 'hi', thai: 'th',
+};
+
+/** Invented titles, subtitles and badges per script (none taken from the validation set). */
+const PHRASES: Record<Script, { title: string[]; sub: string[]; badge: string[] }> = {
+  latin: {
+    title: ['La casa sul lago', 'Ostatni pociąg', 'Noites de verão', 'De stille haven', 'Kış Masalı', 'Hranice snů', 'Sommarens ljus', 'THE IRON VALLEY', 'Midnight Garden', 'Vento do Norte', 'Zlatá řeka', 'Wyspa cieni'],
+    sub: ['Stagione 2 · Episodio 4', 'Premiera 12 maja', 'Baseado em fatos reais', 'Aflevering 7', 'Only in cinemas 2027', 'Yeni bölüm her cuma'],
+    badge: ['NUOVO', 'NOWOŚĆ', 'NOVO EPISÓDIO', 'LIVE', 'NIEUW', '4K HDR', 'PREMIERE', 'TOP 10'],
+  },
+  cyrillic: {
+    title: ['Тиха гавань', 'Остання зима', 'Зелена долина', 'Нощен влак', 'Сребърно море', 'Вітер зі сходу'],
+    sub: ['Сезон 3, серія 2', 'Прем’єра у п’ятницю', 'За реальними подіями', 'Нов епизод всеки ден'],
+    badge: ['НОВИНКА', 'НОВО', 'ПРЯМИЙ ЕФІР', 'ПРЕМ’ЄРА'],
+  },
+  greek: {
+    title: ['Το νησί των ανέμων', 'Χειμωνιάτικο φως', 'Η τελευταία νύχτα', 'Ασημένια θάλασσα'],
+    sub: ['Κύκλος 2, επεισόδιο 5', 'Πρεμιέρα την Παρασκευή', 'Βασισμένο σε αληθινή ιστορία'],
+    badge: ['ΝΕΟ', 'ΖΩΝΤΑΝΑ', 'ΑΠΟΚΛΕΙΣΤΙΚΟ'],
+  },
+  han: {
+    title: ['山中的灯塔', '远方的河流', '夜行列车', '青石小镇', '风吹过的夏天'],
+    sub: ['第二季 第六集', '五月十二日首映', '根据真实事件改编'],
+    badge: ['新剧集', '独播', '热播中'],
+  },
+  japanese: {
+    title: ['星降る港町', '最後の夏休み', 'ひかりの森', '風の記憶', '夜明けの列車'],
+    sub: ['シーズン2 第3話', '金曜日よる9時', '実話に基づく物語'],
+    badge: ['新着', '独占配信', '見放題'],
+  },
+  hangul: {
+    title: ['바람의 섬', '마지막 겨울', '푸른 골목길', '달빛 정원', '먼 바다의 노래'],
+    sub: ['시즌 2 제5화', '금요일 밤 10시', '실화를 바탕으로'],
+    badge: ['신작', '독점 공개', '새 에피소드'],
+  },
+  arabic: {
+    title: ['بيت على البحر', 'ليل المدينة', 'رحلة الشتاء', 'حديقة القمر', 'صوت الرمال'],
+    sub: ['الموسم الثاني، الحلقة الخامسة', 'العرض الأول يوم الجمعة', 'مستوحى من قصة حقيقية'],
+    badge: ['جديد', 'حصري', 'مباشر'],
+  },
+  hebrew: {
+    title: ['הבית שעל הגבעה', 'לילה בעיר', 'הים הכחול', 'שביל האור', 'חורף אחרון'],
+    sub: ['עונה 2, פרק 3', 'בכורה ביום שישי', 'מבוסס על סיפור אמיתי'],
+    badge: ['חדש', 'בלעדי', 'שידור חי'],
+  },
+  devanagari: {
+    title: ['नदी के पार', 'सर्द रातें', 'पहाड़ों का गीत', 'आखिरी सफ़र', 'चाँदनी बाग'],
+    sub: ['सीज़न 2, एपिसोड 4', 'शुक्रवार को प्रीमियर', 'सच्ची घटना पर आधारित'],
+    badge: ['नया', 'विशेष', 'लाइव'],
+  },
+  thai: {
+    title: ['บ้านริมทะเล', 'คืนฤดูหนาว', 'สวนแสงจันทร์', 'เส้นทางสุดท้าย', 'เมืองในสายหมอก'],
+    sub: ['ซีซั่น 2 ตอนที่ 5', 'ฉายวันศุกร์นี้', 'สร้างจากเรื่องจริง'],
+    badge: ['ใหม่', 'พิเศษ', 'ถ่ายทอดสด'],
+  },
+};
+const SCRIPTS = Object.keys(PHRASES) as Script[];
+
+/** mulberry32: a small seeded PRNG, so the same seed gives the same set. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Line {
+  text: string;
+  role: 'title' | 'subtitle' | 'badge';
+  script: Script;
+  family: string;
+  weight: string;
+  size: number;
+  x: number;
+  y: number;
+  anchor: 'start' | 'middle' | 'end';
+  angle: number;
+  spacing: number;
+  fill: string;
+  stroke?: { color: string; width: number };
+  outlineOnly: boolean;
+  /** A soft drop shadow, a hard (unblurred) one, or a glow around the letters. */
+  shadow?: 'soft' | 'hard' | 'glow';
+  plate?: { color: string; opacity: number };
+}
+
+export interface SynthTruth {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  text: string;
+  role: string;
+  script: string;
+}
+
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** One line as SVG text; `forTruth` draws it opaque, without shadow or plate. */
+function lineSvg(line: Line, id: number, forTruth: boolean): string {
+  const fill = line.outlineOnly ? 'none' : forTruth ? '#000' : line.fill;
+  const stroke = line.stroke ? ` stroke="${forTruth ? '#000' : line.stroke.color}" stroke-width="${line.stroke.width}" paint-order="stroke"` : '';
+  const filter = line.shadow && !forTruth ? ` filter="url(#s${id})"` : '';
+  const style = `font-family="${escapeXml(line.family)}" font-size="${line.size}" font-weight="${line.weight}" letter-spacing="${line.spacing}"`;
+  return (
+    `<text x="${line.x}" y="${line.y}" text-anchor="${line.anchor}" ${style} fill="${fill}"${stroke}${filter} ` +
+    `transform="rotate(${line.angle} ${line.x} ${line.y})">${escapeXml(line.text)}</text>`
+  );
+}
+
+function svg(width: number, height: number, body: string, defs = ''): Buffer {
+  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs>${defs}</defs>${body}</svg>`);
+}
+
+/** The ink box of an SVG drawn alone on a transparent canvas: alpha ≥ 64/255. */
+async function inkBox(width: number, height: number, body: string): Promise<{ x: number; y: number; w: number; h: number } | undefined> {
+  const { data } = await sharp(svg(width, height, body)).ensureAlpha().extractChannel(3).raw().toBuffer({ resolveWithObject: true });
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (data[y * width + x]! < 64) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  return x1 < 0 ? undefined : { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
+}
+
+function backgrounds(): string[] {
+  const files: string[] = [];
+  for (const pkg of BACKGROUND_PACKAGES) {
+    let listed: string;
+    try {
+      listed = execFileSync('dpkg', ['-L', pkg], { encoding: 'utf8' });
+    } catch {
+      throw new Error(`Debian package ${pkg} is missing: apt-get install ${BACKGROUND_PACKAGES.join(' ')} ${FONT_PACKAGES.join(' ')}`);
+    }
+    files.push(...listed.split('\n').filter((f) => /\.(jpe?g|png|webp)$/i.test(f) && PICTURES.test(f) && !WITH_TEXT.some((r) => r.test(f)) && existsSync(f)));
+  }
+  return files.sort();
+}
+
+function fontsByScript(): Record<Script, string[]> {
+  const out = {} as Record<Script, string[]>;
+  for (const script of SCRIPTS) {
+    const listed = execFileSync('fc-list', [`:lang=${SCRIPT_LANG[script]}`, 'family'], { encoding: 'utf8' });
+    const families = [...new Set(listed.split('\n').map((l) => l.split(',')[0]!.trim()).filter(Boolean))]
+      .filter((f) => !VALIDATION_FAMILIES.test(f))
+      // Latin-covering fonts of other scripts would crowd out the Latin faces themselves.
+      .filter((f) => script !== 'latin' && script !== 'cyrillic' && script !== 'greek' ? true : !/Arabic|Hebrew|Devanagari|Thai|CJK|Hei|Fallback|Baekmuk/.test(f))
+      .sort();
+    if (families.length === 0) throw new Error(`no font for ${script}: apt-get install ${FONT_PACKAGES.join(' ')}`);
+    out[script] = families;
+  }
+  return out;
+}
+
+const hex = (v: number[]) => `#${v.map((c) => Math.round(Math.min(255, Math.max(0, c))).toString(16).padStart(2, '0')).join('')}`;
+
+async function main(): Promise<void> {
+  const outDir = process.argv[2] ?? '.scratch/synth-text';
+  const count = Number(process.argv[3] ?? 600);
+  const seed = Number(process.argv[4] ?? 15);
+  const rand = prng(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
+  const between = (a: number, b: number) => a + rand() * (b - a);
+  const photos = backgrounds();
+  const fonts = fontsByScript();
+  await rm(join(outDir, 'images'), { recursive: true, force: true });
+  await mkdir(join(outDir, 'images'), { recursive: true });
+  const truth: Record<string, SynthTruth[]> = {};
+  for (let i = 0; i < count; i++) {
+    const name = `synth_${String(i + 1).padStart(4, '0')}.jpg`;
+    const source = pick(photos);
+    const aspect = pick([16 / 9, 3 / 2, 4 / 3, 1, 4 / 5, 2 / 3, 9 / 16]);
+    const longSide = pick([640, 800, 960, 1024, 1280]);
+    const width = Math.round(aspect >= 1 ? longSide : longSide * aspect);
+    const height = Math.round(aspect >= 1 ? longSide / aspect : longSide);
+    const meta = await sharp(source).metadata();
+    // Small pattern tiles (gimp-data) are tiled; pictures are cropped at a random place.
+    let base: Sharp;
+    if ((meta.width ?? 0) < 400) {
+      const tile = await sharp(source).flatten({ background: '#808080' }).resize({ width: Math.round(between(64, 200)) }).png().toBuffer();
+      base = sharp({ create: { width, height, channels: 3, background: '#808080' } }).composite([{ input: tile, tile: true }]);
+      base = sharp(await base.png().toBuffer());
+    } else {
+      const zoom = between(1, 2.2);
+      base = sharp(source).flatten({ background: '#808080' }).resize(Math.round(width * zoom), Math.round(height * zoom), { fit: 'cover' });
+      const big = await base.png().toBuffer();
+      base = sharp(big).extract({ left: Math.floor(rand() * (Math.round(width * zoom) - width + 1)), top: Math.floor(rand() * (Math.round(height * zoom) - height + 1)), width, height });
+    }
+    const photo = await base.removeAlpha().raw().toBuffer();
+    const lines: Line[] = [];
+    const shapes: string[] = [];
+    const positive = rand() < 0.75;
+    if (positive) planLines(lines, width, height, photo, fonts, rand, pick, between);
+    else shapes.push(...negativeShapes(width, height, rand, between));
+    const boxes: SynthTruth[] = [];
+    const defs: string[] = [];
+    const drawn: string[] = [];
+    for (const [k, line] of lines.entries()) {
+      const box = await inkBox(width, height, lineSvg(line, k, true));
+      if (!box || box.x <= 0 || box.y <= 0 || box.x + box.w >= width || box.y + box.h >= height) continue;
+      if (boxes.some((b) => overlapShare(b, box) > 0.1)) continue;
+      boxes.push({ ...box, text: line.text, role: line.role, script: line.script });
+      if (line.plate) {
+        const pad = Math.max(3, box.h * 0.35);
+        shapes.push(`<rect x="${box.x - pad * 1.4}" y="${box.y - pad}" width="${box.w + pad * 2.8}" height="${box.h + pad * 2}" rx="${pad * 0.6}" fill="${line.plate.color}" fill-opacity="${line.plate.opacity}"/>`);
+      }
+      if (line.shadow) defs.push(shadowFilter(k, line));
+      if (line.fill.startsWith('url')) defs.push(gradientDef(k, rand, hex));
+      drawn.push(lineSvg(line.fill.startsWith('url') ? { ...line, fill: `url(#g${k})` } : line, k, false));
+    }
+    truth[name] = boxes;
+    const overlay = svg(width, height, shapes.join('') + drawn.join(''), defs.join(''));
+    await sharp(photo, { raw: { width, height, channels: 3 } })
+      .composite([{ input: overlay }])
+      .jpeg({ quality: Math.round(between(78, 93)) })
+      .toFile(join(outDir, 'images', name));
+    if ((i + 1) % 50 === 0) process.stdout.write(`${i + 1}/${count}\n`);
+  }
+  await writeFile(join(outDir, 'truth.json'), JSON.stringify(truth, null, 1));
+  process.stdout.write(`synth:text: ${count} images, ${Object.values(truth).flat().length} lines, seed ${seed}, in ${outDir}\n`);
+}
+
+/** The filter behind a line: a soft or hard drop shadow, or a glow in the opposite tone of the fill. */
+function shadowFilter(k: number, line: Line): string {
+  const blur = line.shadow === 'hard' ? 0 : Math.max(1, line.size / (line.shadow === 'glow' ? 10 : 18));
+  const offset = line.shadow === 'glow' ? 0 : Math.max(1, line.size / 16);
+  const tone = line.shadow === 'glow' ? (line.fill === '#000000' || line.fill < '#808080' ? '1' : '0') : '0';
+  return (
+    `<filter id="s${k}" x="-20%" y="-50%" width="140%" height="200%"><feGaussianBlur in="SourceAlpha" stdDeviation="${blur}"/>` +
+    `<feOffset dx="${offset}" dy="${offset}"/><feComponentTransfer><feFuncR type="linear" slope="0" intercept="${tone}"/>` +
+    `<feFuncG type="linear" slope="0" intercept="${tone}"/><feFuncB type="linear" slope="0" intercept="${tone}"/>` +
+    `<feFuncA type="linear" slope="${line.shadow === 'glow' ? 1.6 : 0.8}"/></feComponentTransfer>` +
+    `<feMerge><feMergeNode/><feMergeNode in="SourceGraphic"/></feMerge></filter>`
+  );
+}
+
+function overlapShare(a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }): number {
+  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? (w * h) / Math.min(a.w * a.h, b.w * b.h) : 0;
+}
+
+function gradientDef(k: number, rand: () => number, hexOf: (v: number[]) => string): string {
+  const a = [rand() * 255, rand() * 255, rand() * 255];
+  const b = a.map((c) => 255 - c);
+  return `<linearGradient id="g${k}" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="${hexOf(a)}"/><stop offset="1" stop-color="${hexOf(b)}"/></linearGradient>`;
+}
+
+/** Mean colour of a region of the photo (raw RGB). */
+function meanColour(photo: Buffer, width: number, x0: number, y0: number, w: number, h: number): number[] {
+  const sum = [0, 0, 0];
+  let n = 0;
+  for (let y = Math.max(0, y0); y < y0 + h; y += 2) {
+    for (let x = Math.max(0, x0); x < Math.min(width, x0 + w); x += 2) {
+      const o = (y * width + x) * 3;
+      if (o + 2 >= photo.length) continue;
+      for (let c = 0; c < 3; c++) sum[c] = sum[c]! + photo[o + c]!;
+      n++;
+    }
+  }
+  return sum.map((s) => s / Math.max(1, n));
+}
+
+function planLines(
+  lines: Line[],
+  width: number,
+  height: number,
+  photo: Buffer,
+  fonts: Record<Script, string[]>,
+  rand: () => number,
+  pick: <T>(items: readonly T[]) => T,
+  between: (a: number, b: number) => number,
+): void {
+  const script = pick(SCRIPTS);
+  const family = pick(fonts[script]);
+  const phrases = PHRASES[script];
+  const joins = script === 'arabic' || script === 'devanagari' || script === 'thai';
+  const blocks = rand() < 0.15 ? ['badge'] : ['title', ...(rand() < 0.6 ? ['subtitle'] : []), ...(rand() < 0.4 ? ['badge'] : [])];
+  let cursor = between(0.08, 0.45) * height;
+  const angle = rand() < 0.2 ? between(-10, 10) : 0;
+  for (const role of blocks) {
+    const short = Math.min(width, height);
+    const size =
+      role === 'title' ? Math.round(between(0.05, rand() < 0.3 ? 0.3 : 0.16) * short + 10) :
+      role === 'subtitle' ? Math.round(between(10, Math.max(12, 0.06 * short))) :
+      Math.round(between(8, Math.max(10, 0.045 * short)));
+    const anchor = pick(['start', 'middle', 'end'] as const);
+    const x = anchor === 'start' ? between(0.04, 0.4) * width : anchor === 'middle' ? between(0.3, 0.7) * width : between(0.6, 0.96) * width;
+    const text = pick(role === 'title' ? phrases.title : role === 'subtitle' ? phrases.sub : phrases.badge);
+    const words = text.split(' ');
+    const twoLines = role === 'title' && words.length >= 2 && rand() < 0.35;
+    const parts = twoLines ? [words.slice(0, Math.ceil(words.length / 2)).join(' '), words.slice(Math.ceil(words.length / 2)).join(' ')] : [text];
+    const background = meanColour(photo, width, Math.round(x - size * 3), Math.round(cursor), size * 6, size);
+    const light = (background[0]! + background[1]! + background[2]!) / 3;
+    const lowContrast = role !== 'badge' && size >= 20 && rand() < 0.15;
+    const shift = (light > 128 ? -1 : 1) * between(0.1, 0.22) * 255;
+    const fill = lowContrast ? hex(background.map((c) => c + shift)) : rand() < 0.2 ? 'url' : light > 128 ? hex([between(0, 80), between(0, 80), between(0, 80)]) : hex([between(200, 255), between(200, 255), between(180, 255)]);
+    const outlineOnly = role === 'title' && !lowContrast && size >= 30 && rand() < 0.15;
+    const stroke = outlineOnly || (!lowContrast && rand() < 0.3) ? { color: light > 128 ? '#ffffff' : '#000000', width: Math.max(1, size / between(6, 25)) } : undefined;
+    if (outlineOnly && stroke) stroke.color = light > 128 ? '#111111' : '#f0f0f0';
+    const plate = role === 'badge' && rand() < 0.7 ? { color: pick(['#000000', '#ffffff', '#c0142b', '#1d4ed8', '#f5c400']), opacity: between(0.5, 0.95) } : undefined;
+    const plateFill = plate ? (plate.color === '#ffffff' || plate.color === '#f5c400' ? '#111111' : '#ffffff') : fill;
+    for (const part of parts) {
+      lines.push({
+        text: part, role: role as Line['role'], script, family, weight: rand() < 0.4 ? 'bold' : 'normal', size, x, y: cursor + size, anchor,
+        angle: role === 'badge' ? 0 : angle, spacing: !joins && rand() < 0.2 ? Math.round(size * between(0.05, 0.35)) : 0,
+        fill: plate ? plateFill : fill, ...(stroke && !plate ? { stroke } : {}), outlineOnly: outlineOnly && !plate, ...(!plate && !lowContrast && rand() < 0.4 ? { shadow: pick(['soft', 'hard', 'glow'] as const) } : {}), ...(plate ? { plate } : {}),
+      });
+      cursor += size * between(1.25, 1.5);
+    }
+    cursor += size * between(0.3, 1.2);
+    if (cursor > height * 0.92) break;
+  }
+}
+
+/** Shapes without glyphs: an empty plate, two rules, an inset frame, a dark lower-third bar, dots, or nothing. */
+function negativeShapes(width: number, height: number, rand: () => number, between: (a: number, b: number) => number): string[] {
+  const kind = Math.floor(rand() * 6);
+  const colour = rand() < 0.5 ? '#ffffff' : '#000000';
+  const x = between(0.05, 0.6) * width;
+  const y = between(0.05, 0.85) * height;
+  switch (kind) {
+    case 0:
+      return [`<rect x="${x}" y="${y}" width="${between(0.1, 0.3) * width}" height="${between(0.03, 0.08) * height}" rx="6" fill="${colour}" fill-opacity="${between(0.5, 0.9)}"/>`];
+    case 1:
+      return [0, 1].map((k) => `<rect x="${x}" y="${y + k * between(10, 40)}" width="${between(0.2, 0.5) * width}" height="${between(1, 4)}" fill="${colour}"/>`);
+    case 2:
+      return [`<rect x="${between(10, 40)}" y="${between(10, 40)}" width="${width * 0.85}" height="${height * 0.85}" fill="none" stroke="${colour}" stroke-width="${between(1, 6)}"/>`];
+    case 3:
+      return [`<defs><linearGradient id="bar" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-opacity="0"/><stop offset="1" stop-opacity="0.8"/></linearGradient></defs><rect x="0" y="${height * 0.66}" width="${width}" height="${height * 0.34}" fill="url(#bar)"/>`];
+    case 4:
+      return Array.from({ length: Math.floor(between(3, 7)) }, (_, k) => `<circle cx="${x + k * 16}" cy="${y}" r="${between(3, 6)}" fill="${colour}"/>`);
+    default:
+      return [];
+  }
+}
+
+await main();
