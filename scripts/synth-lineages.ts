@@ -283,7 +283,7 @@ let fileCounter = 0;
 /** One derivative of `region` (a PNG of it) cropped to `crop` (pixels of the region). */
 async function derivative(regionPng: Buffer, crop: Rect, lineage: string, note: string[], imOptions: { forceNone?: boolean } = {}): Promise<Made> {
   const steps = [...note, `crop ${crop.w}x${crop.h}+${crop.x}+${crop.y}`];
-  let image = await sharp(regionPng).extract({ left: crop.x, top: crop.y, width: crop.w, height: crop.h }).png().toBuffer();
+  let image: Buffer = await sharp(regionPng).extract({ left: crop.x, top: crop.y, width: crop.w, height: crop.h }).png().toBuffer();
   let width = crop.w;
   let height = crop.h;
   if (chance(0.15)) {
@@ -367,13 +367,14 @@ async function lineageOf(regionPng: Buffer, width: number, height: number, linea
 }
 
 /**
- * "A moment later": a smooth random displacement of up to `amplitude` px (things moved a little, not
- * one rigid transform), one rectangle of the picture copied elsewhere (an object that moved) and a
- * change of light.
+ * "A moment later": a random displacement of up to `amplitude` px that varies across the picture
+ * (a hand-held camera's parallax, leaves, water and people that moved: not one rigid transform), one
+ * rectangle of the picture copied elsewhere (an object that moved) and a change of light. The
+ * displacement field is smooth over about a sixth of the picture, like the depth of a scene.
  */
 function momentLater(png: Buffer, width: number, height: number): { png: Buffer; note: string } {
-  const amplitude = Math.max(4, Math.round(Math.min(width, height) * uniform(0.012, 0.025)));
-  const blur = Math.round(Math.min(width, height) / 8);
+  const amplitude = Math.max(6, Math.round(Math.min(width, height) * uniform(0.02, 0.04)));
+  const blur = Math.round(Math.min(width, height) / 16);
   const mapSeed = integer(1, 1_000_000);
   const pw = Math.round(width * uniform(0.15, 0.25));
   const ph = Math.round(height * uniform(0.15, 0.25));

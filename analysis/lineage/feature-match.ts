@@ -1,7 +1,7 @@
 import { descriptorWords, popcount } from './hamming.ts';
 import { convexPolygonArea, projectPoint, quadOverRectangle, type Homography } from './homography.ts';
 import type { ImageSignature } from './image-signature.ts';
-import { asHomography, ransacScaleTranslation } from './scale-translation-ransac.ts';
+import { asHomography, ransacSimilarity } from './similarity-ransac.ts';
 
 /** How well the keypoints of two images agree on one geometric transform. */
 export interface FeatureMatchReport {
@@ -19,6 +19,13 @@ export interface FeatureMatchReport {
    * whole RANSAC threshold. 0 when no transform was found.
    */
   reprojectionError: number;
+  /**
+   * Matches that miss the transform by a little (1-3× the RANSAC threshold) per match that fits it or
+   * nearly does. A copy of one photo, however graded, has its matches either on the transform or far
+   * off (wrong matches); the same scene a moment later — things moved a few pixels, not one rigid
+   * transform — leaves many just off it. 0 when no transform was found.
+   */
+  nearMisses: number;
   /** 3×3 row-major homography from b's feature frame to a's, when a plausible one was found. */
   homography?: Homography;
 }
@@ -34,10 +41,12 @@ export interface FeatureMatchOptions {
   minMatches?: number;
 }
 
-const NO_MATCH: FeatureMatchReport = { matches: 0, inliers: 0, inlierRatio: 0, overlap: 0, reprojectionError: 0 };
+const NO_MATCH: FeatureMatchReport = { matches: 0, inliers: 0, inlierRatio: 0, overlap: 0, reprojectionError: 0, nearMisses: 0 };
+/** Residuals up to this many RANSAC thresholds count as near misses (a displacement of a few pixels at 512 px). */
+const NEAR_MISS_RANGE = 3;
 
 /**
- * Ratio-test matching (brute force, Hamming) then RANSAC for the crop-and-resize transform from b to a,
+ * Ratio-test matching (brute force, Hamming) then RANSAC for the crop-resize-turn transform from b to a,
  * reported as a homography.
  */
 export function matchFeatures(a: ImageSignature, b: ImageSignature, options: FeatureMatchOptions = {}): FeatureMatchReport {
@@ -51,6 +60,7 @@ export function matchFeatures(a: ImageSignature, b: ImageSignature, options: Fea
     inlierRatio: fit.inliers / pairs.length,
     overlap: overlapShare(a, b, fit.homography),
     reprojectionError: fit.rmsError,
+    nearMisses: fit.nearMisses,
     homography: fit.homography,
   };
 }
@@ -100,7 +110,7 @@ function fitTransform(
   b: ImageSignature,
   pairs: Array<[number, number]>,
   threshold: number,
-): { homography: Homography; inliers: number; rmsError: number } | undefined {
+): { homography: Homography; inliers: number; rmsError: number; nearMisses: number } | undefined {
   const src = new Float32Array(pairs.length * 2);
   const dst = new Float32Array(pairs.length * 2);
   pairs.forEach(([i, j], k) => {
@@ -109,12 +119,16 @@ function fitTransform(
     dst[k * 2] = a.features.points[i * 2]!;
     dst[k * 2 + 1] = a.features.points[i * 2 + 1]!;
   });
-  const fit = ransacScaleTranslation(src, dst, { threshold });
+  const fit = ransacSimilarity(src, dst, { threshold });
   if (!fit) return undefined;
-  // Crops and resizes keep the aspect of the picture: a strongly anisotropic fit is noise.
-  const aspect = fit.model.sx / fit.model.sy;
-  if (aspect < 0.87 || aspect > 1.15) return undefined;
-  return { homography: asHomography(fit.model), inliers: fit.inlierCount, rmsError: fit.rmsError };
+  const homography = asHomography(fit.model);
+  let near = 0;
+  for (let k = 0; k < pairs.length; k++) {
+    if (fit.inliers[k]) continue;
+    const [x, y] = projectPoint(homography, src[k * 2]!, src[k * 2 + 1]!);
+    if (Math.hypot(x - dst[k * 2]!, y - dst[k * 2 + 1]!) < NEAR_MISS_RANGE * threshold) near++;
+  }
+  return { homography, inliers: fit.inlierCount, rmsError: fit.rmsError, nearMisses: near / (near + fit.inlierCount) };
 }
 
 function overlapShare(a: ImageSignature, b: ImageSignature, h: Homography): number {

@@ -32,7 +32,7 @@ export interface SimilarityModel {
 }
 
 /** Names and order of the model's inputs; the model file must list the same. */
-export const MODEL_FEATURES = ['histogram×overlap', 'ssim', 'inliers', 'inlierRatio', 'overlap', 'emd×overlap', 'alignment'] as const;
+export const MODEL_FEATURES = ['histogram×overlap', 'ssim', 'inliers', 'inlierRatio', 'overlap', 'emd×overlap', 'alignment', 'rigidity'] as const;
 
 /**
  * Model inputs: each metric mapped to roughly [0,1], larger = more alike. The colour metrics are gated
@@ -50,6 +50,8 @@ export function modelInputs(r: Omit<SimilarityReport, 'index'>): number[] {
     Math.exp(-r.emd / 10) * overlap,
     // How tightly the inliers fit (1 = exactly); 0 without a transform.
     r.features.inliers > 0 ? Math.exp(-r.features.reprojectionError / 2) : 0,
+    // 1 = every match on the transform or far off it (one photo); lower = many near misses (things moved).
+    r.features.inliers > 0 ? 1 - r.features.nearMisses : 0,
   ];
 }
 

@@ -16,6 +16,7 @@ import { edgeFocus } from '../../analysis/focus/edge-focus.ts';
 import { detectPeople } from '../../analysis/people/detect-people.ts';
 import { findNetworkFaces, type NetworkFace } from '../../analysis/people/face-network.ts';
 import { detectText } from '../../analysis/text/detect-text.ts';
+import { computeSignature } from '../../analysis/lineage/image-signature.ts';
 import { cascade, CASCADE_FILES, type CascadeName } from '../../analysis/opencv/cascade-classifiers.ts';
 import { withMats } from '../../analysis/opencv/mat-scope.ts';
 import { cv, loadOpenCV } from '../../analysis/opencv/runtime.ts';
@@ -70,6 +71,7 @@ for (const file of files) networkFaces.set(file, await findNetworkFaces(working.
 await timeEach('stage: people (cascades + checks of every face)', (f) => detectPeople(working.get(f)!, {}, networkFaces.get(f)));
 await timeEach('stage: edge focus', (f) => edgeFocus(working.get(f)!));
 await timeEach('stage: text detection', (f) => detectText(working.get(f)!));
+await timeEach('stage: lineage signature (computeSignature, decoded)', (f) => computeSignature(working.get(f)!));
 const focalMs = await timeEach('focal point (network + people + edge fallback), decoded', async (f) =>
   findFocalPoint(working.get(f)!, {}, await findNetworkFaces(working.get(f)!)),
 );
