@@ -373,7 +373,9 @@ async function lineageOf(regionPng: Buffer, width: number, height: number, linea
  * displacement field is smooth over about a sixth of the picture, like the depth of a scene.
  */
 function momentLater(png: Buffer, width: number, height: number): { png: Buffer; note: string } {
-  const amplitude = Math.max(6, Math.round(Math.min(width, height) * uniform(0.02, 0.04)));
+  // ImageMagick's displace moves a pixel by up to half the scale given: 4-8% of the short side gives
+  // displacements up to 2-4% of it (15-30 px in a 768 px photo).
+  const amplitude = Math.max(12, Math.round(Math.min(width, height) * uniform(0.04, 0.08)));
   const blur = Math.round(Math.min(width, height) / 16);
   const mapSeed = integer(1, 1_000_000);
   const pw = Math.round(width * uniform(0.15, 0.25));

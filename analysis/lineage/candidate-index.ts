@@ -6,7 +6,12 @@ export interface CandidateIndexOptions {
   tables?: number;
   /** Descriptor bits per bucket key; more keep buckets short (fewer random votes to walk) in a large index. Default 22. */
   bitsPerKey?: number;
-  /** Strongest keypoints of each image that are indexed and that query. Default 150. */
+  /**
+   * Keypoints of each image that are indexed (the first ones: spread over the picture, strongest first).
+   * Default 150. A query votes with all its keypoints: of two crops sharing a quarter of the picture,
+   * the indexed one has only ~40 indexed keypoints there, and every one of the query's keypoints there
+   * should get the chance to hit them.
+   */
   indexedFeatures?: number;
   /**
    * Buckets holding more entries than this are ignored when voting: like stop words they say little,
@@ -87,7 +92,7 @@ export class CandidateIndex {
     const voter = ++this.queries;
     const touched: number[] = [];
     const words = descriptorWords(signature.features.descriptors);
-    const count = Math.min(this.opts.indexedFeatures, words.length / WORDS_PER_DESCRIPTOR);
+    const count = words.length / WORDS_PER_DESCRIPTOR;
     for (let d = 0; d < count; d++) {
       for (let t = 0; t < this.opts.tables; t++) {
         const key = this.key(words, d, t);

@@ -173,12 +173,15 @@ export class LineageIndex {
   }
 
   /**
-   * Verifies against the lineage's representatives — those the candidate index voted for first, then the
-   * rest in order — until one passes the threshold with a footprint that keeps the core.
+   * Verifies against the lineage's representatives the candidate index voted for, then the root if it
+   * was not among them, until one passes the threshold with a footprint that keeps the core. Others are
+   * skipped: a representative that shares nothing with the image gets no votes, and each verification
+   * costs as much as the whole vote.
    */
   private verify(signature: ImageSignature, lineage: number, voted: Set<number>): { lineage: number; toRoot: Homography; footprint: Box } | undefined {
     const state = this.lineages[lineage]!;
-    const order = [...state.representatives.keys()].sort((p, q) => Number(voted.has(this.slotOf(state, q))) - Number(voted.has(this.slotOf(state, p))) || p - q);
+    const order = [...state.representatives.keys()].filter((k) => k === 0 || voted.has(state.representativeSlots[k]!));
+    order.sort((p, q) => Number(voted.has(state.representativeSlots[q]!)) - Number(voted.has(state.representativeSlots[p]!)) || p - q);
     for (const k of order) {
       const rep = state.representatives[k]!;
       this.verifiedPairs++;
@@ -191,10 +194,6 @@ export class LineageIndex {
       if (clipped && this.keepsCore(state, clipped)) return { lineage, toRoot, footprint };
     }
     return undefined;
-  }
-
-  private slotOf(state: LineageState, representative: number): number {
-    return state.representativeSlots[representative]!;
   }
 
   private join(state: LineageState, id: string, signature: ImageSignature, slot: number, joined: { toRoot: Homography; footprint: Box }): void {

@@ -31,6 +31,13 @@ export interface SimilarityModel {
   threshold: number;
 }
 
+/**
+ * Share of near misses at which rigidity falls to 1/e: copies of one photo leave a few percent (JPEG,
+ * resizes and filters move a keypoint by a pixel or two, rarely past the RANSAC threshold), the same scene
+ * a moment later 15-40% (synth:lineages' moment-later pairs; lineage-moment-later.jpg 19%).
+ */
+const NEAR_MISS_SCALE = 0.1;
+
 /** Names and order of the model's inputs; the model file must list the same. */
 export const MODEL_FEATURES = ['histogram×overlap', 'ssim', 'inliers', 'inlierRatio', 'overlap', 'emd×overlap', 'alignment', 'rigidity'] as const;
 
@@ -50,8 +57,8 @@ export function modelInputs(r: Omit<SimilarityReport, 'index'>): number[] {
     Math.exp(-r.emd / 10) * overlap,
     // How tightly the inliers fit (1 = exactly); 0 without a transform.
     r.features.inliers > 0 ? Math.exp(-r.features.reprojectionError / 2) : 0,
-    // 1 = every match on the transform or far off it (one photo); lower = many near misses (things moved).
-    r.features.inliers > 0 ? 1 - r.features.nearMisses : 0,
+    // 1 = every match on the transform or far off it (one photo); near 0 = many near misses (things moved).
+    r.features.inliers > 0 ? Math.exp(-r.features.nearMisses / NEAR_MISS_SCALE) : 0,
   ];
 }
 
