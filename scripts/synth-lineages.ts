@@ -374,7 +374,8 @@ async function lineageOf(regionPng: Buffer, width: number, height: number, linea
  */
 function momentLater(png: Buffer, width: number, height: number): { png: Buffer; note: string } {
   // ImageMagick's displace moves a pixel by up to half the scale given: 4-8% of the short side gives
-  // displacements up to 2-4% of it (15-30 px in a 768 px photo).
+  // displacements up to 2-4% of it (15-30 px in a 768 px photo). The blurred noise is stretched with 2%
+  // tails clipped (-auto-level would let a few extremes keep almost every displacement near zero).
   const amplitude = Math.max(12, Math.round(Math.min(width, height) * uniform(0.04, 0.08)));
   const blur = Math.round(Math.min(width, height) / 16);
   const mapSeed = integer(1, 1_000_000);
@@ -387,7 +388,7 @@ function momentLater(png: Buffer, width: number, height: number): { png: Buffer;
     CONVERT,
     [
       'png:-',
-      '(', '-size', `${width}x${height}`, '-seed', String(mapSeed), 'xc:gray50', '+noise', 'Random', '-colorspace', 'Gray', '-blur', `0x${blur}`, '-auto-level', ')',
+      '(', '-size', `${width}x${height}`, '-seed', String(mapSeed), 'xc:gray50', '+noise', 'Random', '-colorspace', 'Gray', '-blur', `0x${blur}`, '-contrast-stretch', '2%x2%', ')',
       '-virtual-pixel', 'edge', '-compose', 'displace', '-set', 'option:compose:args', `${amplitude}x${amplitude}`, '-composite',
       '(', '+clone', '-crop', `${pw}x${ph}+${from.x}+${from.y}`, '+repage', ')', '-geometry', `+${to.x}+${to.y}`, '-compose', 'over', '-composite',
       '-modulate', `${light},100`,

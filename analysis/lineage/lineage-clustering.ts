@@ -167,9 +167,10 @@ export class LineageIndex {
       .sort((p, q) => compareStrings(p.id, q.id));
   }
 
+  /** Whether `footprint` (unclipped, in the root's frame) keeps enough of the core; an empty share never does. */
   private keepsCore(state: LineageState, footprint: Box): boolean {
     const shared = intersection(state.core, footprint);
-    return !!shared && area(shared) >= this.minSharedCore * Math.min(state.smallestMember, area(footprint));
+    return !!shared && area(shared) > 0 && area(shared) >= this.minSharedCore * Math.min(state.smallestMember, area(footprint));
   }
 
   /**
@@ -190,16 +191,14 @@ export class LineageIndex {
       // report.homography maps the representative's frame to the image's.
       const toRoot = composeHomographies(rep.toRoot, invertHomography(report.homography));
       const footprint = footprintIn(signature, toRoot);
-      const clipped = intersection(footprint, { x: 0, y: 0, w: state.root.featureFrame.width, h: state.root.featureFrame.height });
-      if (clipped && this.keepsCore(state, clipped)) return { lineage, toRoot, footprint };
+      if (this.keepsCore(state, footprint)) return { lineage, toRoot, footprint };
     }
     return undefined;
   }
 
   private join(state: LineageState, id: string, signature: ImageSignature, slot: number, joined: { toRoot: Homography; footprint: Box }): void {
-    const clipped = intersection(joined.footprint, { x: 0, y: 0, w: state.root.featureFrame.width, h: state.root.featureFrame.height })!;
-    state.core = intersection(state.core, clipped) ?? state.core;
-    state.smallestMember = Math.min(state.smallestMember, area(clipped));
+    state.core = intersection(state.core, joined.footprint) ?? state.core;
+    state.smallestMember = Math.min(state.smallestMember, area(joined.footprint));
     const covered = Math.max(...state.representatives.map((r) => area(intersection(r.footprint, joined.footprint) ?? { x: 0, y: 0, w: 0, h: 0 })));
     if (state.representatives.length < this.maxRepresentatives && covered < NEW_PART_COVERAGE * area(joined.footprint)) {
       state.representatives.push({ id, signature, toRoot: joined.toRoot, footprint: joined.footprint });
