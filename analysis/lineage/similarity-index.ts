@@ -39,7 +39,7 @@ export interface SimilarityModel {
 const NEAR_MISS_SCALE = 0.1;
 
 /** Names and order of the model's inputs; the model file must list the same. */
-export const MODEL_FEATURES = ['histogram×overlap', 'ssim', 'inliers', 'inlierRatio', 'overlap', 'emd×overlap', 'alignment', 'rigidity'] as const;
+export const MODEL_FEATURES = ['histogram×overlap', 'ssim', 'inliers×rigidity', 'inlierRatio', 'overlap', 'emd×overlap', 'alignment', 'rigidity'] as const;
 
 /**
  * Model inputs: each metric mapped to roughly [0,1], larger = more alike. The colour metrics are gated
@@ -48,10 +48,13 @@ export const MODEL_FEATURES = ['histogram×overlap', 'ssim', 'inliers', 'inlierR
  */
 export function modelInputs(r: Omit<SimilarityReport, 'index'>): number[] {
   const overlap = r.features.overlap;
+  const rigidity = r.features.inliers > 0 ? Math.exp(-r.features.nearMisses / NEAR_MISS_SCALE) : 0;
   return [
     r.histogram * overlap,
     r.ssim,
-    Math.min(1, Math.log1p(r.features.inliers) / Math.log1p(100)),
+    // Many matches are evidence of one photo only when they fit one rigid transform: the same scene a
+    // moment later also gives many, a fifth of them just off the transform.
+    Math.min(1, Math.log1p(r.features.inliers) / Math.log1p(100)) * rigidity,
     r.features.inlierRatio,
     overlap,
     Math.exp(-r.emd / 10) * overlap,
