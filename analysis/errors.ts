@@ -20,6 +20,11 @@ export const ERROR_CODES = {
   INVALID_ARGUMENT: 400,
   /** A `url` source did not answer, timed out or failed on its side (5xx): worth retrying later. */
   SOURCE_UNAVAILABLE: 502,
+  /**
+   * A stored lineage signature of an older format version: its metrics are not comparable with the
+   * current ones, so it must be recomputed from the image (nothing is converted silently).
+   */
+  STALE_SIGNATURE: 409,
   /** Something inside OpenCV or sharp failed that the input does not explain. */
   INTERNAL: 500,
 } as const;

@@ -1,13 +1,15 @@
 /**
- * Fits the similarity index: an L2-regularised logistic regression over the four metrics of every pair
- * of images in <data>/lineages, with class weights (few pairs are positive). Reports 5-fold
- * cross-validated figures with folds grouped by lineage — no pair touching a test lineage is trained on —
- * and writes models/lineage-weights.json.
+ * Fits the similarity index: an L2-regularised logistic regression over the four metrics of pairs of
+ * images made by `npm run synth:lineages` (never ../shared/data, which is validation only), with class
+ * weights (few pairs are positive). Pairs measured: every pair of images of one source photo (all
+ * positives and the hard negatives: neighbouring regions, moment-later copies) and a seeded sample of
+ * the other pairs. Reports 5-fold cross-validated figures with folds grouped by source photo — no pair
+ * touching a test photo is trained on — and writes models/lineage-weights.json.
  *
- *   npm run fit:lineage -- ../shared/data [--metrics-cache file.json]
+ *   npm run fit:lineage -- [synth dir, default .scratch/synth-lineages] [--metrics-cache file.json]
  *
- * Measuring all ~36k pairs takes minutes; --metrics-cache keeps the measured metrics in a file and
- * reuses them when it exists (delete it after changing the signature or the metrics).
+ * --metrics-cache keeps the measured metrics in a file and reuses them when it exists (delete it after
+ * changing the signature or the metrics).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,13 +33,17 @@ interface Sample {
 const args = process.argv.slice(2);
 const cacheFlag = args.indexOf('--metrics-cache');
 const metricsCache = cacheFlag >= 0 ? args.splice(cacheFlag, 2)[1] : undefined;
-const dataDir = args[0] ?? '../shared/data';
+const dir = args[0] ?? '.scratch/synth-lineages';
+if (/shared\/data/.test(dir)) throw new Error('../shared/data is the validation set: fit on `npm run synth:lineages` output');
 const out = new URL('../models/lineage-weights.json', import.meta.url).pathname;
-const dir = join(dataDir, 'lineages');
 const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Record<string, string>;
+const sourceOfLineage = JSON.parse(readFileSync(join(dir, 'lineages.json'), 'utf8')) as Record<string, { source: string }>;
 const files = Object.keys(truth).sort();
-const lineageNames = [...new Set(Object.values(truth))].sort();
-const foldOf = new Map(lineageNames.map((l, i) => [l, i % FOLDS]));
+const sourceOf = (file: string) => sourceOfLineage[truth[file]!]!.source;
+const sourceNames = [...new Set(files.map(sourceOf))].sort();
+const foldOf = new Map(sourceNames.map((s, i) => [s, i % FOLDS]));
+/** Pairs of images of different photos measured: a seeded sample (almost all score nothing). */
+const UNRELATED_PAIRS = 12_000;
 
 const cached = metricsCache && existsSync(metricsCache) ? (JSON.parse(readFileSync(metricsCache, 'utf8')) as Sample[]) : undefined;
 // The cache holds the raw metrics; model inputs are derived again so that changing them needs no re-measuring.
@@ -61,6 +67,7 @@ const model = {
   threshold,
   fitted: {
     script: 'scripts/fit-lineage-weights.ts',
+    data: `npm run synth:lineages (${files.length} images of ${sourceNames.length} photos from Debian gcompris-qt-data and python-matplotlib-data; never ../shared/data)`,
     pairs: samples.length,
     positives,
     l2: L2,
@@ -79,16 +86,23 @@ async function measurePairs(): Promise<Sample[]> {
   const signatures = await signaturesOfFiles(dir, files);
   process.stderr.write(`signatures: ${files.length} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const measured: Sample[] = [];
+  const unrelated = UNRELATED_PAIRS / ((files.length * (files.length - 1)) / 2);
+  let seed = 0x1234567;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 4294967296;
+  };
   for (let i = 0; i < files.length; i++) {
     for (let j = i + 1; j < files.length; j++) {
-      const li = truth[files[i]!]!;
-      const lj = truth[files[j]!]!;
+      const sameSource = sourceOf(files[i]!) === sourceOf(files[j]!);
+      if (!sameSource && random() >= unrelated) continue;
       // The direction similarity() uses: lower content hash first.
       const [a, b] = signatures[i]!.contentHash < signatures[j]!.contentHash ? [signatures[i]!, signatures[j]!] : [signatures[j]!, signatures[i]!];
       const metrics = similarityMetrics(a, b);
-      measured.push({ x: [], metrics, y: li === lj ? 1 : 0, folds: [foldOf.get(li)!, foldOf.get(lj)!] });
+      const y = truth[files[i]!] === truth[files[j]!] ? 1 : 0;
+      measured.push({ x: [], metrics, y, folds: [foldOf.get(sourceOf(files[i]!))!, foldOf.get(sourceOf(files[j]!))!] });
     }
-    if (i % 30 === 0) process.stderr.write(`pairs: row ${i}/${files.length}\n`);
+    if (i % 50 === 0) process.stderr.write(`pairs: row ${i}/${files.length}\n`);
   }
   return measured;
 }

@@ -11,7 +11,10 @@ export interface AlignedSsimOptions {
 
 /**
  * SSIM of two thumbnails after warping one onto the other with the feature homography (b → a, in
- * feature-frame pixels), averaged over the overlap only and outside both images' text regions.
+ * feature-frame pixels), averaged over the overlap only and outside both images' text regions. Both
+ * are rank-normalised over the overlap first (each pixel replaced by the share of overlap pixels
+ * darker than it), so a grade — any tone curve, black-and-white, duotone — does not count as a
+ * difference, while structure that moved or was painted over does.
  * The image that is sharper over the overlap is the one warped, so warping only ever shrinks pixels.
  */
 export function alignedSsim(a: ImageSignature, b: ImageSignature, homography: Homography, options: AlignedSsimOptions = {}): number {
@@ -38,6 +41,8 @@ function ssimOverOverlap(scope: MatScope, fixed: ImageSignature, moving: ImageSi
   const fixedMask = scope.track(textFreeMask(width, height, fixed.textRegions));
   const mask = scope.track(new c.Mat());
   c.bitwise_and(warpedMask, fixedMask, mask);
+  rankNormalise(fixedMat.data, mask.data);
+  rankNormalise(warped.data, mask.data);
   // SSIM windows must not straddle the edge of the overlap, where the warped image is black.
   const kernel = scope.track(c.Mat.ones(7, 7, c.CV_8U));
   c.erode(mask, mask, kernel);
@@ -90,4 +95,23 @@ function textFreeMask(width: number, height: number, textRegions: Box[]) {
     for (let y = y0; y < y1; y++) mask.data.fill(0, y * width + x0, y * width + x1);
   }
   return mask;
+}
+
+/** Replaces each value by 255 × its rank (mid-rank of ties) among the pixels under `mask`, in place. */
+function rankNormalise(pixels: Uint8Array, mask: Uint8Array): void {
+  const counts = new Float64Array(256);
+  let total = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    if (!mask[i]) continue;
+    counts[pixels[i]!]!++;
+    total++;
+  }
+  if (total === 0) return;
+  const lut = new Uint8Array(256);
+  let below = 0;
+  for (let v = 0; v < 256; v++) {
+    lut[v] = Math.round((255 * (below + counts[v]! / 2)) / total);
+    below += counts[v]!;
+  }
+  for (let i = 0; i < pixels.length; i++) pixels[i] = lut[pixels[i]!]!;
 }

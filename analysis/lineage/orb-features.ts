@@ -14,7 +14,7 @@ export interface OrbFeatures {
 export const DESCRIPTOR_BYTES = 32;
 
 export interface OrbOptions {
-  /** Keypoints kept. Default 300. */
+  /** Keypoints kept. Default 400. */
   maxFeatures?: number;
   /** FAST threshold; low so that soft, low-contrast photos still get keypoints. Default 5. */
   fastThreshold?: number;
@@ -28,7 +28,7 @@ export interface OrbOptions {
  * so when fewer than half of `maxFeatures` are found, detection runs again at the lowest threshold.
  */
 export function orbFeatures(frame: GrayImage, options: OrbOptions = {}): OrbFeatures {
-  const maxFeatures = options.maxFeatures ?? 300;
+  const maxFeatures = options.maxFeatures ?? 400;
   const first = detectOrb(frame, maxFeatures, options.fastThreshold ?? 5, options.exclude ?? []);
   if (first.points.length / 2 >= maxFeatures / 2) return first;
   const second = detectOrb(frame, maxFeatures, 1, options.exclude ?? []);
@@ -72,32 +72,27 @@ function detectOrb(frame: GrayImage, maxFeatures: number, fastThreshold: number,
   });
 }
 
-const GRID = 4;
+const GRID = 6;
 
 /**
- * Keeps the strongest keypoints per cell of a 4×4 grid first, then the strongest of the rest. Without
- * it a title or one high-contrast object takes every keypoint and the soft background — the part the
- * derivatives share — gets none.
+ * Spreads the kept keypoints over a 6×6 grid: strongest of every cell first, then the second of every
+ * cell, and so on, so that any prefix of the list (the candidate index takes the first ones) covers
+ * the whole picture too. Without it a title or one high-contrast object takes every keypoint, and two
+ * crops that share only a quarter of the picture share few of their strongest keypoints.
  */
-function spreadOverGrid<T extends { index: number }>(
+function spreadOverGrid<T extends { index: number; response: number }>(
   order: T[],
   keypoints: { get(i: number): { pt: { x: number; y: number } } },
   frame: GrayImage,
   maxFeatures: number,
 ): T[] {
-  const perCell = Math.ceil(maxFeatures / (GRID * GRID));
-  const used = new Int32Array(GRID * GRID);
-  const first: T[] = [];
-  const rest: T[] = [];
-  for (const item of order) {
+  const rankInCell = new Int32Array(GRID * GRID);
+  const ranked = order.map((item) => {
     const { x, y } = keypoints.get(item.index).pt;
     const cell = Math.min(GRID - 1, Math.floor((y / frame.height) * GRID)) * GRID + Math.min(GRID - 1, Math.floor((x / frame.width) * GRID));
-    if (used[cell]! < perCell) {
-      used[cell]!++;
-      first.push(item);
-    } else {
-      rest.push(item);
-    }
-  }
-  return first.concat(rest).slice(0, maxFeatures);
+    return { item, rank: rankInCell[cell]!++ };
+  });
+  // `order` is strongest first with a stable tie-break, so this order is deterministic too.
+  ranked.sort((p, q) => p.rank - q.rank || q.item.response - p.item.response || p.item.index - q.item.index);
+  return ranked.slice(0, maxFeatures).map((r) => r.item);
 }

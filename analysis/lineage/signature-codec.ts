@@ -8,7 +8,12 @@ import { DESCRIPTOR_BYTES } from './orb-features.ts';
  * Lab in 1/100, text boxes in 1/65535 of the image — far finer than anything the similarity resolves.
  */
 const MAGIC = 0x41534947; // "ASIG"
-const VERSION = 1;
+/**
+ * Format version. 2: keypoints on the contrast-normalised (CLAHE) frame spread over a 6×6 grid, 400 of
+ * them, 64 px thumbnail. Signatures of version 1 measure other things and are refused with
+ * STALE_SIGNATURE: recompute them from the image.
+ */
+export const SIGNATURE_VERSION = 2;
 const POINT_SCALE = 32;
 const LAB_SCALE = 100;
 const UNIT = 65535;
@@ -35,7 +40,7 @@ export function encodeSignature(sig: ImageSignature): Uint8Array {
   };
   view.setUint32(o, MAGIC, true);
   o += 4;
-  u8(VERSION);
+  u8(SIGNATURE_VERSION);
   out.set(hexToBytes(sig.contentHash), o);
   o += 16;
   u16(sig.width);
@@ -94,7 +99,10 @@ export function decodeSignature(bytes: Uint8Array): ImageSignature {
   if (view.getUint32(0, true) !== MAGIC) throw new ArtmetaError('INVALID_ARGUMENT', 'not an image signature');
   o = 4;
   const version = u8();
-  if (version !== VERSION) throw new ArtmetaError('INVALID_ARGUMENT', `unsupported signature version ${version}`);
+  if (version < SIGNATURE_VERSION) {
+    throw new ArtmetaError('STALE_SIGNATURE', `signature version ${version} is older than the current ${SIGNATURE_VERSION}: recompute it from the image`);
+  }
+  if (version !== SIGNATURE_VERSION) throw new ArtmetaError('INVALID_ARGUMENT', `unsupported signature version ${version} (this build reads ${SIGNATURE_VERSION})`);
   const contentHash = Buffer.from(take(16)).toString('hex');
   const width = u16();
   const height = u16();

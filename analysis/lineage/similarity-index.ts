@@ -31,8 +31,15 @@ export interface SimilarityModel {
   threshold: number;
 }
 
+/**
+ * Share of near misses at which rigidity falls to 1/e: copies of one photo leave a few percent (JPEG,
+ * resizes and filters move a keypoint by a pixel or two, rarely past the RANSAC threshold), the same scene
+ * a moment later 15-40% (synth:lineages' moment-later pairs; lineage-moment-later.jpg 19%).
+ */
+const NEAR_MISS_SCALE = 0.1;
+
 /** Names and order of the model's inputs; the model file must list the same. */
-export const MODEL_FEATURES = ['histogram×overlap', 'ssim', 'inliers', 'inlierRatio', 'overlap', 'emd×overlap', 'alignment'] as const;
+export const MODEL_FEATURES = ['histogram×overlap', 'ssim', 'inliers×rigidity', 'inlierRatio', 'overlap', 'emd×overlap', 'alignment', 'rigidity'] as const;
 
 /**
  * Model inputs: each metric mapped to roughly [0,1], larger = more alike. The colour metrics are gated
@@ -41,15 +48,20 @@ export const MODEL_FEATURES = ['histogram×overlap', 'ssim', 'inliers', 'inlierR
  */
 export function modelInputs(r: Omit<SimilarityReport, 'index'>): number[] {
   const overlap = r.features.overlap;
+  const rigidity = r.features.inliers > 0 ? Math.exp(-r.features.nearMisses / NEAR_MISS_SCALE) : 0;
   return [
     r.histogram * overlap,
     r.ssim,
-    Math.min(1, Math.log1p(r.features.inliers) / Math.log1p(100)),
+    // Many matches are evidence of one photo only when they fit one rigid transform: the same scene a
+    // moment later also gives many, a fifth of them just off the transform.
+    Math.min(1, Math.log1p(r.features.inliers) / Math.log1p(100)) * rigidity,
     r.features.inlierRatio,
     overlap,
     Math.exp(-r.emd / 10) * overlap,
     // How tightly the inliers fit (1 = exactly); 0 without a transform.
     r.features.inliers > 0 ? Math.exp(-r.features.reprojectionError / 2) : 0,
+    // 1 = every match on the transform or far off it (one photo); near 0 = many near misses (things moved).
+    r.features.inliers > 0 ? Math.exp(-r.features.nearMisses / NEAR_MISS_SCALE) : 0,
   ];
 }
 

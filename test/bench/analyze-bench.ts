@@ -18,6 +18,7 @@ import { detectPeople } from '../../analysis/people/detect-people.ts';
 import { findNetworkFaces, type NetworkFace } from '../../analysis/people/face-network.ts';
 import { detectText } from '../../analysis/text/detect-text.ts';
 import { PADDLE_CANDIDATE_OPTIONS, textLineCandidates } from '../../analysis/text/text-line-candidates.ts';
+import { computeSignature } from '../../analysis/lineage/image-signature.ts';
 import { cascade, CASCADE_FILES, type CascadeName } from '../../analysis/opencv/cascade-classifiers.ts';
 import { withMats } from '../../analysis/opencv/mat-scope.ts';
 import { cv, loadOpenCV } from '../../analysis/opencv/runtime.ts';
@@ -76,6 +77,7 @@ await timeEach('stage: people, cascades alone (full-frame Haar scans, no network
 await timeEach('stage: edge focus', (f) => edgeFocusIn(energyMap(working.get(f)!)));
 const textMs = await timeEach('stage: text detection', (f) => detectText(working.get(f)!));
 const paddleMs = await timeEach('peer: PaddleOCR det alone (960, DB post-processing, lines)', (f) => textLineCandidates(working.get(f)!, PADDLE_CANDIDATE_OPTIONS));
+await timeEach('stage: lineage signature (computeSignature, decoded)', (f) => computeSignature(working.get(f)!));
 const focalMs = await timeEach('focal point (network + people + edge fallback), decoded', async (f) =>
   findFocalPoint(working.get(f)!, {}, await findNetworkFaces(working.get(f)!)),
 );

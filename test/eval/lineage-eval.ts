@@ -1,12 +1,14 @@
 /**
- * Lineage grouping on <data>/lineages: artmeta against three peers, each peer at the threshold best
- * for it on this set (connected components of its pairwise scores at that threshold).
+ * Lineage grouping on <data>/lineages and <data>/lineages-hard, each reported on its own: artmeta
+ * (at its committed model, fitted on synth:lineages, never on this data) against three peers, each
+ * peer at the threshold best for it on that folder (connected components of its pairwise scores).
  *
- *   npm run eval:lineage -- ../shared/data
+ *   npm run eval:lineage -- ../shared/data [folders, default lineages,lineages-hard]
  *
- * Prints pairwise precision / recall / F1 over all image pairs, the adjusted Rand index, the number of
- * falsely merged pairs (pairs put together that belong to different lineages), and the best recall
- * reachable at pairwise precision ≥ 0.99 over the method's threshold.
+ * Prints pairwise precision / recall / F1 over all image pairs, B-cubed precision / recall / F1, the
+ * adjusted Rand index, the number of falsely merged pairs (pairs put together that belong to different
+ * lineages), the best pairwise recall reachable at precision ≥ 0.99 over the method's threshold, and
+ * artmeta's recall per transform family (see transformFamily).
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -15,7 +17,8 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { histogramSimilarity } from '../../analysis/lineage/color-histogram.ts';
-import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { computeSignature, type ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
 import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import { signaturesOfFiles } from '../../analysis/lineage/signature-files.ts';
@@ -29,6 +32,9 @@ export interface PartitionScore {
   precision: number;
   recall: number;
   f1: number;
+  bcubedPrecision: number;
+  bcubedRecall: number;
+  bcubedF1: number;
   ari: number;
   falseMergePairs: number;
 }
@@ -53,10 +59,24 @@ export function scorePartition(truth: string[], predicted: string[]): PartitionS
   const recall = truePairs > 0 ? tp / truePairs : 1;
   const expected = (truePairs * predictedPairs) / pairs(truth.length);
   const maxIndex = (truePairs + predictedPairs) / 2;
+  // B-cubed: per image, the share of its predicted cluster that is its lineage and of its lineage
+  // that is in its predicted cluster, averaged over images.
+  let bp = 0;
+  let br = 0;
+  truth.forEach((t, i) => {
+    const both = cells.get(`${t}\u0000${predicted[i]!}`)!;
+    bp += both / cols.get(predicted[i]!)!;
+    br += both / rows.get(t)!;
+  });
+  const bcubedPrecision = bp / truth.length;
+  const bcubedRecall = br / truth.length;
   return {
     precision,
     recall,
     f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,
+    bcubedPrecision,
+    bcubedRecall,
+    bcubedF1: (2 * bcubedPrecision * bcubedRecall) / (bcubedPrecision + bcubedRecall),
     ari: maxIndex === expected ? 1 : (tp - expected) / (maxIndex - expected),
     falseMergePairs: predictedPairs - tp,
   };
@@ -178,42 +198,102 @@ function artmetaClustering(files: string[], signatures: ImageSignature[]) {
   };
 }
 
+export const FAMILIES = ['crop-only', 'grade', 'filter', 'title', 'combined'] as const;
+export type TransformFamily = (typeof FAMILIES)[number];
+
+/**
+ * Which kinds of change made a derivative, from its transforms.json entry: the data sets' free-text
+ * descriptions (a colour word is a grade, "ImageMagick" a filter, "overlay" a title or badge), or the
+ * family synth:lineages writes. Crops, resizes, turns and JPEG alone are "crop-only"; two kinds or more
+ * "combined".
+ */
+export function transformFamily(entry: string | { family: string }): TransformFamily {
+  if (typeof entry !== 'string') return entry.family as TransformFamily;
+  const kinds = new Set<string>();
+  if (/imagemagick/i.test(entry)) kinds.add('filter');
+  if (/overlay|title|badge/i.test(entry)) kinds.add('title');
+  if (/black-and-white|saturation|duotone|teal|tint|faded|gamma|brightness|s-curve|contrast|hue/i.test(entry.replace(/ImageMagick[^;]*/g, ''))) kinds.add('grade');
+  return kinds.size === 0 ? 'crop-only' : kinds.size > 1 ? 'combined' : ([...kinds][0] as TransformFamily);
+}
+
+/** Per family: of the true partners of its images, the share predicted in the same lineage. */
+function recallByFamily(truth: string[], predicted: string[], families: TransformFamily[]): Map<TransformFamily, { recall: number; images: number }> {
+  const out = new Map<TransformFamily, { recall: number; images: number }>();
+  for (const family of FAMILIES) {
+    let found = 0;
+    let partners = 0;
+    let images = 0;
+    truth.forEach((t, i) => {
+      if (families[i] !== family) return;
+      let mine = 0;
+      truth.forEach((u, j) => {
+        if (j === i || u !== t) return;
+        mine++;
+        if (predicted[j] === predicted[i]) found++;
+      });
+      partners += mine;
+      if (mine > 0) images++;
+    });
+    out.set(family, { recall: partners > 0 ? found / partners : 1, images });
+  }
+  return out;
+}
+
 function row(name: string, threshold: string, s: PartitionScore, recall99: number): string {
   return [
-    name.padEnd(26),
-    threshold.padStart(10),
-    s.precision.toFixed(4).padStart(9),
+    name.padEnd(28),
+    threshold.padStart(9),
+    s.precision.toFixed(4).padStart(7),
     s.recall.toFixed(4).padStart(7),
     s.f1.toFixed(4).padStart(7),
+    s.bcubedPrecision.toFixed(4).padStart(7),
+    s.bcubedRecall.toFixed(4).padStart(7),
+    s.bcubedF1.toFixed(4).padStart(7),
     s.ari.toFixed(4).padStart(7),
-    String(s.falseMergePairs).padStart(12),
-    recall99.toFixed(4).padStart(11),
+    String(s.falseMergePairs).padStart(7),
+    recall99.toFixed(4).padStart(9),
   ].join(' ');
 }
 
-async function main(): Promise<void> {
-  const dir = join(process.argv[2] ?? '../shared/data', 'lineages');
+const HEADER = [
+  'method'.padEnd(28),
+  'threshold'.padStart(9),
+  'P'.padStart(7),
+  'R'.padStart(7),
+  'F1'.padStart(7),
+  'B3 P'.padStart(7),
+  'B3 R'.padStart(7),
+  'B3 F1'.padStart(7),
+  'ARI'.padStart(7),
+  'merges'.padStart(7),
+  'R@P>=.99'.padStart(9),
+].join(' ');
+
+/** Evaluates one folder with truth.json and transforms.json; prints its block. */
+export async function evaluateFolder(dir: string, label: string): Promise<PartitionScore> {
   const truthMap = JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')) as Record<string, string>;
+  const transforms = JSON.parse(await readFile(join(dir, 'transforms.json'), 'utf8')) as Record<string, string | { family: string }>;
   const files = Object.keys(truthMap).sort();
   const truth = files.map((f) => truthMap[f]!);
-  await loadOpenCV();
+  const families = files.map((f) => transformFamily(transforms[f] ?? ''));
 
   let started = performance.now();
   const signatures = await signaturesOfFiles(dir, files);
   const signatureMs = (performance.now() - started) / files.length;
   const sizes = signatures.map((s) => encodeSignature(s).length);
-  console.log(`lineages: ${files.length} images, ${new Set(truth).size} lineages, ${scorePartition(truth, truth).falseMergePairs} false merges in the truth (sanity)`);
+  console.log(`\n== ${label}: ${files.length} images, ${new Set(truth).size} lineages`);
   console.log(
-    `signature: ${signatureMs.toFixed(1)} ms per image (decode + compute); encoded size mean ${Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length)} bytes, max ${Math.max(...sizes)} bytes`,
+    `signature: ${signatureMs.toFixed(1)} ms per image with decode and text detection, ${(await computeOnlyMs(dir, files.slice(0, 40))).toFixed(1)} ms computeSignature alone (40 images); encoded size mean ${Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length)} bytes, max ${Math.max(...sizes)} bytes`,
   );
 
   const model = defaultModel();
   const artmeta = artmetaClustering(files, signatures);
   started = performance.now();
-  const atModel = scorePartition(truth, artmeta.at(model.threshold));
+  const predicted = artmeta.at(model.threshold);
+  const atModel = scorePartition(truth, predicted);
   const clusterMs = performance.now() - started;
   const artmetaPairs = artmeta.pairs();
-  const artmetaSweep = sweep(truth, (t) => artmeta.at(t), [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, model.threshold].sort());
+  const artmetaSweep = sweep(truth, (t) => artmeta.at(t), [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, model.threshold].sort());
 
   const hashes = await Promise.all(files.map((f) => phashBits(join(dir, f))));
   const phashScores = pairScores(files.length, (i, j) => 64 - hamming64(hashes[i]!, hashes[j]!));
@@ -221,22 +301,41 @@ async function main(): Promise<void> {
   const grays = await Promise.all(files.map((f) => resizedGray(join(dir, f))));
   const ssimScores = pairScores(files.length, (i, j) => globalSsim(grays[i]!, grays[j]!));
 
-  console.log('');
-  console.log(`${'method'.padEnd(26)} ${'threshold'.padStart(10)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'F1'.padStart(7)} ${'ARI'.padStart(7)} ${'false merges'.padStart(12)} ${'R@P>=0.99'.padStart(11)}`);
+  console.log(HEADER);
   console.log(row('artmeta (model threshold)', model.threshold.toFixed(3), atModel, artmetaSweep.recallAtPrecision99));
-  for (const [name, scores, label] of [
+  for (const [name, scores, thresholdLabel] of [
     ['sharp-phash (64-bit)', phashScores, (t: number) => `ham<=${64 - t}`],
     ['HSV histogram only', histogramScores, (t: number) => t.toFixed(3)],
     ['SSIM only (64x64, unaligned)', ssimScores, (t: number) => t.toFixed(3)],
   ] as const) {
     const result = sweep(truth, (t) => components(files.length, scores, t), scoreThresholds(scores));
-    console.log(row(name, label(result.best.threshold), result.best, result.recallAtPrecision99));
+    console.log(row(name, thresholdLabel(result.best.threshold), result.best, result.recallAtPrecision99));
   }
-  console.log('');
+  const byFamily = recallByFamily(truth, predicted, families);
+  console.log(`artmeta recall per transform family: ${[...byFamily].map(([f, r]) => `${f} ${r.recall.toFixed(3)} (${r.images} images)`).join(', ')}`);
   console.log(
-    `artmeta: clustering at the model threshold ${clusterMs.toFixed(0)} ms for ${files.length} images, ${artmetaPairs} verified pairs (${artmeta.msPerPair().toFixed(2)} ms per pair) instead of ${(files.length * (files.length - 1)) / 2} for all pairs`,
+    `artmeta: clustering at the model threshold ${clusterMs.toFixed(0)} ms, ${artmetaPairs} verified pairs (${artmeta.msPerPair().toFixed(2)} ms per pair) instead of ${(files.length * (files.length - 1)) / 2} for all pairs; threshold sweep best pairwise F1 ${artmetaSweep.best.f1.toFixed(4)} at ${artmetaSweep.best.threshold}`,
   );
-  console.log(`artmeta threshold sweep: best F1 ${artmetaSweep.best.f1.toFixed(4)} at ${artmetaSweep.best.threshold}`);
+  return atModel;
+}
+
+/** computeSignature alone (no decode, no text detection), mean ms per image. */
+async function computeOnlyMs(dir: string, files: string[]): Promise<number> {
+  let total = 0;
+  for (const f of files) {
+    const { pixels } = await decodeImage(join(dir, f));
+    const started = performance.now();
+    computeSignature(pixels);
+    total += performance.now() - started;
+  }
+  return total / files.length;
+}
+
+async function main(): Promise<void> {
+  const dataDir = process.argv[2] ?? '../shared/data';
+  const folders = (process.argv[3] ?? 'lineages,lineages-hard').split(',');
+  await loadOpenCV();
+  for (const folder of folders) await evaluateFolder(folder.startsWith('/') || folder.startsWith('.') ? folder : join(dataDir, folder), folder);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -7,13 +7,14 @@ import { similarity } from '../../analysis/lineage/similarity-index.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 
 const FIXTURES = ['lineage-china.jpg', 'lineage-china-crop-title.jpg', 'lineage-unrelated.jpg', 'lineage-chain-a.jpg', 'lineage-chain-b.jpg', 'lineage-chain-c.jpg'];
+const HARD_FIXTURES = ['lineage-crop-16x9.jpg', 'lineage-crop-2x3.jpg', 'lineage-posterized.jpg', 'lineage-black-and-white.jpg', 'lineage-moment-first.jpg', 'lineage-moment-later.jpg'];
 
 describe('LineageIndex', () => {
   const signatures = new Map<string, ImageSignature>();
 
   beforeAll(async () => {
     await loadOpenCV();
-    for (const name of FIXTURES) {
+    for (const name of [...FIXTURES, ...HARD_FIXTURES]) {
       const image = await decodeImage(new URL(`../fixtures/${name}`, import.meta.url).pathname);
       signatures.set(name, computeSignature(image.pixels));
     }
@@ -77,5 +78,47 @@ describe('LineageIndex', () => {
       expect(ids[1]).toBe(ids[0]);
       expect(index.lineageOf(a.contentHash)).not.toBe(index.lineageOf(c.contentHash));
     }
+  });
+
+  it('joins a 16:9 and a 2:3 crop of one photo that share only a core of about a quarter of it', () => {
+    const assigned = new LineageIndex().cluster(batch(['lineage-crop-16x9.jpg', 'lineage-crop-2x3.jpg']));
+    expect(assigned.get('lineage-crop-2x3.jpg')).toBe(assigned.get('lineage-crop-16x9.jpg'));
+  });
+
+  it('joins a posterized copy and a black-and-white crop of one photo', () => {
+    const assigned = new LineageIndex().cluster(batch(['lineage-posterized.jpg', 'lineage-black-and-white.jpg']));
+    expect(assigned.get('lineage-black-and-white.jpg')).toBe(assigned.get('lineage-posterized.jpg'));
+  });
+
+  it('keeps two frames of one scene a moment apart in two lineages', () => {
+    const first = signatures.get('lineage-moment-first.jpg')!;
+    const later = signatures.get('lineage-moment-later.jpg')!;
+    // They do align (most of the scene is where it was) — what tells them apart is how they align.
+    const report = similarity(first, later);
+    expect(report.features.inliers).toBeGreaterThan(10);
+    const assigned = new LineageIndex().cluster(batch(['lineage-moment-first.jpg', 'lineage-moment-later.jpg']));
+    expect(assigned.get('lineage-moment-later.jpg')).not.toBe(assigned.get('lineage-moment-first.jpg'));
+  });
+
+  it('verifies a newcomer against a representative other than the root, and keeps the chain rule', () => {
+    // Root R covers x 0..W; representative S (joined through R) covers x W/2..1.5W; T at x W..2W
+    // overlaps only S. T verifies against S, but shares nothing of the core R and S share: it stays out.
+    const [r, s, t] = ['lineage-chain-a.jpg', 'lineage-chain-b.jpg', 'lineage-chain-c.jpg'].map((n) => signatures.get(n)!) as [ImageSignature, ImageSignature, ImageSignature];
+    const width = r.featureFrame.width;
+    const position = new Map([[r.contentHash, 0], [s.contentHash, width / 2], [t.contentHash, width]]);
+    const calls: string[] = [];
+    const given = (x: ImageSignature, other: ImageSignature) => {
+      calls.push(`${x.contentHash}>${other.contentHash}`);
+      const shift = position.get(other.contentHash)! - position.get(x.contentHash)!;
+      if (Math.abs(shift) > width / 2) return { index: 0.01 };
+      return { index: 0.95, homography: [1, 0, shift, 0, 1, 0, 0, 0, 1] as Homography };
+    };
+    const index = new LineageIndex({ threshold: 0.5, similarity: given, minVotes: 0 });
+    index.add('r', r);
+    index.add('s', s);
+    expect(index.list()[0]!.representatives).toEqual(['r', 's']);
+    index.add('t', t);
+    expect(calls).toContain(`${t.contentHash}>${s.contentHash}`);
+    expect(index.lineageOf('t')).not.toBe(index.lineageOf('r'));
   });
 });

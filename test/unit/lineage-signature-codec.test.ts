@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ArtmetaError } from '../../analysis/errors.ts';
 import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { computeSignature, type ImageSignature } from '../../analysis/lineage/image-signature.ts';
-import { decodeSignature, encodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import { decodeSignature, encodeSignature, SIGNATURE_VERSION } from '../../analysis/lineage/signature-codec.ts';
 import { similarity } from '../../analysis/lineage/similarity-index.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 
@@ -22,7 +22,7 @@ describe('signature codec', () => {
 
   it('round-trips within its fixed-point precision and stays compact', () => {
     const bytes = encodeSignature(signature);
-    expect(bytes.length).toBeLessThan(24_000);
+    expect(bytes.length).toBeLessThanOrEqual(20_000);
     const decoded = decodeSignature(bytes);
     expect(decoded.contentHash).toBe(signature.contentHash);
     expect(decoded.features.descriptors).toEqual(signature.features.descriptors);
@@ -40,5 +40,14 @@ describe('signature codec', () => {
     expect(() => decodeSignature(new Uint8Array([1, 2, 3, 4, 5]))).toThrow(ArtmetaError);
     const truncated = encodeSignature(signature).slice(0, 100);
     expect(() => decodeSignature(truncated)).toThrow(/truncated/);
+  });
+
+  it('refuses a signature of an older format version with STALE_SIGNATURE, so it is recomputed', () => {
+    const old = encodeSignature(signature);
+    old[4] = SIGNATURE_VERSION - 1;
+    expect(() => decodeSignature(old)).toThrow(expect.objectContaining({ code: 'STALE_SIGNATURE' }));
+    const newer = encodeSignature(signature);
+    newer[4] = SIGNATURE_VERSION + 1;
+    expect(() => decodeSignature(newer)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });
