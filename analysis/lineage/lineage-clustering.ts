@@ -167,7 +167,7 @@ export class LineageIndex {
  * Where an image lies in its lineage root's frame, clipped to it. `rootToImage` maps the root's feature
  * frame to the image's (as similarity(image, root) reports it).
  */
-function footprintInRoot(image: ImageSignature, root: ImageSignature, rootToImage: Homography): Box | undefined {
+export function footprintInRoot(image: ImageSignature, root: ImageSignature, rootToImage: Homography): Box | undefined {
   const toRoot = invertHomography(rootToImage);
   const { width, height } = image.featureFrame;
   const corners = [projectPoint(toRoot, 0, 0), projectPoint(toRoot, width, 0), projectPoint(toRoot, width, height), projectPoint(toRoot, 0, height)];

@@ -23,6 +23,7 @@ import { decodeSignature, encodeSignature } from '../../analysis/lineage/signatu
 import { signaturesOfFiles } from '../../analysis/lineage/signature-files.ts';
 import { similarity } from '../../analysis/lineage/similarity-index.ts';
 import { scorePartition } from '../eval/lineage-eval.ts';
+import { deriveSignature, randomMask, xorshift } from '../support/synthetic-signatures.ts';
 
 interface BaseSet {
   /** Encoded signatures (base64) grouped by true lineage. */
@@ -41,35 +42,6 @@ interface SizeResult {
   falseMergePairs: number;
 }
 
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
-
-function derive(base: ImageSignature, mask: Uint8Array, random: () => number, hash: string): ImageSignature {
-  const descriptors = new Uint8Array(base.features.descriptors.length);
-  for (let i = 0; i < descriptors.length; i++) descriptors[i] = base.features.descriptors[i]! ^ mask[i % 32]!;
-  // 2% bit noise: ~5 of each descriptor's 256 bits flipped.
-  for (let flips = Math.round(descriptors.length * 8 * 0.02); flips > 0; flips--) {
-    const bit = Math.floor(random() * descriptors.length * 8);
-    descriptors[bit >>> 3]! ^= 1 << (bit & 7);
-  }
-  const points = base.features.points.map((v) => v + random() - 0.5);
-  return {
-    ...base,
-    contentHash: hash,
-    histogram: Float32Array.from(base.histogram),
-    thumbnail: { ...base.thumbnail, data: Uint8Array.from(base.thumbnail.data) },
-    palette: { lab: Float32Array.from(base.palette.lab), weights: Float32Array.from(base.palette.weights) },
-    features: { points, descriptors },
-  };
-}
-
 /** Synthetic catalogue of `size` signatures, streamed; lineages interleaved in windows of 500. */
 function* catalogue(groups: ImageSignature[][], size: number): Generator<{ signature: ImageSignature; truth: number }> {
   const random = xorshift(12345);
@@ -79,10 +51,10 @@ function* catalogue(groups: ImageSignature[][], size: number): Generator<{ signa
     for (let k = 0; k < 500; k++) {
       const lineage = window * 500 + k;
       const group = groups[lineage % groups.length]!;
-      const mask = Uint8Array.from({ length: 32 }, () => Math.floor(random() * 256));
+      const mask = randomMask(random);
       group.forEach((base, m) => {
         const hash = (lineage.toString(16).padStart(8, '0') + m.toString(16).padStart(4, '0')).padEnd(32, 'a');
-        members.push({ signature: derive(base, mask, random, hash), truth: lineage });
+        members.push({ signature: deriveSignature(base, mask, random, hash), truth: lineage });
       });
     }
     // Shuffle inside the window: members of a lineage arrive apart, as in a real catalogue.
