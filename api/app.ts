@@ -6,6 +6,7 @@ import type { ImageAnalyzer } from '../service/queue/image-analyzer.ts';
 import type { ArtmetaQueues } from '../service/queue/queues.ts';
 import type { RedisClient } from '../service/queue/redis-connection.ts';
 import type { ResultStore } from '../service/store/result-store.ts';
+import type { CatalogueIndex } from '../service/catalogue/catalogue-index.ts';
 import { CropHintService } from './crop-hint-service.ts';
 import { installApiKeyAuth } from './plugins/auth.ts';
 import { installDashboard } from './plugins/dashboard.ts';
@@ -23,6 +24,8 @@ export interface AppDeps {
   /** Connection for the store and readiness checks; should fail fast while Redis is down. */
   redis: RedisClient;
   store: ResultStore;
+  /** The lineage catalogue: image → lineage, lineage → members, deletes. */
+  catalogue: CatalogueIndex;
   queues: ArtmetaQueues;
   /** Analyses unknown images for POST /v1/crop-hints. */
   analyzer: ImageAnalyzer;
@@ -54,6 +57,6 @@ export async function buildApp(config: ArtmetaConfig, deps: AppDeps): Promise<Fa
   await app.register(healthRoutes, { redis: deps.redis });
   await app.register(jobRoutes, { config, queues: deps.queues, store: deps.store });
   await app.register(cropHintRoutes, { service });
-  await app.register(imageRoutes, { store: deps.store });
+  await app.register(imageRoutes, { store: deps.store, catalogue: deps.catalogue });
   return app;
 }

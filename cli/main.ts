@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { register as registerAnalyze } from './commands/analyze.ts';
+import { register as registerCatalogue } from './commands/catalogue.ts';
 import { register as registerCluster } from './commands/cluster.ts';
 import { register as registerServe } from './commands/serve.ts';
 import { register as registerSimilarity } from './commands/similarity.ts';
@@ -16,6 +17,7 @@ registerServe(program);
 registerSubmit(program);
 registerCluster(program);
 registerSimilarity(program);
+registerCatalogue(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -16,6 +16,8 @@ export interface LineageMatcher {
   /** Changes whenever keys or decisions would: an index built under another version must be rebuilt. */
   readonly version: string;
   readonly limits: CandidateLimits;
+  /** Hash tables candidate keys come in. */
+  readonly tables: number;
   /** `keys[t]`: the image's bucket keys in hash table t (one per indexed descriptor). */
   candidateKeys(signature: ImageSignature): number[][];
   /** The shape of a lineage that starts with `root`. */
@@ -81,6 +83,7 @@ export function rootMatcher(options: MatcherOptions = {}): LineageMatcher {
   return {
     version,
     limits: DEFAULT_LIMITS,
+    tables,
     candidateKeys(signature) {
       const words = descriptorWords(signature.features.descriptors);
       const count = Math.min(indexedFeatures, words.length / WORDS_PER_DESCRIPTOR);

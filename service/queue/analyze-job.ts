@@ -6,6 +6,7 @@ import type { AnalyzeJobData, AnalyzeJobResult } from './job-schema.ts';
 import type { ImageAnalyzer } from './image-analyzer.ts';
 import type { ImageLoader } from './image-loader.ts';
 import type { ResultStore } from '../store/result-store.ts';
+import type { CatalogueAssigner } from '../catalogue/catalogue-assigner.ts';
 import { hasCanvases, storedCropHints } from '../../analysis/crop/stored-crop-hints.ts';
 
 export interface AnalyzeJobDeps {
@@ -15,6 +16,8 @@ export interface AnalyzeJobDeps {
   /** Canvases every analysis stores, on top of those a job asks for. */
   aspects: readonly string[];
   maxPixels: number;
+  /** The catalogue-wide lineage index every analysed image joins; none = no lineage in the result. */
+  catalogue?: CatalogueAssigner;
 }
 
 /**
@@ -23,7 +26,8 @@ export interface AnalyzeJobDeps {
  */
 export async function runAnalyzeJob(job: Job<AnalyzeJobData>, deps: AnalyzeJobDeps): Promise<AnalyzeJobResult> {
   try {
-    return await analyzeOrReuse(job, deps);
+    const result = await analyzeOrReuse(job, deps);
+    return deps.catalogue && result.signature ? { ...result.job, lineage: await deps.catalogue.assign(result.job.hash, result.signature) } : result.job;
   } catch (e) {
     throw toJobFailure(e);
   }
@@ -39,7 +43,7 @@ export async function releaseUpload(job: Job<AnalyzeJobData> | undefined, store:
   await store.deleteUpload(job.data.source.upload).catch(() => undefined);
 }
 
-async function analyzeOrReuse(job: Job<AnalyzeJobData>, deps: AnalyzeJobDeps): Promise<AnalyzeJobResult> {
+async function analyzeOrReuse(job: Job<AnalyzeJobData>, deps: AnalyzeJobDeps): Promise<{ job: AnalyzeJobResult; signature?: string }> {
   const { source, aspects = [], text, place } = job.data;
   const bytes = await deps.load(source);
   await job.updateProgress(20);
@@ -48,7 +52,7 @@ async function analyzeOrReuse(job: Job<AnalyzeJobData>, deps: AnalyzeJobDeps): P
   const stored = await deps.store.get(hash);
   const known = stored?.analysis;
   if (known && stored.signature && hasCanvases(known, wanted) && (text === false || known.text) && (place === undefined || known.placement)) {
-    return { hash, cached: true, analysis: { ...known, crops: storedCropHints(known, wanted) } };
+    return { job: { hash, cached: true, analysis: { ...known, crops: storedCropHints(known, wanted) } }, signature: stored.signature };
   }
   const options: AnalyzeOptions = {
     aspects: [...new Set([...deps.aspects, ...aspects])],
@@ -59,5 +63,8 @@ async function analyzeOrReuse(job: Job<AnalyzeJobData>, deps: AnalyzeJobDeps): P
   const { analysis, signature } = await deps.analyzer.analyze(bytes, options);
   await job.updateProgress(90);
   await deps.store.save(hash, analysis, signature);
-  return { hash, cached: false, analysis: { ...analysis, crops: storedCropHints(analysis, wanted) } };
+  return {
+    job: { hash, cached: false, analysis: { ...analysis, crops: storedCropHints(analysis, wanted) } },
+    ...(signature !== undefined ? { signature } : {}),
+  };
 }

@@ -6,16 +6,14 @@ import { runClusterJob } from './cluster-job.ts';
 import { threadedAnalyzer, type ImageAnalyzer } from './image-analyzer.ts';
 import { imageLoader } from './image-loader.ts';
 import { ANALYZE_QUEUE, CLUSTER_QUEUE, type AnalyzeJobData, type AnalyzeJobResult, type ClusterJobData, type ClusterJobResult } from './job-schema.ts';
-import { groupOnThread, type LineageGrouper } from './lineage-grouper.ts';
 import { ArtmetaQueues } from './queues.ts';
 import { connectRedis, type RedisClient } from './redis-connection.ts';
 import { ResultStore } from '../store/result-store.ts';
+import { CatalogueAssigner } from '../catalogue/catalogue-assigner.ts';
 
 export interface ArtmetaWorkerOptions {
   /** Analyser to use; default: a worker-thread pool of `config.worker.analysisThreads`. */
   analyzer?: ImageAnalyzer;
-  /** Lineage clustering; default: analysis/lineage's LineageIndex on a thread per cluster job. */
-  group?: LineageGrouper;
   logger?: Logger;
 }
 
@@ -35,6 +33,7 @@ export class ArtmetaWorker {
   constructor(config: ArtmetaConfig, options: ArtmetaWorkerOptions = {}) {
     const connection = this.connect(config);
     const store = new ResultStore(connection, config.prefix);
+    const catalogue = new CatalogueAssigner(connection, config.prefix);
     this.analyzer = options.analyzer ?? threadedAnalyzer(config.worker.analysisThreads);
     this.queues = new ArtmetaQueues(this.connect(config), config);
     this.events = this.queues.analyzeEvents();
@@ -44,6 +43,7 @@ export class ArtmetaWorker {
       load: imageLoader(config, store),
       aspects: config.analysis.aspects,
       maxPixels: config.analysis.maxPixels,
+      catalogue,
     };
     const workerOptions = {
       prefix: config.prefix,
@@ -63,8 +63,7 @@ export class ArtmetaWorker {
         runClusterJob(job, {
           queues: this.queues,
           events: this.events,
-          store,
-          group: options.group ?? groupOnThread,
+          catalogue: catalogue.index,
           analysisTimeoutMs: 10 * 60_000,
         }),
       // Cluster jobs mostly wait for their analyses, so a few at a time cost little.
