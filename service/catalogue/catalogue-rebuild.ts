@@ -146,8 +146,8 @@ interface Membership {
 
 /**
  * Ids for the new lineages: an old lineage's id goes to the new lineage with exactly its members,
- * else to the new lineage sharing most of its members (each id once, biggest overlaps first); the
- * others keep the id their root gave them, suffixed if an old id took it.
+ * else to the new lineage sharing most of its members (each id once, biggest overlaps first, ties to
+ * the one with the old root); the others keep the id their root gave them, suffixed if an old id took it.
  */
 function nameLineages(before: Membership, after: Membership): { names: [string, string][]; report: Omit<RebuildReport, 'generation' | 'images' | 'lineages'> } {
   const oldIdOfImage = new Map([...before.lineageOf].map(([image, num]) => [image, before.idOf.get(num)!]));
@@ -174,7 +174,9 @@ function nameLineages(before: Membership, after: Membership): { names: [string, 
     }
     for (const [id, shared] of counts) overlaps.push({ num, id, shared });
   }
-  overlaps.sort((p, q) => q.shared - p.shared || compare(p.id, q.id) || compare(p.num, q.num));
+  // Ties go to the new lineage rooted where the old one was (its natural id is the old id).
+  const sameRoot = (o: { num: string; id: string }) => (after.idOf.get(o.num) === o.id ? 1 : 0);
+  overlaps.sort((p, q) => q.shared - p.shared || sameRoot(q) - sameRoot(p) || compare(p.id, q.id) || compare(p.num, q.num));
   let keptChanged = 0;
   for (const { num, id } of overlaps) {
     if (name.has(num) || taken.has(id)) continue;

@@ -4,6 +4,10 @@ import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { rootMatcher } from '../../analysis/lineage/lineage-matcher.ts';
 import { CatalogueChecker } from '../../service/catalogue/catalogue-checker.ts';
 import { CatalogueIndex } from '../../service/catalogue/catalogue-index.ts';
+import { CatalogueRebuild } from '../../service/catalogue/catalogue-rebuild.ts';
+import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import type { Analysis } from '../../analysis/analysis-schema.ts';
+import { ResultStore } from '../../service/store/result-store.ts';
 import { fakeImageHash, fixtureSignatures, syntheticLineages } from '../support/catalogue-fixtures.ts';
 
 const FIXTURES = ['lineage-china.jpg', 'lineage-china-crop-title.jpg', 'lineage-unrelated.jpg', 'lineage-chain-a.jpg', 'lineage-chain-b.jpg', 'lineage-chain-c.jpg'];
@@ -94,5 +98,48 @@ describe('catalogue index on a real Redis', () => {
     expect(await index.lineage(unrelated.lineage)).toBeUndefined();
     expect(await index.remove(fakeImageHash('lineage-unrelated.jpg'))).toBeUndefined();
     expect(await check(prefix)).toMatchObject({ images: 4, problems: [] });
+  });
+
+  describe('rebuild', () => {
+    /** A catalogue whose images are also in the store with their signatures, as the service keeps them. */
+    const storedCatalogue = async (names: string[]) => {
+      const prefix = freshPrefix();
+      const redis = connect();
+      const store = new ResultStore(redis, prefix);
+      const index = new CatalogueIndex(redis, prefix, matcher);
+      const lineageOf = new Map<string, string>();
+      for (const name of names) {
+        await store.save(fakeImageHash(name), { stub: name } as unknown as Analysis, Buffer.from(encodeSignature(signatures.get(name)!)).toString('base64'));
+        lineageOf.set(name, (await add(index, name)).lineage);
+      }
+      return { prefix, redis, store, index, lineageOf };
+    };
+
+    it('keeps every id when nothing changed, whatever order the images first came in', async () => {
+      // Arrival order makes the derivative the root; the rebuild's canonical order makes the original the root.
+      const { prefix, redis, store, index, lineageOf } = await storedCatalogue(['lineage-china-crop-title.jpg', 'lineage-unrelated.jpg', 'lineage-china.jpg', 'lineage-chain-a.jpg']);
+      const report = await new CatalogueRebuild(redis, prefix, store, matcher).run();
+      expect(report).toMatchObject({ images: 4, lineages: 3, unchanged: 3, keptChanged: 0, newIds: [], goneIds: [], moved: [] });
+      for (const [name, id] of lineageOf) expect(await index.lineageOf(fakeImageHash(name))).toBe(id);
+      expect(await check(prefix)).toMatchObject({ images: 4, lineages: 3, problems: [] });
+      // More images after the rebuild join the rebuilt lineages under the same ids.
+      expect((await add(index, 'lineage-chain-b.jpg')).lineage).toBe(lineageOf.get('lineage-chain-a.jpg'));
+      expect(await index.lineageOf(fakeImageHash('lineage-china.jpg'))).toBe(lineageOf.get('lineage-china.jpg'));
+    });
+
+    it('reports an image that moves under a new model, and the old lineage no longer lists it', async () => {
+      const { prefix, redis, store, index, lineageOf } = await storedCatalogue(['lineage-china.jpg', 'lineage-china-crop-title.jpg', 'lineage-unrelated.jpg']);
+      const china = lineageOf.get('lineage-china.jpg')!;
+      // A model that accepts only identical images: the derivative leaves its lineage.
+      const strict = rootMatcher({ threshold: 0.9999 });
+      const report = await new CatalogueRebuild(redis, prefix, store, strict).run();
+      expect(report).toMatchObject({ images: 3, lineages: 3, unchanged: 1, keptChanged: 1, goneIds: [] });
+      expect(report.moved).toEqual([{ image: fakeImageHash('lineage-china-crop-title.jpg'), from: china, to: report.newIds[0] }]);
+      const rebuilt = new CatalogueIndex(redis, prefix, strict);
+      expect(await rebuilt.lineage(china)).toMatchObject({ members: [fakeImageHash('lineage-china.jpg')] });
+      expect(await rebuilt.lineageOf(fakeImageHash('lineage-china-crop-title.jpg'))).toBe(report.newIds[0]);
+      // Workers still on the old model are told to update instead of writing into the new index.
+      await expect(add(index, 'lineage-chain-a.jpg')).rejects.toThrow(/catalogue rebuild/);
+    });
   });
 });
