@@ -17,13 +17,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
-import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
-import { decodeSignature, encodeSignature } from '../../analysis/lineage/signature-codec.ts';
-import { signaturesOfFiles } from '../../analysis/lineage/signature-files.ts';
+import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import { similarity } from '../../analysis/lineage/similarity-index.ts';
 import { scorePartition } from '../eval/lineage-eval.ts';
-import { deriveSignature, randomMask, xorshift } from '../support/synthetic-signatures.ts';
+import { realLineageGroups, syntheticCatalogue } from '../support/synthetic-signatures.ts';
 
 interface BaseSet {
   /** Encoded signatures (base64) grouped by true lineage. */
@@ -40,33 +38,6 @@ interface SizeResult {
   precision: number;
   recall: number;
   falseMergePairs: number;
-}
-
-/** Synthetic catalogue of `size` signatures, streamed; lineages interleaved in windows of 500. */
-function* catalogue(groups: ImageSignature[][], size: number): Generator<{ signature: ImageSignature; truth: number }> {
-  const random = xorshift(12345);
-  let emitted = 0;
-  for (let window = 0; emitted < size; window++) {
-    const members: Array<{ signature: ImageSignature; truth: number }> = [];
-    for (let k = 0; k < 500; k++) {
-      const lineage = window * 500 + k;
-      const group = groups[lineage % groups.length]!;
-      const mask = randomMask(random);
-      group.forEach((base, m) => {
-        const hash = (lineage.toString(16).padStart(8, '0') + m.toString(16).padStart(4, '0')).padEnd(32, 'a');
-        members.push({ signature: deriveSignature(base, mask, random, hash), truth: lineage });
-      });
-    }
-    // Shuffle inside the window: members of a lineage arrive apart, as in a real catalogue.
-    for (let i = members.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [members[i], members[j]] = [members[j]!, members[i]!];
-    }
-    for (const member of members) {
-      if (emitted++ >= size) return;
-      yield member;
-    }
-  }
 }
 
 async function runSize(basePath: string, size: number): Promise<SizeResult> {
@@ -88,7 +59,7 @@ async function runSize(basePath: string, size: number): Promise<SizeResult> {
   // Only adding is timed, not making up the synthetic signatures.
   let addMs = 0;
   let n = 0;
-  for (const { signature, truth: t } of catalogue(groups, size)) {
+  for (const { signature, truth: t } of syntheticCatalogue(groups, size)) {
     const started = performance.now();
     predicted.push(index.add(`img-${n++}`, signature));
     addMs += performance.now() - started;
@@ -122,21 +93,11 @@ function runInChild(basePath: string, size: number): Promise<SizeResult> {
 async function main(): Promise<void> {
   const dataDir = process.argv[2] ?? '../shared/data';
   const sizes = (process.argv[3] ?? '10000,30000,100000').split(',').map(Number);
-  const dir = join(dataDir, 'lineages');
-  const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Record<string, string>;
-  const files = Object.keys(truth).sort();
-  await loadOpenCV();
-  const signatures = await signaturesOfFiles(dir, files);
-  const byLineage = new Map<string, string[]>();
-  files.forEach((f, k) => {
-    const list = byLineage.get(truth[f]!) ?? [];
-    list.push(Buffer.from(encodeSignature(signatures[k]!)).toString('base64'));
-    byLineage.set(truth[f]!, list);
-  });
+  const base = await realLineageGroups(join(dataDir, 'lineages'));
   const work = mkdtempSync(join(tmpdir(), 'artmeta-cluster-bench-'));
   const basePath = join(work, 'base.json');
-  writeFileSync(basePath, JSON.stringify({ groups: [...byLineage.keys()].sort().map((k) => byLineage.get(k)!) } satisfies BaseSet));
-  console.log(`base: ${files.length} real signatures in ${byLineage.size} lineages; mean encoded size ${Math.round(signatures.reduce((a, s) => a + encodeSignature(s).length, 0) / signatures.length)} bytes`);
+  writeFileSync(basePath, JSON.stringify({ groups: base.groups } satisfies BaseSet));
+  console.log(base.summary);
   console.log(`${'signatures'.padStart(10)} ${'time s'.padStart(8)} ${'peak RSS MiB'.padStart(12)} ${'ms/signature'.padStart(12)} ${'verified'.padStart(9)} ${'ms/pair'.padStart(8)} ${'lineages'.padStart(8)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'false merges'.padStart(12)}`);
   const results: SizeResult[] = [];
   try {

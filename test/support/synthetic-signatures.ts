@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
+import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import { signaturesOfFiles } from '../../analysis/lineage/signature-files.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 
 /** Seeded uniform numbers in [0, 1): the same catalogue on every run. */
 export function xorshift(seed: number): () => number {
@@ -39,4 +44,48 @@ export function deriveSignature(base: ImageSignature, mask: Uint8Array, random: 
 /** A random 256-bit descriptor mask. */
 export function randomMask(random: () => number): Uint8Array {
   return Uint8Array.from({ length: 32 }, () => Math.floor(random() * 256));
+}
+
+/** Synthetic catalogue of `size` signatures, streamed; lineages interleaved in windows of 500. */
+export function* syntheticCatalogue(groups: ImageSignature[][], size: number): Generator<{ signature: ImageSignature; truth: number }> {
+  const random = xorshift(12345);
+  let emitted = 0;
+  for (let window = 0; emitted < size; window++) {
+    const members: Array<{ signature: ImageSignature; truth: number }> = [];
+    for (let k = 0; k < 500; k++) {
+      const lineage = window * 500 + k;
+      const group = groups[lineage % groups.length]!;
+      const mask = randomMask(random);
+      group.forEach((base, m) => {
+        const hash = (lineage.toString(16).padStart(8, '0') + m.toString(16).padStart(4, '0')).padEnd(32, 'a');
+        members.push({ signature: deriveSignature(base, mask, random, hash), truth: lineage });
+      });
+    }
+    // Shuffle inside the window: members of a lineage arrive apart, as in a real catalogue.
+    for (let i = members.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [members[i], members[j]] = [members[j]!, members[i]!];
+    }
+    for (const member of members) {
+      if (emitted++ >= size) return;
+      yield member;
+    }
+  }
+}
+
+/** The real signatures of a lineage folder (truth.json beside the images), encoded (base64) and grouped by true lineage. */
+export async function realLineageGroups(dir: string): Promise<{ groups: string[][]; summary: string }> {
+  const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Record<string, string>;
+  const files = Object.keys(truth).sort();
+  await loadOpenCV();
+  const signatures = await signaturesOfFiles(dir, files);
+  const byLineage = new Map<string, string[]>();
+  let bytes = 0;
+  files.forEach((f, k) => {
+    const encoded = encodeSignature(signatures[k]!);
+    bytes += encoded.length;
+    byLineage.set(truth[f]!, [...(byLineage.get(truth[f]!) ?? []), Buffer.from(encoded).toString('base64')]);
+  });
+  const groups = [...byLineage.keys()].sort().map((k) => byLineage.get(k)!);
+  return { groups, summary: `base: ${files.length} real signatures in ${byLineage.size} lineages; mean encoded size ${Math.round(bytes / files.length)} bytes` };
 }
