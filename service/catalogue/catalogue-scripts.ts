@@ -94,22 +94,19 @@ end
 local seenSlots = tonumber(ARGV[6])
 local maxBucket = tonumber(ARGV[7])
 local mode = ARGV[8]
-local buckets = {}
-local values = {}
+-- One HMGET per table (a redis.call per bucket would cost more than all the rest).
+local tables = {}
 local i = 16
 for t = 0, tonumber(ARGV[15]) - 1 do
   local n = tonumber(ARGV[i])
   i = i + 1
-  local h = g .. ':lsh:' .. t
-  for k = i, i + n - 1 do
-    local id = h .. ' ' .. ARGV[k]
-    if values[id] == nil then
-      local v = redis.call('HGET', h, ARGV[k]) or ''
-      if #v >= 4 and struct.unpack('<I4', v, #v - 3) >= seenSlots then return { 'retry' } end
-      values[id] = v
-    end
-    buckets[#buckets + 1] = { h, ARGV[k], id }
+  local fields = { unpack(ARGV, i, i + n - 1) }
+  local values = n > 0 and redis.call('HMGET', g .. ':lsh:' .. t, unpack(fields)) or {}
+  for k = 1, n do
+    local v = values[k] or ''
+    if #v >= 4 and struct.unpack('<I4', v, #v - 3) >= seenSlots then return { 'retry' } end
   end
+  tables[#tables + 1] = { g .. ':lsh:' .. t, fields, values }
   i = i + n
 end
 local num
@@ -133,14 +130,21 @@ end
 if not version then redis.call('HSET', meta, 'version', ARGV[4]) end
 local slot = redis.call('HINCRBY', meta, 'slots', 1) - 1
 local packed = struct.pack('<I4', slot)
-for _, b in ipairs(buckets) do
-  local v = values[b[3]]
-  if v ~= 'F' then
-    v = v .. packed
-    if #v / 4 > maxBucket then v = 'F' end
-    values[b[3]] = v
-    redis.call('HSET', b[1], b[2], v)
+for _, tbl in ipairs(tables) do
+  -- A key twice in one table appends twice (as the in-memory index does): the later pair holds both.
+  local current = {}
+  local changes = {}
+  for k, field in ipairs(tbl[2]) do
+    local v = current[field] or tbl[3][k] or ''
+    if v ~= 'F' then
+      v = v .. packed
+      if #v / 4 > maxBucket then v = 'F' end
+      current[field] = v
+      changes[#changes + 1] = field
+      changes[#changes + 1] = v
+    end
   end
+  if #changes > 0 then redis.call('HSET', tbl[1], unpack(changes)) end
 end
 redis.call('SETRANGE', g .. ':slot', slot * 4, struct.pack('<I4', tonumber(num)))
 redis.call('HSET', g .. ':img', image, slot .. ':' .. num)

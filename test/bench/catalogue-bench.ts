@@ -3,7 +3,7 @@
  * them from the real signatures of <data>/lineages) assigned through one real redis-server by several
  * worker processes at once.
  *
- *   npm run bench:catalogue -- ../shared/data [size, default 200000] [workers, default 2] [in flight per worker, default 2]
+ *   npm run bench:catalogue -- ../shared/data [size, default 200000] [workers, default 2] [in flight per worker, default 2] [base cache file]
  *
  * Prints assignments/s (wall clock, and with the making-up of synthetic signatures taken out), Redis
  * memory per image (INFO used_memory before/after, and the share of representatives' signatures),
@@ -12,7 +12,7 @@
  * recall of the resulting lineages against the synthetic truth.
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -99,11 +99,18 @@ async function main(): Promise<void> {
   const size = Number(process.argv[3] ?? 200_000);
   const workers = Number(process.argv[4] ?? 2);
   const inFlight = Number(process.argv[5] ?? 2);
-  const base = await realLineageGroups(join(dataDir, 'lineages'));
-  console.log(base.summary);
+  const cache = process.argv[6];
   const work = mkdtempSync(join(tmpdir(), 'artmeta-catalogue-bench-'));
-  const basePath = join(work, 'base.json');
-  writeFileSync(basePath, JSON.stringify(base.groups));
+  let basePath = join(work, 'base.json');
+  if (cache && existsSync(cache)) {
+    basePath = cache;
+    console.log(`base: the real signatures cached in ${cache}`);
+  } else {
+    const base = await realLineageGroups(join(dataDir, 'lineages'));
+    console.log(base.summary);
+    writeFileSync(cache ?? basePath, JSON.stringify(base.groups));
+    if (cache) basePath = cache;
+  }
   const server = await RedisServer.start();
   const redis = new Redis(server.url);
   try {
