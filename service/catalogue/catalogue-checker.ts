@@ -1,5 +1,6 @@
 import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
+import { SLOT_BYTES } from './catalogue-index.ts';
 import { CatalogueKeys, type GenerationKeys } from './catalogue-keys.ts';
 
 export interface CatalogueCheck {
@@ -157,14 +158,14 @@ export class CatalogueChecker {
           fullBuckets++;
           return;
         }
-        if (value.length % 4 !== 0 || value.length === 0) return problem(`bucket ${t}/${field}: ${value.length} bytes`);
+        if (value.length % SLOT_BYTES !== 0 || value.length === 0) return problem(`bucket ${t}/${field}: ${value.length} bytes`);
         let last = -1;
-        for (let o = 0; o < value.length; o += 4) {
-          const slot = value.readUInt32LE(o);
+        for (let o = 0; o < value.length; o += SLOT_BYTES) {
+          const slot = value.readUIntLE(o, SLOT_BYTES);
           if (slot < last || slot >= slots) return problem(`bucket ${t}/${field}: slot ${slot} out of order or not below ${slots}`);
           last = slot;
         }
-        bucketEntries += value.length / 4;
+        bucketEntries += value.length / SLOT_BYTES;
       });
     }
     return { bucketEntries, fullBuckets };

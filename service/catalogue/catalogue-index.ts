@@ -41,6 +41,9 @@ interface CandidateLineage {
  */
 const MAX_ATTEMPTS = 20;
 
+/** Bytes of one bucket entry (a slot number; 2^24 slots per generation — see catalogue-keys.ts). */
+export const SLOT_BYTES = 3;
+
 /**
  * The catalogue-wide lineage index in Redis, shared by every worker (see catalogue-keys.ts for the
  * layout and catalogue-scripts.ts for the scripts). An assignment is two reads — the image's buckets,
@@ -121,6 +124,7 @@ export class CatalogueIndex {
       if (status === 'ok') return { lineage: String(reply[1]), created: !join, known: false, attempts: attempt };
       if (status === 'have') return { lineage: String(reply[1]), created: false, known: true, attempts: attempt };
       if (status === 'version') this.checkVersion(String(reply[1]));
+      if (status === 'full') throw new ArtmetaError('INTERNAL', 'the lineage catalogue has used all 2^24 slots of its generation: run `artmeta catalogue rebuild`');
       // 'retry' or 'gen' (a rebuild was published meanwhile): decide again, after a short random
       // pause so that two workers in conflict do not meet again at once.
       await sleep(Math.random() * 2 * attempt);
@@ -176,9 +180,9 @@ export class CatalogueIndex {
 export function topVoted(buckets: readonly Buffer[], minVotes: number, limit: number): number[] {
   const votes = new Map<number, number>();
   for (const bucket of buckets) {
-    if (bucket.length < 4) continue;
-    for (let o = 0; o + 4 <= bucket.length; o += 4) {
-      const slot = bucket.readUInt32LE(o);
+    if (bucket.length < SLOT_BYTES) continue;
+    for (let o = 0; o + SLOT_BYTES <= bucket.length; o += SLOT_BYTES) {
+      const slot = bucket.readUIntLE(o, SLOT_BYTES);
       votes.set(slot, (votes.get(slot) ?? 0) + 1);
     }
   }

@@ -4,8 +4,9 @@
  * the current one and switches `<prefix>:cat:gen` to it, so readers never see a half-built index.
  *
  * - `<prefix>:cat:gen`                 current generation (absent = "0")
- * - `<g>:meta`                         hash: `version` (matcher), `slots` (images ever added), `lineages` (numbers given)
- * - `<g>:lsh:<table>`                  hash: bucket key → packed little-endian uint32 slots, or "F" once over the cap
+ * - `<g>:meta`                         hash: `version` (matcher), `slots` (images ever added, at most 2^24
+ *                                      per generation: a rebuild numbers them afresh), `lineages` (numbers given)
+ * - `<g>:lsh:<table>`                  hash: bucket key → packed little-endian 24-bit slots, or "F" once over the cap
  * - `<g>:slot`                         string: uint32 lineage number per slot (0 = image removed)
  * - `<g>:img`                          hash: image hash → "<slot>:<lineage number>"
  * - `<g>:lin:<n>`                      hash: `id`, `rev` (bumped on every join), `shape` (JSON), `reps` (space-separated image hashes)

@@ -78,7 +78,7 @@ return out
  * images that share a bucket.
  * ARGV: base, gen, mustBeCurrent, version, image, seenSlots, maxBucket, mode ('join'|'new'), num, rev,
  *       shape, becomesRepresentative ('1'|'0'), idBase, signature, tables, then per table: count, keys…
- * Returns {'ok', id, num, slot} | {'have', id} | {'retry'} | {'gen'} | {'version', stored}.
+ * Returns {'ok', id, num, slot} | {'have', id} | {'retry'} | {'gen'} | {'version', stored} | {'full'} (no slot left).
  */
 const ASSIGN = `${PRELUDE}
 if ARGV[3] == '1' and (redis.call('GET', KEYS[1]) or '0') ~= gen then return { 'gen' } end
@@ -104,7 +104,7 @@ for t = 0, tonumber(ARGV[15]) - 1 do
   local values = n > 0 and redis.call('HMGET', g .. ':lsh:' .. t, unpack(fields)) or {}
   for k = 1, n do
     local v = values[k] or ''
-    if #v >= 4 and struct.unpack('<I4', v, #v - 3) >= seenSlots then return { 'retry' } end
+    if #v >= 3 and struct.unpack('<I3', v, #v - 2) >= seenSlots then return { 'retry' } end
   end
   tables[#tables + 1] = { g .. ':lsh:' .. t, fields, values }
   i = i + n
@@ -128,8 +128,10 @@ else
   redis.call('HSET', g .. ':ids', id, num)
 end
 if not version then redis.call('HSET', meta, 'version', ARGV[4]) end
-local slot = redis.call('HINCRBY', meta, 'slots', 1) - 1
-local packed = struct.pack('<I4', slot)
+local slot = tonumber(redis.call('HGET', meta, 'slots') or '0')
+if slot >= 16777216 then return { 'full' } end
+redis.call('HSET', meta, 'slots', slot + 1)
+local packed = struct.pack('<I3', slot)
 for _, tbl in ipairs(tables) do
   -- A key twice in one table appends twice (as the in-memory index does): the later pair holds both.
   local current = {}
@@ -138,7 +140,7 @@ for _, tbl in ipairs(tables) do
     local v = current[field] or tbl[3][k] or ''
     if v ~= 'F' then
       v = v .. packed
-      if #v / 4 > maxBucket then v = 'F' end
+      if #v / 3 > maxBucket then v = 'F' end
       current[field] = v
       changes[#changes + 1] = field
       changes[#changes + 1] = v

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
 import { rootMatcher } from '../../analysis/lineage/lineage-matcher.ts';
 import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
@@ -116,7 +117,9 @@ async function main(): Promise<void> {
   try {
     const before = usedMemory(await redis.info('memory'));
     const startAt = Date.now() + 8_000; // every worker has loaded OpenCV and the base by then
+    console.log(`${'images'.padStart(8)} ${'s for 10k'.padStart(9)} ${'cumulative s'.padStart(12)} ${'used_memory MiB'.padStart(15)} ${'bytes/image'.padStart(11)}`);
     const progress: number[][] = Array.from({ length: workers }, () => []);
+    const memoryAt: number[] = [];
     const finished: Finished[] = [];
     await Promise.all(
       Array.from(
@@ -127,8 +130,22 @@ async function main(): Promise<void> {
               stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
             });
             child.on('message', (m: Progress | Finished) => {
-              if (m.kind === 'progress') progress[k]!.push(m.atMs);
-              else finished.push(m);
+              if (m.kind !== 'progress') return void finished.push(m);
+              progress[k]!.push(m.atMs);
+              const step = progress[k]!.length;
+              // The last worker to reach a checkpoint reads the memory there and prints the line (partial runs still say something).
+              if (progress.every((p) => p.length >= step)) {
+                void redis.info('memory').then((info) => {
+                  const memory = usedMemory(info);
+                  memoryAt[step - 1] = memory;
+                  const t = (Math.max(...progress.map((p) => p[step - 1]!)) - startAt) / 1000;
+                  const previous = step > 1 ? (Math.max(...progress.map((p) => p[step - 2]!)) - startAt) / 1000 : 0;
+                  const n = step * CHECKPOINT;
+                  console.log(
+                    `${String(n).padStart(8)} ${(t - previous).toFixed(1).padStart(9)} ${t.toFixed(1).padStart(12)} ${(memory / 2 ** 20).toFixed(1).padStart(15)} ${((memory - before) / n).toFixed(0).padStart(11)}`,
+                  );
+                });
+              }
             });
             child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker ${k} exited with ${code}`))));
           }),
@@ -146,16 +163,9 @@ async function main(): Promise<void> {
     console.log(`  making up synthetic signatures took up to ${makeSeconds.toFixed(1)} s per worker; without it ${(images / (wallSeconds - makeSeconds)).toFixed(0)} assignments/s`);
     console.log(`  look-ups per image ${(attempts / images).toFixed(3)} (conflicts ${attempts - images}); lineages created ${created}`);
     console.log(`Redis used_memory ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB: ${perImage.toFixed(0)} bytes per image, of which representatives' signatures ${(signatureBytes / images).toFixed(0)}`);
-    console.log(`${'images'.padStart(8)} ${'s for 10k'.padStart(9)} ${'cumulative s'.padStart(12)}`);
     const checkpoints: { n: number; t: number }[] = [];
     const steps = Math.min(...progress.map((p) => p.length));
-    let previous = 0;
-    for (let j = 0; j < steps; j++) {
-      const t = (Math.max(...progress.map((p) => p[j]!)) - startAt) / 1000;
-      checkpoints.push({ n: (j + 1) * CHECKPOINT, t });
-      console.log(`${String((j + 1) * CHECKPOINT).padStart(8)} ${(t - previous).toFixed(1).padStart(9)} ${t.toFixed(1).padStart(12)}`);
-      previous = t;
-    }
+    for (let j = 0; j < steps; j++) checkpoints.push({ n: (j + 1) * CHECKPOINT, t: (Math.max(...progress.map((p) => p[j]!)) - startAt) / 1000 });
     if (checkpoints.length >= 2) {
       const xs = checkpoints.map((c) => Math.log(c.n));
       const ys = checkpoints.map((c) => Math.log(c.t));
@@ -164,9 +174,21 @@ async function main(): Promise<void> {
       const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
       const last = checkpoints.at(-1)!;
       const hours = (last.t * (2e6 / last.n) ** slope) / 3600;
+      // Buckets fill up as the catalogue grows (their fixed cost is paid early): what an image adds over
+      // the second half of the run is what the next ones will cost.
+      const half = Math.floor(checkpoints.length / 2) - 1;
+      const marginal = half >= 0 && memoryAt[half] && memoryAt[checkpoints.length - 1] ? (memoryAt[checkpoints.length - 1]! - memoryAt[half]!) / ((checkpoints.length - 1 - half) * CHECKPOINT) : perImage;
+      const at2M = after + marginal * (2e6 - images);
       console.log(`growth exponent (least-squares slope of log cumulative time vs log size): ${slope.toFixed(3)}`);
-      console.log(`extrapolated to 2 M images: ${hours.toFixed(1)} h with ${workers} workers on this machine, ${((perImage * 2e6) / 2 ** 30).toFixed(1)} GiB of Redis`);
+      console.log(`memory an image added over the second half: ${marginal.toFixed(0)} bytes`);
+      console.log(
+        `extrapolated to 2 M images: ${hours.toFixed(1)} h of assignment with ${workers} workers on this machine; Redis ${(at2M / 2 ** 30).toFixed(1)} GiB = ${(at2M / 2e6).toFixed(0)} bytes per image`,
+      );
     }
+    const reference = await inProcessRate(basePath, Math.min(images, 10_000));
+    console.log(
+      `reference, same machine right after: in-process LineageIndex.add (bench:cluster's path, one thread, no Redis) ${reference.toFixed(0)} images/s over the first ${Math.min(images, 10_000)}; the catalogue ran at ${((images / wallSeconds / reference) * 100).toFixed(0)}% of that`,
+    );
     const score = await partitionScore(redis);
     console.log(`lineages vs synthetic truth: pairwise precision ${score.precision.toFixed(4)}, recall ${score.recall.toFixed(4)}, false-merge pairs ${score.falseMergePairs}`);
   } finally {
@@ -174,6 +196,21 @@ async function main(): Promise<void> {
     await server.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Images/s of the in-memory LineageIndex on the same synthetic stream: the machine's speed at this moment. */
+async function inProcessRate(basePath: string, count: number): Promise<number> {
+  await loadOpenCV();
+  const groups = (JSON.parse(readFileSync(basePath, 'utf8')) as string[][]).map((g) => g.map((b) => decodeSignature(Buffer.from(b, 'base64'))));
+  const index = new LineageIndex();
+  let ms = 0;
+  let n = 0;
+  for (const { signature } of syntheticCatalogue(groups, count)) {
+    const started = performance.now();
+    index.add(`img-${n++}`, signature);
+    ms += performance.now() - started;
+  }
+  return count / (ms / 1000);
 }
 
 /** Bytes of the representatives' signatures kept by the index. */
