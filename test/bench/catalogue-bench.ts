@@ -25,6 +25,7 @@ import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { CatalogueIndex } from '../../service/catalogue/catalogue-index.ts';
 import { CatalogueKeys } from '../../service/catalogue/catalogue-keys.ts';
 import { scorePartition } from '../eval/lineage-eval.ts';
+import { growthExponent } from '../support/growth-exponent.ts';
 import { RedisServer } from '../support/redis-server.ts';
 import { realLineageGroups, syntheticCatalogue } from '../support/synthetic-signatures.ts';
 
@@ -167,11 +168,10 @@ async function main(): Promise<void> {
     const steps = Math.min(...progress.map((p) => p.length));
     for (let j = 0; j < steps; j++) checkpoints.push({ n: (j + 1) * CHECKPOINT, t: (Math.max(...progress.map((p) => p[j]!)) - startAt) / 1000 });
     if (checkpoints.length >= 2) {
-      const xs = checkpoints.map((c) => Math.log(c.n));
-      const ys = checkpoints.map((c) => Math.log(c.t));
-      const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-      const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-      const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+      const slope = growthExponent(
+        checkpoints.map((c) => c.n),
+        checkpoints.map((c) => c.t),
+      );
       const last = checkpoints.at(-1)!;
       const hours = (last.t * (2e6 / last.n) ** slope) / 3600;
       // Buckets fill up as the catalogue grows (their fixed cost is paid early): what an image adds over

@@ -21,6 +21,7 @@ import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
 import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import { similarity } from '../../analysis/lineage/similarity-index.ts';
 import { scorePartition } from '../eval/lineage-eval.ts';
+import { growthExponent } from '../support/growth-exponent.ts';
 import { realLineageGroups, syntheticCatalogue } from '../support/synthetic-signatures.ts';
 
 interface BaseSet {
@@ -112,11 +113,10 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   if (results.length >= 2) {
-    const xs = results.map((r) => Math.log(r.size));
-    const ys = results.map((r) => Math.log(r.seconds));
-    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-    const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+    const slope = growthExponent(
+      results.map((r) => r.size),
+      results.map((r) => r.seconds),
+    );
     console.log(`growth exponent (least-squares slope of log time vs log size): ${slope.toFixed(3)}`);
   }
 }
