@@ -74,8 +74,9 @@ describe('catalogue index on a real Redis', () => {
       conflicts += x.attempts + y.attempts - 2;
     }
     expect(splits).toBe(0);
-    // Both look-ups ran before either commit: the later commit had to decide again each time.
-    expect(conflicts).toBeGreaterThanOrEqual(50);
+    // Most pairs really raced (both look-ups before either commit, so the later commit had to decide
+    // again); without the script's conflict check every such pair splits (50 of 50 when tried).
+    expect(conflicts).toBeGreaterThanOrEqual(25);
     expect(await check(prefix)).toMatchObject({ images: 100, lineages: 50, problems: [] });
   });
 
