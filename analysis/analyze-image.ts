@@ -6,7 +6,8 @@ import { loadOpenCV } from './opencv/runtime.ts';
 import { type FaceNetworkOptions, findNetworkFaces, type NetworkFace } from './people/face-network.ts';
 import { detectText } from './text/detect-text.ts';
 import { placeBox } from './text/placement.ts';
-import { parsePlacementSpec, type PlacementRequest } from './text/placement-spec.ts';
+import type { PlacementRequest } from './text/placement-spec.ts';
+import { facesOf } from './crop/stored-crop-hints.ts';
 import { findFocalPoint, type FocalPointOptions } from './focal-point.ts';
 import type { Analysis, TextResult } from './analysis-schema.ts';
 
@@ -18,8 +19,8 @@ export interface AnalyzeOptions extends DecodeOptions {
   faceNetwork?: Partial<FaceNetworkOptions> | false;
   /** Detect text regions. Default true. */
   text?: boolean;
-  /** Where a new box may go, as `WxH[@anchors]` (see parsePlacementSpec); none by default. */
-  place?: string;
+  /** Where a new box may go (parsePlacementSpec reads the `WxH[@anchors]` form); none by default. */
+  place?: PlacementRequest;
 }
 
 /** Decodes and analyses one image (a path or its bytes). Throws ArtmetaError for bad input. */
@@ -30,10 +31,9 @@ export async function analyzeImage(input: string | Buffer, options: AnalyzeOptio
 /** analyzeImage, also handing back the decoded image for further work on the same pixels. */
 export async function decodeAndAnalyze(input: string | Buffer, options: AnalyzeOptions = {}): Promise<{ analysis: Analysis; decoded: DecodedImage }> {
   const canvases = parseCanvasList(options.aspects ?? DEFAULT_CANVASES);
-  const placement = options.place === undefined ? undefined : parsePlacementSpec(options.place);
   const [decoded] = await Promise.all([decodeImage(input, options), loadOpenCV()]);
   const networkFaces = options.faceNetwork === false ? [] : await findNetworkFaces(decoded.pixels, options.faceNetwork);
-  return { analysis: analyzeDecoded(decoded, canvases, { ...options, placement }, networkFaces), decoded };
+  return { analysis: analyzeDecoded(decoded, canvases, options, networkFaces), decoded };
 }
 
 /**
@@ -43,7 +43,7 @@ export async function decodeAndAnalyze(input: string | Buffer, options: AnalyzeO
 export function analyzeDecoded(
   decoded: DecodedImage,
   canvases: readonly CanvasSpec[],
-  options: AnalyzeOptions & { placement?: PlacementRequest } = {},
+  options: AnalyzeOptions = {},
   networkFaces: readonly NetworkFace[] = [],
 ): Analysis {
   const size: Size = { width: decoded.width, height: decoded.height };
@@ -58,7 +58,7 @@ export function analyzeDecoded(
     shot: p.shot,
     score: round(p.score),
   }));
-  const faces = people.flatMap((p) => (p.face ? [p.face] : []));
+  const faces = facesOf({ people });
   return {
     width: decoded.width,
     height: decoded.height,
@@ -70,7 +70,7 @@ export function analyzeDecoded(
     crops: cropHints(size, { keep, focalPoint, whole: faces }, canvases),
     keep,
     ...(text ? { text } : {}),
-    ...(options.placement ? { placement: placeBox(size, options.placement, { text: text?.regions ?? [], faces }) } : {}),
+    ...(options.place ? { placement: placeBox(size, options.place, { text: text?.regions ?? [], faces }) } : {}),
   };
 }
 

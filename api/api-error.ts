@@ -1,9 +1,12 @@
 import { ERROR_CODES, isArtmetaError } from '../analysis/errors.ts';
+import { isRedisConnectionError } from '../service/queue/redis-connection.ts';
 
 /** Codes only the HTTP layer produces, next to the analysis codes of analysis/errors.ts. */
 export const API_ERROR_CODES = {
   /** No API key, or one that is not configured. */
   UNAUTHORIZED: 401,
+  /** A /render URL without a signature, or one that does not match (or rendering is not configured). */
+  INVALID_SIGNATURE: 403,
   /** Redis (and so the queue and the store) cannot be reached right now. */
   UNAVAILABLE: 503,
 } as const;
@@ -25,9 +28,6 @@ export class ApiError extends Error {
   }
 }
 
-/** How ioredis words a command that failed for want of a connection. */
-const REDIS_CONNECTION_ERROR = /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|max retries per request/i;
-
 /** Status and body for anything thrown while handling a request. */
 export function errorResponse(e: unknown, redisReady: boolean): { status: number; code: string; message: string } {
   if (e instanceof ApiError || isArtmetaError(e)) {
@@ -42,6 +42,6 @@ export function errorResponse(e: unknown, redisReady: boolean): { status: number
     return { status: 400, code: 'INVALID_ARGUMENT', message };
   }
   // Redis commands fail fast while it is down (no offline queue): that is "try again", not a bug.
-  if (!redisReady || REDIS_CONNECTION_ERROR.test(message)) return { status: 503, code: 'UNAVAILABLE', message: `Redis is not reachable: ${message}` };
+  if (!redisReady || isRedisConnectionError(e)) return { status: 503, code: 'UNAVAILABLE', message: `Redis is not reachable: ${message}` };
   return { status: 500, code: 'INTERNAL', message };
 }

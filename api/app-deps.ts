@@ -9,10 +9,10 @@ import type { AppDeps } from './app.ts';
 
 /** The real dependencies of the API for a configuration, and how to release them. */
 export async function connectAppDeps(config: ArtmetaConfig, analyzer?: ImageAnalyzer): Promise<AppDeps & { close: () => Promise<void> }> {
-  // Requests should fail fast (503) while Redis is away instead of waiting for it.
+  // Requests fail fast (503) while Redis is away instead of waiting for it: the store, the probes
+  // and the queues (as producers) share one connection without an offline queue.
   const redis = connectRedis(config, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  const queueConnection = connectRedis(config);
-  const queues = new ArtmetaQueues(queueConnection, config);
+  const queues = new ArtmetaQueues(redis, config);
   const events = { [queues.analyze.name]: queues.analyzeEvents(), [queues.cluster.name]: queues.clusterEvents() };
   const imageAnalyzer = analyzer ?? threadedAnalyzer(config.api.analysisThreads);
   await new Promise<void>((resolve, reject) => {
@@ -33,7 +33,7 @@ export async function connectAppDeps(config: ArtmetaConfig, analyzer?: ImageAnal
       await Promise.all(Object.values(events).map((e) => e.close()));
       await queues.close();
       await imageAnalyzer.close();
-      await Promise.all([redis.quit(), queueConnection.quit()].map((p) => p.catch(() => undefined)));
+      await redis.quit().catch(() => undefined);
     },
   };
 }

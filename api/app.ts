@@ -4,10 +4,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ArtmetaConfig } from '../service/config.ts';
 import type { ImageAnalyzer } from '../service/queue/image-analyzer.ts';
 import type { ArtmetaQueues } from '../service/queue/queues.ts';
-import type { RedisClient } from '../service/queue/redis-connection.ts';
+import { logOutages, type RedisClient } from '../service/queue/redis-connection.ts';
+import { imageLoader } from '../service/queue/image-loader.ts';
+import { AnalysisCache } from '../service/store/analysis-cache.ts';
 import type { ResultStore } from '../service/store/result-store.ts';
 import type { CatalogueIndex } from '../service/catalogue/catalogue-index.ts';
-import { CropHintService } from './crop-hint-service.ts';
 import { installApiKeyAuth } from './plugins/auth.ts';
 import { installDashboard } from './plugins/dashboard.ts';
 import { installDocs } from './plugins/docs.ts';
@@ -18,6 +19,7 @@ import { ErrorBodySchema } from './routes/error-schema.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { renderRoutes } from './routes/render.ts';
 
 /** What the API talks to; `api/server.ts` makes the real ones, tests may pass their own. */
 export interface AppDeps {
@@ -43,6 +45,7 @@ export async function buildApp(config: ArtmetaConfig, deps: AppDeps): Promise<Fa
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   });
   installErrorHandling(app, () => deps.redis.status === 'ready');
+  logOutages(deps.redis, app.log);
   installApiKeyAuth(app, config.api.apiKeys);
   app.addSchema(ErrorBodySchema);
   await app.register(multipart, { limits: { fileSize: config.api.uploadMaxBytes, files: 1_000 }, throwFileSizeLimit: true });
@@ -53,10 +56,11 @@ export async function buildApp(config: ArtmetaConfig, deps: AppDeps): Promise<Fa
   installMetrics(app, deps.queues, deps.events ?? {});
   await installDashboard(app, deps.queues);
 
-  const service = new CropHintService(config, deps.store, deps.analyzer);
+  const cache = new AnalysisCache(deps.store, deps.analyzer, imageLoader(config, deps.store), config.analysis);
   await app.register(healthRoutes, { redis: deps.redis });
   await app.register(jobRoutes, { config, queues: deps.queues, store: deps.store });
-  await app.register(cropHintRoutes, { service });
+  await app.register(cropHintRoutes, { cache, defaultCanvases: config.analysis.aspects });
   await app.register(imageRoutes, { store: deps.store, catalogue: deps.catalogue });
+  await app.register(renderRoutes, { config, store: deps.store, cache });
   return app;
 }

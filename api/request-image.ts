@@ -16,7 +16,13 @@ export type RequestImage = { bytes: Buffer } | { url: string };
  */
 export async function* requestImages(request: FastifyRequest): AsyncGenerator<RequestImage> {
   if (request.isMultipart()) {
-    for await (const part of request.files()) yield { bytes: await part.toBuffer() };
+    for await (const part of request.files()) {
+      const bytes = await part.toBuffer();
+      // toBuffer misses the limit when it falls exactly at the end of a chunk, and the request's
+      // own error only surfaces if every part is read: a single-image route stops before that.
+      if (part.file.truncated) throw new ArtmetaError('INPUT_TOO_LARGE', `${part.filename || 'an uploaded file'} is over the upload limit (ARTMETA_UPLOAD_MAX_BYTES)`);
+      yield { bytes };
+    }
     return;
   }
   if (Buffer.isBuffer(request.body)) {

@@ -3,6 +3,7 @@ import { register as registerAnalyze } from './commands/analyze.ts';
 import { register as registerCatalogue } from './commands/catalogue.ts';
 import { register as registerCluster } from './commands/cluster.ts';
 import { register as registerServe } from './commands/serve.ts';
+import { register as registerSignUrl } from './commands/sign-url.ts';
 import { register as registerSimilarity } from './commands/similarity.ts';
 import { register as registerSubmit } from './commands/submit.ts';
 import { register as registerWorker } from './commands/worker.ts';
@@ -18,6 +19,7 @@ registerSubmit(program);
 registerCluster(program);
 registerSimilarity(program);
 registerCatalogue(program);
+registerSignUrl(program);
 
 try {
   await program.parseAsync(process.argv);

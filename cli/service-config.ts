@@ -14,17 +14,32 @@ export function configOrExit(check?: (config: ArtmetaConfig) => string | undefin
   }
 }
 
-/** Runs `stop` once on SIGTERM or SIGINT, then exits; a second signal exits at once. */
-export function onShutdown(stop: () => Promise<void>): void {
+/** Where shutdown lines go: the process's JSON logger. */
+interface ShutdownLog {
+  info(record: object, message: string): void;
+  error(record: object, message: string): void;
+}
+
+/**
+ * Runs `stop` once on SIGTERM or SIGINT, then exits 0; a second signal exits at once. When `stop`
+ * has not finished within `deadlineMs` (a long job, or Redis away so nothing can be acknowledged),
+ * the process exits 1 anyway: orchestrators kill after their own grace period (10 s by default in
+ * Kubernetes and Docker), and a job cut short is retried by another worker once its lock expires.
+ */
+export function onShutdown(stop: () => Promise<void>, log: ShutdownLog, deadlineMs: number): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(130);
     stopping = true;
-    process.stderr.write(`artmeta: ${signal}, finishing running work…\n`);
+    log.info({ signal, deadlineMs }, 'stopping: finishing running work');
+    setTimeout(() => {
+      log.error({ deadlineMs }, 'stopping: running work did not finish in time, exiting anyway');
+      process.exit(1);
+    }, deadlineMs).unref();
     stop().then(
       () => process.exit(0),
       (e: unknown) => {
-        process.stderr.write(`artmeta: shutdown failed: ${String(e)}\n`);
+        log.error({ err: e instanceof Error ? e.message : String(e) }, 'stopping failed');
         process.exit(1);
       },
     );

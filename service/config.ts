@@ -24,6 +24,9 @@ export const EnvSchema = Type.Object({
   ARTMETA_HOST: Type.String({ default: '0.0.0.0' }),
   ARTMETA_PORT: Integer(8080, 0, 'HTTP port of the API'),
   ARTMETA_CONCURRENCY: Integer(availableParallelism(), 1, 'Jobs one worker process runs at once'),
+  ARTMETA_CLUSTER_CONCURRENCY: Integer(4, 1, 'Cluster jobs one worker process runs at once (they mostly wait for their analyses)'),
+  ARTMETA_ANALYSIS_TIMEOUT_MS: Integer(10 * 60_000, 1_000, "Longest wait of a cluster job for one image's analysis"),
+  ARTMETA_SHUTDOWN_MS: Integer(8_000, 100, 'On SIGTERM, longest wait for running work before the process exits anyway (its jobs are retried elsewhere)'),
   ARTMETA_ANALYSIS_THREADS: Integer(0, 0, 'Analysis threads per process; 0 = as many as ARTMETA_CONCURRENCY (worker) or 1 (API)'),
   ARTMETA_ASPECTS: Type.String({ default: DEFAULT_CANVASES.join(','), description: 'Canvases every analysis stores crop hints for' }),
   ARTMETA_PATH_ROOTS: Type.String({ default: '', description: 'Comma-separated directories `path` sources may read; empty = path sources refused' }),
@@ -41,18 +44,24 @@ export const EnvSchema = Type.Object({
   ARTMETA_KEEP_COMPLETED: Integer(10_000, 0, 'Completed jobs kept (ids deduplicate while kept)'),
   ARTMETA_KEEP_FAILED: Integer(50_000, 0, 'Failed jobs kept'),
   ARTMETA_KEEP_SECONDS: Integer(7 * 24 * 3600, 1, 'Longest time a finished job is kept'),
+  ARTMETA_RENDER_KEY: Type.String({
+    default: '',
+    description: 'Secret that signs /render URLs (HMAC-SHA256), at least 32 characters; empty = /render refuses every URL',
+  }),
   ARTMETA_UPLOAD_TTL_SECONDS: Integer(24 * 3600, 1, 'How long an upload waits in Redis for its job'),
   ARTMETA_LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 });
 
 type Env = Static<typeof EnvSchema>;
 
+export const MIN_RENDER_KEY_LENGTH = 32;
+
 export interface ArtmetaConfig {
   redis: { url: string; cluster: boolean };
   /** Key prefix for queues and the result store (`{artmeta}`). */
   prefix: string;
-  api: { host: string; port: number; apiKeys: string[]; uploadMaxBytes: number; analysisThreads: number };
-  worker: { concurrency: number; analysisThreads: number; lockMs: number };
+  api: { host: string; port: number; apiKeys: string[]; uploadMaxBytes: number; analysisThreads: number; renderKey: string | undefined };
+  worker: { concurrency: number; analysisThreads: number; lockMs: number; clusterConcurrency: number; analysisTimeoutMs: number };
   analysis: { aspects: string[]; maxPixels: number };
   sources: {
     pathRoots: string[];
@@ -60,6 +69,8 @@ export interface ArtmetaConfig {
   };
   jobs: { attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number; keepSeconds: number; uploadTtlSeconds: number };
   logLevel: Env['ARTMETA_LOG_LEVEL'];
+  /** How long `serve` and `worker` wait for running work after SIGTERM before they exit anyway. */
+  shutdownMs: number;
 }
 
 /** A configuration that cannot work; the message lists every bad variable. */
@@ -95,6 +106,9 @@ function toConfig(env: Env): ArtmetaConfig {
   }
   const pathRoots = list(env.ARTMETA_PATH_ROOTS);
   for (const root of pathRoots) if (!isAbsolute(root)) problems.push(`ARTMETA_PATH_ROOTS: "${root}" is not an absolute path`);
+  const renderKey = env.ARTMETA_RENDER_KEY;
+  // A short key can be guessed offline from one signed URL; 32 characters of a random string are out of reach.
+  if (renderKey !== '' && renderKey.length < MIN_RENDER_KEY_LENGTH) problems.push(`ARTMETA_RENDER_KEY: at least ${MIN_RENDER_KEY_LENGTH} characters`);
   if (problems.length > 0) throw new ConfigError(problems);
   const concurrency = env.ARTMETA_CONCURRENCY;
   return {
@@ -106,8 +120,15 @@ function toConfig(env: Env): ArtmetaConfig {
       apiKeys: list(env.ARTMETA_API_KEYS),
       uploadMaxBytes: env.ARTMETA_UPLOAD_MAX_BYTES,
       analysisThreads: env.ARTMETA_ANALYSIS_THREADS || 1,
+      renderKey: renderKey || undefined,
     },
-    worker: { concurrency, analysisThreads: env.ARTMETA_ANALYSIS_THREADS || concurrency, lockMs: env.ARTMETA_LOCK_MS },
+    worker: {
+      concurrency,
+      analysisThreads: env.ARTMETA_ANALYSIS_THREADS || concurrency,
+      lockMs: env.ARTMETA_LOCK_MS,
+      clusterConcurrency: env.ARTMETA_CLUSTER_CONCURRENCY,
+      analysisTimeoutMs: env.ARTMETA_ANALYSIS_TIMEOUT_MS,
+    },
     analysis: { aspects, maxPixels: env.ARTMETA_MAX_PIXELS },
     sources: {
       pathRoots: pathRoots.map((root) => resolve(root)),
@@ -122,6 +143,7 @@ function toConfig(env: Env): ArtmetaConfig {
       uploadTtlSeconds: env.ARTMETA_UPLOAD_TTL_SECONDS,
     },
     logLevel: env.ARTMETA_LOG_LEVEL,
+    shutdownMs: env.ARTMETA_SHUTDOWN_MS,
   };
 }
 

@@ -22,12 +22,8 @@ export function storedCropHints(analysis: Analysis, aspects: readonly string[]):
   return crops;
 }
 
-/** Whether every requested canvas is already in the analysis. */
-export function hasCanvases(analysis: Analysis, aspects: readonly string[]): boolean {
-  return parseCanvasList(aspects).every((c) => analysis.crops[c.label] !== undefined);
-}
-
-function facesOf(analysis: Analysis): Box[] {
+/** The faces of an analysed image's people. */
+export function facesOf(analysis: Pick<Analysis, 'people'>): Box[] {
   return analysis.people.flatMap((p) => (p.face ? [p.face] : []));
 }
 

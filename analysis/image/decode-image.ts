@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import sharp, { type SharpOptions } from 'sharp';
 import { ArtmetaError } from '../errors.ts';
 import type { RgbImage } from './rgb-image.ts';
@@ -30,7 +30,6 @@ export interface DecodedImage {
   scale: number;
 }
 
-const READABLE_FORMATS = new Set(['jpeg', 'png', 'webp', 'heif', 'tiff', 'gif']);
 /** EXIF orientations 5-8 turn the image by 90°, so width and height swap on display. */
 const TRANSPOSING_ORIENTATIONS = new Set([5, 6, 7, 8]);
 
@@ -38,14 +37,16 @@ const TRANSPOSING_ORIENTATIONS = new Set([5, 6, 7, 8]);
 export async function decodeImage(input: string | Buffer, options: DecodeOptions = {}): Promise<DecodedImage> {
   const opts = { ...DEFAULT_DECODE_OPTIONS, ...options };
   await checkInputSize(input, opts.maxInputBytes);
+  const head = await headOf(input);
+  const format = sniffFormat(head);
+  if (!format) throw new ArtmetaError('UNSUPPORTED_FORMAT', 'not an image artmeta reads (JPEG, PNG, WebP, AVIF/HEIF, TIFF, GIF)');
   const sharpOptions: SharpOptions = { limitInputPixels: opts.maxPixels, pages: 1, failOn: 'warning' };
+  const classify = (e: unknown) => classifySharpError(e, format, head, opts.maxPixels);
 
   const meta = await sharp(input, sharpOptions).metadata().catch((e: unknown) => {
-    throw classifySharpError(e);
+    throw classify(e);
   });
-  if (!meta.format || !READABLE_FORMATS.has(meta.format)) {
-    throw new ArtmetaError('UNSUPPORTED_FORMAT', `unsupported image format: ${meta.format ?? 'unknown'}`);
-  }
+  if (meta.format !== format) throw new ArtmetaError('CORRUPT_IMAGE', `image data is damaged: a ${format} header, read as ${meta.format ?? 'nothing'}`);
   const storedWidth = meta.width ?? 0;
   const storedHeight = meta.pageHeight ?? meta.height ?? 0;
   if (storedWidth <= 0 || storedHeight <= 0) throw new ArtmetaError('CORRUPT_IMAGE', 'image has no pixels');
@@ -68,7 +69,7 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true })
     .catch((e: unknown) => {
-      throw classifySharpError(e);
+      throw classify(e);
     });
   if (info.channels !== 3) throw new ArtmetaError('INTERNAL', `decoder gave ${info.channels} channels, expected 3`);
 
@@ -99,17 +100,52 @@ async function checkInputSize(input: string | Buffer, maxBytes: number): Promise
   if (bytes > maxBytes) throw new ArtmetaError('INPUT_TOO_LARGE', `input is ${bytes} bytes, over the limit of ${maxBytes}`);
 }
 
-/** sharp reports every failure as a plain Error; its message says which kind it is. */
-function classifySharpError(e: unknown): ArtmetaError {
+/** Bytes enough to tell every readable format by its signature. */
+const HEAD_BYTES = 32;
+
+async function headOf(input: string | Buffer): Promise<Buffer> {
+  if (typeof input !== 'string') return input.subarray(0, HEAD_BYTES);
+  const file = await open(input, 'r');
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+/** ISO-BMFF brands of AVIF and HEIF images. */
+const HEIF_BRANDS = new Set(['avif', 'avis', 'heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1']);
+
+/**
+ * The format of an input by its first bytes, as sharp names it, for the raster formats artmeta
+ * reads; undefined for anything else. Only these reach a decoder: SVG, PDF and the other formats
+ * libvips can load are refused unread, so untrusted input never reaches librsvg or poppler
+ * (artwork is raster, and those parsers are a large attack surface for no use here).
+ */
+export function sniffFormat(head: Buffer): string | undefined {
+  const ascii = (from: number, to: number) => head.subarray(from, to).toString('latin1');
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
+  if (ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
+  if (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a') return 'gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff';
+  if (ascii(4, 8) === 'ftyp' && HEIF_BRANDS.has(ascii(8, 12))) return 'heif';
+  return undefined;
+}
+
+/**
+ * sharp reports every failure as a plain Error. The format is known by then (its signature
+ * matched), so a failure is damaged data, unless the image is over the pixel limit: libspng
+ * refuses some huge PNG headers outright, so a PNG's size is read from its IHDR to say so.
+ */
+function classifySharpError(e: unknown, format: string, head: Buffer, maxPixels: number): ArtmetaError {
   const message = e instanceof Error ? e.message : String(e);
-  if (/unsupported image format|Input file contains unsupported/i.test(message)) {
-    return new ArtmetaError('UNSUPPORTED_FORMAT', 'not an image artmeta can read', { cause: e });
-  }
-  if (/pixel limit/i.test(message)) {
-    return new ArtmetaError('PIXEL_LIMIT', message, { cause: e });
-  }
-  if (/Input file is missing/i.test(message)) {
-    return new ArtmetaError('NOT_FOUND', message, { cause: e });
+  if (/pixel limit/i.test(message)) return new ArtmetaError('PIXEL_LIMIT', message, { cause: e });
+  if (/Input file is missing/i.test(message)) return new ArtmetaError('NOT_FOUND', message, { cause: e });
+  const size = format === 'png' && head.length >= 24 ? { width: head.readUInt32BE(16), height: head.readUInt32BE(20) } : undefined;
+  if (size && size.width * size.height > maxPixels) {
+    return new ArtmetaError('PIXEL_LIMIT', `image is ${size.width}x${size.height} = ${size.width * size.height} pixels, over the limit of ${maxPixels}`, { cause: e });
   }
   return new ArtmetaError('CORRUPT_IMAGE', `image data is damaged: ${message}`, { cause: e });
 }

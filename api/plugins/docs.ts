@@ -8,13 +8,18 @@ export async function installDocs(app: FastifyInstance): Promise<void> {
     openapi: {
       info: { title: 'artmeta', description: 'Focal points, crop hints, text regions and lineages of images', version: '1' },
       components: {
+        // The three ways api/plugins/auth.ts accepts a key; any one of them will do.
         securitySchemes: {
           apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
-          bearer: { type: 'http', scheme: 'bearer' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'The API key as a Bearer token' },
+          basic: { type: 'http', scheme: 'basic', description: 'The API key as the password, any user name (what a browser sends)' },
         },
       },
-      security: [{ apiKey: [] }, { bearer: [] }],
+      security: [{ apiKey: [] }, { bearer: [] }, { basic: [] }],
     },
+    // Shared schemas keep their `$id` as their name in components/schemas (the default numbers them).
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // No validator badge: Swagger UI would send the document to validator.swagger.io (the page must work offline).
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } });
 }

@@ -3,18 +3,20 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Job, Queue } from 'bullmq';
 import type { ArtmetaConfig } from '../../service/config.ts';
-import { parseCanvasList } from '../../analysis/crop/canvas-spec.ts';
 import { ArtmetaError } from '../../analysis/errors.ts';
 import { parseJobFailure } from '../../service/queue/job-failure.ts';
-import { AnalyzeJobDataSchema, ClusterJobDataSchema, type AnalyzeJobData } from '../../service/queue/job-schema.ts';
+import { AnalyzeSubmissionSchema, ClusterJobDataSchema, type AnalyzeJobData, type AnalyzeSubmission } from '../../service/queue/job-schema.ts';
+import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
+import { stageUpload } from '../../service/store/analysis-cache.ts';
 import type { ArtmetaQueues } from '../../service/queue/queues.ts';
 import type { ResultStore } from '../../service/store/result-store.ts';
 import { requestImages } from '../request-image.ts';
-import { routeSchema } from '../route-schema.ts';
-import { COMMON_ERRORS, ErrorBodySchema } from './error-schema.ts';
+import { addNamedSchemas, namedRef, routeSchema, uploadBodies } from '../route-schema.ts';
+import { COMMON_ERRORS, errorResponses } from './error-schema.ts';
 
-const SubmitBodySchema = Type.Object({ images: Type.Array(AnalyzeJobDataSchema, { minItems: 1, maxItems: 1_000 }) }, { additionalProperties: false });
-const SubmittedSchema = Type.Object({ jobs: Type.Array(Type.Object({ id: Type.String() })) });
+const SubmitBodySchema = Type.Object({ images: Type.Array(AnalyzeSubmissionSchema, { minItems: 1, maxItems: 1_000 }) }, { additionalProperties: false });
+const SubmittedSchema = Type.Object({ jobs: Type.Array(Type.Object({ id: Type.String() })) }, { $id: 'SubmittedJobs' });
+const SubmittedClusterSchema = Type.Object({ id: Type.String() }, { $id: 'SubmittedCluster' });
 const JobStateSchema = Type.Object(
   {
     id: Type.String(),
@@ -36,20 +38,22 @@ interface JobDeps {
 
 /** Submitting analyses and clusterings, and reading any job's state. */
 export async function jobRoutes(app: FastifyInstance, { config, queues, store }: JobDeps): Promise<void> {
+  addNamedSchemas(app, [SubmittedSchema, SubmittedClusterSchema, JobStateSchema]);
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   typed.post(
     '/v1/jobs',
     {
       schema: routeSchema({
         tags: ['jobs'],
-        summary: 'Queue analyses: JSON {images:[{source:{url|path}, aspects?}]} or multipart uploads (?aspect=…)',
-        querystring: Type.Object({ aspect: Type.Optional(Type.String()) }),
-        body: { content: { 'application/json': { schema: SubmitBodySchema } } },
-        response: { 202: SubmittedSchema, ...COMMON_ERRORS, 413: ErrorBodySchema },
+        operationId: 'submitJobs',
+        summary: 'Queue analyses: JSON {images:[{source:{url|path}, aspects?}]}, multipart uploads or one image/* body (?aspect=…)',
+        querystring: Type.Object({ aspect: Type.Optional(Type.String({ description: 'Canvases for uploads: 16:9,1:1,1280x720' })) }),
+        body: { content: { 'application/json': { schema: SubmitBodySchema }, ...uploadBodies(true) } },
+        response: { 202: namedRef(SubmittedSchema, 'Queued; poll GET /v1/jobs/{id}'), ...COMMON_ERRORS, ...errorResponses(413, 422) },
       }),
     },
     async (request, reply) => {
-      const jobs = await Promise.all((await jobsOf(request, config, store, request.query.aspect)).map((data) => queues.submitAnalyze(data)));
+      const jobs = await Promise.all((await jobsOf(request, config, store, request.query.aspect)).map((data) => queues.submitAnalyze(data.source, data.request)));
       return reply.status(202).send({ jobs: jobs.map((id) => ({ id })) });
     },
   );
@@ -58,9 +62,10 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
     {
       schema: routeSchema({
         tags: ['lineages'],
+        operationId: 'submitCluster',
         summary: 'Queue a clustering of images into lineages; poll GET /v1/jobs/:id',
         body: ClusterJobDataSchema,
-        response: { 202: Type.Object({ id: Type.String() }), ...COMMON_ERRORS },
+        response: { 202: namedRef(SubmittedClusterSchema, 'Queued; poll GET /v1/jobs/{id}'), ...COMMON_ERRORS },
       }),
     },
     async (request, reply) => reply.status(202).send({ id: await queues.submitCluster(request.body) }),
@@ -70,8 +75,10 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
     {
       schema: routeSchema({
         tags: ['jobs'],
+        operationId: 'getJob',
+        summary: 'State, progress and result or error of any job',
         params: Type.Object({ id: Type.String({ maxLength: 200 }) }),
-        response: { 200: JobStateSchema, ...COMMON_ERRORS, 404: ErrorBodySchema },
+        response: { 200: namedRef(JobStateSchema, 'The job'), ...COMMON_ERRORS, ...errorResponses(404) },
       }),
     },
     async (request) => {
@@ -88,15 +95,19 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
   );
 }
 
+/** The jobs a submission asks for, every request parsed and valid before any job is queued. */
 async function jobsOf(request: FastifyRequest, config: ArtmetaConfig, store: ResultStore, aspect: string | undefined): Promise<AnalyzeJobData[]> {
-  if (!request.isMultipart()) return (request.body as { images: AnalyzeJobData[] }).images;
-  const aspects = aspect ? parseCanvasList(aspect).map((c) => c.label) : undefined;
+  const defaults = config.analysis.aspects;
+  if (!request.isMultipart() && !Buffer.isBuffer(request.body)) {
+    return (request.body as { images: AnalyzeSubmission[] }).images.map(({ source, ...options }) => ({ source, request: parseAnalyzeRequest(options, defaults) }));
+  }
+  const analyzeRequest = parseAnalyzeRequest(aspect !== undefined ? { aspects: aspect } : {}, defaults);
   const jobs: AnalyzeJobData[] = [];
   for await (const image of requestImages(request)) {
     if (!('bytes' in image)) continue;
     if (image.bytes.length === 0) throw new ArtmetaError('EMPTY_INPUT', 'an uploaded file is empty');
-    const hash = await store.putUpload(image.bytes, config.jobs.uploadTtlSeconds);
-    jobs.push({ source: { upload: hash }, ...(aspects ? { aspects } : {}) });
+    const hash = await stageUpload(store, image.bytes, config.jobs.uploadTtlSeconds);
+    jobs.push({ source: { upload: hash }, request: analyzeRequest });
   }
   if (jobs.length === 0) throw new ArtmetaError('EMPTY_INPUT', 'the request holds no file');
   return jobs;

@@ -1,18 +1,18 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import type { Analysis, FailedAnalysis } from '../../analysis/analysis-schema.ts';
 import type { AnalyzeOptions } from '../../analysis/analyze-image.ts';
-import { DEFAULT_CANVASES, parseCanvasList } from '../../analysis/crop/canvas-spec.ts';
+import { DEFAULT_CANVASES } from '../../analysis/crop/canvas-spec.ts';
 import { DEFAULT_DECODE_OPTIONS } from '../../analysis/image/decode-image.ts';
 import { describeError } from '../../analysis/errors.ts';
-import { parsePlacementSpec } from '../../analysis/text/placement-spec.ts';
 import { renderDebugOverlay } from '../../analysis/render/debug-overlay.ts';
+import { parseAnalyzeRequest, type AnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { AnalysisPool } from '../../service/threads/analysis-pool.ts';
 import { listImageFiles } from '../image-files.ts';
+import { analysisThreads, positiveInteger } from '../thread-count.ts';
 import { startProgress } from '../progress.ts';
 
 /** Analysed when `artmeta analyze` is given no input: real photos shipped with the repo. */
@@ -41,18 +41,18 @@ export function register(program: Command): void {
     .option('--threads <n>', 'worker threads (default: one per core)', positiveInteger)
     .option('--max-pixels <n>', 'refuse images with more pixels (decompression bombs)', positiveInteger, DEFAULT_DECODE_OPTIONS.maxPixels)
     .action(async (inputs: string[], options: AnalyzeCommandOptions) => {
-      // Reject bad options before any work starts.
-      parseCanvasList(options.aspect);
-      if (options.place !== undefined) parsePlacementSpec(options.place);
+      // Bad options are refused before any work starts.
+      const request = parseAnalyzeRequest({ aspects: options.aspect, text: options.text, ...(options.place !== undefined ? { place: options.place } : {}) }, DEFAULT_CANVASES);
       const files = await listImageFiles(inputs.length > 0 ? inputs : [SAMPLES_DIR]);
-      const failed = await analyzeFiles(files, options);
+      const failed = await analyzeFiles(files, request, options);
       process.stderr.write(`artmeta: ${files.length - failed} analysed, ${failed} failed\n`);
     });
 }
 
 /** Analyses every file on a thread pool, writing lines in input order; returns how many failed. */
-async function analyzeFiles(files: string[], options: AnalyzeCommandOptions): Promise<number> {
-  const analyzeOptions: AnalyzeOptions = { aspects: options.aspect, maxPixels: options.maxPixels, text: options.text, place: options.place };
+async function analyzeFiles(files: string[], request: AnalyzeRequest, options: AnalyzeCommandOptions): Promise<number> {
+  // Nothing is stored here, so skipping text detection (--no-text) saves its time.
+  const analyzeOptions: AnalyzeOptions = { aspects: request.canvases, maxPixels: options.maxPixels, text: request.text, ...(request.place ? { place: request.place } : {}) };
   const pool = new AnalysisPool({ threads: analysisThreads(files.length, options.threads) });
   const out = options.out ? createWriteStream(options.out) : process.stdout;
   const progress = startProgress(files.length, 'analyze');
@@ -85,22 +85,7 @@ async function analyzeFiles(files: string[], options: AnalyzeCommandOptions): Pr
   return failed;
 }
 
-/**
- * Worker threads for a batch: as asked, else one per core, and never more than there are files.
- * Each thread holds its own OpenCV and face network (~150 MB), so one per file would exhaust memory
- * on a large folder.
- */
-export function analysisThreads(files: number, requested?: number): number {
-  return Math.max(1, Math.min(requested ?? availableParallelism(), files));
-}
-
 async function writeDebugPicture(dir: string, file: string, analysis: Analysis): Promise<void> {
   const name = `${basename(file, extname(file))}.debug.jpg`;
   await writeFile(join(dir, name), await renderDebugOverlay(file, analysis));
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
-  return n;
 }

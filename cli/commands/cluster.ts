@@ -4,16 +4,19 @@ import type { Command } from 'commander';
 import sharp from 'sharp';
 import { contactSheetReport, type ContactSheetMember } from '../../analysis/lineage/contact-sheet-report.ts';
 import { LineageIndex, type Lineage } from '../../analysis/lineage/lineage-clustering.ts';
-import { signaturesOfFiles } from '../../analysis/lineage/signature-files.ts';
+import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import { similarity } from '../../analysis/lineage/similarity-index.ts';
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import { AnalysisPool } from '../../service/threads/analysis-pool.ts';
 import { listImageFiles } from '../image-files.ts';
 import { startProgress } from '../progress.ts';
+import { analysisThreads, positiveInteger } from '../thread-count.ts';
 
 interface ClusterCommandOptions {
   out?: string;
   report?: string;
+  threads?: number;
 }
 
 /** `artmeta cluster <dir>`: groups the images under dir into lineages of one background image. */
@@ -24,13 +27,13 @@ export function register(program: Command): void {
     .argument('<dir>', 'directory of images (walked recursively)')
     .option('--out <lineages.json>', 'write the result here instead of stdout')
     .option('--report <report.html>', 'write an HTML contact sheet per lineage with the index values')
+    .option('--threads <n>', 'threads computing signatures (default: one per core)', positiveInteger)
     .action(async (dir: string, options: ClusterCommandOptions) => {
       const paths = await listImageFiles([dir]);
       const ids = paths.map((p) => relative(dir, p).split(sep).join('/'));
       await loadOpenCV();
-      let progress = startProgress(paths.length, 'signatures');
-      const signatures = await signaturesOfFiles(dir, ids, {}, () => progress.tick()).finally(() => progress.stop());
-      progress = startProgress(paths.length, 'cluster');
+      const signatures = await signaturesOnThreads(paths, analysisThreads(paths.length, options.threads));
+      const progress = startProgress(paths.length, 'cluster');
       const index = new LineageIndex();
       const assigned = index.cluster(
         ids.map((id, k) => ({ id, signature: signatures[k]! })),
@@ -45,6 +48,24 @@ export function register(program: Command): void {
       if (options.report) await writeReport(options.report, dir, ids, signatures, lineages);
       process.stderr.write(`artmeta: ${ids.length} images in ${lineages.length} lineages\n`);
     });
+}
+
+/** The lineage signature of every file, computed on a pool of threads (one per core by default). */
+async function signaturesOnThreads(paths: string[], threads: number): Promise<ImageSignature[]> {
+  const pool = new AnalysisPool({ threads });
+  const progress = startProgress(paths.length, 'signatures');
+  try {
+    return await Promise.all(
+      paths.map(async (path) => {
+        const signature = decodeSignature(await pool.signature(path));
+        progress.tick();
+        return signature;
+      }),
+    );
+  } finally {
+    progress.stop();
+    await pool.close();
+  }
 }
 
 async function writeReport(path: string, dir: string, ids: string[], signatures: ImageSignature[], lineages: Lineage[]): Promise<void> {

@@ -9,6 +9,6 @@ export function register(program: Command): void {
     .action(async () => {
       const config = configOrExit((c) => (c.api.apiKeys.length === 0 ? 'ARTMETA_API_KEYS is empty: set at least one API key' : undefined));
       const server = await startServer(config);
-      onShutdown(() => server.close());
+      onShutdown(() => server.close(), server.app.log, config.shutdownMs);
     });
 }

@@ -1,13 +1,15 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseCanvasList } from '../../analysis/crop/canvas-spec.ts';
-import { describeError } from '../../analysis/errors.ts';
+import { ArtmetaError, describeError } from '../../analysis/errors.ts';
 import { parseJobFailure } from '../../service/queue/job-failure.ts';
-import type { AnalyzeJobData, AnalyzeJobResult, ImageSource } from '../../service/queue/job-schema.ts';
+import type { AnalyzeJobResult, ImageSource } from '../../service/queue/job-schema.ts';
 import { ArtmetaQueues } from '../../service/queue/queues.ts';
 import { connectRedis } from '../../service/queue/redis-connection.ts';
+import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
+import { stageUpload } from '../../service/store/analysis-cache.ts';
 import { ResultStore } from '../../service/store/result-store.ts';
+import type { ArtmetaConfig } from '../../service/config.ts';
 import { configOrExit } from '../service-config.ts';
 
 interface SubmitOptions {
@@ -28,7 +30,7 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'with --wait: longest wait per job', '600')
     .action(async (inputs: string[], options: SubmitOptions) => {
       const config = configOrExit();
-      const aspects = options.aspect ? parseCanvasList(options.aspect).map((c) => c.label) : undefined;
+      const request = parseAnalyzeRequest(options.aspect !== undefined ? { aspects: options.aspect } : {}, config.analysis.aspects);
       const connection = connectRedis(config);
       const queues = new ArtmetaQueues(connection, config);
       const store = new ResultStore(connection, config.prefix);
@@ -38,9 +40,8 @@ export function register(program: Command): void {
         const submitted = await Promise.all(
           inputs.map(async (input) => {
             try {
-              const source = await sourceOf(input, options, store, config.jobs.uploadTtlSeconds);
-              const data: AnalyzeJobData = { source, ...(aspects ? { aspects } : {}) };
-              return { input, id: await queues.submitAnalyze(data) };
+              const source = await sourceOf(input, options, store, config);
+              return { input, id: await queues.submitAnalyze(source, request) };
             } catch (e) {
               return { input, error: describeError(e) };
             }
@@ -70,8 +71,17 @@ export function register(program: Command): void {
     });
 }
 
-async function sourceOf(input: string, options: SubmitOptions, store: ResultStore, ttlSeconds: number): Promise<ImageSource> {
+async function sourceOf(input: string, options: SubmitOptions, store: ResultStore, config: ArtmetaConfig): Promise<ImageSource> {
   if (/^https?:\/\//i.test(input)) return { url: input };
   if (options.path) return { path: resolve(input) };
-  return { upload: await store.putUpload(await readFile(input), ttlSeconds) };
+  return { upload: await stageUpload(store, await readUpload(input, config.api.uploadMaxBytes), config.jobs.uploadTtlSeconds) };
+}
+
+/** A file to upload, refused before it is read when it is over the upload limit the API also holds to. */
+async function readUpload(path: string, maxBytes: number): Promise<Buffer> {
+  const { size } = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    throw new ArtmetaError('NOT_FOUND', `cannot read ${path}: ${e.code ?? e.message}`);
+  });
+  if (size > maxBytes) throw new ArtmetaError('INPUT_TOO_LARGE', `${path} is ${size} bytes, over ARTMETA_UPLOAD_MAX_BYTES=${maxBytes}`);
+  return readFile(path);
 }

@@ -11,8 +11,9 @@ export function register(program: Command): void {
       const config = configOrExit();
       const logger = pino({ level: config.logLevel });
       const worker = new ArtmetaWorker(config, { logger });
-      onShutdown(() => worker.close());
+      onShutdown(() => worker.close(), logger, config.shutdownMs);
       await worker.ready();
-      logger.info({ pid: process.pid, concurrency: config.worker.concurrency, prefix: config.prefix }, 'worker ready');
+      // pino puts pid and hostname on every line already.
+      logger.info({ concurrency: config.worker.concurrency, threads: config.worker.analysisThreads, prefix: config.prefix }, 'worker ready');
     });
 }

@@ -3,6 +3,7 @@ import { rootMatcher, type LineageMatcher } from '../../analysis/lineage/lineage
 import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
+import type { ResultStore } from '../store/result-store.ts';
 import { CatalogueIndex } from './catalogue-index.ts';
 
 /**
@@ -14,8 +15,24 @@ export class CatalogueAssigner {
   readonly index: CatalogueIndex;
   private opencv: Promise<unknown> | undefined;
 
-  constructor(redis: RedisClient, prefix: string, matcher: LineageMatcher = rootMatcher()) {
+  constructor(
+    redis: RedisClient,
+    prefix: string,
+    private readonly store: ResultStore,
+    matcher: LineageMatcher = rootMatcher(),
+  ) {
     this.index = new CatalogueIndex(redis, prefix, matcher);
+  }
+
+  /**
+   * The lineage of a stored image: its current one when it is in the catalogue, else it is assigned
+   * from its stored signature. Undefined when the store holds no signature for it.
+   */
+  async assignStored(hash: string): Promise<string | undefined> {
+    const known = await this.index.lineageOf(hash);
+    if (known) return known;
+    const [signature] = await this.store.signatures([hash]);
+    return signature ? this.assign(hash, signature) : undefined;
   }
 
   /** The lineage of an image from its stored signature (base64, as the result store keeps it). */

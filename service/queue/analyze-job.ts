@@ -1,70 +1,32 @@
 import type { Job } from 'bullmq';
-import type { AnalyzeOptions } from '../../analysis/analyze-image.ts';
-import { contentHash } from './job-id.ts';
 import { toJobFailure } from './job-failure.ts';
 import type { AnalyzeJobData, AnalyzeJobResult } from './job-schema.ts';
-import type { ImageAnalyzer } from './image-analyzer.ts';
-import type { ImageLoader } from './image-loader.ts';
+import type { AnalysisCache } from '../store/analysis-cache.ts';
 import type { ResultStore } from '../store/result-store.ts';
 import type { CatalogueAssigner } from '../catalogue/catalogue-assigner.ts';
-import { hasCanvases, storedCropHints } from '../../analysis/crop/stored-crop-hints.ts';
-
-export interface AnalyzeJobDeps {
-  store: ResultStore;
-  analyzer: ImageAnalyzer;
-  load: ImageLoader;
-  /** Canvases every analysis stores, on top of those a job asks for. */
-  aspects: readonly string[];
-  maxPixels: number;
-  /** The catalogue-wide lineage index every analysed image joins; none = no lineage in the result. */
-  catalogue?: CatalogueAssigner;
-}
 
 /**
- * One `analyze` job: read the source, and unless the same bytes were analysed before with what the
- * job asks for, analyse them (on a worker thread) and store the result under their hash.
+ * One `analyze` job: the answer for its source and request, from the stored analysis of the same
+ * bytes or from a new one (on a worker thread), stored under their hash; then the image's lineage
+ * in the catalogue (`catalogue`: every image joins it as it arrives).
  */
-export async function runAnalyzeJob(job: Job<AnalyzeJobData>, deps: AnalyzeJobDeps): Promise<AnalyzeJobResult> {
+export async function runAnalyzeJob(job: Job<AnalyzeJobData>, cache: AnalysisCache, catalogue?: CatalogueAssigner): Promise<AnalyzeJobResult> {
   try {
-    const result = await analyzeOrReuse(job, deps);
-    return deps.catalogue && result.signature ? { ...result.job, lineage: await deps.catalogue.assign(result.job.hash, result.signature) } : result.job;
+    const answer = await cache.forSource(job.data.source, job.data.request);
+    const lineage = await catalogue?.assignStored(answer.hash);
+    await job.updateProgress(100);
+    return lineage ? { ...answer, lineage } : answer;
   } catch (e) {
     throw toJobFailure(e);
   }
 }
 
 /**
- * Deletes a job's upload once the job is finished for good. Only then: a job whose completion
- * did not reach Redis (crash, Redis restart) runs again and needs its bytes. Uploads whose delete
- * is missed expire (ARTMETA_UPLOAD_TTL_SECONDS).
+ * Deletes a completed job's upload: its analysis is stored, so every other job on the same upload
+ * (and a re-run of this one) is answered from the store without the bytes. A failed job's upload
+ * is left to expire (ARTMETA_UPLOAD_TTL_SECONDS): another job on it deserves its own attempt.
  */
-export async function releaseUpload(job: Job<AnalyzeJobData> | undefined, store: ResultStore, final: boolean): Promise<void> {
-  if (!job || !final || !('upload' in job.data.source)) return;
+export async function releaseUpload(job: Job<AnalyzeJobData>, store: ResultStore): Promise<void> {
+  if (!('upload' in job.data.source)) return;
   await store.deleteUpload(job.data.source.upload).catch(() => undefined);
-}
-
-async function analyzeOrReuse(job: Job<AnalyzeJobData>, deps: AnalyzeJobDeps): Promise<{ job: AnalyzeJobResult; signature?: string }> {
-  const { source, aspects = [], text, place } = job.data;
-  const bytes = await deps.load(source);
-  await job.updateProgress(20);
-  const hash = contentHash(bytes);
-  const wanted = aspects.length > 0 ? aspects : deps.aspects;
-  const stored = await deps.store.get(hash);
-  const known = stored?.analysis;
-  if (known && stored.signature && hasCanvases(known, wanted) && (text === false || known.text) && (place === undefined || known.placement)) {
-    return { job: { hash, cached: true, analysis: { ...known, crops: storedCropHints(known, wanted) } }, signature: stored.signature };
-  }
-  const options: AnalyzeOptions = {
-    aspects: [...new Set([...deps.aspects, ...aspects])],
-    maxPixels: deps.maxPixels,
-    ...(text !== undefined ? { text } : {}),
-    ...(place !== undefined ? { place } : {}),
-  };
-  const { analysis, signature } = await deps.analyzer.analyze(bytes, options);
-  await job.updateProgress(90);
-  await deps.store.save(hash, analysis, signature);
-  return {
-    job: { hash, cached: false, analysis: { ...analysis, crops: storedCropHints(analysis, wanted) } },
-    ...(signature !== undefined ? { signature } : {}),
-  };
 }

@@ -7,7 +7,8 @@ import { threadedAnalyzer, type ImageAnalyzer } from './image-analyzer.ts';
 import { imageLoader } from './image-loader.ts';
 import { ANALYZE_QUEUE, CLUSTER_QUEUE, type AnalyzeJobData, type AnalyzeJobResult, type ClusterJobData, type ClusterJobResult } from './job-schema.ts';
 import { ArtmetaQueues } from './queues.ts';
-import { connectRedis, type RedisClient } from './redis-connection.ts';
+import { connectRedis, isRedisConnectionError, logOutages, type RedisClient } from './redis-connection.ts';
+import { AnalysisCache } from '../store/analysis-cache.ts';
 import { ResultStore } from '../store/result-store.ts';
 import { CatalogueAssigner } from '../catalogue/catalogue-assigner.ts';
 
@@ -33,18 +34,11 @@ export class ArtmetaWorker {
   constructor(config: ArtmetaConfig, options: ArtmetaWorkerOptions = {}) {
     const connection = this.connect(config);
     const store = new ResultStore(connection, config.prefix);
-    const catalogue = new CatalogueAssigner(connection, config.prefix);
     this.analyzer = options.analyzer ?? threadedAnalyzer(config.worker.analysisThreads);
     this.queues = new ArtmetaQueues(this.connect(config), config);
     this.events = this.queues.analyzeEvents();
-    const deps = {
-      store,
-      analyzer: this.analyzer,
-      load: imageLoader(config, store),
-      aspects: config.analysis.aspects,
-      maxPixels: config.analysis.maxPixels,
-      catalogue,
-    };
+    const cache = new AnalysisCache(store, this.analyzer, imageLoader(config, store), config.analysis);
+    const catalogue = new CatalogueAssigner(connection, config.prefix, store);
     const workerOptions = {
       prefix: config.prefix,
       lockDuration: config.worker.lockMs,
@@ -52,7 +46,7 @@ export class ArtmetaWorker {
       removeOnComplete: { count: config.jobs.keepCompleted, age: config.jobs.keepSeconds },
       removeOnFail: { count: config.jobs.keepFailed, age: config.jobs.keepSeconds },
     };
-    this.analyzeWorker = new Worker(ANALYZE_QUEUE, (job) => runAnalyzeJob(job, deps), {
+    this.analyzeWorker = new Worker(ANALYZE_QUEUE, (job) => runAnalyzeJob(job, cache, catalogue), {
       ...workerOptions,
       connection: this.connect(config),
       concurrency: config.worker.concurrency,
@@ -64,22 +58,20 @@ export class ArtmetaWorker {
           queues: this.queues,
           events: this.events,
           catalogue: catalogue.index,
-          analysisTimeoutMs: 10 * 60_000,
+          analysisTimeoutMs: config.worker.analysisTimeoutMs,
         }),
-      // Cluster jobs mostly wait for their analyses, so a few at a time cost little.
-      { ...workerOptions, connection: this.connect(config), concurrency: 4 },
+      { ...workerOptions, connection: this.connect(config), concurrency: config.worker.clusterConcurrency },
     );
-    this.analyzeWorker.on('completed', (job) => void releaseUpload(job, store, true));
-    this.analyzeWorker.on('failed', (job, error) => {
-      const final = error.name === 'UnrecoverableError' || (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1));
-      void releaseUpload(job, store, final);
-    });
+    this.analyzeWorker.on('completed', (job) => void releaseUpload(job, store));
     const log = options.logger;
-    if (log) {
-      for (const worker of [this.analyzeWorker, this.clusterWorker] as Worker[]) {
-        worker.on('failed', (job, error) => log.warn({ queue: worker.name, jobId: job?.id, err: error.message }, 'job failed'));
-        worker.on('error', (error) => log.error({ queue: worker.name, err: error.message }, 'worker error'));
-      }
+    if (log) logOutages(connection, log);
+    for (const worker of [this.analyzeWorker, this.clusterWorker] as Worker[]) {
+      worker.on('failed', (job, error) => log?.warn({ queue: worker.name, jobId: job?.id, err: error.message }, 'job failed'));
+      // A Redis outage is one line from logOutages, not one per failed command.
+      worker.on('error', (error) => {
+        // The worker carries on after these (a lock lost to an outage: the job runs again elsewhere).
+        if (!isRedisConnectionError(error)) log?.warn({ queue: worker.name, err: error.message }, 'worker error');
+      });
     }
   }
 

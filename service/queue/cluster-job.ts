@@ -32,6 +32,7 @@ export async function runClusterJob(job: Job<ClusterJobData>, deps: ClusterJobDe
       const lineage = await deps.catalogue.lineage(id);
       if (lineage) lineages.push(lineage);
     }
+    await job.updateProgress(100);
     return { lineages, failed: analysed.failed };
   } catch (e) {
     throw toJobFailure(e);
@@ -40,7 +41,7 @@ export async function runClusterJob(job: Job<ClusterJobData>, deps: ClusterJobDe
 
 async function analyseAll(job: Job<ClusterJobData>, deps: ClusterJobDeps) {
   const sources = job.data.images;
-  const ids = await Promise.all(sources.map((source) => deps.queues.submitAnalyze({ source })));
+  const ids = await Promise.all(sources.map((source) => deps.queues.submitAnalyze(source)));
   const hashes = new Set<string>();
   const failed: { source: ImageSource; error: { code: string; message: string } }[] = [];
   let done = 0;

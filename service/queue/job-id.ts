@@ -13,7 +13,8 @@ export function contentHash(bytes: Uint8Array): string {
  * content across sources through the result store. BullMQ ids cannot contain ':'.
  */
 export function analyzeJobId(data: AnalyzeJobData): string {
-  const options = JSON.stringify([[...new Set(data.aspects ?? [])].sort(), data.text ?? null, data.place ?? null]);
+  const { canvases, text, place } = data.request;
+  const options = JSON.stringify([[...canvases].sort(), text, place ?? null]);
   const { kind, key } = sourceKey(data.source);
   return `${kind}-${createHash('sha256').update(`${key}\n${options}`).digest('hex').slice(0, 40)}`;
 }

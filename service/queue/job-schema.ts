@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AnalysisSchema, ErrorSchema } from '../../analysis/analysis-schema.ts';
+import { AnalyzeOptionsSchema, type AnalyzeRequest } from '../request/analyze-request.ts';
 
 /**
  * The shapes on the queue, shared by the worker (job data it reads, results it returns) and the API
@@ -19,15 +20,16 @@ export const ImageSourceSchema = Type.Union(
   { $id: 'ImageSource' },
 );
 
-export const AnalyzeRequestOptionsSchema = Type.Object({
-  aspects: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 32, description: 'Extra canvases, e.g. ["16:9","1280x720"]' })),
-  text: Type.Optional(Type.Boolean({ description: 'Detect text regions (default: as the analysis decides)' })),
-  place: Type.Optional(Type.String({ maxLength: 64, description: 'Find a text-safe placement of this spec' })),
+/** One image to analyse as a client submits it (POST /v1/jobs JSON): parsed into an AnalyzeJobData. */
+export const AnalyzeSubmissionSchema = Type.Composite([Type.Object({ source: ImageSourceSchema }), AnalyzeOptionsSchema], {
+  $id: 'AnalyzeSubmission',
 });
 
-export const AnalyzeJobDataSchema = Type.Composite([Type.Object({ source: ImageSourceSchema }), AnalyzeRequestOptionsSchema], {
-  $id: 'AnalyzeJobData',
-});
+/** What an analyze job carries: where the image is and the request, parsed and valid. */
+export interface AnalyzeJobData {
+  source: ImageSource;
+  request: AnalyzeRequest;
+}
 
 export const AnalyzeJobResultSchema = Type.Object(
   {
@@ -64,8 +66,7 @@ export const ClusterJobResultSchema = Type.Object(
 );
 
 export type ImageSource = Static<typeof ImageSourceSchema>;
-export type AnalyzeRequestOptions = Static<typeof AnalyzeRequestOptionsSchema>;
-export type AnalyzeJobData = Static<typeof AnalyzeJobDataSchema>;
+export type AnalyzeSubmission = Static<typeof AnalyzeSubmissionSchema>;
 export type AnalyzeJobResult = Static<typeof AnalyzeJobResultSchema>;
 export type ClusterJobData = Static<typeof ClusterJobDataSchema>;
 export type ClusterJobResult = Static<typeof ClusterJobResultSchema>;

@@ -9,13 +9,16 @@ import {
   type AnalyzeJobResult,
   type ClusterJobData,
   type ClusterJobResult,
+  type ImageSource,
 } from './job-schema.ts';
+import { parseAnalyzeRequest, type AnalyzeRequest } from '../request/analyze-request.ts';
+import { Redis } from 'ioredis';
 import type { RedisClient } from './redis-connection.ts';
 
 export type AnalyzeQueue = Queue<AnalyzeJobData, AnalyzeJobResult>;
 export type ClusterQueue = Queue<ClusterJobData, ClusterJobResult>;
 
-type JobsConfig = Pick<ArtmetaConfig, 'jobs' | 'prefix'>;
+type JobsConfig = Pick<ArtmetaConfig, 'jobs' | 'prefix' | 'analysis'>;
 
 /** Retries with exponential backoff, bounded retention of finished jobs. */
 export function defaultJobOptions(config: JobsConfig): JobsOptions {
@@ -33,6 +36,8 @@ export class ArtmetaQueues {
   readonly analyze: AnalyzeQueue;
   readonly cluster: ClusterQueue;
   private readonly eventConnections: RedisClient[] = [];
+  /** The request of a submission that gives no options: the configured canvases, text included. */
+  private readonly defaultRequest: AnalyzeRequest;
 
   constructor(
     readonly connection: RedisClient,
@@ -41,6 +46,10 @@ export class ArtmetaQueues {
     const options = { connection, prefix: config.prefix, defaultJobOptions: defaultJobOptions(config) };
     this.analyze = new Queue(ANALYZE_QUEUE, options);
     this.cluster = new Queue(CLUSTER_QUEUE, options);
+    // Without a listener BullMQ prints every connection error with its stack; the commands that
+    // fail reject where they are awaited, and the outage itself is logged once (logOutages).
+    for (const queue of [this.analyze, this.cluster] as Queue[]) queue.on('error', () => undefined);
+    this.defaultRequest = parseAnalyzeRequest({}, config.analysis.aspects);
   }
 
   /**
@@ -48,7 +57,8 @@ export class ArtmetaQueues {
    * a job that ran out of attempts on a transient fault (source down…) retries it; one that
    * failed on its input stays failed.
    */
-  async submitAnalyze(data: AnalyzeJobData): Promise<string> {
+  async submitAnalyze(source: ImageSource, request: AnalyzeRequest = this.defaultRequest): Promise<string> {
+    const data: AnalyzeJobData = { source, request };
     const id = analyzeJobId(data);
     await this.analyze.add('analyze', data, { jobId: id });
     if ((await this.analyze.getJobState(id)) === 'failed') {
@@ -74,11 +84,14 @@ export class ArtmetaQueues {
   }
 
   private events(queue: string): QueueEvents {
-    // QueueEvents blocks on its connection, so it gets one of its own.
-    const connection = this.connection.duplicate();
+    // QueueEvents blocks on its connection, so it gets one of its own, which waits through outages
+    // even when the producer's connection fails fast (the API's).
+    const connection = this.connection instanceof Redis ? this.connection.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true }) : this.connection.duplicate();
     connection.on('error', () => undefined); // reconnects by itself, like the original
     this.eventConnections.push(connection);
-    return new QueueEvents(queue, { connection, prefix: this.config.prefix });
+    const events = new QueueEvents(queue, { connection, prefix: this.config.prefix });
+    events.on('error', () => undefined);
+    return events;
   }
 
   async close(): Promise<void> {

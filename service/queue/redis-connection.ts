@@ -22,6 +22,40 @@ export function connectRedis(config: Pick<ArtmetaConfig, 'redis'>, options: Redi
   return client;
 }
 
+/** How ioredis and BullMQ word a command or connection that failed for want of Redis. */
+const CONNECTION_ERROR = /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|max retries per request|connect ETIMEDOUT/i;
+
+export function isRedisConnectionError(e: unknown): boolean {
+  return CONNECTION_ERROR.test(e instanceof Error ? e.message : String(e));
+}
+
+/** Where outage lines go: a pino logger (the worker's or Fastify's). */
+export interface OutageLog {
+  warn(record: object, message: string): void;
+  info(record: object, message: string): void;
+}
+
+/**
+ * Logs a connection's outages as state changes: one line when it is lost (with why), one when it is
+ * back, however many reconnect attempts and failed commands lie between. Every other place stays
+ * quiet about the outage (requests answer 503, jobs wait), so the log shows each outage once.
+ */
+export function logOutages(client: RedisClient, log: OutageLog): void {
+  let lost = false;
+  let lastError = '';
+  client.on('error', (e: Error) => (lastError = e.message));
+  client.on('reconnecting', () => {
+    if (lost) return;
+    lost = true;
+    log.warn({ err: lastError || 'connection closed' }, 'redis connection lost');
+  });
+  client.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    log.info({}, 'redis connection back');
+  });
+}
+
 function clusterClient(url: string, base: RedisOptions): Cluster {
   const seed = new URL(url);
   const clusterOptions: ClusterOptions = {

@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import type { Analysis } from '../../analysis/analysis-schema.ts';
 import type { AnalyzeOptions } from '../../analysis/analyze-image.ts';
 import { ArtmetaError, type ErrorCode } from '../../analysis/errors.ts';
-import type { AnalysisReply, AnalysisRequest } from './analysis-thread.ts';
+import type { DecodeOptions } from '../../analysis/image/decode-image.ts';
+import type { AnalysisReply, AnalysisRequest, AnalysisTask } from './analysis-thread.ts';
 
 export interface AnalysisPoolOptions {
   /** Worker threads, each with its own OpenCV runtime (~150 MB). Default: one per core. */
@@ -12,7 +13,7 @@ export interface AnalysisPoolOptions {
 
 interface Task {
   request: AnalysisRequest;
-  resolve: (analysis: Analysis, signature?: Uint8Array) => void;
+  resolve: (reply: { analysis?: Analysis; signature?: Uint8Array }) => void;
   reject: (error: ArtmetaError) => void;
 }
 
@@ -42,21 +43,30 @@ export class AnalysisPool {
     return this.slots.length;
   }
 
-  analyze(input: string | Buffer, options: AnalyzeOptions = {}): Promise<Analysis> {
-    if (this.closed) return Promise.reject(new ArtmetaError('INTERNAL', 'analysis pool is closed'));
-    return new Promise<Analysis>((resolve, reject) => {
-      this.waiting.push({ request: { id: this.nextId++, input, options }, resolve, reject });
-      this.dispatch();
-    });
+  async analyze(input: string | Buffer, options: AnalyzeOptions = {}): Promise<Analysis> {
+    const { analysis } = await this.run({ kind: 'analyze', input, options, signature: false });
+    if (!analysis) throw new ArtmetaError('INTERNAL', 'analysis thread returned no analysis');
+    return analysis;
   }
 
   /** The analysis and the encoded lineage signature (analysis/lineage/signature-codec.ts) of one image. */
-  analyzeWithSignature(input: string | Buffer, options: AnalyzeOptions = {}): Promise<{ analysis: Analysis; signature: Uint8Array }> {
+  async analyzeWithSignature(input: string | Buffer, options: AnalyzeOptions = {}): Promise<{ analysis: Analysis; signature: Uint8Array }> {
+    const { analysis, signature } = await this.run({ kind: 'analyze', input, options, signature: true });
+    if (!analysis || !signature) throw new ArtmetaError('INTERNAL', 'analysis thread returned no analysis or no signature');
+    return { analysis, signature };
+  }
+
+  /** The encoded lineage signature of one image, without the rest of the analysis. */
+  async signature(input: string | Buffer, options: DecodeOptions = {}): Promise<Uint8Array> {
+    const { signature } = await this.run({ kind: 'signature', input, options });
+    if (!signature) throw new ArtmetaError('INTERNAL', 'analysis thread returned no signature');
+    return signature;
+  }
+
+  private run(task: AnalysisTask): Promise<{ analysis?: Analysis; signature?: Uint8Array }> {
     if (this.closed) return Promise.reject(new ArtmetaError('INTERNAL', 'analysis pool is closed'));
     return new Promise((resolve, reject) => {
-      const resolveBoth = (analysis: Analysis, signature?: Uint8Array) =>
-        signature ? resolve({ analysis, signature }) : reject(new ArtmetaError('INTERNAL', 'analysis thread returned no signature'));
-      this.waiting.push({ request: { id: this.nextId++, input, options, signature: true }, resolve: resolveBoth, reject });
+      this.waiting.push({ request: { ...task, id: this.nextId++ }, resolve, reject });
       this.dispatch();
     });
   }
@@ -80,8 +90,8 @@ export class AnalysisPool {
     const task = slot.task;
     slot.task = undefined;
     if (task) {
-      if ('result' in reply) task.resolve(reply.result, reply.signature);
-      else task.reject(new ArtmetaError(reply.error.code as ErrorCode, reply.error.message));
+      if ('error' in reply) task.reject(new ArtmetaError(reply.error.code as ErrorCode, reply.error.message));
+      else task.resolve(reply);
     }
     this.dispatch();
   }

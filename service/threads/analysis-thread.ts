@@ -3,21 +3,22 @@ import type { Analysis } from '../../analysis/analysis-schema.ts';
 import { decodeAndAnalyze, type AnalyzeOptions } from '../../analysis/analyze-image.ts';
 import { describeError } from '../../analysis/errors.ts';
 import { scaleBox } from '../../analysis/geometry/box.ts';
-import type { DecodedImage } from '../../analysis/image/decode-image.ts';
-import { computeSignature } from '../../analysis/lineage/image-signature.ts';
+import { decodeImage, type DecodeOptions } from '../../analysis/image/decode-image.ts';
+import { lineageSignature } from '../../analysis/lineage/lineage-signature.ts';
 import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 
-/** One analysis request from the pool; `input` is a path or the image's bytes. */
-export interface AnalysisRequest {
-  id: number;
-  input: string | Uint8Array;
-  options: AnalyzeOptions;
-  /** Also compute the encoded lineage signature (text regions excluded from its features). */
-  signature?: boolean;
-}
+/** What a thread is asked for one image (`input`: a path or the bytes). */
+export type AnalysisTask =
+  /** The analysis, and with `signature` also the lineage signature of the same decoded pixels. */
+  | { kind: 'analyze'; input: string | Uint8Array; options: AnalyzeOptions; signature: boolean }
+  /** The lineage signature alone (`artmeta cluster`). */
+  | { kind: 'signature'; input: string | Uint8Array; options: DecodeOptions };
+
+export type AnalysisRequest = AnalysisTask & { id: number };
 
 export type AnalysisReply =
-  | { id: number; result: Analysis; signature?: Uint8Array }
+  | { id: number; analysis?: Analysis; signature?: Uint8Array }
   | { id: number; error: ReturnType<typeof describeError> };
 
 parentPort?.on('message', (request: AnalysisRequest) => {
@@ -27,16 +28,16 @@ parentPort?.on('message', (request: AnalysisRequest) => {
 async function answer(request: AnalysisRequest): Promise<AnalysisReply> {
   const input = typeof request.input === 'string' ? request.input : Buffer.from(request.input);
   try {
+    if (request.kind === 'signature') {
+      const [decoded] = await Promise.all([decodeImage(input, request.options), loadOpenCV()]);
+      return { id: request.id, signature: encodeSignature(lineageSignature(decoded.pixels)) };
+    }
     const { analysis, decoded } = await decodeAndAnalyze(input, request.options);
-    const signature = request.signature ? signatureOf(decoded, analysis) : undefined;
-    return { id: request.id, result: analysis, ...(signature ? { signature } : {}) };
+    if (!request.signature) return { id: request.id, analysis };
+    // The text the analysis found, back in working pixels: no second text detection.
+    const textRegions = (analysis.text?.regions ?? []).map((r) => scaleBox(r, 1 / decoded.scale));
+    return { id: request.id, analysis, signature: encodeSignature(lineageSignature(decoded.pixels, request.options.text === false ? undefined : textRegions)) };
   } catch (e) {
     return { id: request.id, error: describeError(e) };
   }
-}
-
-/** The lineage signature of the analysed pixels, with the text the analysis found left out. */
-function signatureOf(decoded: DecodedImage, analysis: Analysis): Uint8Array {
-  const textRegions = (analysis.text?.regions ?? []).map((r) => scaleBox(r, 1 / decoded.scale));
-  return encodeSignature(computeSignature(decoded.pixels, { textRegions }));
 }

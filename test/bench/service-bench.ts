@@ -4,14 +4,22 @@
  * - images/s through the queue (2 `artmeta worker` processes, one analysis each at a time) against
  *   the same images analysed in-process on a 2-thread pool (the same parallelism);
  * - crop-hint latency of `artmeta serve` (its own process) under concurrent load: known images
- *   (GET by hash, one Redis read), uploads of known images, and uploads analysed at once.
+ *   (GET by hash, one Redis read), uploads of known images, and uploads analysed at once;
+ * - render latency (`GET /render/…`, signed) of known images at 640 px wide, WebP and JPEG, against
+ *   the same request answered by a plain sharp resize of the same file (a bare node:http server in
+ *   this process: read the file, resize, encode).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
-import { availableParallelism, loadavg } from 'node:os';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
+import { parseCanvasSpec } from '../../analysis/crop/canvas-spec.ts';
+import { encoderOptions } from '../../api/render/crop-render.ts';
+import { renderPath, type RenderFormat } from '../../api/render/render-url.ts';
 import { loadConfig } from '../../service/config.ts';
 import { contentHash } from '../../service/queue/job-id.ts';
 import { ArtmetaQueues } from '../../service/queue/queues.ts';
@@ -26,6 +34,8 @@ const WORKERS = 2;
 const ROUNDS = 3;
 const API_KEY = 'bench-key';
 const KNOWN_ROUTE = 'route="/v1/images/:hash/crop-hints"';
+const RENDER_KEY = 'bench-render-key-0123456789abcdef0123';
+const RENDER_WIDTH = 640;
 
 const photosDir = join(dataDir, 'photos');
 const names = (await readdir(photosDir)).filter((f) => f.endsWith('.jpg')).sort();
@@ -52,7 +62,7 @@ try {
   const connection = connectRedis(config);
   const queues = new ArtmetaQueues(connection, config);
   const store = new ResultStore(connection, config.prefix);
-  const submit = async (bytes: Buffer) => queues.submitAnalyze({ source: { upload: await store.putUpload(bytes, 3600) } });
+  const submit = async (bytes: Buffer) => queues.submitAnalyze({ upload: await store.putUpload(bytes, 3600) });
   const pool = new AnalysisPool({ threads: WORKERS });
   // Warm-up on both sides before any timing: OpenCV's WASM is compiled in tiers in the background,
   // and that compilation must not land in the other side's measurement.
@@ -73,9 +83,15 @@ try {
   // The last round's images are the known ones below.
   const knownImages = await Promise.all(measured.map((b) => sharp(b).jpeg({ quality: 90 - (ROUNDS - 1) }).toBuffer()));
 
-  // Crop hints from `artmeta serve` in its own process.
+  // Crop hints from `artmeta serve` in its own process; the known images also as files it may read for /render.
+  const knownDir = await mkdtemp(join(tmpdir(), 'artmeta-bench-known-'));
+  const knownFiles = await Promise.all(knownImages.map(async (bytes, i) => {
+    const file = join(knownDir, `known-${i}.jpg`);
+    await writeFile(file, bytes);
+    return file;
+  }));
   const port = await freePort();
-  children.push(await launch('serve', { ...env, ARTMETA_PORT: String(port), ARTMETA_HOST: '127.0.0.1' }));
+  children.push(await launch('serve', { ...env, ARTMETA_PORT: String(port), ARTMETA_HOST: '127.0.0.1', ARTMETA_RENDER_KEY: RENDER_KEY, ARTMETA_PATH_ROOTS: knownDir }));
   const base = `http://127.0.0.1:${port}`;
   while (!(await fetch(`${base}/readyz`).then((r) => r.ok, () => false))) await sleep(50);
   const headers = { 'x-api-key': API_KEY };
@@ -92,6 +108,22 @@ try {
   const uploadNew = await load(fresh.length, 2, (i) =>
     fetch(`${base}/v1/crop-hints?aspect=16:9,1:1`, { method: 'POST', headers: { ...headers, 'content-type': 'image/jpeg' }, body: fresh[i] }),
   );
+
+  // Render of known images, and the same picture size from a plain sharp resize of the same file.
+  const plain = await startPlainResizeServer(knownFiles);
+  const renders: { label: string; render: LoadResult; plain: LoadResult }[] = [];
+  for (const format of ['webp', 'jpeg'] as const) {
+    const urls = knownFiles.map((_, i) => `${base}${renderUrl(`known-${i}.jpg`, format)}`);
+    const renderOne = (i: number) => fetch(urls[i % urls.length]!);
+    const plainOne = (i: number) => fetch(`${plain.url}/${i % knownFiles.length}.${format}`);
+    await load(200, 4, renderOne); // warm-up
+    await load(200, 4, plainOne);
+    // Alternating halves, so that load from other processes hits both sides alike.
+    const [r1, p1, r2, p2] = [await load(1_000, 4, renderOne), await load(1_000, 4, plainOne), await load(1_000, 4, renderOne), await load(1_000, 4, plainOne)];
+    renders.push({ label: format === 'webp' ? 'WebP' : 'JPEG', render: merge(r1, r2), plain: merge(p1, p2) });
+  }
+  await plain.close();
+  await rm(knownDir, { recursive: true, force: true });
 
   console.log(`service bench: ${measured.length} photos from ${photosDir}, ${WORKERS} workers × 1 analysis vs in-process pool of ${WORKERS} threads, ${ROUNDS} alternating rounds`);
   rounds.forEach((r, i) => console.log(`  round ${i + 1}: in-process ${r.inProcess.toFixed(2)} images/s, through the queue ${r.queued.toFixed(2)} images/s`));
@@ -113,12 +145,49 @@ try {
     `  server-side (Fastify elapsed time, /metrics histogram), the 8,000 known-image requests: ` +
       `${(server.le5ms * 100).toFixed(1)}% ≤ 5 ms, ${(server.le10ms * 100).toFixed(1)}% ≤ 10 ms`,
   );
+  console.log(`render latency: GET /render/… of known images (${knownFiles.length} photos), ${RENDER_WIDTH} px wide 16:9, 4 concurrent, client-side ms:`);
+  for (const { label, render, plain: baseline } of renders) {
+    console.log(`  render ${label.padEnd(5)}                 n=${String(render.n).padEnd(5)} p50 ${render.p50.toFixed(2).padStart(7)}  p99 ${render.p99.toFixed(2).padStart(7)}  ${render.rps.toFixed(0)} req/s  errors ${render.errors}`);
+    console.log(`  plain sharp resize ${label.padEnd(5)}     n=${String(baseline.n).padEnd(5)} p50 ${baseline.p50.toFixed(2).padStart(7)}  p99 ${baseline.p99.toFixed(2).padStart(7)}  ${baseline.rps.toFixed(0)} req/s  errors ${baseline.errors}`);
+    console.log(`  ratio render / plain ${label}: p50 ${(render.p50 / baseline.p50).toFixed(2)}×, p99 ${(render.p99 / baseline.p99).toFixed(2)}×; target p99 ≤ 40 ms → ${render.p99 <= 40 ? 'met' : 'NOT met'}`);
+  }
   console.log(`  machine load average while measuring: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   await queues.close();
   await connection.quit();
 } finally {
   await Promise.all(children.map(stop));
   await redis.stop();
+}
+
+function renderUrl(name: string, format: RenderFormat): string {
+  return renderPath({ source: { path: name }, canvas: parseCanvasSpec('16:9'), width: RENDER_WIDTH, format, enlarge: false }, RENDER_KEY);
+}
+
+/** The baseline for /render: read the file, resize it to the same width with sharp, encode as /render does; nothing else. */
+async function startPlainResizeServer(files: string[]): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((request, response) => {
+    const match = /^\/(\d+)\.(webp|jpeg)$/.exec(request.url ?? '');
+    const file = match ? files[Number(match[1])] : undefined;
+    if (!match || !file) return response.writeHead(404).end();
+    readFile(file)
+      .then((bytes) => {
+        const format = match[2] as 'webp' | 'jpeg';
+        return sharp(bytes).resize({ width: RENDER_WIDTH, withoutEnlargement: true }).toFormat(format, encoderOptions(format)).toBuffer();
+      })
+      .then(
+        (picture) => response.writeHead(200, { 'content-type': `image/${match[2]}` }).end(picture),
+        () => response.writeHead(500).end(),
+      );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** Two halves of one measurement: percentiles from all latencies. */
+function merge(a: LoadResult, b: LoadResult): LoadResult {
+  const latencies = [...a.latencies, ...b.latencies].sort((x, y) => x - y);
+  return { n: a.n + b.n, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), rps: (a.n + b.n) / (a.n / a.rps + b.n / b.rps), errors: a.errors + b.errors, latencies };
 }
 
 /** Starts `artmeta <command>`; a worker is awaited until it says it is ready. */
@@ -181,6 +250,8 @@ interface LoadResult {
   p99: number;
   rps: number;
   errors: number;
+  /** Every request's latency, sorted. */
+  latencies: number[];
 }
 
 /** `total` requests, `concurrency` in flight at any time; latency of each. */
@@ -203,6 +274,9 @@ async function load(total: number, concurrency: number, request: (i: number) => 
   );
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { n: total, p50: at(0.5), p99: at(0.99), rps: total / seconds, errors };
+  return { n: total, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), rps: total / seconds, errors, latencies };
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }

@@ -10,7 +10,8 @@ import type { ArtmetaConfig } from '../../service/config.ts';
 import { ArtmetaWorker } from '../../service/queue/artmeta-worker.ts';
 import { analyzeJobId, contentHash } from '../../service/queue/job-id.ts';
 import type { ArtmetaQueues } from '../../service/queue/queues.ts';
-import { API_KEY, fixture, multipart, startImageServer, testConfig, testEnv, waitForJob } from './service-harness.ts';
+import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
+import { API_KEY, fixture, multipart, startImageServer, testConfig, testEnv, waitForJob, type JobState } from './service-harness.ts';
 
 const auth = { 'x-api-key': API_KEY };
 
@@ -167,6 +168,68 @@ describe('service API with a queue worker, on a real Redis', () => {
     });
   });
 
+  describe('regressions from the client report (issue 12)', () => {
+    const uploadKey = (hash: string) => `${config.prefix}:upload:${hash}`;
+
+    it('two jobs on one stored upload (other canvases): both complete, neither fails for the other', async () => {
+      const bytes = await sharp(await jpeg(2)).resize(300).jpeg().toBuffer();
+      const first = await app.inject({ method: 'POST', url: '/v1/jobs?aspect=16:9', ...multipart([{ name: 'a.jpg', bytes }]) });
+      const second = await app.inject({ method: 'POST', url: '/v1/jobs?aspect=1:1', ...multipart([{ name: 'a.jpg', bytes }]) });
+      const [a, b] = await Promise.all([first, second].map((r) => waitForJob(app, r.json().jobs[0].id as string)));
+      expect(a).toMatchObject({ state: 'completed' });
+      expect(b).toMatchObject({ state: 'completed' });
+      expect(Object.keys(b!.result!.analysis.crops)).toEqual(['1:1']);
+    });
+
+    it('completed jobs report progress 100', async () => {
+      const bytes = await sharp(await jpeg(1)).resize(290).jpeg().toBuffer();
+      const submit = await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'p.jpg', bytes }]) });
+      const done = await waitForJob(app, submit.json().jobs[0].id as string);
+      expect(done.state).toBe('completed');
+      expect((await app.inject({ url: `/v1/jobs/${done.id}`, headers: auth })).json().progress).toBe(100);
+    });
+
+    it('a finished upload submitted again leaves no bytes in Redis', async () => {
+      const bytes = await sharp(await jpeg(1)).resize(280).jpeg().toBuffer();
+      const submit = () => app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'r.jpg', bytes }]) });
+      expect((await waitForJob(app, (await submit()).json().jobs[0].id as string)).state).toBe('completed');
+      await submit();
+      expect(await queues.connection.exists(uploadKey(contentHash(bytes)))).toBe(0);
+    });
+
+    it('a cached analysis answers a new placement spec from the stored text and faces, not the first spec', async () => {
+      const submit = async (place: string) => {
+        const response = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { path: 'inside.jpg' }, place }] } });
+        expect(response.statusCode).toBe(202);
+        return waitForJob(app, response.json().jobs[0].id as string);
+      };
+      const left = await submit('60x30@top-left');
+      const right = await submit('60x30@bottom-right');
+      const placement = (job: JobState) => (job.result?.analysis as { placement?: { anchor?: string } } | undefined)?.placement;
+      expect(placement(left)?.anchor).toBe('top-left');
+      expect(right.result?.cached).toBe(true);
+      expect(placement(right)?.anchor).toBe('bottom-right');
+    });
+
+    it('POST /v1/jobs takes a raw image/* body as one upload (it answered 500)', async () => {
+      const bytes = await jpeg(5);
+      const submit = await app.inject({ method: 'POST', url: '/v1/jobs?aspect=1:1', headers: { ...auth, 'content-type': 'image/jpeg' }, payload: bytes });
+      expect(submit.statusCode).toBe(202);
+      const [job] = submit.json().jobs as { id: string }[];
+      const done = await waitForJob(app, job!.id);
+      expect(done.result?.hash).toBe(contentHash(bytes));
+      expect(Object.keys(done.result?.analysis.crops ?? {})).toEqual(['1:1']);
+    });
+
+    it('POST /v1/jobs (JSON) refuses bad aspects and placements at once with 400', async () => {
+      for (const image of [{ aspects: ['wide'] }, { aspects: ['0:9'] }, { place: 'big' }, { place: '60x30@nowhere' }]) {
+        const response = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { path: 'inside.jpg' }, ...image }] } });
+        expect(response.statusCode, JSON.stringify(image)).toBe(400);
+        expect(response.json().error.code).toBe('INVALID_ARGUMENT');
+      }
+    });
+  });
+
   describe('crop hints now', () => {
     it('for an upload: analysed at once, then answered from the store', async () => {
       const bytes = await jpeg(6);
@@ -250,12 +313,13 @@ describe('service API with a queue worker, on a real Redis', () => {
     });
 
     it('a job that ran out of attempts on a transient fault is retried when submitted again; one failed on its input is not', async () => {
-      const data = { source: { url: `${images.url}/flaky/1/two` } };
+      const source = { url: `${images.url}/flaky/1/two` };
+      const data = { source, request: parseAnalyzeRequest({}, config.analysis.aspects) };
       // Added with a single attempt, so the one 503 exhausts it.
       await queues.analyze.add('analyze', data, { jobId: analyzeJobId(data), attempts: 1 });
       const failed = await waitForJob(app, analyzeJobId(data));
       expect(failed).toMatchObject({ state: 'failed', error: { code: 'SOURCE_UNAVAILABLE' } });
-      const again = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [data] } });
+      const again = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source }] } });
       expect(again.json().jobs[0].id).toBe(analyzeJobId(data));
       expect((await waitForJob(app, analyzeJobId(data))).state).toBe('completed');
 

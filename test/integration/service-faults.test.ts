@@ -8,12 +8,12 @@ import type { ArtmetaConfig } from '../../service/config.ts';
 import { buildApp } from '../../api/app.ts';
 import { connectAppDeps } from '../../api/app-deps.ts';
 import { parseJobFailure } from '../../service/queue/job-failure.ts';
-import type { AnalyzeJobData } from '../../service/queue/job-schema.ts';
+import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { ArtmetaQueues } from '../../service/queue/queues.ts';
 import { connectRedis, type RedisClient } from '../../service/queue/redis-connection.ts';
 import { ResultStore } from '../../service/store/result-store.ts';
 import { RedisServer } from '../support/redis-server.ts';
-import { API_KEY, fixture, spawnWorker, stopProcess, testConfig, testEnv } from './service-harness.ts';
+import { API_KEY, fixture, spawnArtmeta, spawnServe, spawnWorker, stopProcess, testConfig, testEnv } from './service-harness.ts';
 
 /**
  * Worker processes (`artmeta worker`) against their own redis-server, which these tests kill and
@@ -58,7 +58,7 @@ describe('queue fault tolerance with worker processes', () => {
       .toBuffer();
 
   const submitUpload = async (bytes: Buffer): Promise<string> =>
-    queues.submitAnalyze({ source: { upload: await store.putUpload(bytes, 3600) } } satisfies AnalyzeJobData);
+    queues.submitAnalyze({ upload: await store.putUpload(bytes, 3600) });
 
   const waitForAll = async (ids: readonly string[], timeoutMs: number): Promise<Job[]> => {
     const deadline = Date.now() + timeoutMs;
@@ -171,6 +171,66 @@ describe('queue fault tolerance with worker processes', () => {
     const [last] = await waitForAll([after], 30_000);
     expect(last?.returnvalue.cached).toBe(false);
   }, 180_000);
+
+  it('two jobs on one upload, and a finished job run again (as after a stall): none fails for want of the bytes', async () => {
+    await setUp();
+    workers.push(await spawnWorker(env));
+    const bytes = await goodImage(3, 500);
+    const upload = await store.putUpload(bytes, 3600);
+    const ids = await Promise.all(['16:9', '1:1', '4:5'].map((aspect) => queues.submitAnalyze({ upload }, parseAnalyzeRequest({ aspects: [aspect] }, config.analysis.aspects))));
+    const jobs = await waitForAll(ids, 60_000);
+    expect(jobs.map((j) => j.failedReason)).toEqual(ids.map(() => undefined));
+    // A stalled job whose completion never reached Redis runs again; here: a finished one re-run.
+    await jobs[0]!.retry('completed');
+    const [rerun] = await waitForAll([ids[0]!], 30_000);
+    expect(rerun?.failedReason).toBeUndefined();
+    expect(rerun?.returnvalue.hash).toBe(upload);
+  }, 90_000);
+
+  it('Redis outage: GET /v1/jobs/:id answers 503 at once, one JSON log line per lost and back, SIGTERM exits within 10 s', async () => {
+    await setUp();
+    const worker = await spawnArtmeta('worker', env, /worker ready/);
+    const serve = await spawnServe(env);
+    workers.push(worker.child, serve.child);
+    const readyLine = worker.output().split('\n').find((l) => l.includes('worker ready')) ?? '';
+    expect(readyLine.match(/"pid"/g)?.length).toBe(1);
+    const id = await submitUpload(await goodImage(11));
+    const jobState = () =>
+      Promise.race([
+        fetch(`${serve.address}/v1/jobs/${id}`, { headers: { 'x-api-key': API_KEY } }).then((r) => r.status),
+        new Promise((resolve) => setTimeout(() => resolve('no answer in 3 s'), 3_000)),
+      ]);
+    expect(await jobState()).toBe(200);
+
+    await redis.kill();
+    expect(await jobState()).toBe(503);
+    for (let i = 0; i < 3; i++) expect((await fetch(`${serve.address}/readyz`)).status).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await redis.launch();
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !(worker.output().includes('redis connection back') && serve.output().includes('redis connection back'))) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Answers again; this Redis keeps no data across a kill, so the job may be gone (404).
+    expect([200, 404]).toContain(await jobState());
+    for (const output of [worker.output(), serve.output()]) {
+      const lines = output.split('\n').filter((l) => l.trim().length > 0);
+      // Every line is a JSON log record: no raw stack traces.
+      expect(lines.filter((l) => !l.startsWith('{'))).toEqual([]);
+      const records = lines.map((l) => JSON.parse(l) as { msg?: string; level: number; err?: unknown });
+      expect(records.filter((r) => r.msg === 'redis connection lost').length).toBe(1);
+      expect(records.filter((r) => r.msg === 'redis connection back').length).toBe(1);
+      expect(records.filter((r) => r.level >= 50)).toEqual([]);
+    }
+
+    await redis.kill();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const started = Date.now();
+    const codes = await Promise.all([stopProcess(worker.child, 'SIGTERM'), stopProcess(serve.child, 'SIGTERM')]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(codes.every((code) => code !== null)).toBe(true);
+    await redis.launch();
+  }, 90_000);
 
   it('API while Redis is down: /readyz and Redis-backed routes answer 503, and recover when it is back', async () => {
     await setUp();

@@ -93,27 +93,43 @@ export function multipart(files: { name: string; bytes: Buffer; type?: string }[
 
 /** `artmeta worker` as a child process; resolves once it says it is ready. */
 export async function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(repo, 'bin/artmeta.js'), 'worker'], {
+  return (await spawnArtmeta('worker', env, /worker ready/)).child;
+}
+
+/** `artmeta serve` as a child process on a free port; resolves with its address once it listens. */
+export async function spawnServe(env: Record<string, string>): Promise<{ child: ChildProcess; address: string; output: () => string }> {
+  const started = await spawnArtmeta('serve', { ARTMETA_HOST: '127.0.0.1', ARTMETA_PORT: '0', ...env }, /Server listening at (http:\/\/[\d.:]+)/);
+  return { child: started.child, address: started.match[1] ?? '', output: started.output };
+}
+
+/**
+ * An `artmeta` command as a child process (info logs), resolved once its output matches `ready`;
+ * `output()` is everything it has written to stdout and stderr so far.
+ */
+export async function spawnArtmeta(
+  command: string,
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string }> {
+  const child = spawn(process.execPath, [join(repo, 'bin/artmeta.js'), command], {
     cwd: repo,
     env: { ...process.env, ...env, ARTMETA_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('worker ready')) {
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        resolve();
-      }
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const check = () => {
+      const found = ready.exec(output);
+      if (!found) return;
+      child.stdout?.off('data', check);
+      resolve(found);
     };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output}`)));
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output}`)));
   });
-  child.stderr?.resume();
-  return child;
+  return { child, match, output: () => output };
 }
 
 export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {

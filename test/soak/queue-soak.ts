@@ -61,7 +61,7 @@ for (let done = 0; done < total; ) {
   const count = Math.min(BATCH, total - done);
   const batchStart = performance.now();
   const ids = [];
-  for (let i = done; i < done + count; i++) ids.push(await queues.submitAnalyze({ source: { upload: await store.putUpload(await image(i), 600) } }));
+  for (let i = done; i < done + count; i++) ids.push(await queues.submitAnalyze({ upload: await store.putUpload(await image(i), 600) }));
   for (;;) {
     const counts = await queues.analyze.getJobCounts('completed', 'failed', 'waiting', 'active');
     if ((counts.waiting ?? 0) + (counts.active ?? 0) === 0) break;

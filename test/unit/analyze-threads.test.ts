@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { analysisThreads } from '../../cli/commands/analyze.ts';
+import { analysisThreads } from '../../cli/thread-count.ts';
 
 describe('artmeta analyze worker threads', () => {
   it('uses one per core for a large folder, not one per file', () => {

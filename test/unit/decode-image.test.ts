@@ -83,6 +83,24 @@ describe('decodeImage', () => {
     expect(bomb.length).toBeLessThan(1000);
     await expectCode(decodeImage(bomb), 'PIXEL_LIMIT');
   });
+
+  it('says PIXEL_LIMIT with the dimensions for a 1×200,000,000 PNG (libspng refuses its header)', async () => {
+    const error = await decodeImage(await pngClaiming(1, 200_000_000)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArtmetaError);
+    expect((error as ArtmetaError).code).toBe('PIXEL_LIMIT');
+    expect((error as ArtmetaError).message).toContain('1x200000000');
+  });
+
+  it('says CORRUPT_IMAGE for a truncated TIFF: the format is known, its data is cut', async () => {
+    const tiff = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#0a0' } }).tiff().toBuffer();
+    await expectCode(decodeImage(tiff.subarray(0, tiff.length / 2)), 'CORRUPT_IMAGE');
+  });
+
+  it('refuses SVG (and anything but JPEG, PNG, WebP, AVIF/HEIF, TIFF, GIF) before any decoder sees it', async () => {
+    const svg = Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="300" height="200"><rect width="300" height="200" fill="red"/></svg>');
+    await expectCode(decodeImage(svg), 'UNSUPPORTED_FORMAT');
+    await expectCode(decodeImage(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="30" height="20"/>')), 'UNSUPPORTED_FORMAT');
+  });
 });
 
 /** A tiny valid PNG whose header claims `width`×`height` pixels, as a decompression bomb does. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../service/config.ts';
 import { analyzeJobId } from '../../service/queue/job-id.ts';
+import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { AddressGuard } from '../../service/sources/address-guard.ts';
 
 describe('service configuration from the environment', () => {
@@ -10,6 +11,14 @@ describe('service configuration from the environment', () => {
     expect(config.prefix).toBe('{artmeta}');
     expect(config.sources.pathRoots).toEqual([]);
     expect(config.api.analysisThreads).toBe(1);
+  });
+
+  it('holds the analysis wait of cluster jobs, cluster concurrency and shutdown limit, validated like the rest', () => {
+    const config = loadConfig({ ARTMETA_ANALYSIS_TIMEOUT_MS: '120000', ARTMETA_CLUSTER_CONCURRENCY: '2', ARTMETA_SHUTDOWN_MS: '5000' });
+    expect(config.worker).toMatchObject({ analysisTimeoutMs: 120_000, clusterConcurrency: 2 });
+    expect(config.shutdownMs).toBe(5_000);
+    expect(loadConfig({}).worker).toMatchObject({ analysisTimeoutMs: 600_000, clusterConcurrency: 4 });
+    expect(() => loadConfig({ ARTMETA_CLUSTER_CONCURRENCY: '0' })).toThrow(/ARTMETA_CLUSTER_CONCURRENCY/);
   });
 
   it('names every bad variable in one message', () => {
@@ -58,10 +67,12 @@ describe('SSRF address guard', () => {
 
 describe('job ids', () => {
   it('are the same for the same image and options, whatever the order of aspects', () => {
-    const a = analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, aspects: ['16:9', '1:1'] });
-    expect(analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, aspects: ['1:1', '16:9'] })).toBe(a);
-    expect(analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, aspects: ['1:1'] })).not.toBe(a);
-    expect(analyzeJobId({ source: { url: 'https://example.com/b.jpg' }, aspects: ['16:9', '1:1'] })).not.toBe(a);
+    const request = (aspects: string[], place?: string) => parseAnalyzeRequest({ aspects, ...(place ? { place } : {}) }, []);
+    const a = analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, request: request(['16:9', '1:1']) });
+    expect(analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, request: request(['1:1', '16:9']) })).toBe(a);
+    expect(analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, request: request(['1:1']) })).not.toBe(a);
+    expect(analyzeJobId({ source: { url: 'https://example.com/b.jpg' }, request: request(['16:9', '1:1']) })).not.toBe(a);
+    expect(analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, request: request(['16:9', '1:1'], '20%x10%') })).not.toBe(a);
     expect(a).not.toContain(':');
   });
 });

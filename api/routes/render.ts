@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { ArtmetaConfig } from '../../service/config.ts';
+import { imageLoader } from '../../service/queue/image-loader.ts';
+import type { ResultStore } from '../../service/store/result-store.ts';
+import type { AnalysisCache } from '../../service/store/analysis-cache.ts';
+import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
+import { RENDER_CONTENT_TYPES, outputSize, renderCrop, renderEtag } from '../render/crop-render.ts';
+import { RENDER_FORMATS, RENDER_PREFIX, verifyRenderPath } from '../render/render-url.ts';
+import { errorResponses } from './error-schema.ts';
+
+/** A render URL names its picture for good (the source's bytes, the crop, the encoding): caches may keep it a year. */
+const CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
+interface RenderDeps {
+  config: ArtmetaConfig;
+  store: ResultStore;
+  cache: AnalysisCache;
+}
+
+const binary = { schema: { type: 'string', format: 'binary' } };
+
+/** `GET /render/…`: an image cropped to a canvas and resized, behind a signed URL, for `<img src>`. */
+export async function renderRoutes(app: FastifyInstance, { config, store, cache }: RenderDeps): Promise<void> {
+  const load = imageLoader(config, store);
+  app.get(
+    `${RENDER_PREFIX}/*`,
+    {
+      // In OpenAPI the wildcard is a parameter with a name: a client sends the whole signed path in it (escaped or not).
+      config: {
+        swaggerTransform: ({ schema }: { schema: object }) => ({
+          schema: { ...schema, params: Type.Object({ path: Type.String({ description: 'Everything after /render/, as above; may be URL-encoded whole' }) }) },
+          url: `${RENDER_PREFIX}/:path`,
+        }),
+      },
+      schema: {
+        tags: ['render'],
+        operationId: 'render',
+        summary: 'The image cropped to a canvas and resized (signed URL; `artmeta sign-url` makes one)',
+        description:
+          'Path: `/render/<signature>/canvas:16:9[/width:640|/height:360][/quality:80][/enlarge:1]/(url|path):<base64url of the source>.(jpeg|webp|avif|png)`. ' +
+          'The signature is the unpadded URL-safe Base64 HMAC-SHA256, under ARTMETA_RENDER_KEY, of the path after it (from its `/`). ' +
+          'The crop is the stored crop hint of the image for that canvas (the image is analysed first if unknown). ' +
+          'Never larger than the crop unless `enlarge:1`. No API key: the signature is the authorisation.',
+        security: [],
+        params: Type.Object({ '*': Type.String() }),
+        response: {
+          200: {
+            description: 'The picture, with a strong ETag and a year-long Cache-Control',
+            headers: { etag: Type.String(), 'cache-control': Type.String() },
+            content: Object.fromEntries(RENDER_FORMATS.map((f) => [RENDER_CONTENT_TYPES[f], binary])),
+          },
+          304: { description: 'Not modified: If-None-Match holds the ETag', type: 'null' },
+          ...errorResponses(400, 403, 404, 413, 415, 422, 500, 502, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      // The decoded rest of the path: a client that escapes a `/` or `:` (Swagger UI does) still matches its signature.
+      const render = verifyRenderPath((request.params as { '*': string })['*'], config.api.renderKey);
+      const bytes = await load(render.source);
+      // The one place render reads the stored analysis, or analyses an image it has not seen.
+      const { hash, analysis } = await cache.forBytes(bytes, parseAnalyzeRequest({ aspects: [render.canvas.label], text: false }, []));
+      const crop = analysis.crops[render.canvas.label]!;
+      const size = outputSize(crop, render);
+      const etag = renderEtag(hash, crop, size, render);
+      // Caching headers only on answers worth keeping, never on an error.
+      const cacheable = { etag, 'cache-control': CACHE_CONTROL };
+      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).headers(cacheable).send();
+      const picture = await renderCrop(bytes, crop, size, render, config.analysis.maxPixels);
+      return reply.headers(cacheable).type(RENDER_CONTENT_TYPES[render.format]).send(picture);
+    },
+  );
+}
+
+/** If-None-Match: a list of ETags (weak ones compare by their opaque part) or `*`. */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === etag;
+  });
+}

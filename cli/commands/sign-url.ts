@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { parseCanvasSpec } from '../../analysis/crop/canvas-spec.ts';
+import { RENDER_PREFIX, renderPath, verifyRenderPath, type RenderFormat, type RenderRequest } from '../../api/render/render-url.ts';
+import { configOrExit } from '../service-config.ts';
+
+interface SignOptions {
+  canvas: string;
+  width?: string;
+  height?: string;
+  format: string;
+  quality?: string;
+  enlarge?: boolean;
+}
+
+/** `artmeta sign-url <source> --canvas 16:9`: the path of a signed /render URL, for `<img src>` behind `artmeta serve`. */
+export function register(program: Command): void {
+  program
+    .command('sign-url')
+    .description('print the path of a signed render URL (/render/…) for a source and canvas, signed with ARTMETA_RENDER_KEY')
+    .argument('<source>', 'http(s) URL the server fetches, or a file path under its ARTMETA_PATH_ROOTS (relative = under the first root)')
+    .requiredOption('--canvas <canvas>', 'canvas to crop to: 16:9, 1:1, 1280x720…')
+    .option('--width <px>', 'output width (the canvas gives the height)')
+    .option('--height <px>', 'output height (the canvas gives the width)')
+    .option('--format <format>', 'jpeg, webp, avif or png', 'webp')
+    .option('--quality <1-100>', 'encoder quality (lossy formats)')
+    .option('--enlarge', 'scale up past the crop’s own size when the output is larger')
+    .action((source: string, options: SignOptions) => {
+      const config = configOrExit((c) => (c.api.renderKey ? undefined : 'ARTMETA_RENDER_KEY is empty: set the key the server signs with'));
+      const key = config.api.renderKey!;
+      const request: RenderRequest = {
+        source: /^https?:\/\//i.test(source) ? { url: source } : { path: source },
+        canvas: parseCanvasSpec(options.canvas),
+        format: options.format as RenderFormat,
+        enlarge: options.enlarge === true,
+        ...(options.width !== undefined ? { width: Number(options.width) } : {}),
+        ...(options.height !== undefined ? { height: Number(options.height) } : {}),
+        ...(options.quality !== undefined ? { quality: Number(options.quality) } : {}),
+      };
+      const path = renderPath(request, key);
+      // Read back as the server will, so a bad option fails here, not in a browser.
+      verifyRenderPath(path.slice(RENDER_PREFIX.length + 1), key);
+      process.stdout.write(`${path}\n`);
+    });
+}

@@ -1,0 +1,160 @@
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildApp } from '../../api/app.ts';
+import { connectAppDeps } from '../../api/app-deps.ts';
+import { renderPath, type RenderRequest } from '../../api/render/render-url.ts';
+import { parseCanvasSpec } from '../../analysis/crop/canvas-spec.ts';
+import { threadedAnalyzer, type ImageAnalyzer } from '../../service/queue/image-analyzer.ts';
+import { contentHash } from '../../service/queue/job-id.ts';
+import { API_KEY, fixture, repo, testConfig, testEnv } from './service-harness.ts';
+
+const RENDER_KEY = 'render-key-for-tests-0123456789abcdef';
+
+describe('GET /render/… (signed crop rendering), on a real Redis and analysis thread', () => {
+  let app: FastifyInstance;
+  let close: () => Promise<void>;
+  let root: string;
+  let analyses = 0;
+  const path = (name: string, options: Partial<RenderRequest> = {}) =>
+    renderPath({ source: { path: name }, canvas: parseCanvasSpec('16:9'), format: 'webp', enlarge: false, ...options }, RENDER_KEY);
+  const get = (url: string, headers: Record<string, string> = {}) => app.inject({ url, headers });
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'artmeta-render-'));
+    for (const name of ['service-1.jpg', 'service-4.jpg', 'service-6.jpg', 'astronaut-exif6.jpg', 'astronaut-upright.jpg']) await copyFile(fixture(name), join(root, name));
+    const config = testConfig(testEnv(inject('redisUrl'), { ARTMETA_RENDER_KEY: RENDER_KEY, ARTMETA_PATH_ROOTS: root }));
+    const real = threadedAnalyzer(1);
+    const counted: ImageAnalyzer = {
+      analyze: (bytes, options) => {
+        analyses++;
+        return real.analyze(bytes, options);
+      },
+      close: () => real.close(),
+    };
+    const deps = await connectAppDeps(config, counted);
+    close = deps.close;
+    app = await buildApp(config, { ...deps, logger: false });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await close?.();
+  });
+
+  it('renders the stored crop hint, resized; a known image is not analysed again', async () => {
+    const before = analyses;
+    const first = await get(path('service-6.jpg', { width: 320 }));
+    expect(first.statusCode, first.body).toBe(200);
+    expect(analyses).toBe(before + 1);
+    expect(first.headers['content-type']).toBe('image/webp');
+    expect(await sharp(first.rawPayload).metadata()).toMatchObject({ format: 'webp', width: 320, height: 180 });
+
+    // The crop is the one the API gives for that canvas: the same pixels as a plain sharp extract of it.
+    const hash = contentHash(await readFile(fixture('service-6.jpg')));
+    const hints = await app.inject({ url: `/v1/images/${hash}/crop-hints?aspect=16:9`, headers: { 'x-api-key': API_KEY } });
+    const box = hints.json().crops['16:9'] as { x: number; y: number; w: number; h: number };
+    const png = await get(path('service-6.jpg', { format: 'png' }));
+    const expected = await sharp(fixture('service-6.jpg')).extract({ left: box.x, top: box.y, width: box.w, height: box.h }).raw().toBuffer();
+    const rendered = await sharp(png.rawPayload).raw().toBuffer();
+    expect(rendered.equals(expected)).toBe(true);
+
+    // Other formats, sizes and canvases of the same image: still no analysis.
+    const square = await get(path('service-6.jpg', { canvas: parseCanvasSpec('3:1'), height: 100, format: 'jpeg', quality: 60 }));
+    expect(square.statusCode).toBe(200);
+    expect(await sharp(square.rawPayload).metadata()).toMatchObject({ format: 'jpeg', width: 300, height: 100 });
+    expect(analyses).toBe(before + 1);
+  });
+
+  it('answers with the asked format and its content type', async () => {
+    for (const [format, type] of [['jpeg', 'image/jpeg'], ['webp', 'image/webp'], ['avif', 'image/avif'], ['png', 'image/png']] as const) {
+      const response = await get(path('service-1.jpg', { width: 160, format }));
+      expect(response.statusCode, format).toBe(200);
+      expect(response.headers['content-type'], format).toBe(type);
+      expect((await sharp(response.rawPayload).metadata()).format, format).toBe(format === 'avif' ? 'heif' : format);
+    }
+  });
+
+  it('never enlarges past the crop unless asked', async () => {
+    // service-4.jpg is 480×480: its 16:9 crop is at most 480 wide.
+    const capped = await sharp((await get(path('service-4.jpg', { width: 1280 }))).rawPayload).metadata();
+    expect(capped.width).toBeLessThanOrEqual(480);
+    expect(capped.width! / capped.height!).toBeCloseTo(16 / 9, 1);
+    const pixelCanvas = await sharp((await get(path('service-4.jpg', { canvas: parseCanvasSpec('1280x720') }))).rawPayload).metadata();
+    expect(pixelCanvas.width).toBeLessThanOrEqual(480);
+    const enlarged = await sharp((await get(path('service-4.jpg', { width: 1280, enlarge: true }))).rawPayload).metadata();
+    expect(enlarged).toMatchObject({ width: 1280, height: 720 });
+  });
+
+  it('sends a strong ETag and a long Cache-Control; If-None-Match gives 304 with no body', async () => {
+    const url = path('service-1.jpg', { width: 200 });
+    const first = await get(url);
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(first.headers['cache-control']).toMatch(/max-age=31536000/);
+    const again = await get(url, { 'if-none-match': etag });
+    expect(again.statusCode).toBe(304);
+    expect(again.rawPayload.length).toBe(0);
+    expect(again.headers.etag).toBe(etag);
+    expect((await get(url, { 'if-none-match': '"other"' })).statusCode).toBe(200);
+    // A client that escapes the path (Swagger UI's "Try it out" does) asks for the same picture.
+    expect((await get(url.replaceAll(':', '%3A'))).headers.etag).toBe(etag);
+    expect((await get(`/render/${encodeURIComponent(url.slice('/render/'.length))}`)).headers.etag).toBe(etag);
+    expect((await get(path('service-1.jpg', { width: 201 }))).headers.etag).not.toBe(etag);
+  });
+
+  it('refuses unsigned, badly signed and altered URLs with 403 INVALID_SIGNATURE, before reading anything', async () => {
+    const good = path('service-1.jpg', { width: 200 });
+    const signature = good.split('/')[2]!;
+    const flipped = signature.slice(0, 5) + (signature[5] === 'A' ? 'B' : 'A') + signature.slice(6);
+    for (const url of [
+      good.replace(`/${signature}`, ''),
+      good.replace(signature, flipped),
+      good.replace(signature, signature.slice(0, 20)),
+      good.replace('width:200', 'width:2000'),
+      good.replace('.webp', '.png'),
+      renderPath({ source: { path: 'service-1.jpg' }, canvas: parseCanvasSpec('16:9'), format: 'webp', enlarge: false }, 'another-key-of-the-same-length-0123456'),
+      '/render/',
+    ]) {
+      const response = await get(url);
+      expect(response.statusCode, url).toBe(403);
+      expect(response.json().error.code, url).toBe('INVALID_SIGNATURE');
+    }
+  });
+
+  it('reads sources through the same guards as jobs: path roots, SSRF', async () => {
+    const outside = await get(path('/etc/passwd'));
+    expect(outside.statusCode).toBe(400);
+    expect(outside.json().error.message).toMatch(/outside the allowed roots/);
+    const missing = await get(path('missing.jpg'));
+    expect(missing.statusCode).toBe(404);
+    const loopback = await get(renderPath({ source: { url: 'http://127.0.0.1:6379/a.jpg' }, canvas: parseCanvasSpec('1:1'), format: 'jpeg', enlarge: false }, RENDER_KEY));
+    expect(loopback.statusCode).toBe(400);
+    expect(loopback.json().error.message).toMatch(/loopback|private/);
+  });
+
+  it('crops in displayed pixels: an EXIF-rotated photo renders as its upright twin', async () => {
+    const [turned, upright] = await Promise.all(
+      ['astronaut-exif6.jpg', 'astronaut-upright.jpg'].map(async (name) => sharp((await get(path(name, { canvas: parseCanvasSpec('1:1'), width: 64, format: 'png' }))).rawPayload).raw().toBuffer()),
+    );
+    let difference = 0;
+    for (let i = 0; i < turned!.length; i++) difference += Math.abs(turned![i]! - upright![i]!);
+    // Re-encoding differs by a few levels; a turned or shifted crop by tens.
+    expect(difference / turned!.length).toBeLessThan(6);
+  });
+
+  it('`artmeta sign-url` prints a path the server accepts', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [join(repo, 'bin/artmeta.js'), 'sign-url', 'service-1.jpg', '--canvas', '16:9', '--width', '120', '--format', 'jpeg', '--quality', '70'], {
+      env: { ...process.env, ARTMETA_RENDER_KEY: RENDER_KEY },
+    });
+    expect(stdout).toMatch(/^\/render\/[\w-]{43}\/canvas:16:9\/width:120\/quality:70\/path:[\w-]+\.jpeg\n$/);
+    const response = await get(stdout.trim());
+    expect(response.statusCode).toBe(200);
+    expect(await sharp(response.rawPayload).metadata()).toMatchObject({ format: 'jpeg', width: 120, height: 68 });
+  });
+});
