@@ -35,7 +35,7 @@ export function register(program: Command): void {
     });
   catalogue
     .command('check')
-    .description('walk the index and verify every invariant (exit code 1 when one is broken)')
+    .description('walk the index and verify every invariant (exit code 1 when one is broken); pause the analyze queue first: a walk is not a snapshot')
     .action(async () => {
       const config = configOrExit();
       const redis = connectRedis(config);
