@@ -3,6 +3,8 @@ import { threadedAnalyzer, type ImageAnalyzer } from '../service/queue/image-ana
 import { ArtmetaQueues } from '../service/queue/queues.ts';
 import { connectRedis } from '../service/queue/redis-connection.ts';
 import { ResultStore } from '../service/store/result-store.ts';
+import { lineageMatcher } from '../analysis/lineage/lineage-matcher.ts';
+import { CatalogueIndex } from '../service/catalogue/catalogue-index.ts';
 import type { AppDeps } from './app.ts';
 
 /** The real dependencies of the API for a configuration, and how to release them. */
@@ -23,6 +25,7 @@ export async function connectAppDeps(config: ArtmetaConfig, analyzer?: ImageAnal
   return {
     redis,
     store: new ResultStore(redis, config.prefix),
+    catalogue: new CatalogueIndex(redis, config.prefix, lineageMatcher()),
     queues,
     analyzer: imageAnalyzer,
     events,

@@ -8,6 +8,7 @@ import { logOutages, type RedisClient } from '../service/queue/redis-connection.
 import { imageLoader } from '../service/queue/image-loader.ts';
 import { AnalysisCache } from '../service/store/analysis-cache.ts';
 import type { ResultStore } from '../service/store/result-store.ts';
+import type { CatalogueIndex } from '../service/catalogue/catalogue-index.ts';
 import { installApiKeyAuth } from './plugins/auth.ts';
 import { installDashboard } from './plugins/dashboard.ts';
 import { installDocs } from './plugins/docs.ts';
@@ -25,6 +26,8 @@ export interface AppDeps {
   /** Connection for the store and readiness checks; should fail fast while Redis is down. */
   redis: RedisClient;
   store: ResultStore;
+  /** The lineage catalogue: image → lineage, lineage → members, deletes. */
+  catalogue: CatalogueIndex;
   queues: ArtmetaQueues;
   /** Analyses unknown images for POST /v1/crop-hints. */
   analyzer: ImageAnalyzer;
@@ -57,7 +60,7 @@ export async function buildApp(config: ArtmetaConfig, deps: AppDeps): Promise<Fa
   await app.register(healthRoutes, { redis: deps.redis });
   await app.register(jobRoutes, { config, queues: deps.queues, store: deps.store });
   await app.register(cropHintRoutes, { cache, defaultCanvases: config.analysis.aspects });
-  await app.register(imageRoutes, { store: deps.store });
+  await app.register(imageRoutes, { store: deps.store, catalogue: deps.catalogue });
   await app.register(renderRoutes, { config, store: deps.store, cache });
   return app;
 }

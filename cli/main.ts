@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { register as registerAnalyze } from './commands/analyze.ts';
+import { register as registerCatalogue } from './commands/catalogue.ts';
 import { register as registerCluster } from './commands/cluster.ts';
 import { register as registerServe } from './commands/serve.ts';
 import { register as registerSignUrl } from './commands/sign-url.ts';
@@ -17,6 +18,7 @@ registerServe(program);
 registerSubmit(program);
 registerCluster(program);
 registerSimilarity(program);
+registerCatalogue(program);
 registerSignUrl(program);
 
 try {

@@ -29,7 +29,33 @@ export interface Candidate {
   votes: number;
 }
 
-const DEFAULTS: Required<CandidateIndexOptions> = { tables: 4, bitsPerKey: 22, indexedFeatures: 400, maxBucketSize: 512 };
+export const CANDIDATE_INDEX_DEFAULTS: Required<CandidateIndexOptions> = { tables: 4, bitsPerKey: 22, indexedFeatures: 400, maxBucketSize: 512 };
+
+/** The descriptor bits each hash table samples: fixed (seeded), so every process keys descriptors alike. */
+export function tableBits(tables: number, bitsPerKey: number): Int32Array[] {
+  const out: Int32Array[] = [];
+  let seed = 0x2545f491;
+  for (let t = 0; t < tables; t++) {
+    const picked = new Set<number>();
+    while (picked.size < bitsPerKey) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      picked.add((seed >>> 8) % (WORDS_PER_DESCRIPTOR * 32));
+    }
+    out.push(Int32Array.from([...picked].sort((a, b) => a - b)));
+  }
+  return out;
+}
+
+/** Bucket key of descriptor `d` (of `words`, see descriptorWords) in the table sampling `bits`. */
+export function bucketKey(bits: Int32Array, words: Int32Array, d: number): number {
+  const base = d * WORDS_PER_DESCRIPTOR;
+  let key = 0;
+  for (let i = 0; i < bits.length; i++) {
+    const b = bits[i]!;
+    key = (key << 1) | ((words[base + (b >>> 5)]! >>> (b & 31)) & 1);
+  }
+  return key;
+}
 
 /**
  * Inverted index over ORB descriptors by locality-sensitive hashing (bit sampling): each table keys a
@@ -53,17 +79,8 @@ export class CandidateIndex {
   private queries = 0;
 
   constructor(options: CandidateIndexOptions = {}) {
-    this.opts = { ...DEFAULTS, ...options };
-    this.bits = [];
-    let seed = 0x2545f491;
-    for (let t = 0; t < this.opts.tables; t++) {
-      const picked = new Set<number>();
-      while (picked.size < this.opts.bitsPerKey) {
-        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-        picked.add((seed >>> 8) % (WORDS_PER_DESCRIPTOR * 32));
-      }
-      this.bits.push(Int32Array.from([...picked].sort((a, b) => a - b)));
-    }
+    this.opts = { ...CANDIDATE_INDEX_DEFAULTS, ...options };
+    this.bits = tableBits(this.opts.tables, this.opts.bitsPerKey);
     this.heads = this.bits.map(() => new Int32Array(1 << this.opts.bitsPerKey).fill(-1));
     this.sizes = this.bits.map(() => new Int32Array(1 << this.opts.bitsPerKey));
   }
@@ -115,14 +132,7 @@ export class CandidateIndex {
   }
 
   private key(words: Int32Array, d: number, t: number): number {
-    const bits = this.bits[t]!;
-    const base = d * WORDS_PER_DESCRIPTOR;
-    let key = 0;
-    for (let i = 0; i < bits.length; i++) {
-      const b = bits[i]!;
-      key = (key << 1) | ((words[base + (b >>> 5)]! >>> (b & 31)) & 1);
-    }
-    return key;
+    return bucketKey(this.bits[t]!, words, d);
   }
 
   private push(table: number, key: number, slot: number): void {

@@ -1,10 +1,9 @@
 import { ArtmetaError } from '../errors.ts';
-import { area, intersection, type Box } from '../geometry/box.ts';
-import { composeHomographies, invertHomography, projectPoint, type Homography } from './homography.ts';
 import { CandidateIndex, type CandidateIndexOptions } from './candidate-index.ts';
 import type { ImageSignature } from './image-signature.ts';
 import { lineageIdFor } from './lineage-id.ts';
-import { defaultModel, similarity, type SimilarityReport } from './similarity-index.ts';
+import { decideJoin, startShape, type JoinDecision, type JoinRule, type LineageShape, type PairSimilarity } from './lineage-join.ts';
+import { defaultModel, similarity } from './similarity-index.ts';
 
 export interface Lineage {
   id: string;
@@ -51,33 +50,37 @@ export interface LineageIndexOptions {
    */
   representatives?: number;
   /** Pair similarity; replaceable so an evaluation can cache it. Default `similarity`. */
-  similarity?: (a: ImageSignature, b: ImageSignature) => Pick<SimilarityReport, 'index' | 'homography'>;
+  similarity?: PairSimilarity;
   candidateIndex?: CandidateIndexOptions;
+}
+
+/** The defaults above, shared with the catalogue's matcher (lineage-matcher.ts) so both decide alike. */
+export const LINEAGE_INDEX_DEFAULTS = { candidates: 16, verifiedLineages: 4, minVotes: 3, minSharedCore: 0.3, representatives: 3 } as const;
+
+/** The join rule of these options, defaults filled in. */
+export function joinRuleOf(options: Pick<LineageIndexOptions, 'threshold' | 'minSharedCore' | 'representatives' | 'similarity'> = {}): JoinRule {
+  return {
+    threshold: options.threshold ?? defaultModel().threshold,
+    minSharedCore: options.minSharedCore ?? LINEAGE_INDEX_DEFAULTS.minSharedCore,
+    representatives: options.representatives ?? LINEAGE_INDEX_DEFAULTS.representatives,
+    similarity: options.similarity ?? ((a, b) => similarity(a, b)),
+  };
 }
 
 interface Representative {
   id: string;
   signature: ImageSignature;
-  /** This member's feature frame → the root's. */
-  toRoot: Homography;
-  /** Its footprint in the root's frame, unclipped. */
-  footprint: Box;
+  /** Its candidate-index slot. */
+  slot: number;
 }
-
-/** A member whose footprint is covered this much by one representative's adds no new part of the background. */
-const NEW_PART_COVERAGE = 0.8;
 
 interface LineageState {
   id: string;
-  root: ImageSignature;
+  /** The core, smallest member and representatives' places: what lineage-join.ts decides on. */
+  shape: LineageShape;
+  /** Root first, in the order of `shape.representatives`. */
   representatives: Representative[];
   members: string[];
-  /** Region all members share, in the root's feature frame. */
-  core: Box;
-  /** Area of the smallest member inside the root's frame. */
-  smallestMember: number;
-  /** Candidate-index slot of each representative. */
-  representativeSlots: number[];
 }
 
 /**
@@ -94,31 +97,32 @@ export class LineageIndex {
   private readonly lineages: LineageState[] = [];
   private readonly assigned = new Map<string, string>();
   private readonly lineageIds = new Set<string>();
-  private readonly threshold: number;
+  private readonly rule: JoinRule;
   private readonly candidateLimit: number;
   private readonly verifiedLineages: number;
   private readonly minVotes: number;
-  private readonly minSharedCore: number;
-  private readonly maxRepresentatives: number;
-  private readonly compare: NonNullable<LineageIndexOptions['similarity']>;
   /** Pairs verified so far (for throughput figures). */
   verifiedPairs = 0;
 
   constructor(options: LineageIndexOptions = {}) {
-    this.threshold = options.threshold ?? defaultModel().threshold;
-    this.candidateLimit = options.candidates ?? 16;
-    this.verifiedLineages = options.verifiedLineages ?? 4;
-    this.minVotes = options.minVotes ?? 3;
-    this.minSharedCore = options.minSharedCore ?? 0.3;
-    this.maxRepresentatives = options.representatives ?? 3;
-    this.compare = options.similarity ?? ((a, b) => similarity(a, b));
+    const rule = joinRuleOf(options);
+    this.rule = {
+      ...rule,
+      similarity: (a, b) => {
+        this.verifiedPairs++;
+        return rule.similarity(a, b);
+      },
+    };
+    this.candidateLimit = options.candidates ?? LINEAGE_INDEX_DEFAULTS.candidates;
+    this.verifiedLineages = options.verifiedLineages ?? LINEAGE_INDEX_DEFAULTS.verifiedLineages;
+    this.minVotes = options.minVotes ?? LINEAGE_INDEX_DEFAULTS.minVotes;
     this.candidates = new CandidateIndex(options.candidateIndex);
   }
 
   /** Adds one image and returns the id of the lineage it now belongs to. */
   add(id: string, signature: ImageSignature): string {
     if (this.assigned.has(id)) throw new ArtmetaError('INVALID_ARGUMENT', `image "${id}" is already in the index`);
-    let joined: { lineage: number; toRoot: Homography; footprint: Box } | undefined;
+    let joined: { lineage: number; decision: JoinDecision } | undefined;
     const seen = new Set<number>();
     const voted = new Set<number>();
     const candidates = this.candidates.query(signature, this.candidateLimit, this.minVotes);
@@ -129,12 +133,13 @@ export class LineageIndex {
       const lineage = this.lineageOfSlot[candidate.slot]!;
       if (seen.has(lineage)) continue;
       seen.add(lineage);
-      joined = this.verify(signature, lineage, voted);
+      const decision = this.verify(signature, lineage, voted);
+      if (decision) joined = { lineage, decision };
       if (joined || seen.size >= this.verifiedLineages) break;
     }
     const lineage = joined ? joined.lineage : this.createLineage(id, signature);
     const slot = this.candidates.add(signature);
-    if (joined) this.join(this.lineages[lineage]!, id, signature, slot, joined);
+    if (joined) this.join(this.lineages[lineage]!, id, signature, slot, joined.decision);
     this.lineages[lineage]!.members.push(id);
     this.lineageOfSlot[slot] = lineage;
     const lineageId = this.lineages[lineage]!.id;
@@ -173,43 +178,15 @@ export class LineageIndex {
       .sort((p, q) => compareStrings(p.id, q.id));
   }
 
-  /** Whether `footprint` (unclipped, in the root's frame) keeps enough of the core; an empty share never does. */
-  private keepsCore(state: LineageState, footprint: Box): boolean {
-    const shared = intersection(state.core, footprint);
-    return !!shared && area(shared) > 0 && area(shared) >= this.minSharedCore * Math.min(state.smallestMember, area(footprint));
-  }
-
-  /**
-   * Verifies against the lineage's representatives the candidate index voted for, then the root if it
-   * was not among them, until one passes the threshold with a footprint that keeps the core. Others are
-   * skipped: a representative that shares nothing with the image gets no votes, and each verification
-   * costs as much as the whole vote.
-   */
-  private verify(signature: ImageSignature, lineage: number, voted: Set<number>): { lineage: number; toRoot: Homography; footprint: Box } | undefined {
+  private verify(signature: ImageSignature, lineage: number, voted: Set<number>): JoinDecision | undefined {
     const state = this.lineages[lineage]!;
-    const order = [...state.representatives.keys()].filter((k) => k === 0 || voted.has(state.representativeSlots[k]!));
-    order.sort((p, q) => Number(voted.has(state.representativeSlots[q]!)) - Number(voted.has(state.representativeSlots[p]!)) || p - q);
-    for (const k of order) {
-      const rep = state.representatives[k]!;
-      this.verifiedPairs++;
-      const report = this.compare(signature, rep.signature);
-      if (report.index < this.threshold || !report.homography) continue;
-      // report.homography maps the representative's frame to the image's.
-      const toRoot = composeHomographies(rep.toRoot, invertHomography(report.homography));
-      const footprint = footprintIn(signature, toRoot);
-      if (this.keepsCore(state, footprint)) return { lineage, toRoot, footprint };
-    }
-    return undefined;
+    const evidence = state.representatives.map((r) => ({ signature: r.signature, voted: voted.has(r.slot) }));
+    return decideJoin(this.rule, signature, state.shape, evidence);
   }
 
-  private join(state: LineageState, id: string, signature: ImageSignature, slot: number, joined: { toRoot: Homography; footprint: Box }): void {
-    state.core = intersection(state.core, joined.footprint) ?? state.core;
-    state.smallestMember = Math.min(state.smallestMember, area(joined.footprint));
-    const covered = Math.max(...state.representatives.map((r) => area(intersection(r.footprint, joined.footprint) ?? { x: 0, y: 0, w: 0, h: 0 })));
-    if (state.representatives.length < this.maxRepresentatives && covered < NEW_PART_COVERAGE * area(joined.footprint)) {
-      state.representatives.push({ id, signature, toRoot: joined.toRoot, footprint: joined.footprint });
-      state.representativeSlots.push(slot);
-    }
+  private join(state: LineageState, id: string, signature: ImageSignature, slot: number, decision: JoinDecision): void {
+    state.shape = decision.shape;
+    if (decision.representative) state.representatives.push({ id, signature, slot });
   }
 
   private createLineage(id: string, root: ImageSignature): number {
@@ -217,28 +194,9 @@ export class LineageIndex {
     // The same pixels twice normally verify as one lineage; if a model ever rejects it, keep ids unique.
     for (let k = 2; this.lineageIds.has(lineageId); k++) lineageId = `${lineageIdFor(root.contentHash)}-${k}`;
     this.lineageIds.add(lineageId);
-    const frame = { x: 0, y: 0, w: root.featureFrame.width, h: root.featureFrame.height };
-    const identity: Homography = [1, 0, 0, 0, 1, 0, 0, 0, 1];
-    this.lineages.push({
-      id: lineageId,
-      root,
-      representatives: [{ id, signature: root, toRoot: identity, footprint: frame }],
-      representativeSlots: [this.candidates.size],
-      members: [],
-      core: frame,
-      smallestMember: area(frame),
-    });
+    this.lineages.push({ id: lineageId, shape: startShape(root), representatives: [{ id, signature: root, slot: this.candidates.size }], members: [] });
     return this.lineages.length - 1;
   }
-}
-
-/** Bounding box of an image's frame mapped by `toRoot` into its lineage root's frame (unclipped). */
-function footprintIn(image: ImageSignature, toRoot: Homography): Box {
-  const { width, height } = image.featureFrame;
-  const corners = [projectPoint(toRoot, 0, 0), projectPoint(toRoot, width, 0), projectPoint(toRoot, width, height), projectPoint(toRoot, 0, height)];
-  const xs = corners.map((c) => c[0]);
-  const ys = corners.map((c) => c[1]);
-  return { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
 }
 
 function compareStrings(a: string, b: string): number {

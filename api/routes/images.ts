@@ -3,19 +3,31 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AnalysisSchema } from '../../analysis/analysis-schema.ts';
 import { ArtmetaError } from '../../analysis/errors.ts';
+import type { CatalogueIndex } from '../../service/catalogue/catalogue-index.ts';
 import { ContentHashSchema, LineageSchema } from '../../service/queue/job-schema.ts';
 import type { ResultStore } from '../../service/store/result-store.ts';
 import { addNamedSchemas, namedRef, routeSchema } from '../route-schema.ts';
 import { COMMON_ERRORS, errorResponses } from './error-schema.ts';
 
 const StoredImageSchema = Type.Object(
-  { hash: ContentHashSchema, analysis: AnalysisSchema, signature: Type.Optional(Type.String()), lineage: Type.Optional(Type.String()) },
-  { $id: 'StoredImage', description: 'What the store holds for one image: its analysis, lineage signature (base64) and lineage' },
+  { hash: ContentHashSchema, lineage: Type.Union([Type.String(), Type.Null()], { description: 'Its lineage in the catalogue; null while in none' }), analysis: AnalysisSchema },
+  { $id: 'StoredImage', description: 'An analysed image: its analysis and its lineage' },
 );
 
-/** Stored results: an image's analysis, signature and lineage, and a lineage's members. */
-export async function imageRoutes(app: FastifyInstance, { store }: { store: ResultStore }): Promise<void> {
-  addNamedSchemas(app, [StoredImageSchema, LineageSchema]);
+const RemovedImageSchema = Type.Object(
+  {
+    hash: ContentHashSchema,
+    lineage: Type.Union([Type.String(), Type.Null()], { description: 'The lineage it was in' }),
+    lineageRemoved: Type.Boolean({ description: 'It was the last member: the lineage is gone' }),
+  },
+  { $id: 'RemovedImage' },
+);
+
+const HashParams = Type.Object({ hash: ContentHashSchema });
+
+/** Stored results: an image's analysis and lineage, a lineage's members; deleting an image. */
+export async function imageRoutes(app: FastifyInstance, { store, catalogue }: { store: ResultStore; catalogue: CatalogueIndex }): Promise<void> {
+  addNamedSchemas(app, [StoredImageSchema, RemovedImageSchema, LineageSchema]);
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   typed.get(
     '/v1/images/:hash',
@@ -23,15 +35,36 @@ export async function imageRoutes(app: FastifyInstance, { store }: { store: Resu
       schema: routeSchema({
         tags: ['images'],
         operationId: 'getImage',
-        summary: 'The stored analysis, signature and lineage of an image',
-        params: Type.Object({ hash: ContentHashSchema }),
+        summary: 'The stored analysis of an image and its lineage in the catalogue',
+        params: HashParams,
         response: { 200: namedRef(StoredImageSchema, 'The stored image'), ...COMMON_ERRORS, ...errorResponses(404) },
       }),
     },
     async (request) => {
-      const stored = await store.get(request.params.hash);
-      if (!stored) throw new ArtmetaError('NOT_FOUND', `image ${request.params.hash} has not been analysed`);
-      return { hash: request.params.hash, ...stored };
+      const { hash } = request.params;
+      const [analysis, lineage] = await Promise.all([store.getAnalysis(hash), catalogue.lineageOf(hash)]);
+      if (!analysis) throw new ArtmetaError('NOT_FOUND', `image ${hash} has not been analysed`);
+      return { hash, lineage: lineage ?? null, analysis };
+    },
+  );
+  typed.delete(
+    '/v1/images/:hash',
+    {
+      schema: routeSchema({
+        tags: ['images'],
+        operationId: 'deleteImage',
+        summary: 'Remove an image from the store and the lineage catalogue; its lineage keeps its id unless it was the last member',
+        params: HashParams,
+        response: { 200: namedRef(RemovedImageSchema, 'The image is gone'), ...COMMON_ERRORS, ...errorResponses(404) },
+      }),
+    },
+    async (request) => {
+      const { hash } = request.params;
+      // The index first: an image gone from the store but left in the index would be a member nobody can delete.
+      const removed = await catalogue.remove(hash);
+      const stored = await store.delete(hash);
+      if (!removed && !stored) throw new ArtmetaError('NOT_FOUND', `image ${hash} is not in the catalogue`);
+      return { hash, lineage: removed?.lineage ?? null, lineageRemoved: removed?.lineageRemoved ?? false };
     },
   );
   typed.get(
@@ -40,13 +73,13 @@ export async function imageRoutes(app: FastifyInstance, { store }: { store: Resu
       schema: routeSchema({
         tags: ['lineages'],
         operationId: 'getLineage',
-        summary: 'The members of a lineage',
+        summary: 'A lineage: its representative and exactly its members now',
         params: Type.Object({ id: Type.String({ pattern: '^[\\w-]{1,80}$' }) }),
         response: { 200: namedRef(LineageSchema, 'The lineage'), ...COMMON_ERRORS, ...errorResponses(404) },
       }),
     },
     async (request) => {
-      const lineage = await store.getLineage(request.params.id);
+      const lineage = await catalogue.lineage(request.params.id);
       if (!lineage) throw new ArtmetaError('NOT_FOUND', `no lineage ${request.params.id}`);
       return lineage;
     },

@@ -3,16 +3,19 @@ import { toJobFailure } from './job-failure.ts';
 import type { AnalyzeJobData, AnalyzeJobResult } from './job-schema.ts';
 import type { AnalysisCache } from '../store/analysis-cache.ts';
 import type { ResultStore } from '../store/result-store.ts';
+import type { CatalogueAssigner } from '../catalogue/catalogue-assigner.ts';
 
 /**
  * One `analyze` job: the answer for its source and request, from the stored analysis of the same
- * bytes or from a new one (on a worker thread), stored under their hash.
+ * bytes or from a new one (on a worker thread), stored under their hash; then the image's lineage
+ * in the catalogue (`catalogue`: every image joins it as it arrives).
  */
-export async function runAnalyzeJob(job: Job<AnalyzeJobData>, cache: AnalysisCache): Promise<AnalyzeJobResult> {
+export async function runAnalyzeJob(job: Job<AnalyzeJobData>, cache: AnalysisCache, catalogue?: CatalogueAssigner): Promise<AnalyzeJobResult> {
   try {
     const answer = await cache.forSource(job.data.source, job.data.request);
+    const lineage = await catalogue?.assignStored(answer.hash);
     await job.updateProgress(100);
-    return answer;
+    return lineage ? { ...answer, lineage } : answer;
   } catch (e) {
     throw toJobFailure(e);
   }

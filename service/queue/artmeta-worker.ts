@@ -6,17 +6,15 @@ import { runClusterJob } from './cluster-job.ts';
 import { threadedAnalyzer, type ImageAnalyzer } from './image-analyzer.ts';
 import { imageLoader } from './image-loader.ts';
 import { ANALYZE_QUEUE, CLUSTER_QUEUE, type AnalyzeJobData, type AnalyzeJobResult, type ClusterJobData, type ClusterJobResult } from './job-schema.ts';
-import { groupOnThread, type LineageGrouper } from './lineage-grouper.ts';
 import { ArtmetaQueues } from './queues.ts';
 import { connectRedis, isRedisConnectionError, logOutages, type RedisClient } from './redis-connection.ts';
 import { AnalysisCache } from '../store/analysis-cache.ts';
 import { ResultStore } from '../store/result-store.ts';
+import { CatalogueAssigner } from '../catalogue/catalogue-assigner.ts';
 
 export interface ArtmetaWorkerOptions {
   /** Analyser to use; default: a worker-thread pool of `config.worker.analysisThreads`. */
   analyzer?: ImageAnalyzer;
-  /** Lineage clustering; default: analysis/lineage's LineageIndex on a thread per cluster job. */
-  group?: LineageGrouper;
   logger?: Logger;
 }
 
@@ -40,6 +38,7 @@ export class ArtmetaWorker {
     this.queues = new ArtmetaQueues(this.connect(config), config);
     this.events = this.queues.analyzeEvents();
     const cache = new AnalysisCache(store, this.analyzer, imageLoader(config, store), config.analysis);
+    const catalogue = new CatalogueAssigner(connection, config.prefix, store);
     const workerOptions = {
       prefix: config.prefix,
       lockDuration: config.worker.lockMs,
@@ -47,7 +46,7 @@ export class ArtmetaWorker {
       removeOnComplete: { count: config.jobs.keepCompleted, age: config.jobs.keepSeconds },
       removeOnFail: { count: config.jobs.keepFailed, age: config.jobs.keepSeconds },
     };
-    this.analyzeWorker = new Worker(ANALYZE_QUEUE, (job) => runAnalyzeJob(job, cache), {
+    this.analyzeWorker = new Worker(ANALYZE_QUEUE, (job) => runAnalyzeJob(job, cache, catalogue), {
       ...workerOptions,
       connection: this.connect(config),
       concurrency: config.worker.concurrency,
@@ -58,8 +57,7 @@ export class ArtmetaWorker {
         runClusterJob(job, {
           queues: this.queues,
           events: this.events,
-          store,
-          group: options.group ?? groupOnThread,
+          catalogue: catalogue.index,
           analysisTimeoutMs: config.worker.analysisTimeoutMs,
         }),
       { ...workerOptions, connection: this.connect(config), concurrency: config.worker.clusterConcurrency },

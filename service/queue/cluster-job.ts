@@ -2,37 +2,36 @@ import type { Job, QueueEvents } from 'bullmq';
 import { ArtmetaError } from '../../analysis/errors.ts';
 import { parseJobFailure, toJobFailure } from './job-failure.ts';
 import type { AnalyzeJobResult, ClusterJobData, ClusterJobResult, ImageSource } from './job-schema.ts';
-import type { LineageGrouper } from './lineage-grouper.ts';
 import type { ArtmetaQueues } from './queues.ts';
-import type { ResultStore } from '../store/result-store.ts';
+import type { CatalogueIndex } from '../catalogue/catalogue-index.ts';
 
 export interface ClusterJobDeps {
   queues: ArtmetaQueues;
   events: QueueEvents;
-  store: ResultStore;
-  group: LineageGrouper;
+  catalogue: CatalogueIndex;
   /** Longest wait for one image's analysis, ms. */
   analysisTimeoutMs: number;
 }
 
 /**
- * One `cluster` job: every image is analysed as its own `analyze` job (so the batch fans out over
- * all workers and reuses earlier analyses), then the signatures are grouped into lineages, which are
- * stored (membership per image and per lineage) and returned.
+ * One `cluster` job: adds the images to the catalogue — each is analysed as its own `analyze` job
+ * (so the batch fans out over all workers and reuses earlier analyses), which puts it into its
+ * lineage of the whole catalogue — and returns the lineages they are in, with all their members.
  */
 export async function runClusterJob(job: Job<ClusterJobData>, deps: ClusterJobDeps): Promise<ClusterJobResult> {
   try {
     const analysed = await analyseAll(job, deps);
-    const signatures = await deps.store.signatures(analysed.hashes);
-    const signed = analysed.hashes.flatMap((hash, i) => {
-      const signature = signatures[i];
-      return signature ? [{ hash, signature }] : [];
-    });
-    if (signed.length < analysed.hashes.length) {
-      throw new ArtmetaError('INTERNAL', `${analysed.hashes.length - signed.length} analysed images have no lineage signature`);
+    const ids = new Set<string>();
+    for (const hash of analysed.hashes) {
+      const id = await deps.catalogue.lineageOf(hash);
+      if (!id) throw new ArtmetaError('INTERNAL', `analysed image ${hash} is in no lineage`);
+      ids.add(id);
     }
-    const lineages = (await deps.group(signed)).map((l) => ({ id: l.id, members: [...l.members].sort() }));
-    await deps.store.saveLineages(lineages);
+    const lineages = [];
+    for (const id of [...ids].sort()) {
+      const lineage = await deps.catalogue.lineage(id);
+      if (lineage) lineages.push(lineage);
+    }
     await job.updateProgress(100);
     return { lineages, failed: analysed.failed };
   } catch (e) {

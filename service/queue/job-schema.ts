@@ -37,6 +37,8 @@ export const AnalyzeJobResultSchema = Type.Object(
     /** True when the result came from the store: the same bytes had been analysed before. */
     cached: Type.Boolean(),
     analysis: AnalysisSchema,
+    /** The image's lineage in the catalogue (absent when no lineage signature was computed). */
+    lineage: Type.Optional(Type.String()),
   },
   { $id: 'AnalyzeJobResult' },
 );
@@ -47,7 +49,11 @@ export const ClusterJobDataSchema = Type.Object(
 );
 
 export const LineageSchema = Type.Object(
-  { id: Type.String(), members: Type.Array(ContentHashSchema) },
+  {
+    id: Type.String(),
+    representative: Type.String({ description: 'The image members are verified against; stays the anchor after it is deleted' }),
+    members: Type.Array(ContentHashSchema, { description: 'Every image of the lineage in the catalogue, sorted' }),
+  },
   { $id: 'Lineage', description: 'Images derived from one background image' },
 );
 

@@ -1,6 +1,5 @@
 import type { Analysis } from '../../analysis/analysis-schema.ts';
 import { contentHash } from '../queue/job-id.ts';
-import type { Lineage } from '../queue/job-schema.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
 
 /** What the store holds for one image, keyed by the SHA-256 of its bytes. */
@@ -8,15 +7,13 @@ export interface StoredImage {
   analysis: Analysis;
   /** The encoded lineage signature, when the analysis computed one. */
   signature?: string;
-  /** Id of the lineage the image was last clustered into. */
-  lineage?: string;
 }
 
 /**
- * Analyses, signatures and lineage membership in Redis, all keys under the configured
- * hash-tagged prefix (one Cluster slot):
- * - `<prefix>:image:<hash>`   hash: `analysis` (JSON), `signature`, `lineage`
- * - `<prefix>:lineage:<id>`   set of member hashes
+ * Analyses and signatures in Redis, all keys under the configured hash-tagged prefix (one Cluster
+ * slot); lineage membership is the catalogue's (service/catalogue):
+ * - `<prefix>:image:<hash>`   hash: `analysis` (JSON), `signature`
+ * - `<prefix>:images`         set of every stored image hash (for a catalogue rebuild)
  * - `<prefix>:upload:<hash>`  uploaded bytes waiting for their job (expire)
  */
 export class ResultStore {
@@ -32,19 +29,31 @@ export class ResultStore {
   }
 
   async get(hash: string): Promise<StoredImage | undefined> {
-    const [analysis, signature, lineage] = await this.redis.hmget(this.imageKey(hash), 'analysis', 'signature', 'lineage');
+    const [analysis, signature] = await this.redis.hmget(this.imageKey(hash), 'analysis', 'signature');
     if (!analysis) return undefined;
-    return {
-      analysis: JSON.parse(analysis) as Analysis,
-      ...(signature ? { signature } : {}),
-      ...(lineage ? { lineage } : {}),
-    };
+    return { analysis: JSON.parse(analysis) as Analysis, ...(signature ? { signature } : {}) };
   }
 
   async save(hash: string, analysis: Analysis, signature?: string): Promise<void> {
     const fields: Record<string, string> = { analysis: JSON.stringify(analysis), analysedAt: new Date().toISOString() };
     if (signature !== undefined) fields.signature = signature;
-    await this.redis.hset(this.imageKey(hash), fields);
+    await this.redis.multi().hset(this.imageKey(hash), fields).sadd(this.indexKey(), hash).exec();
+  }
+
+  /** Forgets an image; true when it was stored. */
+  async delete(hash: string): Promise<boolean> {
+    const replies = (await this.redis.multi().del(this.imageKey(hash)).srem(this.indexKey(), hash).exec()) ?? [];
+    return replies[0]?.[1] === 1;
+  }
+
+  /** Every stored image hash, in pages (SSCAN): what a catalogue rebuild walks. */
+  async *hashes(): AsyncGenerator<string[]> {
+    let cursor = '0';
+    do {
+      const [next, page] = await this.redis.sscan(this.indexKey(), cursor, 'COUNT', 1000);
+      if (page.length > 0) yield page;
+      cursor = next;
+    } while (cursor !== '0');
   }
 
   /** Signatures of the given images, in order; undefined where none is stored. */
@@ -54,24 +63,6 @@ export class ResultStore {
     for (const hash of hashes) pipeline.hget(this.imageKey(hash), 'signature');
     const replies = (await pipeline.exec()) ?? [];
     return replies.map(([error, value]) => (error || typeof value !== 'string' ? undefined : value));
-  }
-
-  /**
-   * Records lineage membership: each member's `lineage` field, and the lineage's member set. Ids
-   * are named after the lineage's root image, so clusterings of overlapping batches add to one set.
-   */
-  async saveLineages(lineages: readonly Lineage[]): Promise<void> {
-    const pipeline = this.redis.multi();
-    for (const lineage of lineages) {
-      if (lineage.members.length > 0) pipeline.sadd(this.lineageKey(lineage.id), ...lineage.members);
-      for (const hash of lineage.members) pipeline.hset(this.imageKey(hash), 'lineage', lineage.id);
-    }
-    await pipeline.exec();
-  }
-
-  async getLineage(id: string): Promise<Lineage | undefined> {
-    const members = await this.redis.smembers(this.lineageKey(id));
-    return members.length === 0 ? undefined : { id, members: members.sort() };
   }
 
   /** Keeps uploaded bytes until their job reads them; returns their hash. */
@@ -93,8 +84,8 @@ export class ResultStore {
     return `${this.prefix}:image:${hash}`;
   }
 
-  private lineageKey(id: string): string {
-    return `${this.prefix}:lineage:${id}`;
+  private indexKey(): string {
+    return `${this.prefix}:images`;
   }
 
   private uploadKey(hash: string): string {

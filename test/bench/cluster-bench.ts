@@ -17,12 +17,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
-import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
-import { decodeSignature, encodeSignature } from '../../analysis/lineage/signature-codec.ts';
-import { signaturesOfFiles } from '../../analysis/lineage/signature-files.ts';
+import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import { similarity } from '../../analysis/lineage/similarity-index.ts';
 import { scorePartition } from '../eval/lineage-eval.ts';
+import { growthExponent } from '../support/growth-exponent.ts';
+import { realLineageGroups, syntheticCatalogue } from '../support/synthetic-signatures.ts';
 
 interface BaseSet {
   /** Encoded signatures (base64) grouped by true lineage. */
@@ -39,62 +39,6 @@ interface SizeResult {
   precision: number;
   recall: number;
   falseMergePairs: number;
-}
-
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
-
-function derive(base: ImageSignature, mask: Uint8Array, random: () => number, hash: string): ImageSignature {
-  const descriptors = new Uint8Array(base.features.descriptors.length);
-  for (let i = 0; i < descriptors.length; i++) descriptors[i] = base.features.descriptors[i]! ^ mask[i % 32]!;
-  // 2% bit noise: ~5 of each descriptor's 256 bits flipped.
-  for (let flips = Math.round(descriptors.length * 8 * 0.02); flips > 0; flips--) {
-    const bit = Math.floor(random() * descriptors.length * 8);
-    descriptors[bit >>> 3]! ^= 1 << (bit & 7);
-  }
-  const points = base.features.points.map((v) => v + random() - 0.5);
-  return {
-    ...base,
-    contentHash: hash,
-    histogram: Float32Array.from(base.histogram),
-    thumbnail: { ...base.thumbnail, data: Uint8Array.from(base.thumbnail.data) },
-    palette: { lab: Float32Array.from(base.palette.lab), weights: Float32Array.from(base.palette.weights) },
-    features: { points, descriptors },
-  };
-}
-
-/** Synthetic catalogue of `size` signatures, streamed; lineages interleaved in windows of 500. */
-function* catalogue(groups: ImageSignature[][], size: number): Generator<{ signature: ImageSignature; truth: number }> {
-  const random = xorshift(12345);
-  let emitted = 0;
-  for (let window = 0; emitted < size; window++) {
-    const members: Array<{ signature: ImageSignature; truth: number }> = [];
-    for (let k = 0; k < 500; k++) {
-      const lineage = window * 500 + k;
-      const group = groups[lineage % groups.length]!;
-      const mask = Uint8Array.from({ length: 32 }, () => Math.floor(random() * 256));
-      group.forEach((base, m) => {
-        const hash = (lineage.toString(16).padStart(8, '0') + m.toString(16).padStart(4, '0')).padEnd(32, 'a');
-        members.push({ signature: derive(base, mask, random, hash), truth: lineage });
-      });
-    }
-    // Shuffle inside the window: members of a lineage arrive apart, as in a real catalogue.
-    for (let i = members.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [members[i], members[j]] = [members[j]!, members[i]!];
-    }
-    for (const member of members) {
-      if (emitted++ >= size) return;
-      yield member;
-    }
-  }
 }
 
 async function runSize(basePath: string, size: number): Promise<SizeResult> {
@@ -116,7 +60,7 @@ async function runSize(basePath: string, size: number): Promise<SizeResult> {
   // Only adding is timed, not making up the synthetic signatures.
   let addMs = 0;
   let n = 0;
-  for (const { signature, truth: t } of catalogue(groups, size)) {
+  for (const { signature, truth: t } of syntheticCatalogue(groups, size)) {
     const started = performance.now();
     predicted.push(index.add(`img-${n++}`, signature));
     addMs += performance.now() - started;
@@ -150,21 +94,11 @@ function runInChild(basePath: string, size: number): Promise<SizeResult> {
 async function main(): Promise<void> {
   const dataDir = process.argv[2] ?? '../shared/data';
   const sizes = (process.argv[3] ?? '10000,30000,100000').split(',').map(Number);
-  const dir = join(dataDir, 'lineages');
-  const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Record<string, string>;
-  const files = Object.keys(truth).sort();
-  await loadOpenCV();
-  const signatures = await signaturesOfFiles(dir, files);
-  const byLineage = new Map<string, string[]>();
-  files.forEach((f, k) => {
-    const list = byLineage.get(truth[f]!) ?? [];
-    list.push(Buffer.from(encodeSignature(signatures[k]!)).toString('base64'));
-    byLineage.set(truth[f]!, list);
-  });
+  const base = await realLineageGroups(join(dataDir, 'lineages'));
   const work = mkdtempSync(join(tmpdir(), 'artmeta-cluster-bench-'));
   const basePath = join(work, 'base.json');
-  writeFileSync(basePath, JSON.stringify({ groups: [...byLineage.keys()].sort().map((k) => byLineage.get(k)!) } satisfies BaseSet));
-  console.log(`base: ${files.length} real signatures in ${byLineage.size} lineages; mean encoded size ${Math.round(signatures.reduce((a, s) => a + encodeSignature(s).length, 0) / signatures.length)} bytes`);
+  writeFileSync(basePath, JSON.stringify({ groups: base.groups } satisfies BaseSet));
+  console.log(base.summary);
   console.log(`${'signatures'.padStart(10)} ${'time s'.padStart(8)} ${'peak RSS MiB'.padStart(12)} ${'ms/signature'.padStart(12)} ${'verified'.padStart(9)} ${'ms/pair'.padStart(8)} ${'lineages'.padStart(8)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'false merges'.padStart(12)}`);
   const results: SizeResult[] = [];
   try {
@@ -179,11 +113,10 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   if (results.length >= 2) {
-    const xs = results.map((r) => Math.log(r.size));
-    const ys = results.map((r) => Math.log(r.seconds));
-    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-    const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+    const slope = growthExponent(
+      results.map((r) => r.size),
+      results.map((r) => r.seconds),
+    );
     console.log(`growth exponent (least-squares slope of log time vs log size): ${slope.toFixed(3)}`);
   }
 }

@@ -1,0 +1,111 @@
+import { area, intersection, type Box } from '../geometry/box.ts';
+import { composeHomographies, invertHomography, projectPoint, type Homography } from './homography.ts';
+import type { ImageSignature } from './image-signature.ts';
+import type { SimilarityReport } from './similarity-index.ts';
+
+/** Pair similarity as the join needs it: the index, and the homography from the second image's frame to the first's. */
+export type PairSimilarity = (a: ImageSignature, b: ImageSignature) => Pick<SimilarityReport, 'index' | 'homography'>;
+
+/** How a new image is admitted to a lineage (see LineageIndexOptions for each value's reason). */
+export interface JoinRule {
+  threshold: number;
+  minSharedCore: number;
+  /** Most representatives a lineage keeps, the root included. */
+  representatives: number;
+  similarity: PairSimilarity;
+}
+
+/** Where a representative lies in the root's feature frame. */
+export interface RepresentativePlace {
+  /** Its feature frame → the root's. */
+  toRoot: Homography;
+  /** Its footprint in the root's frame, unclipped. */
+  footprint: Box;
+}
+
+/**
+ * Everything a join decision needs besides the representatives' signatures: plain data, so the
+ * in-memory LineageIndex keeps it in an object and the catalogue in Redis as JSON.
+ */
+export interface LineageShape {
+  /** Region every member shares, in the root's feature frame. */
+  core: Box;
+  /** Area of the smallest member inside the root's frame. */
+  smallestMember: number;
+  /** One per representative, root first, in the order they became representatives. */
+  representatives: RepresentativePlace[];
+}
+
+export interface RepresentativeEvidence {
+  signature: ImageSignature;
+  /** The candidate index voted for it for this image (the root is verified either way). */
+  voted: boolean;
+}
+
+export interface JoinDecision {
+  /** The lineage's shape with the new member. */
+  shape: LineageShape;
+  /** The new member becomes a representative (its signature must be kept). */
+  representative: boolean;
+}
+
+/** A member whose footprint is covered this much by one representative's adds no new part of the background. */
+const NEW_PART_COVERAGE = 0.8;
+
+const IDENTITY: Homography = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+
+/** The shape of a lineage that starts with `root`. */
+export function startShape(root: ImageSignature): LineageShape {
+  const frame = { x: 0, y: 0, w: root.featureFrame.width, h: root.featureFrame.height };
+  return { core: frame, smallestMember: area(frame), representatives: [{ toRoot: IDENTITY, footprint: frame }] };
+}
+
+/**
+ * Whether `signature` joins the lineage of `shape`: it is verified against the representatives the
+ * candidate index voted for, then the root if it was not among them, until one passes the threshold with
+ * a footprint that keeps the core. Others are skipped: a representative that shares nothing with the
+ * image gets no votes, and each verification costs as much as the whole vote. `representatives[k]` is
+ * the signature of `shape.representatives[k]`.
+ */
+export function decideJoin(rule: JoinRule, signature: ImageSignature, shape: LineageShape, representatives: RepresentativeEvidence[]): JoinDecision | undefined {
+  const order = [...representatives.keys()].filter((k) => k === 0 || representatives[k]!.voted);
+  order.sort((p, q) => Number(representatives[q]!.voted) - Number(representatives[p]!.voted) || p - q);
+  for (const k of order) {
+    const report = rule.similarity(signature, representatives[k]!.signature);
+    if (report.index < rule.threshold || !report.homography) continue;
+    // report.homography maps the representative's frame to the image's.
+    const toRoot = composeHomographies(shape.representatives[k]!.toRoot, invertHomography(report.homography));
+    const footprint = footprintIn(signature, toRoot);
+    if (keepsCore(rule, shape, footprint)) return joined(rule, shape, { toRoot, footprint });
+  }
+  return undefined;
+}
+
+/** Whether `footprint` (unclipped, in the root's frame) keeps enough of the core; an empty share never does. */
+function keepsCore(rule: JoinRule, shape: LineageShape, footprint: Box): boolean {
+  const shared = intersection(shape.core, footprint);
+  return !!shared && area(shared) > 0 && area(shared) >= rule.minSharedCore * Math.min(shape.smallestMember, area(footprint));
+}
+
+function joined(rule: JoinRule, shape: LineageShape, place: RepresentativePlace): JoinDecision {
+  const { footprint } = place;
+  const covered = Math.max(...shape.representatives.map((r) => area(intersection(r.footprint, footprint) ?? { x: 0, y: 0, w: 0, h: 0 })));
+  const representative = shape.representatives.length < rule.representatives && covered < NEW_PART_COVERAGE * area(footprint);
+  return {
+    shape: {
+      core: intersection(shape.core, footprint) ?? shape.core,
+      smallestMember: Math.min(shape.smallestMember, area(footprint)),
+      representatives: representative ? [...shape.representatives, place] : shape.representatives,
+    },
+    representative,
+  };
+}
+
+/** Bounding box of an image's frame mapped by `toRoot` into its lineage root's frame (unclipped). */
+function footprintIn(image: ImageSignature, toRoot: Homography): Box {
+  const { width, height } = image.featureFrame;
+  const corners = [projectPoint(toRoot, 0, 0), projectPoint(toRoot, width, 0), projectPoint(toRoot, width, height), projectPoint(toRoot, 0, height)];
+  const xs = corners.map((c) => c[0]);
+  const ys = corners.map((c) => c[1]);
+  return { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
+}

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { bucketKey, CANDIDATE_INDEX_DEFAULTS, tableBits } from './candidate-index.ts';
+import { descriptorWords, WORDS_PER_DESCRIPTOR } from './hamming.ts';
+import type { ImageSignature } from './image-signature.ts';
+import { joinRuleOf, LINEAGE_INDEX_DEFAULTS } from './lineage-clustering.ts';
+import { decideJoin, startShape, type JoinDecision, type LineageShape, type RepresentativeEvidence } from './lineage-join.ts';
+import { defaultModel } from './similarity-index.ts';
+
+export type { JoinDecision, LineageShape, RepresentativeEvidence } from './lineage-join.ts';
+
+/**
+ * The lineage analysis as a store-independent index needs it — what the catalogue in Redis
+ * (service/catalogue) uses instead of LineageIndex's in-memory state: bucket keys to look candidates
+ * up by, and the join decision against a lineage described by plain data. The keys are those of
+ * CandidateIndex, the limits LineageIndex's defaults and the decision lineage-join.ts's, which
+ * LineageIndex runs too: one image meets the same decision in both for the same arrival order.
+ */
+export interface LineageMatcher {
+  /** Changes whenever keys or decisions would: an index built under another version must be rebuilt. */
+  readonly version: string;
+  readonly limits: CandidateLimits;
+  /** Hash tables candidate keys come in. */
+  readonly tables: number;
+  /** `keys[t]`: the image's bucket keys in hash table t (one per indexed descriptor). */
+  candidateKeys(signature: ImageSignature): number[][];
+  /** The shape of a lineage that starts with `root`. */
+  startLineage(root: ImageSignature): LineageShape;
+  /**
+   * Whether `signature` joins the lineage: verified against its representatives (root first, each
+   * marked whether the candidate look-up voted for it) and keeping its shared core. Returns the
+   * lineage's shape with the new member, and whether the new member becomes a representative too (its
+   * signature must then be kept); undefined = no.
+   */
+  tryJoin(signature: ImageSignature, lineage: LineageEvidence): JoinDecision | undefined;
+}
+
+export interface CandidateLimits {
+  /** Most-voted candidate images looked at per new image. */
+  candidates: number;
+  /** Distinct candidate lineages verified per new image, most voted first. */
+  verifiedLineages: number;
+  /** Votes an image needs before it is worth verifying. */
+  minVotes: number;
+  /** Buckets holding more entries than this say nothing and are skipped (and no longer grown). */
+  maxBucketSize: number;
+}
+
+export interface LineageEvidence {
+  shape: LineageShape;
+  /** In the order of `shape.representatives`. */
+  representatives: RepresentativeEvidence[];
+}
+
+export interface MatcherOptions {
+  /** Index at or above which an image joins a lineage. Default: the model's threshold. */
+  threshold?: number;
+}
+
+const LIMITS: CandidateLimits = {
+  candidates: LINEAGE_INDEX_DEFAULTS.candidates,
+  verifiedLineages: LINEAGE_INDEX_DEFAULTS.verifiedLineages,
+  minVotes: LINEAGE_INDEX_DEFAULTS.minVotes,
+  maxBucketSize: CANDIDATE_INDEX_DEFAULTS.maxBucketSize,
+};
+
+/** The matcher of the current lineage model, with LineageIndex's defaults. */
+export function lineageMatcher(options: MatcherOptions = {}): LineageMatcher {
+  const model = defaultModel();
+  const rule = joinRuleOf({ threshold: options.threshold });
+  const { tables, bitsPerKey, indexedFeatures } = CANDIDATE_INDEX_DEFAULTS;
+  const bits = tableBits(tables, bitsPerKey);
+  const version = createHash('sha256')
+    .update(
+      JSON.stringify({
+        model,
+        threshold: rule.threshold,
+        minSharedCore: rule.minSharedCore,
+        representatives: rule.representatives,
+        index: CANDIDATE_INDEX_DEFAULTS,
+        limits: LIMITS,
+      }),
+    )
+    .digest('hex')
+    .slice(0, 12);
+  return {
+    version,
+    limits: LIMITS,
+    tables,
+    candidateKeys(signature) {
+      // CandidateIndex indexes the first `indexedFeatures` and queries with all; signatures keep at most
+      // that many (image-signature.ts: 400), so one key list serves both.
+      const words = descriptorWords(signature.features.descriptors);
+      const count = Math.min(indexedFeatures, words.length / WORDS_PER_DESCRIPTOR);
+      return bits.map((tableBitsOf) => Array.from({ length: count }, (_, d) => bucketKey(tableBitsOf, words, d)));
+    },
+    startLineage: startShape,
+    tryJoin: (signature, { shape, representatives }) => decideJoin(rule, signature, shape, representatives),
+  };
+}

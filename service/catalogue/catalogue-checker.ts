@@ -1,0 +1,197 @@
+import type { LineageShape } from '../../analysis/lineage/lineage-join.ts';
+import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import type { RedisClient } from '../queue/redis-connection.ts';
+import { SLOT_BYTES } from './catalogue-index.ts';
+import { CatalogueKeys, type GenerationKeys } from './catalogue-keys.ts';
+
+export interface CatalogueCheck {
+  generation: string;
+  version: string;
+  images: number;
+  lineages: number;
+  /** Slots ever given; slots of removed images stay as empty entries until a rebuild. */
+  slots: number;
+  /** Bucket entries over all hash tables, and buckets that reached the cap. */
+  bucketEntries: number;
+  fullBuckets: number;
+  /** Every broken invariant, in words; empty = consistent. */
+  problems: string[];
+}
+
+/** Pipelined reads per round trip while walking. */
+const BATCH = 500;
+/** Problems listed before the rest are only counted. */
+const MAX_LISTED = 50;
+
+/**
+ * Walks the current generation of the catalogue and checks every invariant the scripts keep:
+ * - each image has one entry, its slot is below the slot count and maps to its lineage, and it is a
+ *   member of that lineage — so an image is in exactly one lineage;
+ * - each lineage number below the counter is either wholly there (record, id in the id table, members,
+ *   a signature per representative) or wholly gone; member sets list only images whose entry names them;
+ * - live slots are exactly the images' slots; bucket entries are ascending slots below the slot count.
+ * Uses HSCAN and numbered keys only (no SCAN), so it works on a Redis Cluster node as well. A walk is
+ * not a snapshot: run it on a quiet index (analyze queue paused), or images assigned during the walk
+ * show up as broken invariants.
+ */
+export class CatalogueChecker {
+  private readonly keys: CatalogueKeys;
+
+  constructor(
+    private readonly redis: RedisClient,
+    prefix: string,
+    private readonly tables: number,
+  ) {
+    this.keys = new CatalogueKeys(prefix);
+  }
+
+  async check(): Promise<CatalogueCheck> {
+    const generation = (await this.redis.get(this.keys.generation)) ?? '0';
+    const keys = this.keys.of(generation);
+    const problems: string[] = [];
+    let unlisted = 0;
+    const problem = (text: string) => (problems.length < MAX_LISTED ? problems.push(text) : unlisted++);
+
+    const entries = await this.imageEntries(keys, problem);
+    // The counters after the entries: an image assigned during the walk then still has its slot below the count.
+    const [version, slotsText, lineagesText] = await this.redis.hmget(keys.meta, 'version', 'slots', 'lineages');
+    const slots = Number(slotsText ?? 0);
+    const lineageCount = Number(lineagesText ?? 0);
+    for (const [image, { slot }] of entries) if (slot >= slots) problem(`image ${image}: slot ${slot} not below the slot count ${slots}`);
+    const slotTable = (await this.redis.getBuffer(keys.slots)) ?? Buffer.alloc(0);
+    let liveSlots = 0;
+    for (let s = 0; s < slots; s++) if (s * 4 + 4 <= slotTable.length && slotTable.readUInt32LE(s * 4) !== 0) liveSlots++;
+    for (const [image, { slot, num }] of entries) {
+      const mapped = slot * 4 + 4 <= slotTable.length ? slotTable.readUInt32LE(slot * 4) : 0;
+      if (mapped !== num) problem(`image ${image}: slot ${slot} maps to lineage ${mapped}, the entry says ${num}`);
+    }
+    if (liveSlots !== entries.size) problem(`${liveSlots} live slots for ${entries.size} images`);
+
+    const ids = new Map<string, string>();
+    await this.hscan(keys.ids, (id, num) => ids.set(id, num));
+    let lineages = 0;
+    let members = 0;
+    for (let first = 1; first <= lineageCount; first += BATCH) {
+      const nums = Array.from({ length: Math.min(BATCH, lineageCount - first + 1) }, (_, k) => first + k);
+      const pipeline = this.redis.pipeline();
+      for (const num of nums) {
+        pipeline.hgetall(keys.lineage(num));
+        pipeline.smembers(keys.members(num));
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      for (const [k, num] of nums.entries()) {
+        const record = replies[2 * k]?.[1] as Record<string, string>;
+        const memberList = replies[2 * k + 1]?.[1] as string[];
+        const exists = Object.keys(record).length > 0;
+        if (!exists) {
+          if (memberList.length > 0) problem(`lineage ${num} is gone but still lists ${memberList.length} members`);
+          continue;
+        }
+        lineages++;
+        members += memberList.length;
+        await this.checkLineage(keys, num, record, memberList, ids, entries, problem);
+      }
+    }
+    if (ids.size !== lineages) problem(`the id table names ${ids.size} lineages, ${lineages} exist`);
+    for (const [id, num] of ids) if (Number(num) > lineageCount || Number(num) < 1) problem(`id ${id} points to lineage ${num}, beyond the counter`);
+    if (members !== entries.size) problem(`${members} memberships for ${entries.size} images`);
+
+    const buckets = await this.checkBuckets(keys, slots, problem);
+    if (unlisted > 0) problems.push(`… and ${unlisted} more`);
+    return { generation, version: version ?? '', images: entries.size, lineages, slots, ...buckets, problems };
+  }
+
+  private async imageEntries(keys: GenerationKeys, problem: (text: string) => void) {
+    const entries = new Map<string, { slot: number; num: number }>();
+    const owner = new Map<number, string>();
+    await this.hscan(keys.images, (image, entry) => {
+      const match = /^(\d+):(\d+)$/.exec(entry);
+      if (!match) return problem(`image ${image}: malformed entry "${entry}"`);
+      const slot = Number(match[1]);
+      const num = Number(match[2]);
+      const other = owner.get(slot);
+      if (other && other !== image) problem(`images ${other} and ${image} share slot ${slot}`);
+      owner.set(slot, image);
+      entries.set(image, { slot, num });
+    });
+    return entries;
+  }
+
+  private async checkLineage(
+    keys: GenerationKeys,
+    num: number,
+    record: Record<string, string>,
+    memberList: string[],
+    ids: Map<string, string>,
+    entries: Map<string, { slot: number; num: number }>,
+    problem: (text: string) => void,
+  ): Promise<void> {
+    const id = record.id ?? '';
+    if (ids.get(id) !== String(num)) problem(`lineage ${num} (${id}): the id table says ${ids.get(id) ?? 'nothing'}`);
+    if (memberList.length === 0) problem(`lineage ${num} (${id}) has no member`);
+    for (const image of memberList) {
+      if (entries.get(image)?.num !== num) problem(`lineage ${num} (${id}) lists ${image}, whose entry says ${entries.get(image)?.num ?? 'nothing'}`);
+    }
+    const reps = (record.reps ?? '').split(' ').filter((r) => r.length > 0);
+    if (reps.length === 0) problem(`lineage ${num} (${id}) has no representative`);
+    try {
+      const shape = JSON.parse(record.shape ?? '') as Partial<LineageShape>;
+      // The join decision reads representative k's place in the shape next to its signature.
+      if (shape.representatives?.length !== reps.length) problem(`lineage ${num} (${id}): its shape places ${shape.representatives?.length ?? 0} representatives, it has ${reps.length}`);
+    } catch {
+      problem(`lineage ${num} (${id}): shape is not JSON`);
+    }
+    for (const rep of reps) {
+      const bytes = await this.redis.getBuffer(keys.signature(num, rep));
+      if (!bytes) {
+        problem(`lineage ${num} (${id}): representative ${rep} has no signature`);
+        continue;
+      }
+      try {
+        decodeSignature(bytes);
+      } catch (e) {
+        problem(`lineage ${num} (${id}): signature of ${rep} does not decode (${(e as Error).message})`);
+      }
+    }
+  }
+
+  private async checkBuckets(keys: GenerationKeys, slots: number, problem: (text: string) => void) {
+    let bucketEntries = 0;
+    let fullBuckets = 0;
+    for (let t = 0; t < this.tables; t++) {
+      await this.hscanBuffers(keys.table(t), (field, value) => {
+        if (value.length === 1 && value.toString() === 'F') {
+          fullBuckets++;
+          return;
+        }
+        if (value.length % SLOT_BYTES !== 0 || value.length === 0) return problem(`bucket ${t}/${field}: ${value.length} bytes`);
+        let last = -1;
+        for (let o = 0; o < value.length; o += SLOT_BYTES) {
+          const slot = value.readUIntLE(o, SLOT_BYTES);
+          if (slot < last || slot >= slots) return problem(`bucket ${t}/${field}: slot ${slot} out of order or not below ${slots}`);
+          last = slot;
+        }
+        bucketEntries += value.length / SLOT_BYTES;
+      });
+    }
+    return { bucketEntries, fullBuckets };
+  }
+
+  private async hscan(key: string, each: (field: string, value: string) => void): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(key, cursor, 'COUNT', 1000);
+      for (let i = 0; i < flat.length; i += 2) each(flat[i]!, flat[i + 1]!);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
+  private async hscanBuffers(key: string, each: (field: string, value: Buffer) => void): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscanBuffer(key, cursor, 'COUNT', 1000);
+      for (let i = 0; i < flat.length; i += 2) each(flat[i]!.toString(), flat[i + 1]!);
+      cursor = next.toString();
+    } while (cursor !== '0');
+  }
+}

@@ -1,0 +1,214 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ArtmetaError } from '../../analysis/errors.ts';
+import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
+import { lineageIdFor } from '../../analysis/lineage/lineage-id.ts';
+import type { LineageMatcher, LineageShape } from '../../analysis/lineage/lineage-matcher.ts';
+import { decodeSignature, encodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import type { RedisClient } from '../queue/redis-connection.ts';
+import { CatalogueKeys } from './catalogue-keys.ts';
+import { withCatalogueCommands, type CatalogueCommands } from './catalogue-scripts.ts';
+
+/** Where one image went. */
+export interface Assignment {
+  lineage: string;
+  /** The image started a new lineage. */
+  created: boolean;
+  /** The image was in the catalogue already (a retried job, a re-submitted image). */
+  known: boolean;
+  /** Look-ups it took: 1 unless a concurrent assignment touched the same buckets or lineage. */
+  attempts: number;
+}
+
+/** A lineage as the API shows it: exact membership, sorted. */
+export interface CatalogueLineage {
+  id: string;
+  /** The image members were verified against (it stays the anchor after being deleted). */
+  representative: string;
+  members: string[];
+}
+
+interface CandidateLineage {
+  num: string;
+  rev: string;
+  shape: LineageShape;
+  representatives: Array<{ signature: Buffer; slot: number | undefined }>;
+}
+
+/**
+ * Attempts before an assignment gives up (the job then fails with a retryable error). A conflict
+ * needs a concurrent image in one of the same buckets within the few milliseconds of a look-up;
+ * twenty in a row means something is wrong, not busy.
+ */
+const MAX_ATTEMPTS = 20;
+
+/** Bytes of one bucket entry (a slot number; 2^24 slots per generation — see catalogue-keys.ts). */
+export const SLOT_BYTES = 3;
+
+/**
+ * The catalogue-wide lineage index in Redis, shared by every worker (see catalogue-keys.ts for the
+ * layout and catalogue-scripts.ts for the scripts). An assignment is two reads — the image's buckets,
+ * then the lineages of the most voted candidates with their representatives' signatures — the join
+ * decision here (the matcher: verification and shared core), and one script that commits it unless a
+ * concurrent assignment changed what it rests on, in which case it is decided again.
+ */
+export class CatalogueIndex {
+  readonly keys: CatalogueKeys;
+  private readonly redis: RedisClient & CatalogueCommands;
+
+  /**
+   * @param generation the generation to work on; '' (default) = the current one. `artmeta catalogue
+   *   rebuild` fills a new generation before publishing it.
+   */
+  constructor(
+    redis: RedisClient,
+    prefix: string,
+    readonly matcher: LineageMatcher,
+    private readonly generation = '',
+  ) {
+    this.redis = withCatalogueCommands(redis);
+    this.keys = new CatalogueKeys(prefix);
+  }
+
+  /** Puts an image into its lineage (idempotent: a known image keeps its lineage). */
+  async assign(image: string, signature: ImageSignature, encoded: Uint8Array = encodeSignature(signature)): Promise<Assignment> {
+    const keys = this.matcher.candidateKeys(signature);
+    const keyArgs = keys.flatMap((table) => [table.length, ...table]);
+    const { minVotes, candidates, verifiedLineages, maxBucketSize } = this.matcher.limits;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const [gen, version, slots, entry, ...buckets] = await this.redis.catalogueLookupBuffer(
+        this.keys.generation,
+        this.keys.base,
+        this.generation,
+        image,
+        keys.length,
+        ...keyArgs,
+      );
+      const generation = gen!.toString();
+      if (entry!.length > 0) {
+        const known = await this.lineageOfEntry(generation, entry!.toString());
+        if (known) return { lineage: known, created: false, known: true, attempts: attempt };
+      }
+      this.checkVersion(version!.toString());
+      const slotsSeen = Number(slots!.toString());
+      const voted = topVoted(buckets, minVotes, candidates);
+      const votedSlots = new Set(voted);
+      const lineages = voted.length === 0 ? [] : parseCandidates(await this.redis.catalogueCandidatesBuffer(this.keys.generation, this.keys.base, generation, verifiedLineages, ...voted));
+      let join: { num: string; rev: string; shape: LineageShape; representative: boolean } | undefined;
+      for (const lineage of lineages) {
+        const representatives = lineage.representatives.map((r) => ({ signature: decodeSignature(r.signature), voted: r.slot !== undefined && votedSlots.has(r.slot) }));
+        const decision = this.matcher.tryJoin(signature, { shape: lineage.shape, representatives });
+        if (decision) {
+          join = { num: lineage.num, rev: lineage.rev, ...decision };
+          break;
+        }
+      }
+      const shape = join?.shape ?? this.matcher.startLineage(signature);
+      const reply = await this.redis.catalogueAssign(
+        this.keys.generation,
+        this.keys.base,
+        generation,
+        this.generation === '' ? '1' : '0',
+        this.matcher.version,
+        image,
+        slotsSeen,
+        maxBucketSize,
+        join ? 'join' : 'new',
+        join?.num ?? '',
+        join?.rev ?? '',
+        JSON.stringify(shape),
+        join?.representative ? '1' : '0',
+        lineageIdFor(signature.contentHash),
+        join && !join.representative ? '' : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength),
+        keys.length,
+        ...keyArgs,
+      );
+      const status = String(reply[0]);
+      if (status === 'ok') return { lineage: String(reply[1]), created: !join, known: false, attempts: attempt };
+      if (status === 'have') return { lineage: String(reply[1]), created: false, known: true, attempts: attempt };
+      if (status === 'version') this.checkVersion(String(reply[1]));
+      if (status === 'full') throw new ArtmetaError('INTERNAL', 'the lineage catalogue has used all 2^24 slots of its generation: run `artmeta catalogue rebuild`');
+      // 'retry' or 'gen' (a rebuild was published meanwhile): decide again, after a short random
+      // pause so that two workers in conflict do not meet again at once.
+      await sleep(Math.random() * 2 * attempt);
+    }
+    throw new ArtmetaError('INTERNAL', `catalogue: image ${image} met a conflicting assignment ${MAX_ATTEMPTS} times in a row`);
+  }
+
+  /** The lineage id of an image, or undefined when it is not in the catalogue. */
+  async lineageOf(image: string): Promise<string | undefined> {
+    const generation = await this.currentGeneration();
+    const entry = await this.redis.hget(this.keys.of(generation).images, image);
+    return entry ? this.lineageOfEntry(generation, entry) : undefined;
+  }
+
+  async lineage(id: string): Promise<CatalogueLineage | undefined> {
+    const keys = this.keys.of(await this.currentGeneration());
+    const num = await this.redis.hget(keys.ids, id);
+    if (!num) return undefined;
+    const [reps, members] = await Promise.all([this.redis.hget(keys.lineage(num), 'reps'), this.redis.smembers(keys.members(num))]);
+    if (members.length === 0) return undefined;
+    return { id, representative: (reps ?? '').split(' ')[0] ?? '', members: members.sort() };
+  }
+
+  /** Takes an image out of the catalogue; its lineage keeps its id unless the image was its last member. */
+  async remove(image: string): Promise<{ lineage: string; lineageRemoved: boolean } | undefined> {
+    const reply = await this.redis.catalogueRemove(this.keys.generation, this.keys.base, this.generation, image);
+    return reply.length === 0 ? undefined : { lineage: String(reply[0]), lineageRemoved: String(reply[1]) === '1' };
+  }
+
+  async currentGeneration(): Promise<string> {
+    return this.generation || ((await this.redis.get(this.keys.generation)) ?? '0');
+  }
+
+  private async lineageOfEntry(generation: string, entry: string): Promise<string | undefined> {
+    const num = entry.split(':')[1];
+    return num ? ((await this.redis.hget(this.keys.of(generation).lineage(num), 'id')) ?? undefined) : undefined;
+  }
+
+  private checkVersion(stored: string): void {
+    if (stored !== '' && stored !== this.matcher.version) {
+      throw new ArtmetaError(
+        'INTERNAL',
+        `the lineage catalogue was built by matcher ${stored}, this worker runs ${this.matcher.version}: run \`artmeta catalogue rebuild\``,
+      );
+    }
+  }
+}
+
+/**
+ * Votes of the images in the buckets, as CandidateIndex.query counts them: the `limit` most voted
+ * slots with at least `minVotes`, ties by slot. Full buckets ("F") say nothing.
+ */
+export function topVoted(buckets: readonly Buffer[], minVotes: number, limit: number): number[] {
+  const votes = new Map<number, number>();
+  for (const bucket of buckets) {
+    if (bucket.length < SLOT_BYTES) continue;
+    for (let o = 0; o + SLOT_BYTES <= bucket.length; o += SLOT_BYTES) {
+      const slot = bucket.readUIntLE(o, SLOT_BYTES);
+      votes.set(slot, (votes.get(slot) ?? 0) + 1);
+    }
+  }
+  return [...votes]
+    .filter(([, n]) => n >= minVotes)
+    .sort((p, q) => q[1] - p[1] || p[0] - q[0])
+    .slice(0, limit)
+    .map(([slot]) => slot);
+}
+
+function parseCandidates(reply: Buffer[]): CandidateLineage[] {
+  const out: CandidateLineage[] = [];
+  for (let i = 0; i < reply.length; ) {
+    const num = reply[i++]!.toString();
+    i++; // id: not needed to decide
+    const rev = reply[i++]!.toString();
+    const shape = JSON.parse(reply[i++]!.toString()) as LineageShape;
+    const reps = reply[i++]!.toString().split(' ').filter((r) => r.length > 0);
+    const representatives = reps.map(() => {
+      const signature = reply[i++]!;
+      const entry = reply[i++]!.toString();
+      return { signature, slot: entry === '' ? undefined : Number(entry.split(':')[0]) };
+    });
+    out.push({ num, rev, shape, representatives });
+  }
+  return out;
+}

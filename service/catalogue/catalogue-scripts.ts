@@ -1,0 +1,227 @@
+import type { RedisClient } from '../queue/redis-connection.ts';
+
+/**
+ * The catalogue's Lua scripts. Every write is one script: Redis runs a script to its end before any
+ * other command, so a worker killed at any moment leaves either nothing or the whole assignment, and
+ * a retried job finds the image assigned (`have`) or assigns it afresh. KEYS[1] is always the
+ * generation pointer (it routes the call in a Cluster; every other key shares its hash tag), ARGV[1]
+ * the key base, ARGV[2] the generation ('' = the current one). Key names follow catalogue-keys.ts.
+ */
+const PRELUDE = `
+local base = ARGV[1]
+local gen = ARGV[2]
+if gen == '' then gen = redis.call('GET', KEYS[1]) or '0' end
+local g = base .. ':' .. gen
+`;
+
+/**
+ * Read-only look-up, the first round trip of an assignment: the generation, its matcher version, how
+ * many slots were ever given (entries at or above that number appear later and mean a conflict), the
+ * image's own entry, and the contents of the image's buckets.
+ * ARGV: base, gen, image, tables, then per table: count, keys…
+ */
+const LOOKUP = `${PRELUDE}
+local meta = g .. ':meta'
+local out = { gen, redis.call('HGET', meta, 'version') or '', redis.call('HGET', meta, 'slots') or '0', redis.call('HGET', g .. ':img', ARGV[3]) or '' }
+local i = 5
+for t = 0, tonumber(ARGV[4]) - 1 do
+  local n = tonumber(ARGV[i])
+  i = i + 1
+  if n > 0 then
+    local values = redis.call('HMGET', g .. ':lsh:' .. t, unpack(ARGV, i, i + n - 1))
+    for k = 1, n do out[#out + 1] = values[k] or '' end
+  end
+  i = i + n
+end
+return out
+`;
+
+/**
+ * The lineages of the most voted slots, in vote order, until \`limit\` distinct ones: number, id,
+ * revision, shape, representatives, and per representative its signature and its image entry
+ * ('slot:lineage'; '' once deleted) — the join verifies first the representatives that were voted for
+ * (the second round trip).
+ * ARGV: base, gen, limit, slots…
+ */
+const CANDIDATES = `${PRELUDE}
+local limit = tonumber(ARGV[3])
+local seen = {}
+local out = {}
+local found = 0
+for i = 4, #ARGV do
+  if found >= limit then break end
+  local at = tonumber(ARGV[i]) * 4
+  local raw = redis.call('GETRANGE', g .. ':slot', at, at + 3)
+  if #raw == 4 then
+    local num = struct.unpack('<I4', raw)
+    if num ~= 0 and not seen[num] then
+      seen[num] = true
+      local f = redis.call('HMGET', g .. ':lin:' .. num, 'id', 'rev', 'shape', 'reps')
+      if f[1] then
+        found = found + 1
+        out[#out + 1] = tostring(num)
+        out[#out + 1] = f[1]
+        out[#out + 1] = f[2]
+        out[#out + 1] = f[3]
+        out[#out + 1] = f[4]
+        for rep in string.gmatch(f[4], '%S+') do
+          out[#out + 1] = redis.call('GET', g .. ':sig:' .. num .. ':' .. rep) or ''
+          out[#out + 1] = redis.call('HGET', g .. ':img', rep) or ''
+        end
+      end
+    end
+  end
+end
+return out
+`;
+
+/**
+ * Commits one assignment decided from a look-up, or refuses it when what the decision rests on has
+ * changed since: an entry newer than the look-up in one of the image's buckets (an image that could
+ * have been a candidate arrived meanwhile), or a new revision of the lineage it joins. The caller
+ * then looks up again — optimistic concurrency, serialised by Redis, with conflicts only between
+ * images that share a bucket.
+ * ARGV: base, gen, mustBeCurrent, version, image, seenSlots, maxBucket, mode ('join'|'new'), num, rev,
+ *       shape, becomesRepresentative ('1'|'0'), idBase, signature, tables, then per table: count, keys…
+ * Returns {'ok', id, num, slot} | {'have', id} | {'retry'} | {'gen'} | {'version', stored} | {'full'} (no slot left).
+ */
+const ASSIGN = `${PRELUDE}
+if ARGV[3] == '1' and (redis.call('GET', KEYS[1]) or '0') ~= gen then return { 'gen' } end
+local meta = g .. ':meta'
+local version = redis.call('HGET', meta, 'version')
+if version and version ~= ARGV[4] then return { 'version', version } end
+local image = ARGV[5]
+local have = redis.call('HGET', g .. ':img', image)
+if have then
+  local n = string.match(have, ':(%d+)$')
+  return { 'have', redis.call('HGET', g .. ':lin:' .. n, 'id') }
+end
+local seenSlots = tonumber(ARGV[6])
+local maxBucket = tonumber(ARGV[7])
+local mode = ARGV[8]
+-- One HMGET per table (a redis.call per bucket would cost more than all the rest).
+local tables = {}
+local i = 16
+for t = 0, tonumber(ARGV[15]) - 1 do
+  local n = tonumber(ARGV[i])
+  i = i + 1
+  local fields = { unpack(ARGV, i, i + n - 1) }
+  local values = n > 0 and redis.call('HMGET', g .. ':lsh:' .. t, unpack(fields)) or {}
+  for k = 1, n do
+    local v = values[k] or ''
+    if #v >= 3 and struct.unpack('<I3', v, #v - 2) >= seenSlots then return { 'retry' } end
+  end
+  tables[#tables + 1] = { g .. ':lsh:' .. t, fields, values }
+  i = i + n
+end
+local num
+local lin
+if mode == 'join' then
+  num = ARGV[9]
+  lin = g .. ':lin:' .. num
+  if redis.call('HGET', lin, 'rev') ~= ARGV[10] then return { 'retry' } end
+else
+  num = tostring(redis.call('HINCRBY', meta, 'lineages', 1))
+  lin = g .. ':lin:' .. num
+  local id = ARGV[13]
+  local k = 2
+  while redis.call('HEXISTS', g .. ':ids', id) == 1 do
+    id = ARGV[13] .. '-' .. k
+    k = k + 1
+  end
+  redis.call('HSET', lin, 'id', id, 'rev', '0', 'reps', '')
+  redis.call('HSET', g .. ':ids', id, num)
+end
+if not version then redis.call('HSET', meta, 'version', ARGV[4]) end
+local slot = tonumber(redis.call('HGET', meta, 'slots') or '0')
+if slot >= 16777216 then return { 'full' } end
+redis.call('HSET', meta, 'slots', slot + 1)
+local packed = struct.pack('<I3', slot)
+for _, tbl in ipairs(tables) do
+  -- A key twice in one table appends twice (as the in-memory index does): the later pair holds both.
+  local current = {}
+  local changes = {}
+  for k, field in ipairs(tbl[2]) do
+    local v = current[field] or tbl[3][k] or ''
+    if v ~= 'F' then
+      v = v .. packed
+      if #v / 3 > maxBucket then v = 'F' end
+      current[field] = v
+      changes[#changes + 1] = field
+      changes[#changes + 1] = v
+    end
+  end
+  if #changes > 0 then redis.call('HSET', tbl[1], unpack(changes)) end
+end
+redis.call('SETRANGE', g .. ':slot', slot * 4, struct.pack('<I4', tonumber(num)))
+redis.call('HSET', g .. ':img', image, slot .. ':' .. num)
+redis.call('SADD', g .. ':mem:' .. num, image)
+redis.call('HINCRBY', lin, 'rev', 1)
+redis.call('HSET', lin, 'shape', ARGV[11])
+if mode == 'new' or ARGV[12] == '1' then
+  local reps = redis.call('HGET', lin, 'reps')
+  redis.call('HSET', lin, 'reps', reps == '' and image or (reps .. ' ' .. image))
+  redis.call('SET', g .. ':sig:' .. num .. ':' .. image, ARGV[14])
+end
+return { 'ok', redis.call('HGET', lin, 'id'), num, tostring(slot) }
+`;
+
+/**
+ * Takes an image out: its entry, its slot (its bucket entries then count for nothing) and its
+ * membership; the lineage goes with its last member, and keeps its id, shape and representatives'
+ * signatures otherwise (a deleted representative stays the lineage's anchor).
+ * ARGV: base, gen, image. Returns {} when unknown, else {lineage id, '1' if the lineage went}.
+ */
+const REMOVE = `${PRELUDE}
+local image = ARGV[3]
+local entry = redis.call('HGET', g .. ':img', image)
+if not entry then return {} end
+local slot, num = string.match(entry, '^(%d+):(%d+)$')
+redis.call('HDEL', g .. ':img', image)
+redis.call('SETRANGE', g .. ':slot', tonumber(slot) * 4, struct.pack('<I4', 0))
+redis.call('SREM', g .. ':mem:' .. num, image)
+local lin = g .. ':lin:' .. num
+local f = redis.call('HMGET', lin, 'id', 'reps')
+if redis.call('SCARD', g .. ':mem:' .. num) > 0 then return { f[1], '0' } end
+for rep in string.gmatch(f[2] or '', '%S+') do redis.call('DEL', g .. ':sig:' .. num .. ':' .. rep) end
+redis.call('DEL', lin)
+redis.call('HDEL', g .. ':ids', f[1])
+return { f[1], '1' }
+`;
+
+/**
+ * Ends a rebuild: gives lineages of generation ARGV[2] their final ids and makes it the current one.
+ * ARGV: base, gen, then pairs of lineage number and id.
+ */
+const PUBLISH = `${PRELUDE}
+local ids = g .. ':ids'
+redis.call('DEL', ids)
+for i = 3, #ARGV, 2 do
+  redis.call('HSET', g .. ':lin:' .. ARGV[i], 'id', ARGV[i + 1])
+  redis.call('HSET', ids, ARGV[i + 1], ARGV[i])
+end
+redis.call('SET', KEYS[1], gen)
+return 'OK'
+`;
+
+type Reply = Promise<Array<Buffer | string | number | null>>;
+
+/** The scripts as commands of a connection (ioredis sends EVALSHA, and the source on NOSCRIPT). */
+export interface CatalogueCommands {
+  catalogueLookupBuffer(key: string, ...args: (string | number)[]): Promise<Buffer[]>;
+  catalogueCandidatesBuffer(key: string, ...args: (string | number)[]): Promise<Buffer[]>;
+  catalogueAssign(key: string, ...args: (string | number | Buffer)[]): Reply;
+  catalogueRemove(key: string, ...args: (string | number)[]): Reply;
+  cataloguePublish(key: string, ...args: (string | number)[]): Promise<string>;
+}
+
+const SCRIPTS = { catalogueLookup: LOOKUP, catalogueCandidates: CANDIDATES, catalogueAssign: ASSIGN, catalogueRemove: REMOVE, cataloguePublish: PUBLISH };
+
+/** Defines the scripts on a connection (once per connection) and returns it typed with them. */
+export function withCatalogueCommands(redis: RedisClient): RedisClient & CatalogueCommands {
+  const scripted = redis as RedisClient & Partial<CatalogueCommands>;
+  if (!scripted.catalogueAssign) {
+    for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 1, lua });
+  }
+  return scripted as RedisClient & CatalogueCommands;
+}

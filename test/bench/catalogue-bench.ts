@@ -1,0 +1,251 @@
+/**
+ * The catalogue-wide lineage index in Redis at scale: synthetic signatures (as bench:cluster makes
+ * them from the real signatures of <data>/lineages) assigned through one real redis-server by several
+ * worker processes at once.
+ *
+ *   npm run bench:catalogue -- ../shared/data [size, default 200000] [workers, default 2] [in flight per worker, default 2] [base cache file]
+ *
+ * Prints assignments/s (wall clock, and with the making-up of synthetic signatures taken out), Redis
+ * memory per image (INFO used_memory before/after, and the share of representatives' signatures),
+ * the time of every 10k as the catalogue grows, the growth exponent (least-squares slope of log
+ * cumulative time against log size) and the extrapolation to 2 M images; then pairwise precision and
+ * recall of the resulting lineages against the synthetic truth.
+ */
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
+import { lineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
+import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import { CatalogueIndex } from '../../service/catalogue/catalogue-index.ts';
+import { CatalogueKeys } from '../../service/catalogue/catalogue-keys.ts';
+import { scorePartition } from '../eval/lineage-eval.ts';
+import { growthExponent } from '../support/growth-exponent.ts';
+import { RedisServer } from '../support/redis-server.ts';
+import { realLineageGroups, syntheticCatalogue } from '../support/synthetic-signatures.ts';
+
+const PREFIX = '{bench}';
+const CHECKPOINT = 10_000;
+
+interface Progress {
+  kind: 'progress';
+  done: number;
+  atMs: number;
+}
+
+interface Finished {
+  kind: 'finished';
+  done: number;
+  assignMs: number;
+  makeMs: number;
+  attempts: number;
+  created: number;
+}
+
+/** The image id of synthetic image `n`: its true lineage readable from it. */
+function imageId(truth: number, n: number): string {
+  return `${truth.toString(16).padStart(8, '0')}${n.toString(16).padStart(8, '0')}`.padEnd(64, '0');
+}
+
+async function runWorker(url: string, basePath: string, size: number, workers: number, worker: number, inFlight: number, startAt: number): Promise<void> {
+  await loadOpenCV();
+  const groups = (JSON.parse(readFileSync(basePath, 'utf8')) as string[][]).map((g) => g.map((b) => decodeSignature(Buffer.from(b, 'base64'))));
+  const redis = new Redis(url);
+  const index = new CatalogueIndex(redis, PREFIX, lineageMatcher());
+  const stream = syntheticCatalogue(groups, size);
+  let n = 0;
+  let done = 0;
+  let assignMs = 0;
+  let makeMs = 0;
+  let attempts = 0;
+  let created = 0;
+  const share = CHECKPOINT / workers;
+  while (Date.now() < startAt) await new Promise((resolve) => setTimeout(resolve, 5));
+  const next = () => {
+    const started = performance.now();
+    for (;;) {
+      const item = stream.next();
+      if (item.done) return undefined;
+      const id = n++;
+      if (id % workers !== worker) continue;
+      makeMs += performance.now() - started;
+      return { id: imageId(item.value.truth, id), signature: item.value.signature };
+    }
+  };
+  const lane = async () => {
+    for (let item = next(); item; item = next()) {
+      const started = performance.now();
+      const result = await index.assign(item.id, item.signature);
+      assignMs += performance.now() - started;
+      attempts += result.attempts;
+      if (result.created) created++;
+      if (++done % share === 0) process.send!({ kind: 'progress', done, atMs: Date.now() } satisfies Progress);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  await redis.quit();
+  process.send!({ kind: 'finished', done, assignMs, makeMs, attempts, created } satisfies Finished, () => process.exit(0));
+}
+
+function usedMemory(info: string): number {
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+async function main(): Promise<void> {
+  const dataDir = process.argv[2] ?? '../shared/data';
+  const size = Number(process.argv[3] ?? 200_000);
+  const workers = Number(process.argv[4] ?? 2);
+  const inFlight = Number(process.argv[5] ?? 2);
+  const cache = process.argv[6];
+  const work = mkdtempSync(join(tmpdir(), 'artmeta-catalogue-bench-'));
+  let basePath = join(work, 'base.json');
+  if (cache && existsSync(cache)) {
+    basePath = cache;
+    console.log(`base: the real signatures cached in ${cache}`);
+  } else {
+    const base = await realLineageGroups(join(dataDir, 'lineages'));
+    console.log(base.summary);
+    writeFileSync(cache ?? basePath, JSON.stringify(base.groups));
+    if (cache) basePath = cache;
+  }
+  const server = await RedisServer.start();
+  const redis = new Redis(server.url);
+  try {
+    const before = usedMemory(await redis.info('memory'));
+    const startAt = Date.now() + 8_000; // every worker has loaded OpenCV and the base by then
+    console.log(`${'images'.padStart(8)} ${'s for 10k'.padStart(9)} ${'cumulative s'.padStart(12)} ${'used_memory MiB'.padStart(15)} ${'bytes/image'.padStart(11)}`);
+    const progress: number[][] = Array.from({ length: workers }, () => []);
+    const memoryAt: number[] = [];
+    const finished: Finished[] = [];
+    await Promise.all(
+      Array.from(
+        { length: workers },
+        (_, k) =>
+          new Promise<void>((resolve, reject) => {
+            const child = fork(fileURLToPath(import.meta.url), ['--worker', server.url, basePath, String(size), String(workers), String(k), String(inFlight), String(startAt)], {
+              stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+            });
+            child.on('message', (m: Progress | Finished) => {
+              if (m.kind !== 'progress') return void finished.push(m);
+              progress[k]!.push(m.atMs);
+              const step = progress[k]!.length;
+              // The last worker to reach a checkpoint reads the memory there and prints the line (partial runs still say something).
+              if (progress.every((p) => p.length >= step)) {
+                void redis.info('memory').then((info) => {
+                  const memory = usedMemory(info);
+                  memoryAt[step - 1] = memory;
+                  const t = (Math.max(...progress.map((p) => p[step - 1]!)) - startAt) / 1000;
+                  const previous = step > 1 ? (Math.max(...progress.map((p) => p[step - 2]!)) - startAt) / 1000 : 0;
+                  const n = step * CHECKPOINT;
+                  console.log(
+                    `${String(n).padStart(8)} ${(t - previous).toFixed(1).padStart(9)} ${t.toFixed(1).padStart(12)} ${(memory / 2 ** 20).toFixed(1).padStart(15)} ${((memory - before) / n).toFixed(0).padStart(11)}`,
+                  );
+                });
+              }
+            });
+            child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker ${k} exited with ${code}`))));
+          }),
+      ),
+    );
+    const wallSeconds = (Math.max(...progress.map((p) => p.at(-1) ?? startAt)) - startAt) / 1000;
+    const after = usedMemory(await redis.info('memory'));
+    const images = finished.reduce((a, f) => a + f.done, 0);
+    const perImage = (after - before) / images;
+    const signatureBytes = await representativeBytes(redis);
+    const makeSeconds = Math.max(...finished.map((f) => f.makeMs)) / 1000;
+    const attempts = finished.reduce((a, f) => a + f.attempts, 0);
+    const created = finished.reduce((a, f) => a + f.created, 0);
+    console.log(`${images} images by ${workers} workers (${inFlight} in flight each) in ${wallSeconds.toFixed(1)} s: ${(images / wallSeconds).toFixed(0)} assignments/s wall clock`);
+    console.log(`  making up synthetic signatures took up to ${makeSeconds.toFixed(1)} s per worker; without it ${(images / (wallSeconds - makeSeconds)).toFixed(0)} assignments/s`);
+    console.log(`  look-ups per image ${(attempts / images).toFixed(3)} (conflicts ${attempts - images}); lineages created ${created}`);
+    console.log(`Redis used_memory ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB: ${perImage.toFixed(0)} bytes per image, of which representatives' signatures ${(signatureBytes / images).toFixed(0)}`);
+    const checkpoints: { n: number; t: number }[] = [];
+    const steps = Math.min(...progress.map((p) => p.length));
+    for (let j = 0; j < steps; j++) checkpoints.push({ n: (j + 1) * CHECKPOINT, t: (Math.max(...progress.map((p) => p[j]!)) - startAt) / 1000 });
+    if (checkpoints.length >= 2) {
+      const slope = growthExponent(
+        checkpoints.map((c) => c.n),
+        checkpoints.map((c) => c.t),
+      );
+      const last = checkpoints.at(-1)!;
+      const hours = (last.t * (2e6 / last.n) ** slope) / 3600;
+      // Buckets fill up as the catalogue grows (their fixed cost is paid early): what an image adds over
+      // the second half of the run is what the next ones will cost.
+      const half = Math.floor(checkpoints.length / 2) - 1;
+      const marginal = half >= 0 && memoryAt[half] && memoryAt[checkpoints.length - 1] ? (memoryAt[checkpoints.length - 1]! - memoryAt[half]!) / ((checkpoints.length - 1 - half) * CHECKPOINT) : perImage;
+      const at2M = after + marginal * (2e6 - images);
+      console.log(`growth exponent (least-squares slope of log cumulative time vs log size): ${slope.toFixed(3)}`);
+      console.log(`memory an image added over the second half: ${marginal.toFixed(0)} bytes`);
+      console.log(
+        `extrapolated to 2 M images: ${hours.toFixed(1)} h of assignment with ${workers} workers on this machine; Redis ${(at2M / 2 ** 30).toFixed(1)} GiB = ${(at2M / 2e6).toFixed(0)} bytes per image`,
+      );
+    }
+    const reference = await inProcessRate(basePath, Math.min(images, 10_000));
+    console.log(
+      `reference, same machine right after: in-process LineageIndex.add (bench:cluster's path, one thread, no Redis) ${reference.toFixed(0)} images/s over the first ${Math.min(images, 10_000)}; the catalogue ran at ${((images / wallSeconds / reference) * 100).toFixed(0)}% of that`,
+    );
+    const score = await partitionScore(redis);
+    console.log(`lineages vs synthetic truth: pairwise precision ${score.precision.toFixed(4)}, recall ${score.recall.toFixed(4)}, false-merge pairs ${score.falseMergePairs}`);
+  } finally {
+    await redis.quit();
+    await server.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Images/s of the in-memory LineageIndex on the same synthetic stream: the machine's speed at this moment. */
+async function inProcessRate(basePath: string, count: number): Promise<number> {
+  await loadOpenCV();
+  const groups = (JSON.parse(readFileSync(basePath, 'utf8')) as string[][]).map((g) => g.map((b) => decodeSignature(Buffer.from(b, 'base64'))));
+  const index = new LineageIndex();
+  let ms = 0;
+  let n = 0;
+  for (const { signature } of syntheticCatalogue(groups, count)) {
+    const started = performance.now();
+    index.add(`img-${n++}`, signature);
+    ms += performance.now() - started;
+  }
+  return count / (ms / 1000);
+}
+
+/** Bytes of the representatives' signatures kept by the index. */
+async function representativeBytes(redis: Redis): Promise<number> {
+  const keys = new CatalogueKeys(PREFIX).of('0');
+  const count = Number((await redis.hget(keys.meta, 'lineages')) ?? 0);
+  let bytes = 0;
+  for (let first = 1; first <= count; first += 1000) {
+    const nums = Array.from({ length: Math.min(1000, count - first + 1) }, (_, k) => first + k);
+    const reps = await Promise.all(nums.map((num) => redis.hget(keys.lineage(num), 'reps')));
+    const pipeline = redis.pipeline();
+    nums.forEach((num, k) => (reps[k] ?? '').split(' ').filter(Boolean).forEach((rep) => pipeline.strlen(keys.signature(num, rep))));
+    for (const [, length] of (await pipeline.exec()) ?? []) bytes += Number(length);
+  }
+  return bytes;
+}
+
+async function partitionScore(redis: Redis) {
+  const keys = new CatalogueKeys(PREFIX).of('0');
+  const lineageOf = new Map<string, string>();
+  let cursor = '0';
+  do {
+    const [next, flat] = await redis.hscan(keys.images, cursor, 'COUNT', 5000);
+    for (let i = 0; i < flat.length; i += 2) lineageOf.set(flat[i]!, flat[i + 1]!.split(':')[1]!);
+    cursor = next;
+  } while (cursor !== '0');
+  return scorePartition(
+    [...lineageOf.keys()].map((image) => image.slice(0, 8)),
+    [...lineageOf.values()],
+  );
+}
+
+if (process.argv[2] === '--worker') {
+  const [url, basePath, size, workers, worker, inFlight, startAt] = process.argv.slice(3);
+  await runWorker(url!, basePath!, Number(size), Number(workers), Number(worker), Number(inFlight), Number(startAt));
+} else {
+  await main();
+}

@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { buildApp } from '../../api/app.ts';
+import { connectAppDeps } from '../../api/app-deps.ts';
+import type { ArtmetaConfig } from '../../service/config.ts';
+import { ArtmetaWorker } from '../../service/queue/artmeta-worker.ts';
+import { contentHash } from '../../service/queue/job-id.ts';
+import { API_KEY, fixture, multipart, testConfig, testEnv, waitForJob } from './service-harness.ts';
+
+const auth = { 'x-api-key': API_KEY };
+
+describe('the lineage catalogue through the API, two workers', () => {
+  let config: ArtmetaConfig;
+  let app: FastifyInstance;
+  let closeDeps: () => Promise<void>;
+  let workers: ArtmetaWorker[];
+
+  beforeAll(async () => {
+    config = testConfig(testEnv(inject('redisUrl')));
+    workers = [new ArtmetaWorker(config), new ArtmetaWorker(config)];
+    await Promise.all(workers.map((w) => w.ready()));
+    const deps = await connectAppDeps(config);
+    closeDeps = deps.close;
+    app = await buildApp(config, { ...deps, logger: false });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await closeDeps?.();
+    await Promise.all((workers ?? []).map((w) => w.close()));
+  });
+
+  it('derivatives submitted at once end in one lineage; images and lineages read back exactly; deletes keep the id', async () => {
+    const original = await readFile(fixture('lineage-china.jpg'));
+    const crop = await readFile(fixture('lineage-china-crop-title.jpg'));
+    const graded = await sharp(original).resize(300).modulate({ brightness: 1.1, saturation: 0.8 }).jpeg({ quality: 70 }).toBuffer();
+    const other = await readFile(fixture('lineage-unrelated.jpg'));
+    const all = [original, crop, graded, other];
+    const submit = await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart(all.map((bytes, k) => ({ name: `${k}.jpg`, bytes }))) });
+    expect(submit.statusCode).toBe(202);
+    const jobs = await Promise.all((submit.json().jobs as { id: string }[]).map((j) => waitForJob(app, j.id)));
+    const lineages = jobs.map((j) => (j.result as { lineage?: string }).lineage);
+    const [hOriginal, hCrop, hGraded, hOther] = all.map((b) => contentHash(b)) as [string, string, string, string];
+    expect(lineages[1]).toBe(lineages[0]);
+    expect(lineages[2]).toBe(lineages[0]);
+    expect(lineages[3]).not.toBe(lineages[0]);
+    const id = lineages[0]!;
+
+    const image = await app.inject({ url: `/v1/images/${hCrop}`, headers: auth });
+    expect(image.statusCode).toBe(200);
+    expect(Object.keys(image.json()).sort()).toEqual(['analysis', 'hash', 'lineage']);
+    expect(image.json()).toMatchObject({ hash: hCrop, lineage: id });
+    const lineage = await app.inject({ url: `/v1/lineages/${id}`, headers: auth });
+    expect(lineage.json().members).toEqual([hOriginal, hCrop, hGraded].sort());
+    expect([hOriginal, hCrop, hGraded]).toContain(lineage.json().representative);
+
+    const removed = await app.inject({ method: 'DELETE', url: `/v1/images/${hCrop}`, headers: auth });
+    expect(removed.json()).toEqual({ hash: hCrop, lineage: id, lineageRemoved: false });
+    expect((await app.inject({ url: `/v1/images/${hCrop}`, headers: auth })).statusCode).toBe(404);
+    expect((await app.inject({ url: `/v1/lineages/${id}`, headers: auth })).json().members).toEqual([hOriginal, hGraded].sort());
+    expect((await app.inject({ method: 'DELETE', url: `/v1/images/${hCrop}`, headers: auth })).statusCode).toBe(404);
+
+    const last = await app.inject({ method: 'DELETE', url: `/v1/images/${hOther}`, headers: auth });
+    expect(last.json()).toMatchObject({ lineageRemoved: true });
+    expect((await app.inject({ url: `/v1/lineages/${lineages[3]}`, headers: auth })).statusCode).toBe(404);
+
+    // Submitted again, the deleted derivative joins its lineage under the same id.
+    const again = await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'crop.jpg', bytes: crop }]) });
+    const rejoined = await waitForJob(app, (again.json().jobs as { id: string }[])[0]!.id);
+    expect((rejoined.result as { lineage?: string }).lineage).toBe(id);
+  }, 120_000);
+});

@@ -1,0 +1,146 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
+import { lineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
+import { CatalogueChecker } from '../../service/catalogue/catalogue-checker.ts';
+import { CatalogueIndex } from '../../service/catalogue/catalogue-index.ts';
+import { CatalogueRebuild } from '../../service/catalogue/catalogue-rebuild.ts';
+import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import type { Analysis } from '../../analysis/analysis-schema.ts';
+import { ResultStore } from '../../service/store/result-store.ts';
+import { fakeImageHash, fixtureSignatures, syntheticLineages } from '../support/catalogue-fixtures.ts';
+
+const FIXTURES = ['lineage-china.jpg', 'lineage-china-crop-title.jpg', 'lineage-unrelated.jpg', 'lineage-chain-a.jpg', 'lineage-chain-b.jpg', 'lineage-chain-c.jpg'];
+
+describe('catalogue index on a real Redis', () => {
+  const matcher = lineageMatcher();
+  let signatures: Map<string, ImageSignature>;
+  const connections: Redis[] = [];
+  const connect = () => {
+    const redis = new Redis(inject('redisUrl'));
+    connections.push(redis);
+    return redis;
+  };
+  let prefixes = 0;
+  const freshPrefix = () => `{cat-test-${process.pid}-${prefixes++}}`;
+  const check = async (prefix: string) => new CatalogueChecker(connect(), prefix, 4).check();
+
+  beforeAll(async () => {
+    signatures = await fixtureSignatures(FIXTURES);
+  });
+
+  afterAll(async () => {
+    await Promise.all(connections.map((c) => c.quit()));
+  });
+
+  const add = (index: CatalogueIndex, name: string) => index.assign(fakeImageHash(name), signatures.get(name)!);
+
+  it('puts a derivative into its original lineage, keeps the unrelated image apart, and is idempotent', async () => {
+    const prefix = freshPrefix();
+    const index = new CatalogueIndex(connect(), prefix, matcher);
+    const original = await add(index, 'lineage-china.jpg');
+    const derivative = await add(index, 'lineage-china-crop-title.jpg');
+    const unrelated = await add(index, 'lineage-unrelated.jpg');
+    expect(original.created).toBe(true);
+    expect(derivative).toMatchObject({ lineage: original.lineage, created: false, known: false });
+    expect(unrelated.lineage).not.toBe(original.lineage);
+    expect(await add(index, 'lineage-china-crop-title.jpg')).toMatchObject({ lineage: original.lineage, known: true });
+    expect(await index.lineage(original.lineage)).toEqual({
+      id: original.lineage,
+      representative: fakeImageHash('lineage-china.jpg'),
+      members: [fakeImageHash('lineage-china.jpg'), fakeImageHash('lineage-china-crop-title.jpg')].sort(),
+    });
+    expect(await check(prefix)).toMatchObject({ images: 3, lineages: 2, problems: [] });
+  });
+
+  it('does not chain the two ends of overlapping crops into one lineage', async () => {
+    const index = new CatalogueIndex(connect(), freshPrefix(), matcher);
+    const a = await add(index, 'lineage-chain-a.jpg');
+    await add(index, 'lineage-chain-b.jpg');
+    const c = await add(index, 'lineage-chain-c.jpg');
+    expect(c.lineage).not.toBe(a.lineage);
+  });
+
+  it('puts derivatives assigned at the same moment over two connections into one lineage (50 times, 0 splits)', async () => {
+    const prefix = freshPrefix();
+    const first = new CatalogueIndex(connect(), prefix, matcher);
+    const second = new CatalogueIndex(connect(), prefix, matcher);
+    const lineages = syntheticLineages([signatures.get('lineage-china.jpg')!, signatures.get('lineage-china-crop-title.jpg')!], 50);
+    let splits = 0;
+    let conflicts = 0;
+    for (const [a, b] of lineages) {
+      const [x, y] = await Promise.all([first.assign(a!.hash, a!.signature), second.assign(b!.hash, b!.signature)]);
+      if (x.lineage !== y.lineage) splits++;
+      conflicts += x.attempts + y.attempts - 2;
+    }
+    expect(splits).toBe(0);
+    // Most pairs really raced (both look-ups before either commit, so the later commit had to decide
+    // again); without the script's conflict check every such pair splits (50 of 50 when tried).
+    expect(conflicts).toBeGreaterThanOrEqual(25);
+    expect(await check(prefix)).toMatchObject({ images: 100, lineages: 50, problems: [] });
+  });
+
+  it('keeps ids when more images arrive and when members are deleted; the last member takes the lineage with it', async () => {
+    const prefix = freshPrefix();
+    const index = new CatalogueIndex(connect(), prefix, matcher);
+    const china = await add(index, 'lineage-china.jpg');
+    const unrelated = await add(index, 'lineage-unrelated.jpg');
+    for (const name of ['lineage-chain-a.jpg', 'lineage-chain-b.jpg', 'lineage-china-crop-title.jpg']) await add(index, name);
+    expect(await index.lineageOf(fakeImageHash('lineage-china.jpg'))).toBe(china.lineage);
+    expect(await index.lineageOf(fakeImageHash('lineage-unrelated.jpg'))).toBe(unrelated.lineage);
+
+    expect(await index.remove(fakeImageHash('lineage-china.jpg'))).toEqual({ lineage: china.lineage, lineageRemoved: false });
+    expect((await index.lineage(china.lineage))?.members).toEqual([fakeImageHash('lineage-china-crop-title.jpg')]);
+    expect(await index.lineageOf(fakeImageHash('lineage-china.jpg'))).toBeUndefined();
+    // The deleted root stays the anchor: the original, analysed again, joins its old lineage.
+    expect((await add(index, 'lineage-china.jpg')).lineage).toBe(china.lineage);
+
+    expect(await index.remove(fakeImageHash('lineage-unrelated.jpg'))).toEqual({ lineage: unrelated.lineage, lineageRemoved: true });
+    expect(await index.lineage(unrelated.lineage)).toBeUndefined();
+    expect(await index.remove(fakeImageHash('lineage-unrelated.jpg'))).toBeUndefined();
+    expect(await check(prefix)).toMatchObject({ images: 4, problems: [] });
+  });
+
+  describe('rebuild', () => {
+    /** A catalogue whose images are also in the store with their signatures, as the service keeps them. */
+    const storedCatalogue = async (names: string[]) => {
+      const prefix = freshPrefix();
+      const redis = connect();
+      const store = new ResultStore(redis, prefix);
+      const index = new CatalogueIndex(redis, prefix, matcher);
+      const lineageOf = new Map<string, string>();
+      for (const name of names) {
+        await store.save(fakeImageHash(name), { stub: name } as unknown as Analysis, Buffer.from(encodeSignature(signatures.get(name)!)).toString('base64'));
+        lineageOf.set(name, (await add(index, name)).lineage);
+      }
+      return { prefix, redis, store, index, lineageOf };
+    };
+
+    it('keeps every id when nothing changed, whatever order the images first came in', async () => {
+      // Arrival order makes the derivative the root; the rebuild's canonical order makes the original the root.
+      const { prefix, redis, store, index, lineageOf } = await storedCatalogue(['lineage-china-crop-title.jpg', 'lineage-unrelated.jpg', 'lineage-china.jpg', 'lineage-chain-a.jpg']);
+      const report = await new CatalogueRebuild(redis, prefix, store, matcher).run();
+      expect(report).toMatchObject({ images: 4, lineages: 3, unchanged: 3, keptChanged: 0, newIds: [], goneIds: [], moved: [] });
+      for (const [name, id] of lineageOf) expect(await index.lineageOf(fakeImageHash(name))).toBe(id);
+      expect(await check(prefix)).toMatchObject({ images: 4, lineages: 3, problems: [] });
+      // More images after the rebuild join the rebuilt lineages under the same ids.
+      expect((await add(index, 'lineage-chain-b.jpg')).lineage).toBe(lineageOf.get('lineage-chain-a.jpg'));
+      expect(await index.lineageOf(fakeImageHash('lineage-china.jpg'))).toBe(lineageOf.get('lineage-china.jpg'));
+    });
+
+    it('reports an image that moves under a new model, and the old lineage no longer lists it', async () => {
+      const { prefix, redis, store, index, lineageOf } = await storedCatalogue(['lineage-china.jpg', 'lineage-china-crop-title.jpg', 'lineage-unrelated.jpg']);
+      const china = lineageOf.get('lineage-china.jpg')!;
+      // A model that accepts only identical images: the derivative leaves its lineage.
+      const strict = lineageMatcher({ threshold: 0.9999 });
+      const report = await new CatalogueRebuild(redis, prefix, store, strict).run();
+      expect(report).toMatchObject({ images: 3, lineages: 3, unchanged: 1, keptChanged: 1, goneIds: [] });
+      expect(report.moved).toEqual([{ image: fakeImageHash('lineage-china-crop-title.jpg'), from: china, to: report.newIds[0] }]);
+      const rebuilt = new CatalogueIndex(redis, prefix, strict);
+      expect(await rebuilt.lineage(china)).toMatchObject({ members: [fakeImageHash('lineage-china.jpg')] });
+      expect(await rebuilt.lineageOf(fakeImageHash('lineage-china-crop-title.jpg'))).toBe(report.newIds[0]);
+      // Workers still on the old model are told to update instead of writing into the new index.
+      await expect(add(index, 'lineage-chain-a.jpg')).rejects.toThrow(/catalogue rebuild/);
+    });
+  });
+});
