@@ -3,7 +3,7 @@ import { bucketKey, CANDIDATE_INDEX_DEFAULTS, tableBits } from './candidate-inde
 import { descriptorWords, WORDS_PER_DESCRIPTOR } from './hamming.ts';
 import type { ImageSignature } from './image-signature.ts';
 import { joinRuleOf, LINEAGE_INDEX_DEFAULTS } from './lineage-clustering.ts';
-import { decideJoin, startShape, type JoinDecision, type LineageShape, type RepresentativeEvidence } from './lineage-join.ts';
+import { decideJoin, startShape, type JoinDecision, type LineageShape, type PairSimilarity, type RepresentativeEvidence } from './lineage-join.ts';
 import { defaultModel } from './similarity-index.ts';
 
 export type { JoinDecision, LineageShape, RepresentativeEvidence } from './lineage-join.ts';
@@ -54,6 +54,8 @@ export interface LineageEvidence {
 export interface MatcherOptions {
   /** Index at or above which an image joins a lineage. Default: the model's threshold. */
   threshold?: number;
+  /** Pair similarity; replaceable so an evaluation can cache it or a test can stage one. Default `similarity`. */
+  similarity?: PairSimilarity;
 }
 
 const LIMITS: CandidateLimits = {
@@ -66,7 +68,7 @@ const LIMITS: CandidateLimits = {
 /** The matcher of the current lineage model, with LineageIndex's defaults. */
 export function lineageMatcher(options: MatcherOptions = {}): LineageMatcher {
   const model = defaultModel();
-  const rule = joinRuleOf({ threshold: options.threshold });
+  const rule = joinRuleOf(options);
   const { tables, bitsPerKey, indexedFeatures } = CANDIDATE_INDEX_DEFAULTS;
   const bits = tableBits(tables, bitsPerKey);
   const version = createHash('sha256')

@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Homography } from '../../analysis/lineage/homography.ts';
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
+import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
 import { lineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
 import { CatalogueChecker } from '../../service/catalogue/catalogue-checker.ts';
 import { CatalogueIndex } from '../../service/catalogue/catalogue-index.ts';
@@ -9,8 +11,10 @@ import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import type { Analysis } from '../../analysis/analysis-schema.ts';
 import { ResultStore } from '../../service/store/result-store.ts';
 import { fakeImageHash, fixtureSignatures, syntheticLineages } from '../support/catalogue-fixtures.ts';
+import { xorshift } from '../support/synthetic-signatures.ts';
 
 const FIXTURES = ['lineage-china.jpg', 'lineage-china-crop-title.jpg', 'lineage-unrelated.jpg', 'lineage-chain-a.jpg', 'lineage-chain-b.jpg', 'lineage-chain-c.jpg'];
+const HARD_FIXTURES = ['lineage-crop-16x9.jpg', 'lineage-crop-2x3.jpg', 'lineage-posterized.jpg', 'lineage-black-and-white.jpg', 'lineage-moment-first.jpg', 'lineage-moment-later.jpg'];
 
 describe('catalogue index on a real Redis', () => {
   const matcher = lineageMatcher();
@@ -26,7 +30,7 @@ describe('catalogue index on a real Redis', () => {
   const check = async (prefix: string) => new CatalogueChecker(connect(), prefix, 4).check();
 
   beforeAll(async () => {
-    signatures = await fixtureSignatures(FIXTURES);
+    signatures = await fixtureSignatures([...FIXTURES, ...HARD_FIXTURES]);
   });
 
   afterAll(async () => {
@@ -51,6 +55,53 @@ describe('catalogue index on a real Redis', () => {
       members: [fakeImageHash('lineage-china.jpg'), fakeImageHash('lineage-china-crop-title.jpg')].sort(),
     });
     expect(await check(prefix)).toMatchObject({ images: 3, lineages: 2, problems: [] });
+  });
+
+  it('decides as LineageIndex.add in the same arrival order: lineages, ids and representatives', async () => {
+    const random = xorshift(11);
+    let severalRepresentatives = 0;
+    for (let order = 0; order < 4; order++) {
+      const names = [...FIXTURES, ...HARD_FIXTURES];
+      for (let k = names.length - 1; k > 0; k--) {
+        const j = Math.floor(random() * (k + 1));
+        [names[k], names[j]] = [names[j]!, names[k]!];
+      }
+      const redis = connect();
+      const index = new CatalogueIndex(redis, freshPrefix(), matcher);
+      const memory = new LineageIndex();
+      for (const name of names) expect((await add(index, name)).lineage, `${name} in order ${names.join(' ')}`).toBe(memory.add(name, signatures.get(name)!));
+      const keys = index.keys.of(await index.currentGeneration());
+      for (const lineage of memory.list()) {
+        const reps = await redis.hget(keys.lineage((await redis.hget(keys.ids, lineage.id))!), 'reps');
+        expect(reps!.split(' ')).toEqual(lineage.representatives.map(fakeImageHash));
+        if (lineage.representatives.length > 1) severalRepresentatives++;
+      }
+    }
+    // Verification beyond the root was exercised (the 2:3 crop reaches parts its 16:9 sibling does not).
+    expect(severalRepresentatives).toBeGreaterThan(0);
+  });
+
+  it('verifies a newcomer against a voted representative other than the root, as LineageIndex does', async () => {
+    // Staged geometry on real signatures (their votes are real): R at x 0, S at 0.5 W, U at 0.6 W; pairs
+    // verify only when less than 0.55 W apart. S joins R and becomes a representative; U fails against
+    // R, passes against S and keeps 0.4 W of the core R and S share (≥ 0.3): it joins through S.
+    const [r, s, u] = ['lineage-chain-a.jpg', 'lineage-chain-b.jpg', 'lineage-chain-c.jpg'].map((n) => signatures.get(n)!) as [ImageSignature, ImageSignature, ImageSignature];
+    const width = r.featureFrame.width;
+    const position = new Map([[r.contentHash, 0], [s.contentHash, 0.5 * width], [u.contentHash, 0.6 * width]]);
+    const staged = (x: ImageSignature, other: ImageSignature) => {
+      const shift = position.get(other.contentHash)! - position.get(x.contentHash)!;
+      return Math.abs(shift) < 0.55 * width ? { index: 0.95, homography: [1, 0, shift, 0, 1, 0, 0, 0, 1] as Homography } : { index: 0.01 };
+    };
+    const index = new CatalogueIndex(connect(), freshPrefix(), lineageMatcher({ threshold: 0.5, similarity: staged }));
+    const memory = new LineageIndex({ threshold: 0.5, similarity: staged });
+    const assigned = [];
+    for (const [name, signature] of [['r', r], ['s', s], ['u', u]] as const) {
+      const lineage = (await index.assign(fakeImageHash(name), signature)).lineage;
+      expect(lineage).toBe(memory.add(name, signature));
+      assigned.push(lineage);
+    }
+    expect(memory.list()[0]!.representatives).toEqual(['r', 's']);
+    expect(new Set(assigned).size).toBe(1);
   });
 
   it('does not chain the two ends of overlapping crops into one lineage', async () => {
