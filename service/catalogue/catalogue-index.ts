@@ -119,6 +119,7 @@ export class CatalogueIndex {
         join?.representative ? '1' : '0',
         lineageIdFor(signature.contentHash),
         join && !join.representative ? '' : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength),
+        minVotes,
         keys.length,
         ...keyArgs,
       );

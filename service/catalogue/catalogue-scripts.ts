@@ -77,12 +77,16 @@ return out
 
 /**
  * Commits one assignment decided from a look-up, or refuses it when what the decision rests on has
- * changed since: an entry newer than the look-up in one of the image's buckets (an image that could
- * have been a candidate arrived meanwhile), or a new revision of the lineage it joins. The caller
- * then looks up again — optimistic concurrency, serialised by Redis, with conflicts only between
- * images that share a bucket.
+ * changed since: an image newer than the look-up with at least minVotes entries in the image's buckets
+ * (it would have been a candidate), or a new revision of the lineage it joins. The caller then looks up
+ * again — optimistic concurrency, serialised by Redis. A newer image with fewer votes is no conflict:
+ * it could not have been a candidate, so the decision is the one a one-at-a-time order gives. (Any
+ * newer entry conflicted once; with 1,600 keys per image, two unrelated images share a bucket by
+ * chance about every other time, and a worker deciding slowly kept losing to a faster one.)
+ * Slots are appended in ascending order, so the newer entries are each bucket's tail.
  * ARGV: base, gen, mustBeCurrent, version, image, seenSlots, maxBucket, mode ('join'|'new'), num, rev,
- *       shape, becomesRepresentative ('1'|'0'), idBase, signature, tables, then per table: count, keys…
+ *       shape, becomesRepresentative ('1'|'0'), idBase, signature, minVotes, tables, then per table:
+ *       count, keys…
  * Returns {'ok', id, num, slot} | {'have', id} | {'retry'} | {'gen'} | {'version', stored} | {'full'} (no slot left).
  */
 const ASSIGN = `${PRELUDE}
@@ -100,16 +104,25 @@ local seenSlots = tonumber(ARGV[6])
 local maxBucket = tonumber(ARGV[7])
 local mode = ARGV[8]
 -- One HMGET per table (a redis.call per bucket would cost more than all the rest).
+local minVotes = tonumber(ARGV[15])
+local newer = {}
 local tables = {}
-local i = 16
-for t = 0, tonumber(ARGV[15]) - 1 do
+local i = 17
+for t = 0, tonumber(ARGV[16]) - 1 do
   local n = tonumber(ARGV[i])
   i = i + 1
   local fields = { unpack(ARGV, i, i + n - 1) }
   local values = n > 0 and redis.call('HMGET', g .. ':lsh:' .. t, unpack(fields)) or {}
   for k = 1, n do
     local v = values[k] or ''
-    if #v >= 3 and struct.unpack('<I3', v, #v - 2) >= seenSlots then return { 'retry' } end
+    local at = #v - 2
+    while at >= 1 do
+      local slot = struct.unpack('<I3', v, at)
+      if slot < seenSlots then break end
+      newer[slot] = (newer[slot] or 0) + 1
+      if newer[slot] >= minVotes then return { 'retry' } end
+      at = at - 3
+    end
   end
   tables[#tables + 1] = { g .. ':lsh:' .. t, fields, values }
   i = i + n
