@@ -1,11 +1,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CANDIDATE_INDEX_DEFAULTS, tableBits } from '../../analysis/lineage/candidate-index.ts';
 import type { Homography } from '../../analysis/lineage/homography.ts';
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
 import { lineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
 import { CatalogueChecker } from '../../service/catalogue/catalogue-checker.ts';
 import { CatalogueIndex } from '../../service/catalogue/catalogue-index.ts';
+import { withCatalogueCommands } from '../../service/catalogue/catalogue-scripts.ts';
 import { CatalogueRebuild } from '../../service/catalogue/catalogue-rebuild.ts';
 import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import type { Analysis } from '../../analysis/analysis-schema.ts';
@@ -129,6 +131,48 @@ describe('catalogue index on a real Redis', () => {
     // again); without the script's conflict check every such pair splits (50 of 50 when tried).
     expect(conflicts).toBeGreaterThanOrEqual(25);
     expect(await check(prefix)).toMatchObject({ images: 100, lineages: 50, problems: [] });
+  });
+
+  it('decides again when a newer image could be a candidate, not when it shares a bucket by chance', async () => {
+    const first = signatures.get('lineage-unrelated.jpg')!;
+    const base = signatures.get('lineage-china.jpg')!;
+    const bits = tableBits(matcher.tables, CANDIDATE_INDEX_DEFAULTS.bitsPerKey);
+    // China with unrelated's first descriptor, changed in the bits only tables `tables`… sample: it shares
+    // that descriptor's bucket in `tables` of the 4 hash tables.
+    const sharing = (tables: number): ImageSignature => {
+      const descriptors = Uint8Array.from(base.features.descriptors);
+      descriptors.set(first.features.descriptors.subarray(0, 32), 0);
+      for (let t = tables; t < matcher.tables; t++) {
+        const bit = [...bits[t]!].find((b) => !bits.slice(0, tables).some((kept) => kept.includes(b)))!;
+        descriptors[bit >>> 3]! ^= 1 << (bit & 7);
+      }
+      return { ...base, contentHash: fakeImageHash(`sharing-${tables}`).slice(0, 32), features: { ...base.features, descriptors } };
+    };
+    const votes = (newer: ImageSignature) => {
+      const theirs = matcher.candidateKeys(newer);
+      return matcher.candidateKeys(first).reduce((n, keys, t) => n + keys.reduce((m, key) => m + theirs[t]!.filter((k) => k === key).length, 0), 0);
+    };
+    const attemptsWith = async (newer: ImageSignature) => {
+      const prefix = freshPrefix();
+      const redis = withCatalogueCommands(connect());
+      const index = new CatalogueIndex(redis, prefix, matcher);
+      const other = new CatalogueIndex(connect(), prefix, matcher);
+      const commit = redis.catalogueAssign.bind(redis);
+      let pending: ImageSignature | undefined = newer;
+      // The newer image commits between the look-up and the commit of `first`.
+      redis.catalogueAssign = async (...args) => {
+        if (pending) await other.assign(fakeImageHash(pending.contentHash), pending);
+        pending = undefined;
+        return commit(...args);
+      };
+      return (await index.assign(fakeImageHash('first'), first)).attempts;
+    };
+    const { minVotes } = matcher.limits;
+    expect(votes(sharing(2))).toBeLessThan(minVotes);
+    expect(votes(sharing(4))).toBeGreaterThanOrEqual(minVotes);
+    // Below the votes of a candidate it changes nothing the decision rests on: one attempt (it took two).
+    expect(await attemptsWith(sharing(2))).toBe(1);
+    expect(await attemptsWith(sharing(4))).toBe(2);
   });
 
   it('keeps ids when more images arrive and when members are deleted; the last member takes the lineage with it', async () => {
