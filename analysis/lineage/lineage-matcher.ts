@@ -3,7 +3,7 @@ import { bucketKey, CANDIDATE_INDEX_DEFAULTS, tableBits } from './candidate-inde
 import { descriptorWords, WORDS_PER_DESCRIPTOR } from './hamming.ts';
 import type { ImageSignature } from './image-signature.ts';
 import { joinRuleOf, LINEAGE_INDEX_DEFAULTS } from './lineage-clustering.ts';
-import { decideJoin, startShape, type JoinDecision, type LineageShape, type PairSimilarity, type RepresentativeEvidence } from './lineage-join.ts';
+import { decideJoin, startShape, type JoinDecision, type JoinRule, type LineageShape, type PairSimilarity, type RepresentativeEvidence } from './lineage-join.ts';
 import { defaultModel } from './similarity-index.ts';
 
 export type { JoinDecision, LineageShape, RepresentativeEvidence } from './lineage-join.ts';
@@ -68,7 +68,7 @@ const LIMITS: CandidateLimits = {
 /** The matcher of the current lineage model, with LineageIndex's defaults. */
 export function lineageMatcher(options: MatcherOptions = {}): LineageMatcher {
   const model = defaultModel();
-  const rule = joinRuleOf(options);
+  const rule = memoized(joinRuleOf(options));
   const { tables, bitsPerKey, indexedFeatures } = CANDIDATE_INDEX_DEFAULTS;
   const bits = tableBits(tables, bitsPerKey);
   const version = createHash('sha256')
@@ -97,5 +97,25 @@ export function lineageMatcher(options: MatcherOptions = {}): LineageMatcher {
     },
     startLineage: startShape,
     tryJoin: (signature, { shape, representatives }) => decideJoin(rule, signature, shape, representatives),
+  };
+}
+
+/**
+ * The rule with its pair similarity remembered per pair of signature objects: a catalogue assignment
+ * that must decide again after a conflict meets mostly the same representatives, and re-verifying them
+ * made a slow decision lose to a faster worker's commits again and again. The same objects must be
+ * passed again for a hit (the catalogue keeps its decoded representatives for the assignment).
+ */
+function memoized(rule: JoinRule): JoinRule {
+  const seen = new WeakMap<ImageSignature, WeakMap<ImageSignature, ReturnType<PairSimilarity>>>();
+  return {
+    ...rule,
+    similarity: (a, b) => {
+      let row = seen.get(a);
+      if (!row) seen.set(a, (row = new WeakMap()));
+      let report = row.get(b);
+      if (!report) row.set(b, (report = rule.similarity(a, b)));
+      return report;
+    },
   };
 }

@@ -31,7 +31,7 @@ interface CandidateLineage {
   num: string;
   rev: string;
   shape: LineageShape;
-  representatives: Array<{ signature: Buffer; slot: number | undefined }>;
+  representatives: Array<{ image: string; signature: Buffer; slot: number | undefined }>;
 }
 
 /**
@@ -74,6 +74,14 @@ export class CatalogueIndex {
     const keys = this.matcher.candidateKeys(signature);
     const keyArgs = keys.flatMap((table) => [table.length, ...table]);
     const { minVotes, candidates, verifiedLineages, maxBucketSize } = this.matcher.limits;
+    // Kept across attempts: the same objects let the matcher reuse its verifications after a conflict.
+    const decoded = new Map<string, ImageSignature>();
+    const decode = (num: string, image: string, bytes: Buffer) => {
+      const key = `${num}:${image}`;
+      let signature = decoded.get(key);
+      if (!signature) decoded.set(key, (signature = decodeSignature(bytes)));
+      return signature;
+    };
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const [gen, version, slots, entry, ...buckets] = await this.redis.catalogueLookupBuffer(
         this.keys.generation,
@@ -95,7 +103,7 @@ export class CatalogueIndex {
       const lineages = voted.length === 0 ? [] : parseCandidates(await this.redis.catalogueCandidatesBuffer(this.keys.generation, this.keys.base, generation, verifiedLineages, ...voted));
       let join: { num: string; rev: string; shape: LineageShape; representative: boolean } | undefined;
       for (const lineage of lineages) {
-        const representatives = lineage.representatives.map((r) => ({ signature: decodeSignature(r.signature), voted: r.slot !== undefined && votedSlots.has(r.slot) }));
+        const representatives = lineage.representatives.map((r) => ({ signature: decode(lineage.num, r.image, r.signature), voted: r.slot !== undefined && votedSlots.has(r.slot) }));
         const decision = this.matcher.tryJoin(signature, { shape: lineage.shape, representatives });
         if (decision) {
           join = { num: lineage.num, rev: lineage.rev, ...decision };
@@ -204,10 +212,10 @@ function parseCandidates(reply: Buffer[]): CandidateLineage[] {
     const rev = reply[i++]!.toString();
     const shape = JSON.parse(reply[i++]!.toString()) as LineageShape;
     const reps = reply[i++]!.toString().split(' ').filter((r) => r.length > 0);
-    const representatives = reps.map(() => {
+    const representatives = reps.map((image) => {
       const signature = reply[i++]!;
       const entry = reply[i++]!.toString();
-      return { signature, slot: entry === '' ? undefined : Number(entry.split(':')[0]) };
+      return { image, signature, slot: entry === '' ? undefined : Number(entry.split(':')[0]) };
     });
     out.push({ num, rev, shape, representatives });
   }
