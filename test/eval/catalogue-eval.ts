@@ -29,39 +29,13 @@ import { CatalogueChecker } from '../../service/catalogue/catalogue-checker.ts';
 import { CatalogueIndex } from '../../service/catalogue/catalogue-index.ts';
 import { RedisServer } from '../support/redis-server.ts';
 import { xorshift } from '../support/synthetic-signatures.ts';
-import { scorePartition } from './lineage-eval.ts';
+import { scorePartition, type PartitionScore } from './lineage-eval.ts';
 
-interface Scores {
-  precision: number;
-  recall: number;
-  f1: number;
-  bcubedPrecision: number;
-  bcubedRecall: number;
-  bcubedF1: number;
-}
-
-/** B-cubed precision and recall: per image, the share of its predicted cluster that is truly its lineage, and vice versa. */
-export function bcubed(truth: string[], predicted: string[]): { precision: number; recall: number; f1: number } {
-  const count = (labels: string[]) => labels.reduce((m, l) => m.set(l, (m.get(l) ?? 0) + 1), new Map<string, number>());
-  const both = count(truth.map((t, i) => `${t}\u0000${predicted[i]}`));
-  const truthSizes = count(truth);
-  const predictedSizes = count(predicted);
-  let precision = 0;
-  let recall = 0;
-  truth.forEach((t, i) => {
-    const shared = both.get(`${t}\u0000${predicted[i]}`)!;
-    precision += shared / predictedSizes.get(predicted[i]!)!;
-    recall += shared / truthSizes.get(t)!;
-  });
-  precision /= truth.length;
-  recall /= truth.length;
-  return { precision, recall, f1: (2 * precision * recall) / (precision + recall) };
-}
+type Scores = Pick<PartitionScore, 'precision' | 'recall' | 'f1' | 'bcubedPrecision' | 'bcubedRecall' | 'bcubedF1'>;
 
 function scores(truth: string[], predicted: string[]): Scores {
-  const pairwise = scorePartition(truth, predicted);
-  const b = bcubed(truth, predicted);
-  return { precision: pairwise.precision, recall: pairwise.recall, f1: pairwise.f1, bcubedPrecision: b.precision, bcubedRecall: b.recall, bcubedF1: b.f1 };
+  const { precision, recall, f1, bcubedPrecision, bcubedRecall, bcubedF1 } = scorePartition(truth, predicted);
+  return { precision, recall, f1, bcubedPrecision, bcubedRecall, bcubedF1 };
 }
 
 /** One worker: assigns its share of the images (file of {id, signature}) and exits. */
