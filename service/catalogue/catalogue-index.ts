@@ -98,7 +98,7 @@ export class CatalogueIndex {
       }
       this.checkVersion(version!.toString());
       const slotsSeen = Number(slots!.toString());
-      const voted = topVoted(buckets, minVotes, candidates);
+      const voted = topVoted(buckets, keys.length, minVotes, candidates);
       const votedSlots = new Set(voted);
       const lineages = voted.length === 0 ? [] : parseCandidates(await this.redis.catalogueCandidatesBuffer(this.keys.generation, this.keys.base, generation, verifiedLineages, ...voted));
       let join: { num: string; rev: string; shape: LineageShape; representative: boolean } | undefined;
@@ -185,21 +185,32 @@ export class CatalogueIndex {
 }
 
 /**
- * Votes of the images in the buckets, as CandidateIndex.query counts them: the `limit` most voted
- * slots with at least `minVotes`, ties by slot. Full buckets ("F") say nothing.
+ * The candidates of CandidateIndex.query from the image's buckets (table-major, as the look-up returns
+ * them: `tables` tables of equally many keys): the `limit` slots with the highest rarity-weighted score
+ * among those with at least `minVotes` votes, ties by votes then slot. A vote weighs 1/√(bucket size);
+ * the weights are summed descriptor by descriptor, table by table, as CandidateIndex does, so the float
+ * sums — and the ranking — are identical. Full buckets ("F") say nothing.
  */
-export function topVoted(buckets: readonly Buffer[], minVotes: number, limit: number): number[] {
-  const votes = new Map<number, number>();
-  for (const bucket of buckets) {
-    if (bucket.length < SLOT_BYTES) continue;
-    for (let o = 0; o + SLOT_BYTES <= bucket.length; o += SLOT_BYTES) {
-      const slot = bucket.readUIntLE(o, SLOT_BYTES);
-      votes.set(slot, (votes.get(slot) ?? 0) + 1);
+export function topVoted(buckets: readonly Buffer[], tables: number, minVotes: number, limit: number): number[] {
+  const votes = new Map<number, { votes: number; score: number }>();
+  const perTable = buckets.length / tables;
+  for (let d = 0; d < perTable; d++) {
+    for (let t = 0; t < tables; t++) {
+      const bucket = buckets[t * perTable + d]!;
+      if (bucket.length < SLOT_BYTES) continue;
+      const weight = 1 / Math.sqrt(bucket.length / SLOT_BYTES);
+      for (let o = 0; o + SLOT_BYTES <= bucket.length; o += SLOT_BYTES) {
+        const slot = bucket.readUIntLE(o, SLOT_BYTES);
+        const tally = votes.get(slot) ?? { votes: 0, score: 0 };
+        tally.votes++;
+        tally.score += weight;
+        votes.set(slot, tally);
+      }
     }
   }
   return [...votes]
-    .filter(([, n]) => n >= minVotes)
-    .sort((p, q) => q[1] - p[1] || p[0] - q[0])
+    .filter(([, n]) => n.votes >= minVotes)
+    .sort((p, q) => q[1].score - p[1].score || q[1].votes - p[1].votes || p[0] - q[0])
     .slice(0, limit)
     .map(([slot]) => slot);
 }

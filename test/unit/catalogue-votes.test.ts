@@ -4,6 +4,7 @@ import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { lineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
 import { SLOT_BYTES, topVoted } from '../../service/catalogue/catalogue-index.ts';
 import { fixtureSignatures, syntheticLineages } from '../support/catalogue-fixtures.ts';
+import { randomDescriptors, withDescriptors } from '../support/descriptor-signatures.ts';
 
 describe('catalogue candidate votes', () => {
   let bases: ImageSignature[];
@@ -12,11 +13,8 @@ describe('catalogue candidate votes', () => {
     bases = [...(await fixtureSignatures(['lineage-china.jpg', 'lineage-china-crop-title.jpg'])).values()];
   });
 
-  it('ranks the same candidates as the in-memory CandidateIndex, from the same bucket keys', () => {
+  const rankAlike = (images: ImageSignature[]) => {
     const matcher = lineageMatcher();
-    const images = syntheticLineages(bases, 30, 5)
-      .flat()
-      .map((i) => i.signature);
     const memory = new CandidateIndex();
     // The catalogue's buckets: table → key → packed slots, filled as the assign script does.
     const buckets = Array.from({ length: matcher.tables }, () => new Map<number, number[]>());
@@ -32,11 +30,31 @@ describe('catalogue candidate votes', () => {
     const { minVotes, candidates } = matcher.limits;
     for (const signature of images) {
       const expected = memory.query(signature, candidates, minVotes).map((c) => c.slot);
-      expect(topVoted(bucketsOf(signature), minVotes, candidates)).toEqual(expected);
+      expect(topVoted(bucketsOf(signature), matcher.tables, minVotes, candidates)).toEqual(expected);
       const slot = memory.add(signature);
       matcher.candidateKeys(signature).forEach((keys, t) => keys.forEach((key) => buckets[t]!.set(key, [...(buckets[t]!.get(key) ?? []), slot])));
     }
+    return memory;
+  };
+
+  it('ranks the same candidates as the in-memory CandidateIndex, from the same bucket keys', () => {
+    const images = syntheticLineages(bases, 30, 5)
+      .flat()
+      .map((i) => i.signature);
+    const memory = rankAlike(images);
     // The derivatives found their originals: the comparison was not between empty lists.
-    expect(images.filter((s) => memory.query(s, 1, minVotes).length > 0).length).toBe(images.length);
+    expect(images.filter((s) => memory.query(s, 1, lineageMatcher().limits.minVotes).length > 0).length).toBe(images.length);
+  });
+
+  it('ranks by rarity-weighted score as CandidateIndex does: shared rare descriptors over crowded texture', () => {
+    const texture = randomDescriptors(6, 1);
+    const sharedCore = randomDescriptors(4, 2);
+    const images = Array.from({ length: 20 }, (_, k) => withDescriptors([...texture, ...randomDescriptors(10, 100 + k)]));
+    images.push(withDescriptors([...sharedCore, ...randomDescriptors(10, 3)]));
+    // The last query: by raw votes every texture picture outvotes the sibling (slot 20).
+    images.push(withDescriptors([...texture, ...sharedCore]));
+    const memory = rankAlike(images);
+    // (It is in the index now, so itself first; then the sibling, not one of the twenty.)
+    expect(memory.query(images[21]!, 2).map((c) => c.slot)).toEqual([21, 20]);
   });
 });
