@@ -26,6 +26,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { mulberry32 } from './seeded-random.ts';
 
 const CONVERT = '/usr/bin/convert';
 const RCC_DIR = '/usr/share/gcompris-qt/rcc';
@@ -39,16 +40,6 @@ const outDir = args[0] ?? '.scratch/synth-lineages';
 
 type Rect = { x: number; y: number; w: number; h: number };
 
-function mulberry32(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = mulberry32(seed);
 const uniform = (lo: number, hi: number) => lo + (hi - lo) * random();
 const integer = (lo: number, hi: number) => Math.floor(uniform(lo, hi + 1));

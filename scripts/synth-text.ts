@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
+import { mulberry32 } from './seeded-random.ts';
 
 /** Debian packages the backgrounds come from (none of them a source of ../shared/data). */
 const BACKGROUND_PACKAGES = ['ukui-wallpapers', 'gnome-backgrounds', 'python-matplotlib-data', 'gimp-data', 'mypaint-data-extras'];
@@ -84,18 +85,6 @@ const PHRASES: Record<Script, { title: string[]; sub: string[]; badge: string[] 
   },
 };
 const SCRIPTS = Object.keys(PHRASES) as Script[];
-
-/** mulberry32: a small seeded PRNG, so the same seed gives the same set. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Line {
   text: string;
@@ -196,7 +185,7 @@ async function main(): Promise<void> {
   const outDir = process.argv[2] ?? '.scratch/synth-text';
   const count = Number(process.argv[3] ?? 600);
   const seed = Number(process.argv[4] ?? 15);
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const between = (a: number, b: number) => a + rand() * (b - a);
   const photos = backgrounds();
