@@ -1,6 +1,6 @@
 /**
  * Fits the similarity index: an L2-regularised logistic regression over the four metrics of pairs of
- * images made by `npm run synth:lineages` (never ../shared/data, which is validation only), with class
+ * images made by `npm run synth:lineages` (never the evaluation data, which is validation only), with class
  * weights (few pairs are positive). Pairs measured: every pair of images of one source photo (all
  * positives and the hard negatives: neighbouring regions, moment-later copies) and a seeded sample of
  * the other pairs. Reports 5-fold cross-validated figures with folds grouped by source photo — no pair
@@ -34,7 +34,7 @@ const args = process.argv.slice(2);
 const cacheFlag = args.indexOf('--metrics-cache');
 const metricsCache = cacheFlag >= 0 ? args.splice(cacheFlag, 2)[1] : undefined;
 const dir = args[0] ?? '.scratch/synth-lineages';
-if (/shared\/data/.test(dir)) throw new Error('../shared/data is the validation set: fit on `npm run synth:lineages` output');
+if (/shared\/data/.test(dir)) throw new Error('the shared data folder is the validation set: fit on `npm run synth:lineages` output');
 const out = new URL('../models/lineage-weights.json', import.meta.url).pathname;
 const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Record<string, string>;
 const sourceOfLineage = JSON.parse(readFileSync(join(dir, 'lineages.json'), 'utf8')) as Record<string, { source: string }>;
@@ -67,7 +67,7 @@ const model = {
   threshold,
   fitted: {
     script: 'scripts/fit-lineage-weights.ts',
-    data: `npm run synth:lineages (${files.length} images of ${sourceNames.length} photos from Debian gcompris-qt-data and python-matplotlib-data; never ../shared/data)`,
+    data: `npm run synth:lineages (${files.length} images of ${sourceNames.length} photos from Debian gcompris-qt-data and python-matplotlib-data; never the validation data)`,
     pairs: samples.length,
     positives,
     l2: L2,

@@ -1,6 +1,6 @@
 /**
  * `npm run fit:text [-- <synth dir>]`: fits the text line verifier (models/text-line-verifier.json)
- * on `npm run synth:text` output — never on ../shared/data, the validation set. Candidate lines come
+ * on `npm run synth:text` output — never on the validation set. Candidate lines come
  * from artmeta's candidate stage; a line matching a truth line (IoU ≥ 0.5) is text, one touching no
  * truth line is not, fragments and merges are left out of the fit. Logistic regression on
  * standardised evidence, fitted on four images in five; the operating point is the threshold with the

@@ -1,13 +1,13 @@
 /**
  * Derivative generator for fitting the lineage index: lineages of crops, grades, filters and titles of
- * real photos that are not in ../shared/data, with truth. Reproducible (seeded PRNG, ImageMagick's
+ * real photos that are not in the validation set, with truth. Reproducible (seeded PRNG, ImageMagick's
  * own -seed).
  *
  *   npm run synth:lineages -- [out dir, default .scratch/synth-lineages] [--seed N]
  *
  * Photos: the 73 photos (monuments, wild and farm animals) inside the Qt resource files of the Debian
  * package gcompris-qt-data, and grace_hopper.jpg of python-matplotlib-data (`apt-get install
- * gcompris-qt-data python-matplotlib-data`). None of these packages is a source of ../shared/data.
+ * gcompris-qt-data python-matplotlib-data`). None of these packages is a source of the validation set.
  *
  * Each lineage: 4-8 crops (16:9, 3:2, 4:3, 1:1, 4:5, 2:3, 9:16) of 35-60% of the source around one core
  * of 25-30% of it, sometimes the whole source, sometimes turned 0.5-3°; then at random a resize ×0.25-1,
@@ -19,7 +19,7 @@
  * Hard negatives, each side its own lineage: two neighbouring regions of one photo overlapping ≤ 8% of
  * it; "a moment later" pairs — the same region of one photo and a copy of it with a smooth non-rigid
  * warp of a few pixels (things moved a little), one object moved elsewhere and the light changed: no
- * Debian or npm package we found ships real time or stereo pairs outside ../shared/data, so this one is
+ * Debian or npm package we found ships real time or stereo pairs outside the validation set, so this one is
  * made, and says so in transforms.json; photos of the same colours come with the photos (grass, sky).
  */
 import { execFileSync } from 'node:child_process';

@@ -1,6 +1,6 @@
 /**
  * `npm run synth:text [-- <out dir> <count> <seed>]`: a reproducible synthetic text set for fitting
- * artmeta's text verifier and line joining — never ../shared/data, which is the validation set.
+ * artmeta's text verifier and line joining — never the validation set.
  * Photos and artwork from Debian packages that are not the validation set's sources, lines in many
  * Debian fonts and scripts, title/subtitle/badge treatments; one truth box per line, tight around its
  * ink (the line rendered alone, opaque, without shadow or plate: alpha ≥ 64/255), as the validation
@@ -14,14 +14,14 @@ import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { mulberry32 } from './seeded-random.ts';
 
-/** Debian packages the backgrounds come from (none of them a source of ../shared/data). */
+/** Debian packages the backgrounds come from (none of them a source of the validation set). */
 const BACKGROUND_PACKAGES = ['ukui-wallpapers', 'gnome-backgrounds', 'python-matplotlib-data', 'gimp-data', 'mypaint-data-extras'];
 const FONT_PACKAGES = ['fonts-noto-core', 'fonts-wqy-microhei', 'fonts-wqy-zenhei', 'fonts-droid-fallback', 'fonts-baekmuk', 'fonts-roboto', 'fonts-roboto-slab', 'fonts-open-sans', 'fonts-lato', 'fonts-dancingscript'];
 /** Where in those packages the photos, artwork and textures are (not icons, not UI parts). */
 const PICTURES = /\/backgrounds\/|\/sample_data\/|\/scripts\/images\/texture/;
 /** Pictures there with lettering or logos of their own, left out. */
 const WITH_TEXT = [/focal-ubuntukylin/, /symbolic-/, /logo/, /Minduka/];
-/** Families of the validation set's fonts (shared/data README), left out so the fit never sees them. */
+/** Families of the validation set's fonts (its data README), left out so the fit never sees them. */
 const VALIDATION_FAMILIES = /DejaVu|Liberation|Nimbus|URW|C059|P052|Z003|Free(Sans|Serif)|Carlito|Caladea|Cantarell|Bebas|Comfortaa|Yanone|Spartan|Lobster|AR PL|IPA|Nanum|^Un|Amiri|Kacst|CLM|Keter|Shofar|Ezra|Lohit|Sarai|Gargi|Garuda|Loma|Kinnari|Norasi|Sawasdee|Umpush|Waree|Purisa|Standard Symbols|D050000L|Mono/;
 
 type Script = 'latin' | 'cyrillic' | 'greek' | 'han' | 'japanese' | 'hangul' | 'arabic' | 'hebrew' | 'devanagari' | 'thai';

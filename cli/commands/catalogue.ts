@@ -3,7 +3,8 @@ import { lineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { CatalogueChecker } from '../../service/catalogue/catalogue-checker.ts';
 import { CatalogueRebuild } from '../../service/catalogue/catalogue-rebuild.ts';
-import { connectRedis } from '../../service/queue/redis-connection.ts';
+import type { ArtmetaConfig } from '../../service/config.ts';
+import { connectRedis, type RedisClient } from '../../service/queue/redis-connection.ts';
 import { ResultStore } from '../../service/store/result-store.ts';
 import { startProgress } from '../progress.ts';
 import { configOrExit } from '../service-config.ts';
@@ -14,10 +15,8 @@ export function register(program: Command): void {
   catalogue
     .command('rebuild')
     .description('re-assign every stored image from its stored signature (after a model change), keeping every id whose members are unchanged; prints what moved')
-    .action(async () => {
-      const config = configOrExit();
-      const redis = connectRedis(config);
-      try {
+    .action(() =>
+      withRedis(async (config, redis) => {
         await loadOpenCV();
         let progress: ReturnType<typeof startProgress> | undefined;
         const report = await new CatalogueRebuild(redis, config.prefix, new ResultStore(redis, config.prefix), lineageMatcher()).run((_done, total) => {
@@ -29,22 +28,27 @@ export function register(program: Command): void {
         process.stderr.write(
           `artmeta: ${report.images} images in ${report.lineages} lineages; ${report.unchanged} unchanged, ${report.keptChanged} changed but kept their id, ${report.newIds.length} new ids, ${report.moved.length} images moved\n`,
         );
-      } finally {
-        await redis.quit().catch(() => undefined);
-      }
-    });
+      }),
+    );
   catalogue
     .command('check')
     .description('walk the index and verify every invariant (exit code 1 when one is broken); pause the analyze queue first: a walk is not a snapshot')
-    .action(async () => {
-      const config = configOrExit();
-      const redis = connectRedis(config);
-      try {
+    .action(() =>
+      withRedis(async (config, redis) => {
         const report = await new CatalogueChecker(redis, config.prefix, lineageMatcher().tables).check();
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         if (report.problems.length > 0) process.exitCode = 1;
-      } finally {
-        await redis.quit().catch(() => undefined);
-      }
-    });
+      }),
+    );
+}
+
+/** Runs a maintenance command on the configured Redis and always closes the connection. */
+async function withRedis(run: (config: ArtmetaConfig, redis: RedisClient) => Promise<void>): Promise<void> {
+  const config = configOrExit();
+  const redis = connectRedis(config);
+  try {
+    await run(config, redis);
+  } finally {
+    await redis.quit().catch(() => undefined);
+  }
 }
