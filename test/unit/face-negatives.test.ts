@@ -39,7 +39,7 @@ describe('faces that hold up under checks that mean something', () => {
 
 describe('isConfidentProfile (a profile by the network key points)', () => {
   // Key points in a 100-px network box at the origin, as BlazeFace places them.
-  const face = (score: number, points: Record<string, [number, number]>): NetworkFace => ({
+  const face = (score: number, points: Readonly<Record<string, readonly [number, number]>>): NetworkFace => ({
     x: 0,
     y: 0,
     w: 100,
@@ -51,7 +51,7 @@ describe('isConfidentProfile (a profile by the network key points)', () => {
 
   it('takes a profile: eyes closed up, the nose past them, an ear behind', () => {
     expect(isConfidentProfile(face(0.8, profileLookingLeft))).toBe(true);
-    const lookingRight = Object.fromEntries(Object.entries(profileLookingLeft).map(([k, [x, y]]) => [k, [100 - x, y]])) as Record<string, [number, number]>;
+    const lookingRight = Object.fromEntries(Object.entries(profileLookingLeft).map(([k, [x, y]]) => [k, [100 - x, y]])) as Record<string, readonly [number, number]>;
     expect(isConfidentProfile(face(0.8, lookingRight))).toBe(true);
   });
 
