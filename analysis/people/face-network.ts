@@ -103,8 +103,7 @@ async function runRegions(net: ort.InferenceSession, image: RgbImage, regions: r
  * The tile a proposal lies deepest in (the largest margin from its box to the tile's edges), or none
  * when it lies whole in none. The corner tiles overlap by a fifth of the image, so a proposal near
  * the middle lies in two or four of them; one that holds it with margin finds the face as well, and
- * the others cost a network run each: tile runs per image 1.97 -> 1.72 on the dev photos, 2.18 ->
- * 1.99 on the face negatives and the positives of .scratch (no face figure moved).
+ * the others cost a network run each: tile runs per dev photo 1.97 -> 1.72, no face figure moved.
  */
 function deepestTile(box: Box, tiles: readonly Box[]): Box | undefined {
   let best: Box | undefined;
