@@ -104,15 +104,21 @@ function strengthOf(view: FaceView, evidence: FaceEvidence, options: FaceDetecti
  */
 export function isNetworkFace(check: Pick<NetworkFaceCheck, 'evidence' | 'face'>, options: FaceDetectionOptions = DEFAULT_FACE_DETECTION_OPTIONS): boolean {
   const { evidence } = check;
+  const patterns = frontalPatterns(check, options) + Number(evidence.profileWindows >= options.strongRescanWindows.profile);
+  const skinOrGrey = evidence.skin === undefined || evidence.skin >= options.minSkinRatio;
+  return patterns >= 2 || (patterns === 1 && skinOrGrey);
+}
+
+/** The pattern checks of a network face but the profile re-scan. */
+function frontalPatterns(check: { evidence: Omit<FaceEvidence, 'profileWindows'>; face: NetworkFace }, options: FaceDetectionOptions): number {
+  const { evidence } = check;
   const skin = evidence.skin !== undefined && evidence.skin >= options.minSkinRatio;
-  const patterns =
+  return (
     Number(evidence.secondCascade) +
     Number(evidence.rescanWindows >= options.strongRescanWindows.frontal) +
-    Number(evidence.profileWindows >= options.strongRescanWindows.profile) +
     Number(evidence.eyesAtKeyPoints === 2) +
-    Number(skin && isConfidentProfile(check.face));
-  const skinOrGrey = evidence.skin === undefined || skin;
-  return patterns >= 2 || (patterns === 1 && skinOrGrey);
+    Number(skin && isConfidentProfile(check.face))
+  );
 }
 
 /**
@@ -176,9 +182,18 @@ export interface NetworkFaceCheck {
 }
 
 /** Runs every check of one network face at the face's own scale. */
-export function checkNetworkFace(scope: MatScope, gray: OpenCV.Mat, image: RgbImage, face: NetworkFace, colour: boolean): NetworkFaceCheck {
+export function checkNetworkFace(
+  scope: MatScope,
+  gray: OpenCV.Mat,
+  image: RgbImage,
+  face: NetworkFace,
+  colour: boolean,
+  options: FaceDetectionOptions = DEFAULT_FACE_DETECTION_OPTIONS,
+): NetworkFaceCheck {
   const box = faceBoxFromNetwork(face);
-  const evidence = gatherFaceEvidence(scope, gray, image, networkCandidate(box, face.keyPoints, face.w), colour, face.keyPoints);
+  // Two frontal patterns decide already: the profile re-scans could only add to a face that holds.
+  const needsProfile = (evidence: Omit<FaceEvidence, 'profileWindows'>): boolean => frontalPatterns({ evidence, face }, options) < 2;
+  const evidence = gatherFaceEvidence(scope, gray, image, networkCandidate(box, face.keyPoints, face.w), colour, face.keyPoints, needsProfile);
   return { face, box, evidence };
 }
 
@@ -207,7 +222,7 @@ export function detectFaces(
   }
   for (const face of networkFaces) {
     if (face.score < options.minNetworkScore) continue;
-    const check = checkNetworkFace(scope, gray, image, face, colour);
+    const check = checkNetworkFace(scope, gray, image, face, colour, options);
     if (!isNetworkFace(check, options)) continue;
     const view: FaceView = check.evidence.profileWindows > check.evidence.rescanWindows ? 'profile' : 'frontal';
     checked.push({ box: check.box, view, strength: (face.score + strengthOf('frontal', check.evidence, options)) / 2 });
