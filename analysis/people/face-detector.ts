@@ -164,13 +164,20 @@ export const MIN_EYE_SPAN_TO_TURN = 0.25;
 function networkCandidate(face: Box, keyPoints: KeyPoints, networkWidth: number): FaceCandidate {
   const side = Math.max(face.w / FRONTAL_WINDOW_TO_FACE.width, face.h / FRONTAL_WINDOW_TO_FACE.height);
   const window = { x: face.x + face.w / 2 - side / 2, y: face.y + face.h / 2 - side / 2, w: side, h: side };
+  return { window, view: 'frontal', neighbors: 0, mirrored: false, tilt: uprightTilt(keyPoints, networkWidth) };
+}
+
+/**
+ * Degrees a network face is turned by to be upright for the cascades: the slope of its eyes' line,
+ * when the eyes are apart enough for it to mean something (MIN_EYE_SPAN_TO_TURN of the network box
+ * width) and it is beyond the cascades' own tolerance; else 0. The key points of a turned or profile
+ * face are the least sure, and turning by their slope can only lose a face there.
+ */
+export function uprightTilt(keyPoints: Pick<KeyPoints, 'rightEye' | 'leftEye'>, networkWidth: number): number {
   const { rightEye, leftEye } = keyPoints;
   const slope = (Math.atan2(leftEye.y - rightEye.y, leftEye.x - rightEye.x) * 180) / Math.PI;
   const eyesApart = Math.hypot(leftEye.x - rightEye.x, leftEye.y - rightEye.y) >= MIN_EYE_SPAN_TO_TURN * networkWidth;
-  // Within the cascades' own tolerance the crop stays upright: the key points of a turned or
-  // profile face are the least sure, and turning by their slope can only lose a face there.
-  const tilt = eyesApart && Math.abs(slope) > CASCADE_TILT_TOLERANCE ? slope : 0;
-  return { window, view: 'frontal', neighbors: 0, mirrored: false, tilt };
+  return eyesApart && Math.abs(slope) > CASCADE_TILT_TOLERANCE ? slope : 0;
 }
 
 /** What a network face's checks found, on its own crop and around it. */

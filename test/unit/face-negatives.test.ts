@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { detectPeople } from '../../analysis/people/detect-people.ts';
-import { isConfidentProfile, PROFILE_KEY_POINTS } from '../../analysis/people/face-detector.ts';
+import { isConfidentProfile, PROFILE_KEY_POINTS, uprightTilt } from '../../analysis/people/face-detector.ts';
 import { findNetworkFaces, type NetworkFace } from '../../analysis/people/face-network.ts';
 import { fixture } from '../support/fixtures.ts';
 
@@ -63,5 +63,19 @@ describe('isConfidentProfile (a profile by the network key points)', () => {
 
   it('takes no profile shape scored like the animals of that shape in the negatives set (up to 0.59)', () => {
     expect(isConfidentProfile(face(PROFILE_KEY_POINTS.minScore - 0.01, profileLookingLeft))).toBe(false);
+  });
+});
+
+describe('uprightTilt (the turn that makes a network face upright for the cascades)', () => {
+  it('turns by the eyes line when the eyes are apart and the head is tilted beyond the cascades tolerance', () => {
+    expect(uprightTilt({ rightEye: { x: 30, y: 30 }, leftEye: { x: 64.6, y: 50 } }, 100)).toBeCloseTo(30, 0);
+    expect(uprightTilt({ rightEye: { x: 30, y: 30 }, leftEye: { x: 70, y: 37 } }, 100)).toBe(0);
+  });
+
+  // A profile's eyes lie on one another: their line pointed anywhere (-90 deg in faceapi__sample2's
+  // profile), and the crop turned by it failed every check.
+  it('keeps a profile upright, whatever its closed-up eyes line says', () => {
+    expect(uprightTilt({ rightEye: { x: 29, y: 28 }, leftEye: { x: 29, y: 27 } }, 100)).toBe(0);
+    expect(uprightTilt({ rightEye: { x: 15, y: 36 }, leftEye: { x: 24, y: 29 } }, 100)).toBe(0);
   });
 });
