@@ -314,9 +314,7 @@ function planLines(
     const anchor = pick(['start', 'middle', 'end'] as const);
     const x = anchor === 'start' ? between(0.04, 0.4) * width : anchor === 'middle' ? between(0.3, 0.7) * width : between(0.6, 0.96) * width;
     const text = pick(role === 'title' ? phrases.title : role === 'subtitle' ? phrases.sub : phrases.badge);
-    const words = text.split(' ');
-    const twoLines = role === 'title' && words.length >= 2 && rand() < 0.35;
-    const parts = twoLines ? [words.slice(0, Math.ceil(words.length / 2)).join(' '), words.slice(Math.ceil(words.length / 2)).join(' ')] : [text];
+    const parts = role === 'title' ? titleLines(text, script, pick([1, 1, 2, 2, 3])) : [text];
     const background = meanColour(photo, width, Math.round(x - size * 3), Math.round(cursor), size * 6, size);
     const light = (background[0]! + background[1]! + background[2]!) / 3;
     const lowContrast = role !== 'badge' && size >= 20 && rand() < 0.15;
@@ -338,6 +336,29 @@ function planLines(
     cursor += size * between(0.3, 1.2);
     if (cursor > height * 0.92) break;
   }
+}
+
+/** Scripts written without spaces between words: their titles break between words ICU finds. */
+const UNSPACED: Partial<Record<Script, string>> = { han: 'zh', japanese: 'ja', thai: 'th' };
+
+/**
+ * A title set in up to `count` lines of about equal length, broken between words (as poster titles
+ * are): one-word lines of two or three characters ("茶馆", "САД") are as much a title as a long one.
+ */
+function titleLines(text: string, script: Script, count: number): string[] {
+  const locale = UNSPACED[script];
+  const words = locale ? [...new Intl.Segmenter(locale, { granularity: 'word' }).segment(text)].map((w) => w.segment) : text.split(' ');
+  const joiner = locale ? '' : ' ';
+  const total = words.reduce((n, w) => n + w.length, 0);
+  const lines: string[][] = [[]];
+  let done = 0;
+  for (const word of words) {
+    const line = lines[lines.length - 1]!;
+    if (line.length > 0 && lines.length < count && done + word.length / 2 > (total * lines.length) / count) lines.push([word]);
+    else line.push(word);
+    done += word.length;
+  }
+  return lines.map((l) => l.join(joiner));
 }
 
 /** Shapes without glyphs: an empty plate, two rules, an inset frame, a dark lower-third bar, dots, or nothing. */
