@@ -82,8 +82,13 @@ export class CatalogueIndex {
     this.version = `${matcher.version}+layout${LAYOUT}`;
   }
 
-  /** Puts an image into its lineage (idempotent: a known image keeps its lineage). */
-  async assign(image: string, signature: ImageSignature, encoded?: Uint8Array): Promise<Assignment> {
+  /**
+   * Puts an image into its lineage (idempotent: a known image keeps its lineage). `encoded` saves
+   * encoding the signature again; `stored`: the result store holds the image's signature, so a new
+   * representative's need not be sent (if the store has lost it meanwhile, the commit asks for it).
+   */
+  async assign(image: string, signature: ImageSignature, encoded?: Uint8Array, stored = false): Promise<Assignment> {
+    let sendSignature = !stored;
     const keys = this.matcher.candidateKeys(signature);
     const perTable = keys[0]?.length ?? 0;
     const packedKeys = packBucketKeys(keys);
@@ -141,7 +146,7 @@ export class CatalogueIndex {
         JSON.stringify(shape),
         join?.representative ? '1' : '0',
         lineageIdFor(signature.contentHash),
-        join && !join.representative ? '' : signatureBase64(signature, encoded),
+        join && !join.representative ? '' : sendSignature ? signatureBase64(signature, encoded) : '',
         minVotes,
         keys.length,
         perTable,
@@ -152,6 +157,10 @@ export class CatalogueIndex {
       if (status === 'ok') return { lineage: String(reply[1]), created: !join, known: false, attempts: attempt };
       if (status === 'have') return { lineage: String(reply[1]), created: false, known: true, attempts: attempt };
       if (status === 'version') this.checkVersion(String(reply[1]));
+      if (status === 'signature') {
+        sendSignature = true;
+        continue;
+      }
       if (status === 'full') throw new ArtmetaError('INTERNAL', 'the lineage catalogue has used all 2^24 slots of its generation: run `artmeta catalogue rebuild`');
       // 'retry' or 'gen' (a rebuild was published meanwhile): decide again, after a short random
       // pause so that two workers in conflict do not meet again at once.

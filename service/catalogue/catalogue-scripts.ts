@@ -109,7 +109,8 @@ return out
  * ARGV: base, gen, mustBeCurrent, version, image, seenSlots, maxBucket, mode ('join'|'new'), num, rev,
  *       shape, becomesRepresentative ('1'|'0'), idBase, signature (base64), minVotes, tables, keys per
  *       table, packed keys, store key prefix
- * Returns {'ok', id, num, slot} | {'have', id} | {'retry'} | {'gen'} | {'version', stored} | {'full'} (no slot left).
+ * Returns {'ok', id, num, slot} | {'have', id} | {'retry'} | {'gen'} | {'version', stored} | {'full'} (no slot left)
+ * | {'signature'} (send the signature: the store does not hold it).
  */
 const ASSIGN = `${PRELUDE}${BUCKET_FIELDS}
 if ARGV[3] == '1' and (redis.call('GET', KEYS[1]) or '0') ~= gen then return { 'gen' } end
@@ -125,6 +126,11 @@ end
 local seenSlots = tonumber(ARGV[6])
 local maxBucket = tonumber(ARGV[7])
 local mode = ARGV[8]
+-- A new representative needs its signature: the store's, or the one sent (the caller sends none when it
+-- read the image's from the store; if the store has lost it since, it is asked for).
+local representative = mode == 'new' or ARGV[12] == '1'
+local keepCopy = representative and redis.call('HEXISTS', ARGV[19] .. image, '${STORED_SIGNATURE.field}') == 0
+if keepCopy and ARGV[14] == '' then return { 'signature' } end
 -- One HMGET per table (a redis.call per bucket would cost more than all the rest).
 local minVotes = tonumber(ARGV[15])
 local per = tonumber(ARGV[17])
@@ -191,10 +197,10 @@ redis.call('HSET', g .. ':img', image, slot .. ':' .. num)
 redis.call('SADD', g .. ':mem:' .. num, image)
 redis.call('HINCRBY', lin, 'rev', 1)
 redis.call('HSET', lin, 'shape', ARGV[11])
-if mode == 'new' or ARGV[12] == '1' then
+if representative then
   local reps = redis.call('HGET', lin, 'reps')
   redis.call('HSET', lin, 'reps', reps == '' and image or (reps .. ' ' .. image))
-  if redis.call('HEXISTS', ARGV[19] .. image, '${STORED_SIGNATURE.field}') == 0 then redis.call('SET', g .. ':sig:' .. num .. ':' .. image, ARGV[14]) end
+  if keepCopy then redis.call('SET', g .. ':sig:' .. num .. ':' .. image, ARGV[14]) end
 end
 return { 'ok', redis.call('HGET', lin, 'id'), num, tostring(slot) }
 `;

@@ -5,8 +5,13 @@
  *
  *   npm run bench:catalogue -- ../shared/data [size, default 200000] [workers, default 2] [in flight per worker, default 2] [base cache file]
  *
+ * The signatures are put into the result store first (as analysed images are before they are
+ * assigned; the index reads representatives' signatures there), so that INFO used_memory before/after
+ * the assignments measures the index alone.
+ *
  * Prints assignments/s (wall clock, and with the making-up of synthetic signatures taken out), Redis
- * memory per image (INFO used_memory before/after, and the share of representatives' signatures),
+ * memory per image of the index (INFO used_memory before/after, and the share of signatures copied into
+ * the index), the result store's memory per image for comparison,
  * the time of every 10k as the catalogue grows, the growth exponent (least-squares slope of log
  * cumulative time against log size) and the extrapolation to 2 M images; then pairwise precision and
  * recall of the resulting lineages against the synthetic truth.
@@ -20,10 +25,11 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
 import { lineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
-import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import { decodeSignature, encodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { CatalogueIndex } from '../../service/catalogue/catalogue-index.ts';
 import { CatalogueKeys } from '../../service/catalogue/catalogue-keys.ts';
+import { STORED_SIGNATURE } from '../../service/store/result-store.ts';
 import { scorePartition } from '../eval/lineage-eval.ts';
 import { growthExponent } from '../support/growth-exponent.ts';
 import { RedisServer } from '../support/redis-server.ts';
@@ -73,14 +79,15 @@ async function runWorker(url: string, basePath: string, size: number, workers: n
       if (item.done) return undefined;
       const id = n++;
       if (id % workers !== worker) continue;
+      const encoded = encodeSignature(item.value.signature);
       makeMs += performance.now() - started;
-      return { id: imageId(item.value.truth, id), signature: item.value.signature };
+      return { id: imageId(item.value.truth, id), signature: item.value.signature, encoded };
     }
   };
   const lane = async () => {
     for (let item = next(); item; item = next()) {
       const started = performance.now();
-      const result = await index.assign(item.id, item.signature);
+      const result = await index.assign(item.id, item.signature, item.encoded, true);
       assignMs += performance.now() - started;
       attempts += result.attempts;
       if (result.created) created++;
@@ -116,7 +123,9 @@ async function main(): Promise<void> {
   const server = await RedisServer.start();
   const redis = new Redis(server.url);
   try {
+    const stored = await storeSignatures(redis, basePath, size);
     const before = usedMemory(await redis.info('memory'));
+    console.log(`result store: ${size} signatures, ${(stored / 2 ** 20).toFixed(1)} MiB (${(stored / size).toFixed(0)} bytes per image; not counted below)`);
     const startAt = Date.now() + 8_000; // every worker has loaded OpenCV and the base by then
     console.log(`${'images'.padStart(8)} ${'s for 10k'.padStart(9)} ${'cumulative s'.padStart(12)} ${'used_memory MiB'.padStart(15)} ${'bytes/image'.padStart(11)}`);
     const progress: number[][] = Array.from({ length: workers }, () => []);
@@ -163,7 +172,9 @@ async function main(): Promise<void> {
     console.log(`${images} images by ${workers} workers (${inFlight} in flight each) in ${wallSeconds.toFixed(1)} s: ${(images / wallSeconds).toFixed(0)} assignments/s wall clock`);
     console.log(`  making up synthetic signatures took up to ${makeSeconds.toFixed(1)} s per worker; without it ${(images / (wallSeconds - makeSeconds)).toFixed(0)} assignments/s`);
     console.log(`  look-ups per image ${(attempts / images).toFixed(3)} (conflicts ${attempts - images}); lineages created ${created}`);
-    console.log(`Redis used_memory ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB: ${perImage.toFixed(0)} bytes per image, of which representatives' signatures ${(signatureBytes / images).toFixed(0)}`);
+    console.log(
+      `Redis used_memory ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB: the index takes ${perImage.toFixed(0)} bytes per image, of which signatures copied into it ${(signatureBytes / images).toFixed(0)}`,
+    );
     const checkpoints: { n: number; t: number }[] = [];
     const steps = Math.min(...progress.map((p) => p.length));
     for (let j = 0; j < steps; j++) checkpoints.push({ n: (j + 1) * CHECKPOINT, t: (Math.max(...progress.map((p) => p[j]!)) - startAt) / 1000 });
@@ -213,7 +224,28 @@ async function inProcessRate(basePath: string, count: number): Promise<number> {
   return count / (ms / 1000);
 }
 
-/** Bytes of the representatives' signatures kept by the index. */
+/**
+ * Puts every synthetic image's signature into the result store (base64, as the service keeps it), in
+ * the order the workers will assign them; returns the store's bytes (INFO used_memory difference).
+ */
+async function storeSignatures(redis: Redis, basePath: string, size: number): Promise<number> {
+  const groups = (JSON.parse(readFileSync(basePath, 'utf8')) as string[][]).map((g) => g.map((b) => decodeSignature(Buffer.from(b, 'base64'))));
+  const start = usedMemory(await redis.info('memory'));
+  const keyPrefix = STORED_SIGNATURE.keyPrefix(PREFIX);
+  let pipeline = redis.pipeline();
+  let n = 0;
+  for (const { signature, truth } of syntheticCatalogue(groups, size)) {
+    pipeline.hset(`${keyPrefix}${imageId(truth, n++)}`, STORED_SIGNATURE.field, Buffer.from(encodeSignature(signature)).toString('base64'));
+    if (n % 500 === 0) {
+      await pipeline.exec();
+      pipeline = redis.pipeline();
+    }
+  }
+  await pipeline.exec();
+  return usedMemory(await redis.info('memory')) - start;
+}
+
+/** Bytes of the representatives' signatures copied into the index (none while the store holds them). */
 async function representativeBytes(redis: Redis): Promise<number> {
   const keys = new CatalogueKeys(PREFIX).of('0');
   const count = Number((await redis.hget(keys.meta, 'lineages')) ?? 0);

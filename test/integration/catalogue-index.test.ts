@@ -226,6 +226,12 @@ describe('catalogue index on a real Redis', () => {
       expect(await check(prefix)).toMatchObject({ images: 1, lineages: 1, problems: [] });
       // The anchor still verifies: the original, analysed again, joins its old lineage.
       expect((await add(index, 'lineage-china.jpg')).lineage).toBe(lineage);
+      // A caller that believes the store holds a new root's signature when it does not is asked for it.
+      const unrelated = fakeImageHash('lineage-unrelated.jpg');
+      const assigned = await index.assign(unrelated, signatures.get('lineage-unrelated.jpg')!, undefined, true);
+      expect(assigned).toMatchObject({ created: true, attempts: 2 });
+      expect(await redis.exists(keys.signature((await redis.hget(keys.ids, assigned.lineage))!, unrelated))).toBe(1);
+      expect(await check(prefix)).toMatchObject({ images: 3, lineages: 2, problems: [] });
     });
 
     it('keeps every id when nothing changed, whatever order the images first came in', async () => {
