@@ -175,6 +175,8 @@ async function main(): Promise<void> {
     console.log(
       `Redis used_memory ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB: the index takes ${perImage.toFixed(0)} bytes per image, of which signatures copied into it ${(signatureBytes / images).toFixed(0)}`,
     );
+    const parts = await indexBreakdown(redis);
+    console.log(`  MEMORY USAGE per image: ${Object.entries(parts).map(([part, bytes]) => `${part} ${(bytes / images).toFixed(0)}`).join(', ')}`);
     const checkpoints: { n: number; t: number }[] = [];
     const steps = Math.min(...progress.map((p) => p.length));
     for (let j = 0; j < steps; j++) checkpoints.push({ n: (j + 1) * CHECKPOINT, t: (Math.max(...progress.map((p) => p[j]!)) - startAt) / 1000 });
@@ -243,6 +245,26 @@ async function storeSignatures(redis: Redis, basePath: string, size: number): Pr
   }
   await pipeline.exec();
   return usedMemory(await redis.info('memory')) - start;
+}
+
+/** Where the index's memory is (MEMORY USAGE, every field counted): its LSH tables, image entries, and lineages. */
+async function indexBreakdown(redis: Redis): Promise<Record<string, number>> {
+  const keys = new CatalogueKeys(PREFIX).of('0');
+  const usage = async (key: string) => Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
+  let buckets = 0;
+  for (let t = 0; t < lineageMatcher().tables; t++) buckets += await usage(keys.table(t));
+  const entries = (await usage(keys.images)) + (await usage(keys.slots));
+  const count = Number((await redis.hget(keys.meta, 'lineages')) ?? 0);
+  let lineages = await usage(keys.ids);
+  for (let first = 1; first <= count; first += 1000) {
+    const pipeline = redis.pipeline();
+    for (let num = first; num < Math.min(first + 1000, count + 1); num++) {
+      pipeline.call('MEMORY', 'USAGE', keys.lineage(num), 'SAMPLES', '0');
+      pipeline.call('MEMORY', 'USAGE', keys.members(num), 'SAMPLES', '0');
+    }
+    for (const [, bytes] of (await pipeline.exec()) ?? []) lineages += Number(bytes ?? 0);
+  }
+  return { 'LSH tables': buckets, 'image entries and slots': entries, 'lineage records, ids and member sets': lineages };
 }
 
 /** Bytes of the representatives' signatures copied into the index (none while the store holds them). */
