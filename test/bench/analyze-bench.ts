@@ -15,6 +15,9 @@ import { decodeImage, DEFAULT_DECODE_OPTIONS } from '../../analysis/image/decode
 import { edgeFocusIn } from '../../analysis/focus/edge-focus.ts';
 import { energyMap } from '../../analysis/focus/energy-map.ts';
 import { detectPeople } from '../../analysis/people/detect-people.ts';
+import { DEFAULT_BODY_DETECTION_OPTIONS, detectFullBodiesAround, detectUpperBodyAround } from '../../analysis/people/body-detector.ts';
+import { detectFaces } from '../../analysis/people/face-detector.ts';
+import { toGrayMat } from '../../analysis/people/gray-scan-image.ts';
 import { findNetworkFaces, type NetworkFace } from '../../analysis/people/face-network.ts';
 import { detectText } from '../../analysis/text/detect-text.ts';
 import { PADDLE_CANDIDATE_OPTIONS, textLineCandidates } from '../../analysis/text/text-line-candidates.ts';
@@ -46,6 +49,14 @@ async function timeEach<T>(label: string, work: (file: string) => T | Promise<T>
   return m;
 }
 
+/** Mean ms per image of `work` over every photo (after one warm-up). */
+async function meanEach(work: (file: string) => unknown): Promise<number> {
+  await work(files[0]!);
+  const start = performance.now();
+  for (const file of files) await work(file);
+  return (performance.now() - start) / files.length;
+}
+
 const working = new Map<string, RgbImage>();
 for (const file of files) working.set(file, (await decodeImage(file)).pixels);
 
@@ -72,6 +83,19 @@ await timeEach('stage: face network, all 4 tiles (before: tileProposalScore 0)',
 const networkFaces = new Map<string, NetworkFace[]>();
 for (const file of files) networkFaces.set(file, await findNetworkFaces(working.get(file)!));
 await timeEach('stage: people (cascades + checks of every face)', (f) => detectPeople(working.get(f)!, {}, networkFaces.get(f)));
+// Sub-stages of people; most photos have no network face to check, so means say more than medians.
+const checksMean = await meanEach((f) => withMats((scope) => detectFaces(scope, toGrayMat(scope, working.get(f)!), working.get(f)!, undefined, networkFaces.get(f))));
+const bodiesMean = await meanEach((f) =>
+  withMats((scope) => {
+    const gray = toGrayMat(scope, working.get(f)!);
+    for (const face of detectFaces(scope, gray, working.get(f)!, undefined, networkFaces.get(f))) {
+      detectFullBodiesAround(scope, gray, face.box);
+      detectUpperBodyAround(scope, gray, face.box, DEFAULT_BODY_DETECTION_OPTIONS.minNeighbors);
+    }
+  }),
+);
+const peopleMean = await meanEach((f) => detectPeople(working.get(f)!, {}, networkFaces.get(f)));
+const networkMean = await meanEach((f) => findNetworkFaces(working.get(f)!));
 await timeEach('stage: people stage whole (face network + cascades + checks)', async (f) => detectPeople(working.get(f)!, {}, await findNetworkFaces(working.get(f)!)));
 await timeEach('stage: people, cascades alone (full-frame Haar scans, no network)', (f) => detectPeople(working.get(f)!));
 await timeEach('stage: edge focus', (f) => edgeFocusIn(energyMap(working.get(f)!)));
@@ -103,6 +127,11 @@ console.log(`analyze bench: ${files.length} photos from ${photosDir}, median ms 
 for (const [label, ms] of rows) console.log(`  ${label.padEnd(58)} ${ms.toFixed(1).padStart(8)} ms`);
 console.log(`  ${'analyze with all cores'.padEnd(58)} ${imagesPerSecond.toFixed(1).padStart(8)} images/s (${pool.size} threads)`);
 console.log(`ratios: analyze / sharp decode+resize ${(analyzeMs / decodeMs).toFixed(1)}x; analyze / smartcrop-sharp ${(analyzeMs / smartcropMs).toFixed(2)}x; focal point ${focalMs.toFixed(0)} ms vs target 150 ms`);
+console.log(
+  `people sub-stages, mean ms per image: face network ${networkMean.toFixed(1)}; people ${peopleMean.toFixed(1)} = face checks ${checksMean.toFixed(1)} ` +
+    `(${((100 * checksMean) / peopleMean).toFixed(0)}%) + bodies around faces ${(bodiesMean - checksMean).toFixed(1)} (${((100 * (bodiesMean - checksMean)) / peopleMean).toFixed(0)}%) ` +
+    `+ the rest (grey, merge, depth, sharpness) ${(peopleMean - bodiesMean).toFixed(1)}`,
+);
 console.log(`text detection adds ${((withTextMs / analyzeMs - 1) * 100).toFixed(0)}% to analyze's median (target ≤ 50%)`);
 console.log(`text stage ${textMs.toFixed(1)} ms (target ≤ 45) = ${((100 * textMs) / withTextMs).toFixed(0)}% of analyze with text; PaddleOCR det alone ${paddleMs.toFixed(1)} ms (text stage / peer ${(textMs / paddleMs).toFixed(2)}x)`);
 
