@@ -1,3 +1,5 @@
+import { ArtmetaError } from '../../analysis/errors.ts';
+
 /**
  * Where the lineage catalogue lives in Redis, all under the configured hash-tagged prefix (one
  * Cluster slot, so the Lua scripts may touch any of them). A rebuild writes a new generation beside
@@ -26,7 +28,7 @@ export function packBucketKeys(keys: readonly (readonly number[])[]): Buffer {
   const perTable = keys[0]?.length ?? 0;
   const out = Buffer.alloc(keys.length * perTable * KEY_BYTES);
   keys.forEach((table, t) => {
-    if (table.length !== perTable) throw new Error('every hash table needs as many keys');
+    if (table.length !== perTable) throw new ArtmetaError('INTERNAL', 'every hash table needs as many bucket keys');
     table.forEach((key, k) => out.writeUIntLE(key, (t * perTable + k) * KEY_BYTES, KEY_BYTES));
   });
   return out;
