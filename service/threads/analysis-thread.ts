@@ -1,8 +1,8 @@
 import { parentPort } from 'node:worker_threads';
 import type { Analysis } from '../../analysis/analysis-schema.ts';
-import { decodeAndAnalyze, type AnalyzeOptions } from '../../analysis/analyze-image.ts';
+import { analyzeImage, type AnalyzeOptions } from '../../analysis/analyze-image.ts';
+import { analyzeWithSignature } from '../../analysis/analyze-with-signature.ts';
 import { describeError } from '../../analysis/errors.ts';
-import { scaleBox } from '../../analysis/geometry/box.ts';
 import { decodeImage, type DecodeOptions } from '../../analysis/image/decode-image.ts';
 import { lineageSignature } from '../../analysis/lineage/lineage-signature.ts';
 import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
@@ -32,11 +32,8 @@ async function answer(request: AnalysisRequest): Promise<AnalysisReply> {
       const [decoded] = await Promise.all([decodeImage(input, request.options), loadOpenCV()]);
       return { id: request.id, signature: encodeSignature(await lineageSignature(decoded.pixels)) };
     }
-    const { analysis, decoded } = await decodeAndAnalyze(input, request.options);
-    if (!request.signature) return { id: request.id, analysis };
-    // The text the analysis found, back in working pixels: no second text detection.
-    const textRegions = (analysis.text?.regions ?? []).map((r) => scaleBox(r, 1 / decoded.scale));
-    return { id: request.id, analysis, signature: encodeSignature(await lineageSignature(decoded.pixels, request.options.text === false ? undefined : textRegions)) };
+    if (!request.signature) return { id: request.id, analysis: await analyzeImage(input, request.options) };
+    return { id: request.id, ...(await analyzeWithSignature(input, request.options)) };
   } catch (e) {
     return { id: request.id, error: describeError(e) };
   }
