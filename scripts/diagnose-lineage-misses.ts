@@ -27,6 +27,8 @@ const option = (name: string): number | undefined => {
 };
 const verifiedLineages = option('--verified') ?? LINEAGE_INDEX_DEFAULTS.verifiedLineages;
 const representatives = option('--representatives') ?? LINEAGE_INDEX_DEFAULTS.representatives;
+const minVotes = option('--min-votes') ?? LINEAGE_INDEX_DEFAULTS.minVotes;
+const candidateLimit = option('--candidates') ?? LINEAGE_INDEX_DEFAULTS.candidates;
 const dir = args[0] ?? '.scratch/synth-lineages';
 if (/shared\/data/.test(dir)) throw new Error('the shared data folder is the validation set: diagnose on `npm run synth:lineages` output');
 
@@ -74,6 +76,8 @@ let tried: Array<{ b: ImageSignature; index: number; homography: boolean }> = []
 const index = new LineageIndex({
   verifiedLineages,
   representatives,
+  minVotes,
+  candidates: candidateLimit,
   similarity: (a, b) => {
     const r = pair(a, b);
     tried.push({ b, index: r.index, homography: !!r.homography });
@@ -93,7 +97,7 @@ const byFamily = new Map<string, Map<string, number>>();
 let wrong = 0;
 for (const file of ordered) {
   const signature = byFile.get(file)!;
-  const candidates = shadow.query(signature, LINEAGE_INDEX_DEFAULTS.candidates, LINEAGE_INDEX_DEFAULTS.minVotes);
+  const candidates = shadow.query(signature, candidateLimit, minVotes);
   tried = [];
   const lineage = index.add(file, signature);
   const slot = shadow.add(signature);
@@ -127,6 +131,19 @@ for (const file of ordered) {
   byFamily.set(family, f);
   console.log(`${stage.padEnd(12)} ${file} ${family.padEnd(9)} rank ${rank} best member index ${best.toFixed(3)} tried ${triedTrue.map((t) => t.index.toFixed(3)).join(',')} | ${transforms[file]!.steps.slice(1).join('; ')}`);
 }
-console.log(`\nthreshold ${threshold.toFixed(3)}, verified lineages ${verifiedLineages}, representatives ${representatives}; ${index.verifiedPairs} verifications for ${files.length} images; wrong joins ${wrong}`);
+console.log(`\nthreshold ${threshold.toFixed(3)}, verified lineages ${verifiedLineages}, representatives ${representatives}, min votes ${minVotes}, candidates ${candidateLimit}; ${index.verifiedPairs} verifications for ${files.length} images; wrong joins ${wrong}`);
+let truePairs = 0;
+let found = 0;
+let falsePairs = 0;
+for (let i = 0; i < files.length; i++) {
+  for (let j = i + 1; j < files.length; j++) {
+    const same = truth[files[i]!] === truth[files[j]!];
+    const together = index.lineageOf(files[i]!) === index.lineageOf(files[j]!);
+    if (same) truePairs++;
+    if (same && together) found++;
+    if (!same && together) falsePairs++;
+  }
+}
+console.log(`pairwise recall ${(found / truePairs).toFixed(4)} (${found}/${truePairs}), false-merge pairs ${falsePairs}`);
 console.log(`lost at: ${[...stages].map(([s, n]) => `${s} ${n}`).join(', ')}`);
 for (const [family, m] of byFamily) console.log(`  ${family}: ${[...m].map(([s, n]) => `${s} ${n}`).join(', ')}`);
