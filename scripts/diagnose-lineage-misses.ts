@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CandidateIndex } from '../analysis/lineage/candidate-index.ts';
+import { CANDIDATE_INDEX_DEFAULTS, CandidateIndex } from '../analysis/lineage/candidate-index.ts';
 import type { ImageSignature } from '../analysis/lineage/image-signature.ts';
 import { LINEAGE_INDEX_DEFAULTS, LineageIndex } from '../analysis/lineage/lineage-clustering.ts';
 import { decodeSignature, encodeSignature, SIGNATURE_VERSION } from '../analysis/lineage/signature-codec.ts';
@@ -29,6 +29,7 @@ const verifiedLineages = option('--verified') ?? LINEAGE_INDEX_DEFAULTS.verified
 const representatives = option('--representatives') ?? LINEAGE_INDEX_DEFAULTS.representatives;
 const minVotes = option('--min-votes') ?? LINEAGE_INDEX_DEFAULTS.minVotes;
 const candidateLimit = option('--candidates') ?? LINEAGE_INDEX_DEFAULTS.candidates;
+const candidateIndex = { tables: option('--tables') ?? CANDIDATE_INDEX_DEFAULTS.tables, bitsPerKey: option('--bits') ?? CANDIDATE_INDEX_DEFAULTS.bitsPerKey };
 const dir = args[0] ?? '.scratch/synth-lineages';
 if (/shared\/data/.test(dir)) throw new Error('the shared data folder is the validation set: diagnose on `npm run synth:lineages` output');
 
@@ -78,13 +79,14 @@ const index = new LineageIndex({
   representatives,
   minVotes,
   candidates: candidateLimit,
+  candidateIndex,
   similarity: (a, b) => {
     const r = pair(a, b);
     tried.push({ b, index: r.index, homography: !!r.homography });
     return r;
   },
 });
-const shadow = new CandidateIndex();
+const shadow = new CandidateIndex(candidateIndex);
 const ordered = [...files].sort((p, q) => {
   const a = byFile.get(p)!;
   const b = byFile.get(q)!;
@@ -131,7 +133,7 @@ for (const file of ordered) {
   byFamily.set(family, f);
   console.log(`${stage.padEnd(12)} ${file} ${family.padEnd(9)} rank ${rank} best member index ${best.toFixed(3)} tried ${triedTrue.map((t) => t.index.toFixed(3)).join(',')} | ${transforms[file]!.steps.slice(1).join('; ')}`);
 }
-console.log(`\nthreshold ${threshold.toFixed(3)}, verified lineages ${verifiedLineages}, representatives ${representatives}, min votes ${minVotes}, candidates ${candidateLimit}; ${index.verifiedPairs} verifications for ${files.length} images; wrong joins ${wrong}`);
+console.log(`\nthreshold ${threshold.toFixed(3)}, verified lineages ${verifiedLineages}, representatives ${representatives}, min votes ${minVotes}, candidates ${candidateLimit}, tables ${candidateIndex.tables} × ${candidateIndex.bitsPerKey} bits; ${index.verifiedPairs} verifications for ${files.length} images; wrong joins ${wrong}`);
 let truePairs = 0;
 let found = 0;
 let falsePairs = 0;
