@@ -66,6 +66,7 @@ await loadOpenCV();
 const all = await signatures();
 const threshold = defaultModel().threshold;
 const byFile = new Map(files.map((f, k) => [f, all[k]!]));
+/** Pair similarity per direction, so that re-verifying a pair for the diagnosis costs nothing. */
 const memo = new Map<string, ReturnType<typeof similarity>>();
 const pair = (a: ImageSignature, b: ImageSignature) => {
   const key = a.contentHash + b.contentHash;
@@ -86,7 +87,10 @@ const index = new LineageIndex({
     return r;
   },
 });
+// Built with the same options from the same images in the same order, it gives exactly the candidates
+// LineageIndex looks at (which it does not expose).
 const shadow = new CandidateIndex(candidateIndex);
+// LineageIndex.cluster's canonical order: largest first, ties by content hash.
 const ordered = [...files].sort((p, q) => {
   const a = byFile.get(p)!;
   const b = byFile.get(q)!;
