@@ -4,7 +4,8 @@
  * from artmeta's candidate stage; a line matching a truth line (IoU ≥ 0.5) is text, one touching no
  * truth line is not, fragments and merges are left out of the fit. Logistic regression on
  * standardised evidence, fitted on four images in five; the operating point is the threshold with the
- * best line Hmean on the fifth (held out), which also gives the figures written into the model.
+ * best line Hmean on the fifth (held out) among those that leave 95% of the text-free images without
+ * a line, which also gives the figures written into the model.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,6 +24,14 @@ const STEPS = 3000;
 const LEARNING_RATE = 0.5;
 /** Every fifth image is held out for the operating point and the reported figures. */
 const HOLD_OUT_EVERY = 5;
+/**
+ * Share of the text-free images that must report no line at the operating point: the issue's own
+ * target for text-free photos (95%), asked of every text-free synthetic image (the held-out fifth
+ * has only ~30, one image = 3 points). Without it the best held-out Hmean sat at 0.13 (synth:text
+ * with 25% text-free images), where 7% of the text-free synthetic images, and 9% of the validation
+ * set's text-free photos, showed a line.
+ */
+const MIN_TEXT_FREE_CLEAR = 0.95;
 
 interface Sample {
   file: string;
@@ -131,10 +140,15 @@ async function main(): Promise<void> {
   const model = fit(xs, ys);
   const evidenceOf = (x: number[]) => Object.fromEntries(LINE_EVIDENCE_NAMES.map((n, j) => [n, x[j]!])) as Parameters<typeof verifyLine>[1];
   const withThreshold = (threshold: number) => ({ ...model, threshold });
-  let best = { threshold: 0.5, figures: figures(held, () => true) };
+  const textFree = samples.filter((s) => s.truth.length === 0);
+  const clearShare = (t: number) =>
+    textFree.filter((s) => s.lines.every((l) => verifyLine(withThreshold(t), evidenceOf(l.evidence)) < t)).length / Math.max(1, textFree.length);
+  let best = { threshold: 0.5, figures: figures(held, () => true), clear: 0 };
   for (let t = 0.05; t < 0.96; t += 0.01) {
+    const clear = clearShare(t);
+    if (clear < MIN_TEXT_FREE_CLEAR) continue;
     const f = figures(held, (l) => verifyLine(withThreshold(t), evidenceOf(l.evidence)) >= t);
-    if (f.hmean > best.figures.hmean) best = { threshold: round(t), figures: f };
+    if (f.hmean > best.figures.hmean) best = { threshold: round(t), figures: f, clear };
   }
   const detectorAlone = figures(held, (l) => l.score >= 0.6);
   const out = {
@@ -144,6 +158,7 @@ async function main(): Promise<void> {
       data: `npm run synth:text: ${samples.length} images in ${dir}, ${train.length} to fit, ${held.length} held out`,
       lines: { fitted: ys.length, text: ys.filter((y) => y === 1).length },
       heldOut: { verifier: rounded(best.figures), detectorAloneAtBoxThreshold06: rounded(detectorAlone) },
+      textFreeImagesClear: { images: textFree.length, share: round(best.clear) },
     },
   };
   await writeFile(fileURLToPath(TEXT_LINE_VERIFIER_URL), `${JSON.stringify(out, null, 1)}\n`);

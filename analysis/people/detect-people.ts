@@ -6,7 +6,7 @@ import {
   type BodyDetectionOptions,
   DEFAULT_BODY_DETECTION_OPTIONS,
   type DetectedBody,
-  detectFullBodies,
+  detectFullBodiesAround,
   detectUpperBodyAround,
 } from './body-detector.ts';
 import { DEFAULT_FACE_DETECTION_OPTIONS, detectFaces, type FaceDetectionOptions } from './face-detector.ts';
@@ -41,8 +41,9 @@ export interface PeopleDetectionOptions {
   /** Body scan settings. Default DEFAULT_BODY_DETECTION_OPTIONS. */
   bodies?: Partial<BodyDetectionOptions>;
   /**
-   * Neighbours a full body needs to count as a person without a face. Default 8: body cascades fire
-   * on doors, trunks and railings, so a faceless body must be a strong hit.
+   * Neighbours a body found around a face, but not with it as its head (a neighbour's), needs to
+   * count as a person without a face. Default 8: body cascades fire on doors, trunks and railings,
+   * so a faceless body must be a strong hit.
    */
   minFacelessBodyNeighbors?: number;
   /** Weights of the interest score. Default DEFAULT_PERSON_SCORE_WEIGHTS. */
@@ -72,7 +73,7 @@ export const BODY_BACKING = 0.3;
  * Finds the people in a working image (long side up to ~1024 px): faces from the frontal (upright,
  * and turned on request) and profile cascades and from the face network (`networkFaces`, see
  * findNetworkFaces), each verified on its own crop (skin, a second cascade, eyes, a re-scan); full
- * bodies over the frame and upper bodies around each face; merged into persons (a face inside a body
+ * and upper bodies around each face (where that face can be their head); merged into persons (a face inside a body
  * box is one person), each framed (shot type) and scored for interest. Synchronous; OpenCV must be
  * loaded; every Mat is freed before it returns. Boxes are in the working image's px.
  * Throws ArtmetaError INVALID_ARGUMENT for options that cannot work.
@@ -93,10 +94,10 @@ export function detectPeople(
   return withMats((scope) => {
     const gray = toGrayMat(scope, image);
     const faces = detectFaces(scope, gray, image, faceOptions, networkFaces);
-    const bodies = [
-      ...detectFullBodies(scope, gray, bodyOptions),
-      ...faces.flatMap((face) => detectUpperBodyAround(scope, gray, face.box, bodyOptions.minNeighbors)),
-    ];
+    const bodies = faces.flatMap((face) => [
+      ...detectFullBodiesAround(scope, gray, face.box, bodyOptions),
+      ...detectUpperBodyAround(scope, gray, face.box, bodyOptions.minNeighbors),
+    ]);
     const persons = mergePersons(faces, bodies).filter(
       (p) => p.face || p.bodies.some((b) => b.neighbors >= minFacelessNeighbors),
     );
@@ -127,7 +128,6 @@ function checkOptions(faces: FaceDetectionOptions, bodies: BodyDetectionOptions,
   if (faces.profileScanSize !== 0 && !(faces.profileScanSize >= 20)) problems.push('faces.profileScanSize must be 0 or >= 20');
   if (!(faces.scaleFactor > 1) || !(bodies.scaleFactor > 1)) problems.push('scaleFactor must be > 1');
   if (!(faces.minNeighbors >= 0) || !(bodies.minNeighbors >= 0)) problems.push('minNeighbors must be >= 0');
-  if (!(bodies.scanSize >= 28)) problems.push('bodies.scanSize must be >= 28');
   if (Object.values(weights).some((w) => !(w >= 0))) problems.push('scoreWeights must be >= 0');
   if (problems.length > 0) throw new ArtmetaError('INVALID_ARGUMENT', `invalid people detection options: ${problems.join('; ')}`);
 }

@@ -102,16 +102,58 @@ function strengthOf(view: FaceView, evidence: FaceEvidence, options: FaceDetecti
  * face without skin in its core (coloured light, a mask, fur) needs a second pattern check. A grey
  * photo has no skin to judge either way.
  */
-export function isNetworkFace(check: Pick<NetworkFaceCheck, 'evidence'>, options: FaceDetectionOptions = DEFAULT_FACE_DETECTION_OPTIONS): boolean {
+export function isNetworkFace(check: Pick<NetworkFaceCheck, 'evidence' | 'face'>, options: FaceDetectionOptions = DEFAULT_FACE_DETECTION_OPTIONS): boolean {
   const { evidence } = check;
-  const patterns =
-    Number(evidence.secondCascade) +
-    Number(evidence.rescanWindows >= options.strongRescanWindows.frontal) +
-    Number(evidence.profileWindows >= options.strongRescanWindows.profile) +
-    Number(evidence.eyesAtKeyPoints === 2);
+  const patterns = frontalPatterns(check, options) + Number(evidence.profileWindows >= options.strongRescanWindows.profile);
   const skinOrGrey = evidence.skin === undefined || evidence.skin >= options.minSkinRatio;
   return patterns >= 2 || (patterns === 1 && skinOrGrey);
 }
+
+/** The pattern checks of a network face but the profile re-scan. */
+function frontalPatterns(check: { evidence: Omit<FaceEvidence, 'profileWindows'>; face: NetworkFace }, options: FaceDetectionOptions): number {
+  const { evidence } = check;
+  const skin = evidence.skin !== undefined && evidence.skin >= options.minSkinRatio;
+  return (
+    Number(evidence.secondCascade) +
+    Number(evidence.rescanWindows >= options.strongRescanWindows.frontal) +
+    Number(evidence.eyesAtKeyPoints === 2) +
+    Number(skin && isConfidentProfile(check.face))
+  );
+}
+
+/**
+ * A profile by the network's own key points: the eyes closed up (under MIN_EYE_SPAN_TO_TURN), the
+ * nose past both of them on one side, an ear well behind them on the other, scored far above what
+ * anything else of that shape scores. A profile shows one eye and no second frontal pattern, so the
+ * frontal checks fail it by construction and the profile cascade (OpenCV's weakest) is left alone;
+ * this stands in for it, and counts only with skin (so skin, the network's score and its key-point
+ * geometry all agree). Margins, in network box widths: real profiles (dev photos, measured, not fitted)
+ * nose 0.10-0.22 past the eyes, an ear 0.60-0.71 behind, scores 0.70-0.84; the 14 network
+ * candidates of that shape on the negatives set (scored >= 0.3: pig, tiger, crane, fly, ...) score
+ * up to 0.589, the dev photos' non-faces of that shape up to 0.505.
+ */
+export const PROFILE_KEY_POINTS = { minNoseBeyondEyes: 0.05, minEarBehindEyes: 0.5, minScore: 0.65 } as const;
+
+export function isConfidentProfile(face: NetworkFace): boolean {
+  const { rightEye, leftEye, nose, rightEar, leftEar } = face.keyPoints;
+  if (face.score < PROFILE_KEY_POINTS.minScore) return false;
+  if (Math.hypot(leftEye.x - rightEye.x, leftEye.y - rightEye.y) >= MIN_EYE_SPAN_TO_TURN * face.w) return false;
+  const middle = (leftEye.x + rightEye.x) / 2;
+  const facing = Math.sign(nose.x - middle);
+  const noseBeyond = facing > 0 ? nose.x - Math.max(leftEye.x, rightEye.x) : Math.min(leftEye.x, rightEye.x) - nose.x;
+  const earBehind = Math.max((middle - rightEar.x) * facing, (middle - leftEar.x) * facing);
+  return noseBeyond >= PROFILE_KEY_POINTS.minNoseBeyondEyes * face.w && earBehind >= PROFILE_KEY_POINTS.minEarBehindEyes * face.w;
+}
+
+/**
+ * Eye key points at least this far apart, in network box widths, give the line a face is turned
+ * upright by. A frontal face's eyes are ~0.4 box widths apart (dev and positives 0.34-0.50); they
+ * close up as the head turns and lie on one another in a profile, where the network guesses the
+ * hidden eye. A key-point error of ~0.05 box widths on each eye turns the line of eyes 0.25 apart
+ * by up to ~16°, the cascades' whole tolerance, so below that the line says nothing about tilt and
+ * turning by it lost profiles (spans 0.01-0.20 turned by 34-90°, then no check fired).
+ */
+export const MIN_EYE_SPAN_TO_TURN = 0.25;
 
 /**
  * The frontal cascade's square window around a network face (the inverse of faceBoxFromWindow),
@@ -119,15 +161,23 @@ export function isNetworkFace(check: Pick<NetworkFaceCheck, 'evidence'>, options
  * checked on the same upright crop as a cascade's: the cascades take faces only within about ±15° of
  * upright, and a head tilted further is upright in a copy turned by its tilt.
  */
-function networkCandidate(face: Box, keyPoints: KeyPoints): FaceCandidate {
+function networkCandidate(face: Box, keyPoints: KeyPoints, networkWidth: number): FaceCandidate {
   const side = Math.max(face.w / FRONTAL_WINDOW_TO_FACE.width, face.h / FRONTAL_WINDOW_TO_FACE.height);
   const window = { x: face.x + face.w / 2 - side / 2, y: face.y + face.h / 2 - side / 2, w: side, h: side };
+  return { window, view: 'frontal', neighbors: 0, mirrored: false, tilt: uprightTilt(keyPoints, networkWidth) };
+}
+
+/**
+ * Degrees a network face is turned by to be upright for the cascades: the slope of its eyes' line,
+ * when the eyes are apart enough for it to mean something (MIN_EYE_SPAN_TO_TURN of the network box
+ * width) and it is beyond the cascades' own tolerance; else 0. The key points of a turned or profile
+ * face are the least sure, and turning by their slope can only lose a face there.
+ */
+export function uprightTilt(keyPoints: Pick<KeyPoints, 'rightEye' | 'leftEye'>, networkWidth: number): number {
   const { rightEye, leftEye } = keyPoints;
   const slope = (Math.atan2(leftEye.y - rightEye.y, leftEye.x - rightEye.x) * 180) / Math.PI;
-  // Within the cascades' own tolerance the crop stays upright: the key points of a turned or
-  // profile face are the least sure, and turning by their slope can only lose a face there.
-  const tilt = Math.abs(slope) > CASCADE_TILT_TOLERANCE ? slope : 0;
-  return { window, view: 'frontal', neighbors: 0, mirrored: false, tilt };
+  const eyesApart = Math.hypot(leftEye.x - rightEye.x, leftEye.y - rightEye.y) >= MIN_EYE_SPAN_TO_TURN * networkWidth;
+  return eyesApart && Math.abs(slope) > CASCADE_TILT_TOLERANCE ? slope : 0;
 }
 
 /** What a network face's checks found, on its own crop and around it. */
@@ -139,9 +189,18 @@ export interface NetworkFaceCheck {
 }
 
 /** Runs every check of one network face at the face's own scale. */
-export function checkNetworkFace(scope: MatScope, gray: OpenCV.Mat, image: RgbImage, face: NetworkFace, colour: boolean): NetworkFaceCheck {
+export function checkNetworkFace(
+  scope: MatScope,
+  gray: OpenCV.Mat,
+  image: RgbImage,
+  face: NetworkFace,
+  colour: boolean,
+  options: FaceDetectionOptions = DEFAULT_FACE_DETECTION_OPTIONS,
+): NetworkFaceCheck {
   const box = faceBoxFromNetwork(face);
-  const evidence = gatherFaceEvidence(scope, gray, image, networkCandidate(box, face.keyPoints), colour, face.keyPoints);
+  // Two frontal patterns decide already: the profile re-scans could only add to a face that holds.
+  const needsProfile = (evidence: Omit<FaceEvidence, 'profileWindows'>): boolean => frontalPatterns({ evidence, face }, options) < 2;
+  const evidence = gatherFaceEvidence(scope, gray, image, networkCandidate(box, face.keyPoints, face.w), colour, face.keyPoints, needsProfile);
   return { face, box, evidence };
 }
 
@@ -170,7 +229,7 @@ export function detectFaces(
   }
   for (const face of networkFaces) {
     if (face.score < options.minNetworkScore) continue;
-    const check = checkNetworkFace(scope, gray, image, face, colour);
+    const check = checkNetworkFace(scope, gray, image, face, colour, options);
     if (!isNetworkFace(check, options)) continue;
     const view: FaceView = check.evidence.profileWindows > check.evidence.rescanWindows ? 'profile' : 'frontal';
     checked.push({ box: check.box, view, strength: (face.score + strengthOf('frontal', check.evidence, options)) / 2 });

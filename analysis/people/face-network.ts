@@ -27,8 +27,8 @@ export interface FaceNetworkOptions {
    * A corner tile is looked at only when the whole-image pass scores something inside it at least
    * this much (but under minScore): a face too small for the whole pass still stirs it. Default
    * 0.15. On the dev photos the faces only the tiles find score 0.20-0.45 in the whole pass (one of
-   * 17 px, under the scored size, 0.00); at 0.15 the tiles run 1.7 times per image instead of 4
-   * (0.2: 1.1, 0.1: 2.5). 0 = every tile always.
+   * 17 px, under the scored size, 0.00); at 0.15, with one tile per proposal (the one it lies
+   * deepest in), the tiles run 1.7 times per dev photo instead of 4. 0 = every tile always.
    */
   tileProposalScore: number;
 }
@@ -65,9 +65,8 @@ export async function findNetworkFaces(image: RgbImage, options: Partial<FaceNet
   const first = await runRegions(net, image, [whole], Math.min(opts.minScore, opts.tileProposalScore));
   const found = first.filter((f) => f.score >= opts.minScore);
   const proposals = first.filter((f) => f.score < opts.minScore);
-  const tiles = cornerTiles(image, opts.tileShare).filter(
-    (tile) => opts.tileProposalScore === 0 || proposals.some((p) => inside(p, tile)),
-  );
+  const corners = cornerTiles(image, opts.tileShare);
+  const tiles = opts.tileProposalScore === 0 ? corners : corners.filter((tile) => proposals.some((p) => deepestTile(p, corners) === tile));
   if (tiles.length > 0) found.push(...(await runRegions(net, image, tiles, opts.minScore)));
   return suppressOverlaps(found);
 }
@@ -100,8 +99,23 @@ async function runRegions(net: ort.InferenceSession, image: RgbImage, regions: r
   return found;
 }
 
-function inside(box: Box, region: Box): boolean {
-  return box.x >= region.x && box.y >= region.y && box.x + box.w <= region.x + region.w && box.y + box.h <= region.y + region.h;
+/**
+ * The tile a proposal lies deepest in (the largest margin from its box to the tile's edges), or none
+ * when it lies whole in none. The corner tiles overlap by a fifth of the image, so a proposal near
+ * the middle lies in two or four of them; one that holds it with margin finds the face as well, and
+ * the others cost a network run each: tile runs per dev photo 1.97 -> 1.72, no face figure moved.
+ */
+function deepestTile(box: Box, tiles: readonly Box[]): Box | undefined {
+  let best: Box | undefined;
+  let bestMargin = 0;
+  for (const tile of tiles) {
+    const margin = Math.min(box.x - tile.x, box.y - tile.y, tile.x + tile.w - (box.x + box.w), tile.y + tile.h - (box.y + box.h));
+    if (margin >= bestMargin) {
+      best = tile;
+      bestMargin = margin;
+    }
+  }
+  return best;
 }
 
 /** The four corner tiles (none when untiled), integer working px. */

@@ -110,27 +110,19 @@ export function gatherFaceEvidence(
   candidate: FaceCandidate,
   colour: boolean,
   keyPoints?: KeyPoints,
+  withProfile: (frontal: Omit<FaceEvidence, 'profileWindows'>) => boolean = () => true,
 ): FaceEvidence {
   const crop = faceCrop(scope, gray, candidate);
   const s = CHECK_FACE_SIZE;
-  const near = (hits: CascadeHit[], face: Box): CascadeHit[] => hits.filter((h) => isNear(h.box, face));
   const sizes = { minSize: s * RESCAN_SIZES.min, maxSize: s * RESCAN_SIZES.max };
   const rescanSettings = { scaleFactor: RESCAN_STEP, minNeighbors: 0, ...sizes };
-  const profileRescan = (mirrored: boolean): CascadeHit[] => {
-    const face = mirrored ? scope.track(new (cv().Mat)()) : crop.mat;
-    if (mirrored) cv().flip(crop.mat, face, 1);
-    const faceBox = mirrored ? { ...crop.face, x: crop.mat.cols - crop.face.x - crop.face.w } : crop.face;
-    return near(scanCascade(scope, 'profileFace', face, rescanSettings), faceBox);
-  };
   let secondCascade = false;
   let rescanWindows: number;
-  let profileWindows = 0;
   if (candidate.view === 'frontal') {
     secondCascade = near(scanCascade(scope, 'frontalFaceAlt2', crop.mat, { scaleFactor: CHECK_STEP, minNeighbors: 1, ...sizes }), crop.face).length > 0;
     rescanWindows = near(scanCascade(scope, 'frontalFace', crop.mat, rescanSettings), crop.face).length;
-    if (keyPoints) profileWindows = Math.max(profileRescan(false).length, profileRescan(true).length);
   } else {
-    rescanWindows = profileRescan(candidate.mirrored).length;
+    rescanWindows = profileRescan(scope, crop, candidate.mirrored).length;
   }
   const upper = scope.track(
     crop.mat.roi(new (cv().Rect)(Math.round(crop.face.x), Math.round(crop.face.y), Math.round(crop.face.w), Math.round(crop.face.h * EYE_BAND))),
@@ -138,14 +130,35 @@ export function gatherFaceEvidence(
   const eyeHits = scanCascade(scope, 'eye', upper, { scaleFactor: CHECK_STEP, minNeighbors: EYE_NEIGHBOURS, minSize: s * EYE_SIZES.min, maxSize: s * EYE_SIZES.max });
   const w = candidate.window;
   const core = { x: w.x + w.w * SKIN_CORE.x, y: w.y + w.h * SKIN_CORE.y, w: w.w * SKIN_CORE.w, h: w.h * SKIN_CORE.h };
-  return {
+  const frontal = {
     secondCascade,
     eyes: eyeHits.length,
     skin: colour ? skinRatio(image, core) : undefined,
     rescanWindows,
-    profileWindows,
     eyesAtKeyPoints: keyPoints ? eyesNearKeyPoints(eyeHits, [crop.toCrop(keyPoints.rightEye), crop.toCrop(keyPoints.leftEye)], crop.face) : 0,
   };
+  // A network face (its view unknown) is also re-scanned by the profile cascade, both ways, unless
+  // the caller already has what it needs from the frontal checks (two profile scans cost about as
+  // much as all the others).
+  const profileWindows =
+    keyPoints && candidate.view === 'frontal' && withProfile(frontal)
+      ? Math.max(profileRescan(scope, crop, false).length, profileRescan(scope, crop, true).length)
+      : 0;
+  return { ...frontal, profileWindows };
+}
+
+function near(hits: CascadeHit[], face: Box): CascadeHit[] {
+  return hits.filter((h) => isNear(h.box, face));
+}
+
+/** Profile-cascade windows around the face on the crop (or its mirror: a profile looking the other way). */
+function profileRescan(scope: MatScope, crop: { mat: OpenCV.Mat; face: Box }, mirrored: boolean): CascadeHit[] {
+  const s = CHECK_FACE_SIZE;
+  const face = mirrored ? scope.track(new (cv().Mat)()) : crop.mat;
+  if (mirrored) cv().flip(crop.mat, face, 1);
+  const faceBox = mirrored ? { ...crop.face, x: crop.mat.cols - crop.face.x - crop.face.w } : crop.face;
+  const settings = { scaleFactor: RESCAN_STEP, minNeighbors: 0, minSize: s * RESCAN_SIZES.min, maxSize: s * RESCAN_SIZES.max };
+  return near(scanCascade(scope, 'profileFace', face, settings), faceBox);
 }
 
 /** Eye hits (in the crop's upper face) within EYE_AT_KEY_POINT of the network's eyes (crop px). */

@@ -118,11 +118,12 @@ function meanInside(map: ProbabilityMap, quad: Point[]): number {
   const x1 = Math.min(map.width - 1, Math.ceil(Math.max(...quad.map((p) => p.x))));
   const y0 = Math.max(0, Math.floor(Math.min(...quad.map((p) => p.y))));
   const y1 = Math.min(map.height - 1, Math.ceil(Math.max(...quad.map((p) => p.y))));
+  const edges = unitEdges(quad);
   let sum = 0;
   let n = 0;
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) {
-      if (!insideConvex(quad, x, y)) continue;
+      if (!insideConvex(edges, x, y)) continue;
       sum += map.data[y * map.width + x]!;
       n++;
     }
@@ -130,16 +131,27 @@ function meanInside(map: ProbabilityMap, quad: Point[]): number {
   return n ? sum / n : 0;
 }
 
-/** Whether (x, y) lies inside or on the edge of a convex quadrilateral (half a pixel of slack, as rasterised). */
-function insideConvex(quad: Point[], x: number, y: number): boolean {
-  let sign = 0;
-  for (let i = 0; i < quad.length; i++) {
-    const a = quad[i]!;
+/** Each edge of a convex polygon: its start and its unit direction. */
+interface UnitEdge {
+  x: number;
+  y: number;
+  ux: number;
+  uy: number;
+}
+
+function unitEdges(quad: Point[]): UnitEdge[] {
+  return quad.map((a, i) => {
     const b = quad[(i + 1) % quad.length]!;
-    const ex = b.x - a.x;
-    const ey = b.y - a.y;
-    const length = Math.hypot(ex, ey) || 1;
-    const cross = (ex * (y - a.y) - ey * (x - a.x)) / length;
+    const length = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+    return { x: a.x, y: a.y, ux: (b.x - a.x) / length, uy: (b.y - a.y) / length };
+  });
+}
+
+/** Whether (x, y) lies inside or on the edge of a convex polygon (half a pixel of slack, as rasterised). */
+function insideConvex(edges: UnitEdge[], x: number, y: number): boolean {
+  let sign = 0;
+  for (const e of edges) {
+    const cross = e.ux * (y - e.y) - e.uy * (x - e.x);
     if (Math.abs(cross) <= 0.5) continue;
     const s = Math.sign(cross);
     if (sign && s !== sign) return false;

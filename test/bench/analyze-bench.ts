@@ -15,6 +15,9 @@ import { decodeImage, DEFAULT_DECODE_OPTIONS } from '../../analysis/image/decode
 import { edgeFocusIn } from '../../analysis/focus/edge-focus.ts';
 import { energyMap } from '../../analysis/focus/energy-map.ts';
 import { detectPeople } from '../../analysis/people/detect-people.ts';
+import { DEFAULT_BODY_DETECTION_OPTIONS, detectFullBodiesAround, detectUpperBodyAround } from '../../analysis/people/body-detector.ts';
+import { detectFaces } from '../../analysis/people/face-detector.ts';
+import { toGrayMat } from '../../analysis/people/gray-scan-image.ts';
 import { findNetworkFaces, type NetworkFace } from '../../analysis/people/face-network.ts';
 import { detectText } from '../../analysis/text/detect-text.ts';
 import { PADDLE_CANDIDATE_OPTIONS, textLineCandidates } from '../../analysis/text/text-line-candidates.ts';
@@ -72,6 +75,32 @@ await timeEach('stage: face network, all 4 tiles (before: tileProposalScore 0)',
 const networkFaces = new Map<string, NetworkFace[]>();
 for (const file of files) networkFaces.set(file, await findNetworkFaces(working.get(file)!));
 await timeEach('stage: people (cascades + checks of every face)', (f) => detectPeople(working.get(f)!, {}, networkFaces.get(f)));
+// Sub-stages of people, timed in turn on each photo (so they share the machine's load); most photos
+// have no network face to check, so means say more than medians.
+const subStages = { network: 0, people: 0, checks: 0, bodies: 0 };
+for (const file of files) {
+  const image = working.get(file)!;
+  let start = performance.now();
+  await findNetworkFaces(image);
+  subStages.network += performance.now() - start;
+  start = performance.now();
+  detectPeople(image, {}, networkFaces.get(file));
+  subStages.people += performance.now() - start;
+  withMats((scope) => {
+    const gray = toGrayMat(scope, image);
+    start = performance.now();
+    const faces = detectFaces(scope, gray, image, undefined, networkFaces.get(file));
+    subStages.checks += performance.now() - start;
+    start = performance.now();
+    for (const face of faces) {
+      detectFullBodiesAround(scope, gray, face.box);
+      detectUpperBodyAround(scope, gray, face.box, DEFAULT_BODY_DETECTION_OPTIONS.minNeighbors);
+    }
+    subStages.bodies += performance.now() - start;
+  });
+}
+const [networkMean, peopleMean, checksMean, bodiesMean] = [subStages.network, subStages.people, subStages.checks, subStages.bodies].map((ms) => ms / files.length) as [number, number, number, number];
+
 await timeEach('stage: people stage whole (face network + cascades + checks)', async (f) => detectPeople(working.get(f)!, {}, await findNetworkFaces(working.get(f)!)));
 await timeEach('stage: people, cascades alone (full-frame Haar scans, no network)', (f) => detectPeople(working.get(f)!));
 await timeEach('stage: edge focus', (f) => edgeFocusIn(energyMap(working.get(f)!)));
@@ -103,6 +132,11 @@ console.log(`analyze bench: ${files.length} photos from ${photosDir}, median ms 
 for (const [label, ms] of rows) console.log(`  ${label.padEnd(58)} ${ms.toFixed(1).padStart(8)} ms`);
 console.log(`  ${'analyze with all cores'.padEnd(58)} ${imagesPerSecond.toFixed(1).padStart(8)} images/s (${pool.size} threads)`);
 console.log(`ratios: analyze / sharp decode+resize ${(analyzeMs / decodeMs).toFixed(1)}x; analyze / smartcrop-sharp ${(analyzeMs / smartcropMs).toFixed(2)}x; focal point ${focalMs.toFixed(0)} ms vs target 150 ms`);
+console.log(
+  `people sub-stages, mean ms per image, in turn on each photo: face network ${networkMean.toFixed(1)}; people ${peopleMean.toFixed(1)} = ` +
+    `face checks ${checksMean.toFixed(1)} (${((100 * checksMean) / peopleMean).toFixed(0)}%) + bodies around faces ${bodiesMean.toFixed(1)} ` +
+    `(${((100 * bodiesMean) / peopleMean).toFixed(0)}%) + the rest (grey, merge, depth, sharpness) ${(peopleMean - checksMean - bodiesMean).toFixed(1)}`,
+);
 console.log(`text detection adds ${((withTextMs / analyzeMs - 1) * 100).toFixed(0)}% to analyze's median (target ≤ 50%)`);
 console.log(`text stage ${textMs.toFixed(1)} ms (target ≤ 45) = ${((100 * textMs) / withTextMs).toFixed(0)}% of analyze with text; PaddleOCR det alone ${paddleMs.toFixed(1)} ms (text stage / peer ${(textMs / paddleMs).toFixed(2)}x)`);
 

@@ -39,11 +39,13 @@ describe('findNetworkFaces on real photos', () => {
     expect(detectPeople(pixels).filter((p) => p.face)).toEqual([]);
     const network = await findNetworkFaces(pixels);
     // The network finds both players; the smaller one's face turned aside passes the profile re-scan.
-    // The larger one's shows skin but no eye or cascade pattern, and skin alone is no check.
+    // The larger one's profile shows one eye and no cascade pattern: it holds up by skin and the
+    // network's key points in a profile's shape (isConfidentProfile), seen upright (its eyes' line is
+    // no tilt). Before, turned by that line, it was lost.
     for (const truth of POOL_FACES) expect(Math.max(...network.map((f) => iou(faceBoxFromNetwork(f), truth)))).toBeGreaterThan(0.3);
     const faces = detectPeople(pixels, {}, network).flatMap((p) => (p.face ? [p.face] : []));
-    expect(faces).toHaveLength(1);
-    expect(iou(faces[0]!, POOL_FACES[0]!)).toBeGreaterThan(0.4);
+    expect(faces).toHaveLength(2);
+    for (const truth of POOL_FACES) expect(Math.max(...faces.map((f) => iou(f, truth)))).toBeGreaterThan(0.4);
   });
 
   it('takes no cat for a face: a cascade hit agrees with a network face only at about its size', async () => {

@@ -41,4 +41,16 @@ describe('inkExtent', () => {
     const shadowBand = { x: 40, y: 40, w: 120, h: 20, v: 0 };
     expect(inkExtent(image([...marginClutter, shadowBand, ...letters]), box)).toEqual({ x: 60, y: 43, w: 80, h: 14 });
   });
+
+  it('takes the other polarity when the ink found covers only part of DB kernel (letter counters, not letters)', () => {
+    // Dark letters, "C" then two closed ones, with bars above and below DB's kernel and dark
+    // clutter in its margin: dark ink is denser on the margin than on the kernel, so the light side
+    // looks like the text, but its glyph components are only the two closed counters
+    // (texth_072's "САД" was cut to them before).
+    const letters = [60, 90, 120].flatMap((x, i) => [
+      { x, y: 40, w: 20, h: 20, v: 0 },
+      { x: x + 3, y: 43, w: i === 0 ? 17 : 14, h: 14, v: 200 },
+    ]);
+    expect(inkExtent(image([...marginClutter, ...letters]), box)).toEqual({ x: 60, y: 40, w: 80, h: 20 });
+  });
 });
