@@ -41,6 +41,6 @@ export class CatalogueAssigner {
     await this.opencv;
     const bytes = Buffer.from(signatureBase64, 'base64');
     const signature: ImageSignature = decodeSignature(bytes);
-    return (await this.index.assign(hash, signature, bytes)).lineage;
+    return (await this.index.assign(hash, signature, bytes, true)).lineage;
   }
 }

@@ -1,7 +1,7 @@
 import type { LineageShape } from '../../analysis/lineage/lineage-join.ts';
-import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
-import { SLOT_BYTES } from './catalogue-index.ts';
+import { STORED_SIGNATURE } from '../store/result-store.ts';
+import { decodeStoredSignature, SLOT_BYTES } from './catalogue-index.ts';
 import { CatalogueKeys, type GenerationKeys } from './catalogue-keys.ts';
 
 export interface CatalogueCheck {
@@ -28,7 +28,7 @@ const MAX_LISTED = 50;
  * - each image has one entry, its slot is below the slot count and maps to its lineage, and it is a
  *   member of that lineage — so an image is in exactly one lineage;
  * - each lineage number below the counter is either wholly there (record, id in the id table, members,
- *   a signature per representative) or wholly gone; member sets list only images whose entry names them;
+ *   a signature per representative, the index's copy or the result store's) or wholly gone; member sets list only images whose entry names them;
  * - live slots are exactly the images' slots; bucket entries are ascending slots below the slot count.
  * Uses HSCAN and numbered keys only (no SCAN), so it works on a Redis Cluster node as well. A walk is
  * not a snapshot: run it on a quiet index (analyze queue paused), or images assigned during the walk
@@ -36,6 +36,7 @@ const MAX_LISTED = 50;
  */
 export class CatalogueChecker {
   private readonly keys: CatalogueKeys;
+  private readonly store: string;
 
   constructor(
     private readonly redis: RedisClient,
@@ -43,6 +44,7 @@ export class CatalogueChecker {
     private readonly tables: number,
   ) {
     this.keys = new CatalogueKeys(prefix);
+    this.store = STORED_SIGNATURE.keyPrefix(prefix);
   }
 
   async check(): Promise<CatalogueCheck> {
@@ -142,13 +144,13 @@ export class CatalogueChecker {
       problem(`lineage ${num} (${id}): shape is not JSON`);
     }
     for (const rep of reps) {
-      const bytes = await this.redis.getBuffer(keys.signature(num, rep));
+      const bytes = (await this.redis.get(keys.signature(num, rep))) ?? (await this.redis.hget(`${this.store}${rep}`, STORED_SIGNATURE.field));
       if (!bytes) {
         problem(`lineage ${num} (${id}): representative ${rep} has no signature`);
         continue;
       }
       try {
-        decodeSignature(bytes);
+        decodeStoredSignature(bytes);
       } catch (e) {
         problem(`lineage ${num} (${id}): signature of ${rep} does not decode (${(e as Error).message})`);
       }
@@ -190,7 +192,7 @@ export class CatalogueChecker {
     let cursor = '0';
     do {
       const [next, flat] = await this.redis.hscanBuffer(key, cursor, 'COUNT', 1000);
-      for (let i = 0; i < flat.length; i += 2) each(flat[i]!.toString(), flat[i + 1]!);
+      for (let i = 0; i < flat.length; i += 2) each(flat[i]!.toString('hex'), flat[i + 1]!);
       cursor = next.toString();
     } while (cursor !== '0');
   }

@@ -5,7 +5,8 @@ import { lineageIdFor } from '../../analysis/lineage/lineage-id.ts';
 import type { LineageMatcher, LineageShape } from '../../analysis/lineage/lineage-matcher.ts';
 import { decodeSignature, encodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
-import { CatalogueKeys } from './catalogue-keys.ts';
+import { STORED_SIGNATURE } from '../store/result-store.ts';
+import { CatalogueKeys, packBucketKeys } from './catalogue-keys.ts';
 import { withCatalogueCommands, type CatalogueCommands } from './catalogue-scripts.ts';
 
 /** Where one image went. */
@@ -45,6 +46,13 @@ const MAX_ATTEMPTS = 20;
 export const SLOT_BYTES = 3;
 
 /**
+ * The index's own layout, part of the version a catalogue is stamped with beside the matcher's: a worker
+ * of another layout is told to rebuild. 2: bucket fields are packed 3-byte keys, representatives'
+ * signatures are read from the result store (copied, base64, only when the store lacks them).
+ */
+const LAYOUT = 2;
+
+/**
  * The catalogue-wide lineage index in Redis, shared by every worker (see catalogue-keys.ts for the
  * layout and catalogue-scripts.ts for the scripts). An assignment is two reads — the image's buckets,
  * then the lineages of the most voted candidates with their representatives' signatures — the join
@@ -53,7 +61,10 @@ export const SLOT_BYTES = 3;
  */
 export class CatalogueIndex {
   readonly keys: CatalogueKeys;
+  /** Matcher and layout: an index built under another must be rebuilt. */
+  readonly version: string;
   private readonly redis: RedisClient & CatalogueCommands;
+  private readonly store: string;
 
   /**
    * @param generation the generation to work on; '' (default) = the current one. `artmeta catalogue
@@ -67,19 +78,27 @@ export class CatalogueIndex {
   ) {
     this.redis = withCatalogueCommands(redis);
     this.keys = new CatalogueKeys(prefix);
+    this.store = STORED_SIGNATURE.keyPrefix(prefix);
+    this.version = `${matcher.version}+layout${LAYOUT}`;
   }
 
-  /** Puts an image into its lineage (idempotent: a known image keeps its lineage). */
-  async assign(image: string, signature: ImageSignature, encoded: Uint8Array = encodeSignature(signature)): Promise<Assignment> {
+  /**
+   * Puts an image into its lineage (idempotent: a known image keeps its lineage). `encoded` saves
+   * encoding the signature again; `stored`: the result store holds the image's signature, so a new
+   * representative's need not be sent (if the store has lost it meanwhile, the commit asks for it).
+   */
+  async assign(image: string, signature: ImageSignature, encoded?: Uint8Array, stored = false): Promise<Assignment> {
+    let sendSignature = !stored;
     const keys = this.matcher.candidateKeys(signature);
-    const keyArgs = keys.flatMap((table) => [table.length, ...table]);
+    const perTable = keys[0]?.length ?? 0;
+    const packedKeys = packBucketKeys(keys);
     const { minVotes, candidates, verifiedLineages, maxBucketSize } = this.matcher.limits;
     // Kept across attempts: the same objects let the matcher reuse its verifications after a conflict.
     const decoded = new Map<string, ImageSignature>();
     const decode = (num: string, image: string, bytes: Buffer) => {
       const key = `${num}:${image}`;
       let signature = decoded.get(key);
-      if (!signature) decoded.set(key, (signature = decodeSignature(bytes)));
+      if (!signature) decoded.set(key, (signature = decodeStoredSignature(bytes)));
       return signature;
     };
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -89,7 +108,8 @@ export class CatalogueIndex {
         this.generation,
         image,
         keys.length,
-        ...keyArgs,
+        perTable,
+        packedKeys,
       );
       const generation = gen!.toString();
       if (entry!.length > 0) {
@@ -100,7 +120,7 @@ export class CatalogueIndex {
       const slotsSeen = Number(slots!.toString());
       const voted = topVoted(buckets, keys.length, minVotes, candidates);
       const votedSlots = new Set(voted);
-      const lineages = voted.length === 0 ? [] : parseCandidates(await this.redis.catalogueCandidatesBuffer(this.keys.generation, this.keys.base, generation, verifiedLineages, ...voted));
+      const lineages = voted.length === 0 ? [] : parseCandidates(await this.redis.catalogueCandidatesBuffer(this.keys.generation, this.keys.base, generation, this.store, verifiedLineages, ...voted));
       let join: { num: string; rev: string; shape: LineageShape; representative: boolean } | undefined;
       for (const lineage of lineages) {
         const representatives = lineage.representatives.map((r) => ({ signature: decode(lineage.num, r.image, r.signature), voted: r.slot !== undefined && votedSlots.has(r.slot) }));
@@ -116,7 +136,7 @@ export class CatalogueIndex {
         this.keys.base,
         generation,
         this.generation === '' ? '1' : '0',
-        this.matcher.version,
+        this.version,
         image,
         slotsSeen,
         maxBucketSize,
@@ -126,15 +146,21 @@ export class CatalogueIndex {
         JSON.stringify(shape),
         join?.representative ? '1' : '0',
         lineageIdFor(signature.contentHash),
-        join && !join.representative ? '' : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength),
+        join && !join.representative ? '' : sendSignature ? signatureBase64(signature, encoded) : '',
         minVotes,
         keys.length,
-        ...keyArgs,
+        perTable,
+        packedKeys,
+        this.store,
       );
       const status = String(reply[0]);
       if (status === 'ok') return { lineage: String(reply[1]), created: !join, known: false, attempts: attempt };
       if (status === 'have') return { lineage: String(reply[1]), created: false, known: true, attempts: attempt };
       if (status === 'version') this.checkVersion(String(reply[1]));
+      if (status === 'signature') {
+        sendSignature = true;
+        continue;
+      }
       if (status === 'full') throw new ArtmetaError('INTERNAL', 'the lineage catalogue has used all 2^24 slots of its generation: run `artmeta catalogue rebuild`');
       // 'retry' or 'gen' (a rebuild was published meanwhile): decide again, after a short random
       // pause so that two workers in conflict do not meet again at once.
@@ -161,7 +187,7 @@ export class CatalogueIndex {
 
   /** Takes an image out of the catalogue; its lineage keeps its id unless the image was its last member. */
   async remove(image: string): Promise<{ lineage: string; lineageRemoved: boolean } | undefined> {
-    const reply = await this.redis.catalogueRemove(this.keys.generation, this.keys.base, this.generation, image);
+    const reply = await this.redis.catalogueRemove(this.keys.generation, this.keys.base, this.generation, image, this.store);
     return reply.length === 0 ? undefined : { lineage: String(reply[0]), lineageRemoved: String(reply[1]) === '1' };
   }
 
@@ -175,10 +201,10 @@ export class CatalogueIndex {
   }
 
   private checkVersion(stored: string): void {
-    if (stored !== '' && stored !== this.matcher.version) {
+    if (stored !== '' && stored !== this.version) {
       throw new ArtmetaError(
         'INTERNAL',
-        `the lineage catalogue was built by matcher ${stored}, this worker runs ${this.matcher.version}: run \`artmeta catalogue rebuild\``,
+        `the lineage catalogue was built by matcher ${stored}, this worker runs ${this.version}: run \`artmeta catalogue rebuild\``,
       );
     }
   }
@@ -213,6 +239,16 @@ export function topVoted(buckets: readonly Buffer[], tables: number, minVotes: n
     .sort((p, q) => q[1].score - p[1].score || q[1].votes - p[1].votes || p[0] - q[0])
     .slice(0, limit)
     .map(([slot]) => slot);
+}
+
+/** A signature as the index and the result store keep it (base64). */
+export function decodeStoredSignature(base64: Buffer | string): ImageSignature {
+  return decodeSignature(Buffer.from(typeof base64 === 'string' ? base64 : base64.toString('latin1'), 'base64'));
+}
+
+function signatureBase64(signature: ImageSignature, encoded: Uint8Array | undefined): string {
+  const bytes = encoded ?? encodeSignature(signature);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
 function parseCandidates(reply: Buffer[]): CandidateLineage[] {

@@ -1,3 +1,5 @@
+import { ArtmetaError } from '../../analysis/errors.ts';
+
 /**
  * Where the lineage catalogue lives in Redis, all under the configured hash-tagged prefix (one
  * Cluster slot, so the Lua scripts may touch any of them). A rebuild writes a new generation beside
@@ -6,16 +8,32 @@
  * - `<prefix>:cat:gen`                 current generation (absent = "0")
  * - `<g>:meta`                         hash: `version` (matcher), `slots` (images ever added, at most 2^24
  *                                      per generation: a rebuild numbers them afresh), `lineages` (numbers given)
- * - `<g>:lsh:<table>`                  hash: bucket key → packed little-endian 24-bit slots, or "F" once over the cap
+ * - `<g>:lsh:<table>`                  hash: bucket key (3 bytes, little-endian) → packed little-endian 24-bit slots, or "F" once over the cap
  * - `<g>:slot`                         string: uint32 lineage number per slot (0 = image removed)
  * - `<g>:img`                          hash: image hash → "<slot>:<lineage number>"
  * - `<g>:lin:<n>`                      hash: `id`, `rev` (bumped on every join), `shape` (JSON), `reps` (space-separated image hashes)
  * - `<g>:mem:<n>`                      set of member image hashes
  * - `<g>:ids`                          hash: lineage id → lineage number
- * - `<g>:sig:<n>:<image>`              encoded signature of one representative of lineage n
+ * - `<g>:sig:<n>:<image>`              base64 signature of one representative of lineage n, kept only when the
+ *                                      result store does not hold it (`<prefix>:image:<image>`, field `signature`:
+ *                                      the image was deleted, or the index is used without the store)
  *
  * where `<g>` is `<prefix>:cat:<generation>`.
  */
+/** Bytes of a bucket key in a table's field name: keys of up to 24 bits (CandidateIndex uses 22). */
+const KEY_BYTES = 3;
+
+/** An image's bucket keys (`keys[t]`, equally many per table) as the scripts take them: one packed argument. */
+export function packBucketKeys(keys: readonly (readonly number[])[]): Buffer {
+  const perTable = keys[0]?.length ?? 0;
+  const out = Buffer.alloc(keys.length * perTable * KEY_BYTES);
+  keys.forEach((table, t) => {
+    if (table.length !== perTable) throw new ArtmetaError('INTERNAL', 'every hash table needs as many bucket keys');
+    table.forEach((key, k) => out.writeUIntLE(key, (t * perTable + k) * KEY_BYTES, KEY_BYTES));
+  });
+  return out;
+}
+
 export class CatalogueKeys {
   readonly base: string;
 

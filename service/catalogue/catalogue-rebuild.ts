@@ -90,7 +90,7 @@ export class CatalogueRebuild {
       const encoded = signatures[k];
       if (!encoded) continue;
       const bytes = Buffer.from(encoded, 'base64');
-      await index.assign(hash, decodeSignature(bytes), bytes);
+      await index.assign(hash, decodeSignature(bytes), bytes, true);
       onAssigned?.();
     }
   }

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../queue/redis-connection.ts';
+import { STORED_SIGNATURE } from '../store/result-store.ts';
 
 /**
  * The catalogue's Lua scripts. Every write is one script: Redis runs a script to its end before any
@@ -15,40 +16,59 @@ local g = base .. ':' .. gen
 `;
 
 /**
+ * The image's bucket fields from ARGV[i] (tables × perTable packed 3-byte keys, table-major, see
+ * catalogue-keys.ts), as one list per table: one argument instead of 1,600 (serialising that many
+ * arguments took the worker more time than the whole script took Redis).
+ */
+const BUCKET_FIELDS = `
+local function bucketFields(tables, per, blob)
+  local out = {}
+  local o = 1
+  for t = 1, tables do
+    local fields = {}
+    for k = 1, per do
+      fields[k] = string.sub(blob, o, o + 2)
+      o = o + 3
+    end
+    out[t] = fields
+  end
+  return out
+end
+`;
+
+/**
  * Read-only look-up, the first round trip of an assignment: the generation, its matcher version, how
  * many slots were ever given (entries at or above that number appear later and mean a conflict), the
  * image's own entry, and the contents of the image's buckets.
- * ARGV: base, gen, image, tables, then per table: count, keys…
+ * ARGV: base, gen, image, tables, keys per table, packed keys.
  */
-const LOOKUP = `${PRELUDE}
+const LOOKUP = `${PRELUDE}${BUCKET_FIELDS}
 local meta = g .. ':meta'
 local out = { gen, redis.call('HGET', meta, 'version') or '', redis.call('HGET', meta, 'slots') or '0', redis.call('HGET', g .. ':img', ARGV[3]) or '' }
-local i = 5
-for t = 0, tonumber(ARGV[4]) - 1 do
-  local n = tonumber(ARGV[i])
-  i = i + 1
-  if n > 0 then
-    local values = redis.call('HMGET', g .. ':lsh:' .. t, unpack(ARGV, i, i + n - 1))
-    for k = 1, n do out[#out + 1] = values[k] or '' end
+local per = tonumber(ARGV[5])
+if per > 0 then
+  for t, fields in ipairs(bucketFields(tonumber(ARGV[4]), per, ARGV[6])) do
+    local values = redis.call('HMGET', g .. ':lsh:' .. (t - 1), unpack(fields))
+    for k = 1, per do out[#out + 1] = values[k] or '' end
   end
-  i = i + n
 end
 return out
 `;
 
 /**
  * The lineages of the most voted slots, in vote order, until \`limit\` distinct ones: number, id,
- * revision, shape, representatives, and per representative its signature and its image entry
- * ('slot:lineage'; '' once deleted) — the join verifies first the representatives that were voted for
- * (the second round trip).
- * ARGV: base, gen, limit, slots…
+ * revision, shape, representatives, and per representative its signature (base64: the result store's,
+ * or the index's own copy) and its image entry ('slot:lineage'; '' once deleted) — the join verifies
+ * first the representatives that were voted for (the second round trip).
+ * ARGV: base, gen, store key prefix, limit, slots…
  */
 const CANDIDATES = `${PRELUDE}
-local limit = tonumber(ARGV[3])
+local store = ARGV[3]
+local limit = tonumber(ARGV[4])
 local seen = {}
 local out = {}
 local found = 0
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   if found >= limit then break end
   local at = tonumber(ARGV[i]) * 4
   local raw = redis.call('GETRANGE', g .. ':slot', at, at + 3)
@@ -65,7 +85,7 @@ for i = 4, #ARGV do
         out[#out + 1] = f[3]
         out[#out + 1] = f[4]
         for rep in string.gmatch(f[4], '%S+') do
-          out[#out + 1] = redis.call('GET', g .. ':sig:' .. num .. ':' .. rep) or ''
+          out[#out + 1] = redis.call('GET', g .. ':sig:' .. num .. ':' .. rep) or redis.call('HGET', store .. rep, '${STORED_SIGNATURE.field}') or ''
           out[#out + 1] = redis.call('HGET', g .. ':img', rep) or ''
         end
       end
@@ -84,12 +104,15 @@ return out
  * newer entry conflicted once; with 1,600 keys per image, two unrelated images share a bucket by
  * chance about every other time, and a worker deciding slowly kept losing to a faster one.)
  * Slots are appended in ascending order, so the newer entries are each bucket's tail.
+ * A new representative's signature is copied into the index only when the result store does not hold
+ * it (an index used without the service's store): the store keeps every image's signature anyway.
  * ARGV: base, gen, mustBeCurrent, version, image, seenSlots, maxBucket, mode ('join'|'new'), num, rev,
- *       shape, becomesRepresentative ('1'|'0'), idBase, signature, minVotes, tables, then per table:
- *       count, keys…
- * Returns {'ok', id, num, slot} | {'have', id} | {'retry'} | {'gen'} | {'version', stored} | {'full'} (no slot left).
+ *       shape, becomesRepresentative ('1'|'0'), idBase, signature (base64), minVotes, tables, keys per
+ *       table, packed keys, store key prefix
+ * Returns {'ok', id, num, slot} | {'have', id} | {'retry'} | {'gen'} | {'version', stored} | {'full'} (no slot left)
+ * | {'signature'} (send the signature: the store does not hold it).
  */
-const ASSIGN = `${PRELUDE}
+const ASSIGN = `${PRELUDE}${BUCKET_FIELDS}
 if ARGV[3] == '1' and (redis.call('GET', KEYS[1]) or '0') ~= gen then return { 'gen' } end
 local meta = g .. ':meta'
 local version = redis.call('HGET', meta, 'version')
@@ -103,29 +126,32 @@ end
 local seenSlots = tonumber(ARGV[6])
 local maxBucket = tonumber(ARGV[7])
 local mode = ARGV[8]
+-- A new representative needs its signature: the store's, or the one sent (the caller sends none when it
+-- read the image's from the store; if the store has lost it since, it is asked for).
+local representative = mode == 'new' or ARGV[12] == '1'
+local keepCopy = representative and redis.call('HEXISTS', ARGV[19] .. image, '${STORED_SIGNATURE.field}') == 0
+if keepCopy and ARGV[14] == '' then return { 'signature' } end
 -- One HMGET per table (a redis.call per bucket would cost more than all the rest).
 local minVotes = tonumber(ARGV[15])
+local per = tonumber(ARGV[17])
 local newer = {}
 local tables = {}
-local i = 17
-for t = 0, tonumber(ARGV[16]) - 1 do
-  local n = tonumber(ARGV[i])
-  i = i + 1
-  local fields = { unpack(ARGV, i, i + n - 1) }
-  local values = n > 0 and redis.call('HMGET', g .. ':lsh:' .. t, unpack(fields)) or {}
-  for k = 1, n do
-    local v = values[k] or ''
-    local at = #v - 2
-    while at >= 1 do
-      local slot = struct.unpack('<I3', v, at)
-      if slot < seenSlots then break end
-      newer[slot] = (newer[slot] or 0) + 1
-      if newer[slot] >= minVotes then return { 'retry' } end
-      at = at - 3
+if per > 0 then
+  for t, fields in ipairs(bucketFields(tonumber(ARGV[16]), per, ARGV[18])) do
+    local values = redis.call('HMGET', g .. ':lsh:' .. (t - 1), unpack(fields))
+    for k = 1, per do
+      local v = values[k] or ''
+      local at = #v - 2
+      while at >= 1 do
+        local slot = struct.unpack('<I3', v, at)
+        if slot < seenSlots then break end
+        newer[slot] = (newer[slot] or 0) + 1
+        if newer[slot] >= minVotes then return { 'retry' } end
+        at = at - 3
+      end
     end
+    tables[t] = { g .. ':lsh:' .. (t - 1), fields, values }
   end
-  tables[#tables + 1] = { g .. ':lsh:' .. t, fields, values }
-  i = i + n
 end
 local num
 local lin
@@ -171,10 +197,10 @@ redis.call('HSET', g .. ':img', image, slot .. ':' .. num)
 redis.call('SADD', g .. ':mem:' .. num, image)
 redis.call('HINCRBY', lin, 'rev', 1)
 redis.call('HSET', lin, 'shape', ARGV[11])
-if mode == 'new' or ARGV[12] == '1' then
+if representative then
   local reps = redis.call('HGET', lin, 'reps')
   redis.call('HSET', lin, 'reps', reps == '' and image or (reps .. ' ' .. image))
-  redis.call('SET', g .. ':sig:' .. num .. ':' .. image, ARGV[14])
+  if keepCopy then redis.call('SET', g .. ':sig:' .. num .. ':' .. image, ARGV[14]) end
 end
 return { 'ok', redis.call('HGET', lin, 'id'), num, tostring(slot) }
 `;
@@ -182,8 +208,9 @@ return { 'ok', redis.call('HGET', lin, 'id'), num, tostring(slot) }
 /**
  * Takes an image out: its entry, its slot (its bucket entries then count for nothing) and its
  * membership; the lineage goes with its last member, and keeps its id, shape and representatives'
- * signatures otherwise (a deleted representative stays the lineage's anchor).
- * ARGV: base, gen, image. Returns {} when unknown, else {lineage id, '1' if the lineage went}.
+ * signatures otherwise (a deleted representative stays the lineage's anchor: its signature is copied
+ * from the result store into the index, since the store forgets it next).
+ * ARGV: base, gen, image, store key prefix. Returns {} when unknown, else {lineage id, '1' if the lineage went}.
  */
 const REMOVE = `${PRELUDE}
 local image = ARGV[3]
@@ -195,7 +222,16 @@ redis.call('SETRANGE', g .. ':slot', tonumber(slot) * 4, struct.pack('<I4', 0))
 redis.call('SREM', g .. ':mem:' .. num, image)
 local lin = g .. ':lin:' .. num
 local f = redis.call('HMGET', lin, 'id', 'reps')
-if redis.call('SCARD', g .. ':mem:' .. num) > 0 then return { f[1], '0' } end
+if redis.call('SCARD', g .. ':mem:' .. num) > 0 then
+  local copy = g .. ':sig:' .. num .. ':' .. image
+  for rep in string.gmatch(f[2] or '', '%S+') do
+    if rep == image and redis.call('EXISTS', copy) == 0 then
+      local stored = redis.call('HGET', ARGV[4] .. image, '${STORED_SIGNATURE.field}')
+      if stored then redis.call('SET', copy, stored) end
+    end
+  end
+  return { f[1], '0' }
+end
 for rep in string.gmatch(f[2] or '', '%S+') do redis.call('DEL', g .. ':sig:' .. num .. ':' .. rep) end
 redis.call('DEL', lin)
 redis.call('HDEL', g .. ':ids', f[1])
@@ -221,7 +257,7 @@ type Reply = Promise<Array<Buffer | string | number | null>>;
 
 /** The scripts as commands of a connection (ioredis sends EVALSHA, and the source on NOSCRIPT). */
 export interface CatalogueCommands {
-  catalogueLookupBuffer(key: string, ...args: (string | number)[]): Promise<Buffer[]>;
+  catalogueLookupBuffer(key: string, ...args: (string | number | Buffer)[]): Promise<Buffer[]>;
   catalogueCandidatesBuffer(key: string, ...args: (string | number)[]): Promise<Buffer[]>;
   catalogueAssign(key: string, ...args: (string | number | Buffer)[]): Reply;
   catalogueRemove(key: string, ...args: (string | number)[]): Reply;

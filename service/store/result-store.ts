@@ -10,6 +10,12 @@ export interface StoredImage {
 }
 
 /**
+ * Where the store keeps an image (`<prefix>:image:<hash>`) and, in it, the field of its base64 signature:
+ * the lineage catalogue's scripts read representatives' signatures there instead of copying them.
+ */
+export const STORED_SIGNATURE = { keyPrefix: (prefix: string) => `${prefix}:image:`, field: 'signature' } as const;
+
+/**
  * Analyses and signatures in Redis, all keys under the configured hash-tagged prefix (one Cluster
  * slot); lineage membership is the catalogue's (service/catalogue):
  * - `<prefix>:image:<hash>`   hash: `analysis` (JSON), `signature`
@@ -29,7 +35,7 @@ export class ResultStore {
   }
 
   async get(hash: string): Promise<StoredImage | undefined> {
-    const [analysis, signature] = await this.redis.hmget(this.imageKey(hash), 'analysis', 'signature');
+    const [analysis, signature] = await this.redis.hmget(this.imageKey(hash), 'analysis', STORED_SIGNATURE.field);
     if (!analysis) return undefined;
     return { analysis: JSON.parse(analysis) as Analysis, ...(signature ? { signature } : {}) };
   }
@@ -60,7 +66,7 @@ export class ResultStore {
   async signatures(hashes: readonly string[]): Promise<(string | undefined)[]> {
     if (hashes.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const hash of hashes) pipeline.hget(this.imageKey(hash), 'signature');
+    for (const hash of hashes) pipeline.hget(this.imageKey(hash), STORED_SIGNATURE.field);
     const replies = (await pipeline.exec()) ?? [];
     return replies.map(([error, value]) => (error || typeof value !== 'string' ? undefined : value));
   }
@@ -81,7 +87,7 @@ export class ResultStore {
   }
 
   private imageKey(hash: string): string {
-    return `${this.prefix}:image:${hash}`;
+    return `${STORED_SIGNATURE.keyPrefix(this.prefix)}${hash}`;
   }
 
   private indexKey(): string {

@@ -3,10 +3,19 @@
  * them from the real signatures of <data>/lineages) assigned through one real redis-server by several
  * worker processes at once.
  *
- *   npm run bench:catalogue -- ../shared/data [size, default 200000] [workers, default 2] [in flight per worker, default 2] [base cache file]
+ *   npm run bench:catalogue -- ../shared/data [size, default 200000] [workers, default 2] [in flight per worker, default 2] [base cache file] [staged]
+ *
+ * `staged` replaces verification by the synthetic truth (a pair verifies when it is of one synthetic
+ * lineage): the index then holds the true lineages and every Redis operation of a real run, without the
+ * verification's CPU — a run to a larger size, for memory and Redis time only.
+ *
+ * The signatures are put into the result store first (as analysed images are before they are
+ * assigned; the index reads representatives' signatures there), so that INFO used_memory before/after
+ * the assignments measures the index alone.
  *
  * Prints assignments/s (wall clock, and with the making-up of synthetic signatures taken out), Redis
- * memory per image (INFO used_memory before/after, and the share of representatives' signatures),
+ * memory per image of the index (INFO used_memory before/after, and the share of signatures copied into
+ * the index), the result store's memory per image for comparison,
  * the time of every 10k as the catalogue grows, the growth exponent (least-squares slope of log
  * cumulative time against log size) and the extrapolation to 2 M images; then pairwise precision and
  * recall of the resulting lineages against the synthetic truth.
@@ -19,11 +28,13 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
+import type { PairSimilarity } from '../../analysis/lineage/lineage-join.ts';
 import { lineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
-import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import { decodeSignature, encodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { CatalogueIndex } from '../../service/catalogue/catalogue-index.ts';
 import { CatalogueKeys } from '../../service/catalogue/catalogue-keys.ts';
+import { STORED_SIGNATURE } from '../../service/store/result-store.ts';
 import { scorePartition } from '../eval/lineage-eval.ts';
 import { growthExponent } from '../support/growth-exponent.ts';
 import { RedisServer } from '../support/redis-server.ts';
@@ -52,11 +63,14 @@ function imageId(truth: number, n: number): string {
   return `${truth.toString(16).padStart(8, '0')}${n.toString(16).padStart(8, '0')}`.padEnd(64, '0');
 }
 
-async function runWorker(url: string, basePath: string, size: number, workers: number, worker: number, inFlight: number, startAt: number): Promise<void> {
+/** The pair similarity of a `staged` run: the truth, readable from the synthetic content hashes (lineage number first). */
+const sameSyntheticLineage: PairSimilarity = (a, b) => (a.contentHash.slice(0, 8) === b.contentHash.slice(0, 8) ? { index: 1, homography: [1, 0, 0, 0, 1, 0, 0, 0, 1] } : { index: 0 });
+
+async function runWorker(url: string, basePath: string, size: number, workers: number, worker: number, inFlight: number, startAt: number, staged: boolean): Promise<void> {
   await loadOpenCV();
   const groups = (JSON.parse(readFileSync(basePath, 'utf8')) as string[][]).map((g) => g.map((b) => decodeSignature(Buffer.from(b, 'base64'))));
   const redis = new Redis(url);
-  const index = new CatalogueIndex(redis, PREFIX, lineageMatcher());
+  const index = new CatalogueIndex(redis, PREFIX, staged ? lineageMatcher({ similarity: sameSyntheticLineage }) : lineageMatcher());
   const stream = syntheticCatalogue(groups, size);
   let n = 0;
   let done = 0;
@@ -73,14 +87,15 @@ async function runWorker(url: string, basePath: string, size: number, workers: n
       if (item.done) return undefined;
       const id = n++;
       if (id % workers !== worker) continue;
+      const encoded = encodeSignature(item.value.signature);
       makeMs += performance.now() - started;
-      return { id: imageId(item.value.truth, id), signature: item.value.signature };
+      return { id: imageId(item.value.truth, id), signature: item.value.signature, encoded };
     }
   };
   const lane = async () => {
     for (let item = next(); item; item = next()) {
       const started = performance.now();
-      const result = await index.assign(item.id, item.signature);
+      const result = await index.assign(item.id, item.signature, item.encoded, true);
       assignMs += performance.now() - started;
       attempts += result.attempts;
       if (result.created) created++;
@@ -102,6 +117,7 @@ async function main(): Promise<void> {
   const workers = Number(process.argv[4] ?? 2);
   const inFlight = Number(process.argv[5] ?? 2);
   const cache = process.argv[6];
+  const staged = process.argv[7] === 'staged';
   const work = mkdtempSync(join(tmpdir(), 'artmeta-catalogue-bench-'));
   let basePath = join(work, 'base.json');
   if (cache && existsSync(cache)) {
@@ -116,7 +132,9 @@ async function main(): Promise<void> {
   const server = await RedisServer.start();
   const redis = new Redis(server.url);
   try {
+    const stored = await storeSignatures(redis, basePath, size);
     const before = usedMemory(await redis.info('memory'));
+    console.log(`result store: ${size} signatures, ${(stored / 2 ** 20).toFixed(1)} MiB (${(stored / size).toFixed(0)} bytes per image; not counted below)`);
     const startAt = Date.now() + 8_000; // every worker has loaded OpenCV and the base by then
     console.log(`${'images'.padStart(8)} ${'s for 10k'.padStart(9)} ${'cumulative s'.padStart(12)} ${'used_memory MiB'.padStart(15)} ${'bytes/image'.padStart(11)}`);
     const progress: number[][] = Array.from({ length: workers }, () => []);
@@ -127,7 +145,7 @@ async function main(): Promise<void> {
         { length: workers },
         (_, k) =>
           new Promise<void>((resolve, reject) => {
-            const child = fork(fileURLToPath(import.meta.url), ['--worker', server.url, basePath, String(size), String(workers), String(k), String(inFlight), String(startAt)], {
+            const child = fork(fileURLToPath(import.meta.url), ['--worker', server.url, basePath, String(size), String(workers), String(k), String(inFlight), String(startAt), staged ? 'staged' : ''], {
               stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
             });
             child.on('message', (m: Progress | Finished) => {
@@ -163,7 +181,11 @@ async function main(): Promise<void> {
     console.log(`${images} images by ${workers} workers (${inFlight} in flight each) in ${wallSeconds.toFixed(1)} s: ${(images / wallSeconds).toFixed(0)} assignments/s wall clock`);
     console.log(`  making up synthetic signatures took up to ${makeSeconds.toFixed(1)} s per worker; without it ${(images / (wallSeconds - makeSeconds)).toFixed(0)} assignments/s`);
     console.log(`  look-ups per image ${(attempts / images).toFixed(3)} (conflicts ${attempts - images}); lineages created ${created}`);
-    console.log(`Redis used_memory ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB: ${perImage.toFixed(0)} bytes per image, of which representatives' signatures ${(signatureBytes / images).toFixed(0)}`);
+    console.log(
+      `Redis used_memory ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB: the index takes ${perImage.toFixed(0)} bytes per image, of which signatures copied into it ${(signatureBytes / images).toFixed(0)}`,
+    );
+    const parts = await indexBreakdown(redis);
+    console.log(`  MEMORY USAGE per image: ${Object.entries(parts).map(([part, bytes]) => `${part} ${(bytes / images).toFixed(0)}`).join(', ')}`);
     const checkpoints: { n: number; t: number }[] = [];
     const steps = Math.min(...progress.map((p) => p.length));
     for (let j = 0; j < steps; j++) checkpoints.push({ n: (j + 1) * CHECKPOINT, t: (Math.max(...progress.map((p) => p[j]!)) - startAt) / 1000 });
@@ -185,8 +207,9 @@ async function main(): Promise<void> {
         `extrapolated to 2 M images: ${hours.toFixed(1)} h of assignment with ${workers} workers on this machine; Redis ${(at2M / 2 ** 30).toFixed(1)} GiB = ${(at2M / 2e6).toFixed(0)} bytes per image`,
       );
     }
-    const reference = await inProcessRate(basePath, Math.min(images, 10_000));
-    console.log(
+    if (staged) console.log('staged verification (the synthetic truth): no in-process reference');
+    const reference = staged ? Number.NaN : await inProcessRate(basePath, Math.min(images, 10_000));
+    if (!staged) console.log(
       `reference, same machine right after: in-process LineageIndex.add (bench:cluster's path, one thread, no Redis) ${reference.toFixed(0)} images/s over the first ${Math.min(images, 10_000)}; the catalogue ran at ${((images / wallSeconds / reference) * 100).toFixed(0)}% of that`,
     );
     const score = await partitionScore(redis);
@@ -213,7 +236,48 @@ async function inProcessRate(basePath: string, count: number): Promise<number> {
   return count / (ms / 1000);
 }
 
-/** Bytes of the representatives' signatures kept by the index. */
+/**
+ * Puts every synthetic image's signature into the result store (base64, as the service keeps it), in
+ * the order the workers will assign them; returns the store's bytes (INFO used_memory difference).
+ */
+async function storeSignatures(redis: Redis, basePath: string, size: number): Promise<number> {
+  const groups = (JSON.parse(readFileSync(basePath, 'utf8')) as string[][]).map((g) => g.map((b) => decodeSignature(Buffer.from(b, 'base64'))));
+  const start = usedMemory(await redis.info('memory'));
+  const keyPrefix = STORED_SIGNATURE.keyPrefix(PREFIX);
+  let pipeline = redis.pipeline();
+  let n = 0;
+  for (const { signature, truth } of syntheticCatalogue(groups, size)) {
+    pipeline.hset(`${keyPrefix}${imageId(truth, n++)}`, STORED_SIGNATURE.field, Buffer.from(encodeSignature(signature)).toString('base64'));
+    if (n % 500 === 0) {
+      await pipeline.exec();
+      pipeline = redis.pipeline();
+    }
+  }
+  await pipeline.exec();
+  return usedMemory(await redis.info('memory')) - start;
+}
+
+/** Where the index's memory is (MEMORY USAGE, every field counted): its LSH tables, image entries, and lineages. */
+async function indexBreakdown(redis: Redis): Promise<Record<string, number>> {
+  const keys = new CatalogueKeys(PREFIX).of('0');
+  const usage = async (key: string) => Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
+  let buckets = 0;
+  for (let t = 0; t < lineageMatcher().tables; t++) buckets += await usage(keys.table(t));
+  const entries = (await usage(keys.images)) + (await usage(keys.slots));
+  const count = Number((await redis.hget(keys.meta, 'lineages')) ?? 0);
+  let lineages = await usage(keys.ids);
+  for (let first = 1; first <= count; first += 1000) {
+    const pipeline = redis.pipeline();
+    for (let num = first; num < Math.min(first + 1000, count + 1); num++) {
+      pipeline.call('MEMORY', 'USAGE', keys.lineage(num), 'SAMPLES', '0');
+      pipeline.call('MEMORY', 'USAGE', keys.members(num), 'SAMPLES', '0');
+    }
+    for (const [, bytes] of (await pipeline.exec()) ?? []) lineages += Number(bytes ?? 0);
+  }
+  return { 'LSH tables': buckets, 'image entries and slots': entries, 'lineage records, ids and member sets': lineages };
+}
+
+/** Bytes of the representatives' signatures copied into the index (none while the store holds them). */
 async function representativeBytes(redis: Redis): Promise<number> {
   const keys = new CatalogueKeys(PREFIX).of('0');
   const count = Number((await redis.hget(keys.meta, 'lineages')) ?? 0);
@@ -244,8 +308,8 @@ async function partitionScore(redis: Redis) {
 }
 
 if (process.argv[2] === '--worker') {
-  const [url, basePath, size, workers, worker, inFlight, startAt] = process.argv.slice(3);
-  await runWorker(url!, basePath!, Number(size), Number(workers), Number(worker), Number(inFlight), Number(startAt));
+  const [url, basePath, size, workers, worker, inFlight, startAt, staged] = process.argv.slice(3);
+  await runWorker(url!, basePath!, Number(size), Number(workers), Number(worker), Number(inFlight), Number(startAt), staged === 'staged');
 } else {
   await main();
 }

@@ -211,6 +211,29 @@ describe('catalogue index on a real Redis', () => {
       return { prefix, redis, store, index, lineageOf };
     };
 
+    it("verifies against the store's signatures without copying them, and keeps a deleted representative's as the anchor", async () => {
+      const { prefix, redis, store, index, lineageOf } = await storedCatalogue(['lineage-china.jpg', 'lineage-china-crop-title.jpg']);
+      const root = fakeImageHash('lineage-china.jpg');
+      const lineage = lineageOf.get('lineage-china.jpg')!;
+      expect(lineageOf.get('lineage-china-crop-title.jpg')).toBe(lineage);
+      const keys = index.keys.of(await index.currentGeneration());
+      const copy = keys.signature((await redis.hget(keys.ids, lineage))!, root);
+      expect(await redis.exists(copy)).toBe(0);
+      // Deleted as the API does (index, then store): the root's signature moves into the index.
+      expect(await index.remove(root)).toEqual({ lineage, lineageRemoved: false });
+      await store.delete(root);
+      expect(await redis.exists(copy)).toBe(1);
+      expect(await check(prefix)).toMatchObject({ images: 1, lineages: 1, problems: [] });
+      // The anchor still verifies: the original, analysed again, joins its old lineage.
+      expect((await add(index, 'lineage-china.jpg')).lineage).toBe(lineage);
+      // A caller that believes the store holds a new root's signature when it does not is asked for it.
+      const unrelated = fakeImageHash('lineage-unrelated.jpg');
+      const assigned = await index.assign(unrelated, signatures.get('lineage-unrelated.jpg')!, undefined, true);
+      expect(assigned).toMatchObject({ created: true, attempts: 2 });
+      expect(await redis.exists(keys.signature((await redis.hget(keys.ids, assigned.lineage))!, unrelated))).toBe(1);
+      expect(await check(prefix)).toMatchObject({ images: 3, lineages: 2, problems: [] });
+    });
+
     it('keeps every id when nothing changed, whatever order the images first came in', async () => {
       // Arrival order makes the derivative the root; the rebuild's canonical order makes the original the root.
       const { prefix, redis, store, index, lineageOf } = await storedCatalogue(['lineage-china-crop-title.jpg', 'lineage-unrelated.jpg', 'lineage-china.jpg', 'lineage-chain-a.jpg']);
