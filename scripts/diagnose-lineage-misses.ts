@@ -14,7 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CANDIDATE_INDEX_DEFAULTS, CandidateIndex } from '../analysis/lineage/candidate-index.ts';
 import type { ImageSignature } from '../analysis/lineage/image-signature.ts';
-import { LINEAGE_INDEX_DEFAULTS, LineageIndex } from '../analysis/lineage/lineage-clustering.ts';
+import { compareCanonical, LINEAGE_INDEX_DEFAULTS, LineageIndex } from '../analysis/lineage/lineage-clustering.ts';
 import { decodeSignature, encodeSignature, SIGNATURE_VERSION } from '../analysis/lineage/signature-codec.ts';
 import { signaturesOfFiles } from '../analysis/lineage/signature-files.ts';
 import { defaultModel, similarity } from '../analysis/lineage/similarity-index.ts';
@@ -90,12 +90,11 @@ const index = new LineageIndex({
 // Built with the same options from the same images in the same order, it gives exactly the candidates
 // LineageIndex looks at (which it does not expose).
 const shadow = new CandidateIndex(candidateIndex);
-// LineageIndex.cluster's canonical order: largest first, ties by content hash.
-const ordered = [...files].sort((p, q) => {
-  const a = byFile.get(p)!;
-  const b = byFile.get(q)!;
-  return b.width * b.height - a.width * a.height || (a.contentHash < b.contentHash ? -1 : a.contentHash > b.contentHash ? 1 : p < q ? -1 : 1);
-});
+// LineageIndex.cluster's canonical order.
+const ordered = files
+  .map((id) => ({ id, signature: byFile.get(id)! }))
+  .sort(compareCanonical)
+  .map((image) => image.id);
 const lineageOfSlot: string[] = [];
 const membersOf = new Map<string, string[]>();
 const stages = new Map<string, number>();

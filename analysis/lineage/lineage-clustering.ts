@@ -154,12 +154,7 @@ export class LineageIndex {
    * the best root), ties by content hash — so the result does not depend on the order given.
    */
   cluster(images: Array<{ id: string; signature: ImageSignature }>, onProgress?: (done: number) => void): Map<string, string> {
-    const ordered = [...images].sort(
-      (p, q) =>
-        q.signature.width * q.signature.height - p.signature.width * p.signature.height ||
-        compareStrings(p.signature.contentHash, q.signature.contentHash) ||
-        compareStrings(p.id, q.id),
-    );
+    const ordered = [...images].sort(compareCanonical);
     const out = new Map<string, string>();
     ordered.forEach(({ id, signature }, k) => {
       out.set(id, this.add(id, signature));
@@ -199,6 +194,22 @@ export class LineageIndex {
     this.lineages.push({ id: lineageId, shape: startShape(root), representatives: [{ id, signature: root, slot: this.candidates.size }], members: [] });
     return this.lineages.length - 1;
   }
+}
+
+/**
+ * The canonical order of images in a lineage index: largest first (most likely the original or the
+ * widest crop, the best root), ties by content hash, then by id. `LineageIndex.cluster` and the
+ * catalogue's rebuild both add in this order, so they give the same lineages.
+ */
+export function compareCanonical(
+  p: { id: string; signature: Pick<ImageSignature, 'width' | 'height' | 'contentHash'> },
+  q: { id: string; signature: Pick<ImageSignature, 'width' | 'height' | 'contentHash'> },
+): number {
+  return (
+    q.signature.width * q.signature.height - p.signature.width * p.signature.height ||
+    compareStrings(p.signature.contentHash, q.signature.contentHash) ||
+    compareStrings(p.id, q.id)
+  );
 }
 
 function compareStrings(a: string, b: string): number {

@@ -1,3 +1,5 @@
+import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
+import { compareCanonical } from '../../analysis/lineage/lineage-clustering.ts';
 import type { LineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
 import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
@@ -70,18 +72,17 @@ export class CatalogueRebuild {
 
   /** Stored images with a signature, largest first, then by content hash and image hash. */
   private async canonicalOrder(): Promise<string[]> {
-    const sortable: { hash: string; area: number; content: string }[] = [];
+    const sortable: { id: string; signature: Pick<ImageSignature, 'width' | 'height' | 'contentHash'> }[] = [];
     for await (const page of this.store.hashes()) {
       const signatures = await this.store.signatures(page);
       page.forEach((hash, k) => {
         const encoded = signatures[k];
         if (!encoded) return;
-        const signature = decodeSignature(Buffer.from(encoded, 'base64'));
-        sortable.push({ hash, area: signature.width * signature.height, content: signature.contentHash });
+        const { width, height, contentHash } = decodeSignature(Buffer.from(encoded, 'base64'));
+        sortable.push({ id: hash, signature: { width, height, contentHash } });
       });
     }
-    sortable.sort((p, q) => q.area - p.area || compare(p.content, q.content) || compare(p.hash, q.hash));
-    return sortable.map((s) => s.hash);
+    return sortable.sort(compareCanonical).map((s) => s.id);
   }
 
   private async assignAll(index: CatalogueIndex, hashes: string[], onAssigned?: () => void): Promise<void> {
