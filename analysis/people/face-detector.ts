@@ -137,7 +137,7 @@ export const PROFILE_KEY_POINTS = { minNoseBeyondEyes: 0.05, minEarBehindEyes: 0
 export function isConfidentProfile(face: NetworkFace): boolean {
   const { rightEye, leftEye, nose, rightEar, leftEar } = face.keyPoints;
   if (face.score < PROFILE_KEY_POINTS.minScore) return false;
-  if (Math.hypot(leftEye.x - rightEye.x, leftEye.y - rightEye.y) >= MIN_EYE_SPAN_TO_TURN * face.w) return false;
+  if (eyesApart(face.keyPoints, face.w)) return false;
   const middle = (leftEye.x + rightEye.x) / 2;
   const facing = Math.sign(nose.x - middle);
   const noseBeyond = facing > 0 ? nose.x - Math.max(leftEye.x, rightEye.x) : Math.min(leftEye.x, rightEye.x) - nose.x;
@@ -176,8 +176,12 @@ function networkCandidate(face: Box, keyPoints: KeyPoints, networkWidth: number)
 export function uprightTilt(keyPoints: Pick<KeyPoints, 'rightEye' | 'leftEye'>, networkWidth: number): number {
   const { rightEye, leftEye } = keyPoints;
   const slope = (Math.atan2(leftEye.y - rightEye.y, leftEye.x - rightEye.x) * 180) / Math.PI;
-  const eyesApart = Math.hypot(leftEye.x - rightEye.x, leftEye.y - rightEye.y) >= MIN_EYE_SPAN_TO_TURN * networkWidth;
-  return eyesApart && Math.abs(slope) > CASCADE_TILT_TOLERANCE ? slope : 0;
+  return eyesApart(keyPoints, networkWidth) && Math.abs(slope) > CASCADE_TILT_TOLERANCE ? slope : 0;
+}
+
+/** Whether the eye key points are MIN_EYE_SPAN_TO_TURN of the network box width apart or more. */
+function eyesApart({ rightEye, leftEye }: Pick<KeyPoints, 'rightEye' | 'leftEye'>, networkWidth: number): boolean {
+  return Math.hypot(leftEye.x - rightEye.x, leftEye.y - rightEye.y) >= MIN_EYE_SPAN_TO_TURN * networkWidth;
 }
 
 /** What a network face's checks found, on its own crop and around it. */

@@ -55,6 +55,10 @@ export const RESCAN_SIZES = { min: 0.75, max: 1.35 } as const;
  */
 export const RESCAN_STEP = 1.05;
 export const CHECK_STEP = 1.1;
+/** Window sizes of every scan of a check crop (re-scans and second cascade), px of the crop. */
+const CHECK_SIZES = { minSize: CHECK_FACE_SIZE * RESCAN_SIZES.min, maxSize: CHECK_FACE_SIZE * RESCAN_SIZES.max };
+/** A re-scan: the raw window count at a fine step (no neighbours asked). */
+const RESCAN_SETTINGS = { scaleFactor: RESCAN_STEP, minNeighbors: 0, ...CHECK_SIZES };
 /**
  * A hit belongs to the face when its centre lies within this share of the face's width and height
  * of the face's centre: 0.3, under the half at which it would centre on a neighbouring face's edge.
@@ -114,13 +118,11 @@ export function gatherFaceEvidence(
 ): FaceEvidence {
   const crop = faceCrop(scope, gray, candidate);
   const s = CHECK_FACE_SIZE;
-  const sizes = { minSize: s * RESCAN_SIZES.min, maxSize: s * RESCAN_SIZES.max };
-  const rescanSettings = { scaleFactor: RESCAN_STEP, minNeighbors: 0, ...sizes };
   let secondCascade = false;
   let rescanWindows: number;
   if (candidate.view === 'frontal') {
-    secondCascade = near(scanCascade(scope, 'frontalFaceAlt2', crop.mat, { scaleFactor: CHECK_STEP, minNeighbors: 1, ...sizes }), crop.face).length > 0;
-    rescanWindows = near(scanCascade(scope, 'frontalFace', crop.mat, rescanSettings), crop.face).length;
+    secondCascade = near(scanCascade(scope, 'frontalFaceAlt2', crop.mat, { scaleFactor: CHECK_STEP, minNeighbors: 1, ...CHECK_SIZES }), crop.face).length > 0;
+    rescanWindows = near(scanCascade(scope, 'frontalFace', crop.mat, RESCAN_SETTINGS), crop.face).length;
   } else {
     rescanWindows = profileRescan(scope, crop, candidate.mirrored).length;
   }
@@ -153,12 +155,10 @@ function near(hits: CascadeHit[], face: Box): CascadeHit[] {
 
 /** Profile-cascade windows around the face on the crop (or its mirror: a profile looking the other way). */
 function profileRescan(scope: MatScope, crop: { mat: OpenCV.Mat; face: Box }, mirrored: boolean): CascadeHit[] {
-  const s = CHECK_FACE_SIZE;
   const face = mirrored ? scope.track(new (cv().Mat)()) : crop.mat;
   if (mirrored) cv().flip(crop.mat, face, 1);
   const faceBox = mirrored ? { ...crop.face, x: crop.mat.cols - crop.face.x - crop.face.w } : crop.face;
-  const settings = { scaleFactor: RESCAN_STEP, minNeighbors: 0, minSize: s * RESCAN_SIZES.min, maxSize: s * RESCAN_SIZES.max };
-  return near(scanCascade(scope, 'profileFace', face, settings), faceBox);
+  return near(scanCascade(scope, 'profileFace', face, RESCAN_SETTINGS), faceBox);
 }
 
 /** Eye hits (in the crop's upper face) within EYE_AT_KEY_POINT of the network's eyes (crop px). */
