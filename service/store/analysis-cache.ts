@@ -95,7 +95,7 @@ export async function stageUpload(store: ResultStore, bytes: Buffer, ttlSeconds:
 
 /** A stored analysis answers every request when it is complete: text found and signature computed. */
 function isReusable(stored: StoredImage): boolean {
-  return stored.signature !== undefined && stored.analysis.text !== undefined;
+  return stored.signed && stored.analysis.text !== undefined;
 }
 
 /** A stored analysis shaped by a request: its canvases, its text choice, its placement. */

@@ -5,8 +5,8 @@ import type { RedisClient } from '../queue/redis-connection.ts';
 /** What the store holds for one image, keyed by the SHA-256 of its bytes. */
 export interface StoredImage {
   analysis: Analysis;
-  /** The encoded lineage signature, when the analysis computed one. */
-  signature?: string;
+  /** Whether the image's lineage signature is stored beside its analysis. */
+  signed: boolean;
 }
 
 /**
@@ -34,10 +34,16 @@ export class ResultStore {
     return json === null ? undefined : (JSON.parse(json) as Analysis);
   }
 
+  /**
+   * The analysis of an image and whether its signature is stored, in one round trip. The signature
+   * itself (~24 kB of base64) is not read: every request on a known image asks this, and none needs it.
+   */
   async get(hash: string): Promise<StoredImage | undefined> {
-    const [analysis, signature] = await this.redis.hmget(this.imageKey(hash), 'analysis', STORED_SIGNATURE.field);
+    const key = this.imageKey(hash);
+    const replies = await this.redis.multi().hget(key, 'analysis').hexists(key, STORED_SIGNATURE.field).exec();
+    const analysis = replies?.[0]?.[1] as string | null | undefined;
     if (!analysis) return undefined;
-    return { analysis: JSON.parse(analysis) as Analysis, ...(signature ? { signature } : {}) };
+    return { analysis: JSON.parse(analysis) as Analysis, signed: replies?.[1]?.[1] === 1 };
   }
 
   async save(hash: string, analysis: Analysis, signature?: string): Promise<void> {
