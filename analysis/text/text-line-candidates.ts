@@ -27,8 +27,13 @@ export const PADDLE_CANDIDATE_OPTIONS: CandidateOptions = { limitSide: 960, db: 
  */
 export async function textLineCandidates(image: RgbImage, options: CandidateOptions): Promise<{ map: ProbabilityMap; lines: LineCandidate[] }> {
   const map = await textProbabilityMap(image, options.limitSide);
+  return { map, lines: linesOfMap(image, map, options) };
+}
+
+/** The candidate lines of a map already computed (DB boxes, tightened to ink if asked, joined). OpenCV must be loaded. */
+export function linesOfMap(image: RgbImage, map: ProbabilityMap, options: Omit<CandidateOptions, 'limitSide'>): LineCandidate[] {
   const boxes = dbBoxes(map, options.db).map((b) => (options.tightenToInk ? { ...b, ...inkExtent(image, b) } : b));
-  return { map, lines: joinLines(boxes, options.joining) };
+  return joinLines(boxes, options.joining);
 }
 
 /**

@@ -196,7 +196,7 @@ const SCRIPT_OF_LANGUAGE: Record<string, string> = {
   ar: 'Arabic', he: 'Hebrew', hi: 'Devanagari', ja: 'Japanese', ko: 'Hangul', th: 'Thai', zh: 'Han', ru: 'Cyrillic', uk: 'Cyrillic', el: 'Greek',
 };
 
-function scriptOf(provenance: string | undefined): string {
+export function scriptOf(provenance: string | undefined): string {
   if (!provenance) return 'unknown';
   if (provenance.startsWith('real photo')) return 'scene (Latin)';
   const language = /; ([a-z]{2}) /.exec(provenance)?.[1];
