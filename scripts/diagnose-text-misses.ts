@@ -13,7 +13,10 @@
  * every miss. Folders: a synth:text folder (images/ and truth.json with scripts) or a folder laid out as
  * the validation set's text folders — on those, look and never fit.
  *
- *   npm run diagnose:text -- <folder>... [--list]
+ * Also prints the line P/R/Hmean (IoU ≥ 0.5, one-to-one, as eval:text) and has-text accuracy.
+ * `--min-long-side N`, `--limit-side N` try other network input sizes than artmeta's.
+ *
+ *   npm run diagnose:text -- <folder>... [--list] [--min-long-side N] [--limit-side N]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,8 +26,9 @@ import { loadOpenCV } from '../analysis/opencv/runtime.ts';
 import { dbBoxes } from '../analysis/text/db-postprocess.ts';
 import { lineEvidence } from '../analysis/text/line-evidence.ts';
 import { lineVerifierModel, verifyLine } from '../analysis/text/line-verifier.ts';
-import { ARTMETA_CANDIDATE_OPTIONS, linesOfMap } from '../analysis/text/text-line-candidates.ts';
-import { type ProbabilityMap, textProbabilityMap } from '../analysis/text/text-detector-network.ts';
+import { ARTMETA_CANDIDATE_OPTIONS, type CandidateOptions, linesOfMap, networkMap } from '../analysis/text/text-line-candidates.ts';
+import { type ProbabilityMap } from '../analysis/text/text-detector-network.ts';
+import { matchBoxes } from '../test/eval/box-matching.ts';
 import { scriptOf, type TruthLine } from '../test/eval/text-eval.ts';
 
 /** Map peak on a truth line that counts as the network having seen something there. */
@@ -41,9 +45,18 @@ interface Candidate extends Box {
 }
 
 const args = process.argv.slice(2);
+const option = (name: string): number | undefined => {
+  const k = args.indexOf(name);
+  return k >= 0 ? Number(args.splice(k, 2)[1]) : undefined;
+};
+const candidateOptions: CandidateOptions = {
+  ...ARTMETA_CANDIDATE_OPTIONS,
+  minLongSide: option('--min-long-side') ?? ARTMETA_CANDIDATE_OPTIONS.minLongSide,
+  limitSide: option('--limit-side') ?? ARTMETA_CANDIDATE_OPTIONS.limitSide,
+};
 const list = args.includes('--list');
 const folders = args.filter((a) => !a.startsWith('--'));
-if (folders.length === 0) throw new Error('usage: npm run diagnose:text -- <folder>... [--list]');
+if (folders.length === 0) throw new Error('usage: npm run diagnose:text -- <folder>... [--list] [--min-long-side N] [--limit-side N]');
 
 function mapPeak(map: ProbabilityMap, box: Box): number {
   const x0 = Math.max(0, Math.floor(box.x / map.scaleX));
@@ -112,16 +125,18 @@ async function diagnose(folder: string): Promise<void> {
   const byHeight = new CrossTab();
   const misses: string[] = [];
   let falsePositives = 0;
+  const counts = { tp: 0, fp: 0, fn: 0 };
+  let hasTextRight = 0;
   for (const file of Object.keys(truth).sort()) {
     const decoded = await decodeImage(join(folder, synth ? 'images' : '', file));
     const image = decoded.pixels;
-    const map = await textProbabilityMap(image, ARTMETA_CANDIDATE_OPTIONS.limitSide);
+    const map = await networkMap(image, candidateOptions);
     const toStored = (b: Box) => scaleBox(b, decoded.scale);
-    const lines: Candidate[] = linesOfMap(image, map, ARTMETA_CANDIDATE_OPTIONS).map((l) => ({
+    const lines: Candidate[] = linesOfMap(image, map, candidateOptions).map((l) => ({
       ...toStored(l),
       probability: verifyLine(model, lineEvidence(image, map, l)),
     }));
-    const lowBoxes = dbBoxes(map, { ...ARTMETA_CANDIDATE_OPTIONS.db, boxThreshold: 0 }).map(toStored);
+    const lowBoxes = dbBoxes(map, { ...candidateOptions.db, boxThreshold: 0 }).map(toStored);
     const required = truth[file]!.filter((t) => !t.ignore);
     for (const t of required) {
       const { category, detail } = categorise(t, required.filter((o) => o !== t), lines, model.threshold, lowBoxes, mapPeak(map, scaleBox(t, 1 / decoded.scale)));
@@ -133,11 +148,21 @@ async function diagnose(folder: string): Promise<void> {
       if (category !== 'found') misses.push(`  ${file}  ${category.padEnd(9)} ${t.role.padEnd(8)} ${script.padEnd(10)} truth ${fmt(t)} "${t.text}" ${detail}`);
     }
     const kept = lines.filter((l) => l.probability >= model.threshold);
+    const c = matchBoxes(kept, truth[file]!, 0.5);
+    counts.tp += c.tp;
+    counts.fp += c.fp;
+    counts.fn += c.fn;
+    if (kept.length > 0 === required.length > 0) hasTextRight++;
     falsePositives += kept.filter((l) => !truth[file]!.some((t) => iou(l, t) >= 0.5 || intersectionArea(l, t) >= 0.5 * areaOf(l))).length;
   }
+  const precision = counts.tp / Math.max(1, counts.tp + counts.fp);
+  const recall = counts.tp / Math.max(1, counts.tp + counts.fn);
   process.stdout.write(
     [
       `${folder}: ${Object.keys(truth).length} images; reported lines on no truth line: ${falsePositives}`,
+      `  lines P ${precision.toFixed(3)} R ${recall.toFixed(3)} Hmean ${((2 * precision * recall) / Math.max(1e-9, precision + recall)).toFixed(3)} ` +
+        `(TP ${counts.tp} FP ${counts.fp} FN ${counts.fn}); has-text accuracy ${(hasTextRight / Object.keys(truth).length).toFixed(3)}; ` +
+        `network long side ${candidateOptions.minLongSide ? `${candidateOptions.minLongSide}-` : '≤'}${candidateOptions.limitSide}`,
       total.format('category'),
       byRole.format('role'),
       byScript.format('script'),

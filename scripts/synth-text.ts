@@ -16,7 +16,17 @@ import { mulberry32 } from './seeded-random.ts';
 
 /** Debian packages the backgrounds come from (none of them a source of the validation set). */
 const BACKGROUND_PACKAGES = ['ukui-wallpapers', 'gnome-backgrounds', 'python-matplotlib-data', 'gimp-data', 'mypaint-data-extras'];
-const FONT_PACKAGES = ['fonts-noto-core', 'fonts-wqy-microhei', 'fonts-wqy-zenhei', 'fonts-droid-fallback', 'fonts-baekmuk', 'fonts-roboto', 'fonts-roboto-slab', 'fonts-open-sans', 'fonts-lato', 'fonts-dancingscript'];
+const FONT_PACKAGES = [
+  'fonts-noto-core', 'fonts-wqy-microhei', 'fonts-wqy-zenhei', 'fonts-droid-fallback', 'fonts-baekmuk', 'fonts-roboto', 'fonts-roboto-slab', 'fonts-open-sans', 'fonts-lato', 'fonts-dancingscript',
+  // Connected and display faces per script, so no script is drawn in one or two designs only.
+  'fonts-arabeyes', 'fonts-sil-scheherazade', 'fonts-farsiweb', 'fonts-lemonada', 'fonts-sil-harmattan', 'fonts-sil-lateef',
+  'fonts-alee', 'fonts-lexi-gulim', 'fonts-lexi-saebom', 'fonts-woowa-bm',
+  'fonts-deva-extra', 'fonts-samyak-deva', 'fonts-nakula', 'fonts-sahadeva', 'fonts-sil-annapurna',
+  'fonts-arundina', 'fonts-tlwg-laksaman-ttf', 'fonts-tlwg-typo-ttf', 'fonts-ldco',
+  'fonts-vlgothic', 'fonts-konatu', 'fonts-horai-umefont', 'fonts-kiloji', 'fonts-aoyagi-kouzan-t', 'fonts-motoya-l-maruberi', 'fonts-sawarabi-gothic', 'fonts-sawarabi-mincho', 'fonts-reggae', 'fonts-seto',
+  'fonts-lxgw-wenkai', 'fonts-smiley-sans',
+  'fonts-leckerli-one', 'fonts-kaushanscript', 'fonts-kristi', 'fonts-dosis', 'fonts-paratype', 'fonts-jura', 'fonts-oldstandard', 'fonts-play', 'fonts-quicksand', 'fonts-ebgaramond', 'fonts-averia-sans-gwf', 'fonts-le-murmure', 'fonts-okolaks', 'fonts-havana', 'fonts-beteckna', 'fonts-gfs-neohellenic', 'fonts-gfs-didot',
+];
 /** Where in those packages the photos, artwork and textures are (not icons, not UI parts). */
 const PICTURES = /\/backgrounds\/|\/sample_data\/|\/scripts\/images\/texture/;
 /** Pictures there with lettering or logos of their own, left out. */
@@ -35,12 +45,12 @@ const SCRIPT_LANG: Record<Script, string> = {
 const PHRASES: Record<Script, { title: string[]; sub: string[]; badge: string[] }> = {
   latin: {
     title: ['La casa sul lago', 'Ostatni pociąg', 'Noites de verão', 'De stille haven', 'Kış Masalı', 'Hranice snů', 'Sommarens ljus', 'THE IRON VALLEY', 'Midnight Garden', 'Vento do Norte', 'Zlatá řeka', 'Wyspa cieni'],
-    sub: ['Stagione 2 · Episodio 4', 'Premiera 12 maja', 'Baseado em fatos reais', 'Aflevering 7', 'Only in cinemas 2027', 'Yeni bölüm her cuma'],
+    sub: ['Stagione 2 · Episodio 4', 'Premiera 12 maja', 'Baseado em fatos reais', 'Aflevering 7', 'Only in cinemas 2027', 'Yeni bölüm her cuma', 'Dal 3 marzo solo in sala', 'Nowy odcinek w każdy czwartek', 'A partir de 21 de junho', 'Streaming now on all devices'],
     badge: ['NUOVO', 'NOWOŚĆ', 'NOVO EPISÓDIO', 'LIVE', 'NIEUW', '4K HDR', 'PREMIERE', 'TOP 10'],
   },
   cyrillic: {
-    title: ['Тиха гавань', 'Остання зима', 'Зелена долина', 'Нощен влак', 'Сребърно море', 'Вітер зі сходу'],
-    sub: ['Сезон 3, серія 2', 'Прем’єра у п’ятницю', 'За реальними подіями', 'Нов епизод всеки ден'],
+    title: ['Тиха гавань', 'Остання зима', 'Зелена долина', 'Нощен влак', 'Сребърно море', 'Вітер зі сходу', 'Дім біля річки', 'Голос пустелі'],
+    sub: ['Сезон 3, серія 2', 'Прем’єра у п’ятницю', 'За реальними подіями', 'Нов епизод всеки ден', 'Дивіться з 14 квітня', 'Тільки в кіно цієї весни'],
     badge: ['НОВИНКА', 'НОВО', 'ПРЯМИЙ ЕФІР', 'ПРЕМ’ЄРА'],
   },
   greek: {
@@ -49,38 +59,38 @@ const PHRASES: Record<Script, { title: string[]; sub: string[]; badge: string[] 
     badge: ['ΝΕΟ', 'ΖΩΝΤΑΝΑ', 'ΑΠΟΚΛΕΙΣΤΙΚΟ'],
   },
   han: {
-    title: ['山中的灯塔', '远方的河流', '夜行列车', '青石小镇', '风吹过的夏天'],
-    sub: ['第二季 第六集', '五月十二日首映', '根据真实事件改编'],
+    title: ['山中的灯塔', '远方的河流', '夜行列车', '青石小镇', '风吹过的夏天', '雪落无声', '海边的书店'],
+    sub: ['第二季 第六集', '五月十二日首映', '根据真实事件改编', '每周五 晚八点 更新', '3月21日 全网独播'],
     badge: ['新剧集', '独播', '热播中'],
   },
   japanese: {
-    title: ['星降る港町', '最後の夏休み', 'ひかりの森', '風の記憶', '夜明けの列車'],
-    sub: ['シーズン2 第3話', '金曜日よる9時', '実話に基づく物語'],
+    title: ['星降る港町', '最後の夏休み', 'ひかりの森', '風の記憶', '夜明けの列車', '雨上がりの坂道', '青い灯台'],
+    sub: ['シーズン2 第3話', '金曜日よる9時', '実話に基づく物語', '4月12日 ロードショー', '毎週水曜 配信中'],
     badge: ['新着', '独占配信', '見放題'],
   },
   hangul: {
-    title: ['바람의 섬', '마지막 겨울', '푸른 골목길', '달빛 정원', '먼 바다의 노래'],
-    sub: ['시즌 2 제5화', '금요일 밤 10시', '실화를 바탕으로'],
+    title: ['바람의 섬', '마지막 겨울', '푸른 골목길', '달빛 정원', '먼 바다의 노래', '작은 책방', '기억의 숲'],
+    sub: ['시즌 2 제5화', '금요일 밤 10시', '실화를 바탕으로', '3월 14일 극장 개봉', '매주 토요일 새 에피소드'],
     badge: ['신작', '독점 공개', '새 에피소드'],
   },
   arabic: {
-    title: ['بيت على البحر', 'ليل المدينة', 'رحلة الشتاء', 'حديقة القمر', 'صوت الرمال'],
-    sub: ['الموسم الثاني، الحلقة الخامسة', 'العرض الأول يوم الجمعة', 'مستوحى من قصة حقيقية'],
+    title: ['بيت على البحر', 'ليل المدينة', 'رحلة الشتاء', 'حديقة القمر', 'صوت الرمال', 'نجمة الصحراء', 'المكتبة'],
+    sub: ['الموسم الثاني، الحلقة الخامسة', 'العرض الأول يوم الجمعة', 'مستوحى من قصة حقيقية', 'في دور السينما ١٢ مايو', 'حلقة جديدة كل خميس'],
     badge: ['جديد', 'حصري', 'مباشر'],
   },
   hebrew: {
-    title: ['הבית שעל הגבעה', 'לילה בעיר', 'הים הכחול', 'שביל האור', 'חורף אחרון'],
-    sub: ['עונה 2, פרק 3', 'בכורה ביום שישי', 'מבוסס על סיפור אמיתי'],
+    title: ['הבית שעל הגבעה', 'לילה בעיר', 'הים הכחול', 'שביל האור', 'חורף אחרון', 'גן הלימונים', 'הרכבת'],
+    sub: ['עונה 2, פרק 3', 'בכורה ביום שישי', 'מבוסס על סיפור אמיתי', 'בקולנוע מ־12 במאי', 'פרק חדש בכל יום חמישי'],
     badge: ['חדש', 'בלעדי', 'שידור חי'],
   },
   devanagari: {
-    title: ['नदी के पार', 'सर्द रातें', 'पहाड़ों का गीत', 'आखिरी सफ़र', 'चाँदनी बाग'],
-    sub: ['सीज़न 2, एपिसोड 4', 'शुक्रवार को प्रीमियर', 'सच्ची घटना पर आधारित'],
+    title: ['नदी के पार', 'सर्द रातें', 'पहाड़ों का गीत', 'आखिरी सफ़र', 'चाँदनी बाग', 'रेत का शहर', 'पुराना पुल'],
+    sub: ['सीज़न 2, एपिसोड 4', 'शुक्रवार को प्रीमियर', 'सच्ची घटना पर आधारित', '12 मई से सिनेमाघरों में', 'हर गुरुवार नया एपिसोड'],
     badge: ['नया', 'विशेष', 'लाइव'],
   },
   thai: {
-    title: ['บ้านริมทะเล', 'คืนฤดูหนาว', 'สวนแสงจันทร์', 'เส้นทางสุดท้าย', 'เมืองในสายหมอก'],
-    sub: ['ซีซั่น 2 ตอนที่ 5', 'ฉายวันศุกร์นี้', 'สร้างจากเรื่องจริง'],
+    title: ['บ้านริมทะเล', 'คืนฤดูหนาว', 'สวนแสงจันทร์', 'เส้นทางสุดท้าย', 'เมืองในสายหมอก', 'ร้านหนังสือเก่า', 'ดาวเหนือ'],
+    sub: ['ซีซั่น 2 ตอนที่ 5', 'ฉายวันศุกร์นี้', 'สร้างจากเรื่องจริง', 'เข้าฉาย 12 พฤษภาคม', 'ตอนใหม่ทุกวันพฤหัส'],
     badge: ['ใหม่', 'พิเศษ', 'ถ่ายทอดสด'],
   },
 };
@@ -171,15 +181,29 @@ function backgrounds(): string[] {
   return files.sort();
 }
 
+/** Scripts whose fonts commonly carry Latin (or CJK) glyphs beside their own. */
+const ALPHABETIC: readonly Script[] = ['latin', 'cyrillic', 'greek'];
+const CJK: readonly Script[] = ['han', 'japanese', 'hangul'];
+
+/**
+ * Fonts per script, from fontconfig's language coverage, each family drawn for the script it was
+ * made for: a family that also covers a non-alphabetic script (an Arabic or CJK font with Latin
+ * letters) is left out of Latin, Cyrillic and Greek, and a CJK family out of Arabic, Hebrew,
+ * Devanagari and Thai (pan-CJK fonts list them by charset, not by design).
+ */
 function fontsByScript(): Record<Script, string[]> {
+  const listed = {} as Record<Script, string[]>;
+  for (const script of SCRIPTS) {
+    const names = execFileSync('fc-list', [`:lang=${SCRIPT_LANG[script]}`, 'family'], { encoding: 'utf8' });
+    listed[script] = [...new Set(names.split('\n').map((l) => l.split(',')[0]!.replace(/\\/g, '').trim()).filter(Boolean))].filter((f) => !VALIDATION_FAMILIES.test(f));
+  }
+  const familiesOf = (scripts: readonly Script[]) => new Set(scripts.flatMap((s) => listed[s]));
+  const nonAlphabetic = familiesOf(SCRIPTS.filter((s) => !ALPHABETIC.includes(s)));
+  const cjk = familiesOf(CJK);
   const out = {} as Record<Script, string[]>;
   for (const script of SCRIPTS) {
-    const listed = execFileSync('fc-list', [`:lang=${SCRIPT_LANG[script]}`, 'family'], { encoding: 'utf8' });
-    const families = [...new Set(listed.split('\n').map((l) => l.split(',')[0]!.trim()).filter(Boolean))]
-      .filter((f) => !VALIDATION_FAMILIES.test(f))
-      // Latin-covering fonts of other scripts would crowd out the Latin faces themselves.
-      .filter((f) => script !== 'latin' && script !== 'cyrillic' && script !== 'greek' ? true : !/Arabic|Hebrew|Devanagari|Thai|CJK|Hei|Fallback|Baekmuk/.test(f))
-      .sort();
+    const foreign = ALPHABETIC.includes(script) ? nonAlphabetic : CJK.includes(script) ? new Set<string>() : cjk;
+    const families = listed[script].filter((f) => !foreign.has(f)).sort();
     if (families.length === 0) throw new Error(`no font for ${script}: apt-get install ${FONT_PACKAGES.join(' ')}`);
     out[script] = families;
   }
@@ -204,14 +228,16 @@ async function main(): Promise<void> {
     const name = `synth_${String(i + 1).padStart(4, '0')}.jpg`;
     const source = pick(photos);
     const aspect = pick([16 / 9, 3 / 2, 4 / 3, 1, 4 / 5, 2 / 3, 9 / 16]);
-    const longSide = pick([640, 800, 960, 1024, 1280]);
+    // Catalogue images come at every size, thumbnails too; they are never enlarged, so on small
+    // canvases lines are only a few px high.
+    const longSide = pick([256, 320, 400, 480, 560, 640, 720, 800, 960, 1024, 1280]);
     const width = Math.round(aspect >= 1 ? longSide : longSide * aspect);
     const height = Math.round(aspect >= 1 ? longSide / aspect : longSide);
     const meta = await sharp(source).metadata();
     // Small pattern tiles (gimp-data) are tiled; pictures are cropped at a random place.
     let base: Sharp;
     if ((meta.width ?? 0) < 400) {
-      const tile = await sharp(source).flatten({ background: '#808080' }).resize({ width: Math.round(between(64, 200)) }).png().toBuffer();
+      const tile = await sharp(source).flatten({ background: '#808080' }).resize({ width: Math.min(width, Math.round(between(64, 200))), height, fit: 'inside' }).png().toBuffer();
       base = sharp({ create: { width, height, channels: 3, background: '#808080' } }).composite([{ input: tile, tile: true }]);
       base = sharp(await base.png().toBuffer());
     } else {
@@ -252,6 +278,7 @@ async function main(): Promise<void> {
   }
   await writeFile(join(outDir, 'truth.json'), JSON.stringify(truth, null, 1));
   process.stdout.write(`synth:text: ${count} images, ${Object.values(truth).flat().length} lines, seed ${seed}, in ${outDir}\n`);
+  process.stdout.write(`fonts per script: ${SCRIPTS.map((s) => `${s} ${fonts[s].length}`).join(', ')}\n`);
 }
 
 /** The filter behind a line: a soft or hard drop shadow, or a glow in the opposite tone of the fill. */

@@ -1,4 +1,7 @@
 import type { RgbImage } from '../image/rgb-image.ts';
+import { withMats } from '../opencv/mat-scope.ts';
+import { rgbMat } from '../opencv/rgb-mat.ts';
+import { cv } from '../opencv/runtime.ts';
 import { type DbBox, type DbOptions, dbBoxes, PADDLE_DB_OPTIONS } from './db-postprocess.ts';
 import { inkExtent } from './ink-extent.ts';
 import { DEFAULT_LINE_JOINING, joinLines, type LineJoiningOptions, type ScoredBox } from './line-joining.ts';
@@ -12,6 +15,11 @@ export interface LineCandidate extends ScoredBox {
 export interface CandidateOptions {
   /** Long side of the network input, px (PaddleOCR's det_limit_side_len, limit type "max"). */
   limitSide: number;
+  /**
+   * Smaller images are enlarged to this long side for the network (0: never, as PaddleOCR). The
+   * network finds lines a few px high poorly; a thumbnail's lines are that small.
+   */
+  minLongSide: number;
   db: DbOptions;
   joining: LineJoiningOptions;
   /** Shrink each DB box to its glyph ink before joining (see inkExtent); PaddleOCR itself does not. */
@@ -19,15 +27,32 @@ export interface CandidateOptions {
 }
 
 /** PaddleOCR's own inference settings (det_limit_side_len 960): the peer artmeta is measured against. */
-export const PADDLE_CANDIDATE_OPTIONS: CandidateOptions = { limitSide: 960, db: PADDLE_DB_OPTIONS, joining: DEFAULT_LINE_JOINING, tightenToInk: false };
+export const PADDLE_CANDIDATE_OPTIONS: CandidateOptions = { limitSide: 960, minLongSide: 0, db: PADDLE_DB_OPTIONS, joining: DEFAULT_LINE_JOINING, tightenToInk: false };
 
 /**
  * PP-OCR det on the whole image, DB's boxes joined into lines, with the map they came from.
  * OpenCV must be loaded.
  */
 export async function textLineCandidates(image: RgbImage, options: CandidateOptions): Promise<{ map: ProbabilityMap; lines: LineCandidate[] }> {
-  const map = await textProbabilityMap(image, options.limitSide);
+  const map = await networkMap(image, options);
   return { map, lines: linesOfMap(image, map, options) };
+}
+
+/** The network's map of the image, enlarged first when it is under `minLongSide`; scales refer to `image`. */
+export async function networkMap(image: RgbImage, options: Pick<CandidateOptions, 'limitSide' | 'minLongSide'>): Promise<ProbabilityMap> {
+  const longSide = Math.max(image.width, image.height);
+  if (longSide >= options.minLongSide) return textProbabilityMap(image, options.limitSide);
+  const k = options.minLongSide / longSide;
+  const map = await textProbabilityMap(resized(image, Math.round(image.width * k), Math.round(image.height * k)), options.limitSide);
+  return { ...map, scaleX: image.width / map.width, scaleY: image.height / map.height };
+}
+
+function resized(image: RgbImage, width: number, height: number): RgbImage {
+  return withMats((scope) => {
+    const out = scope.track(new (cv().Mat)());
+    cv().resize(rgbMat(scope, image), out, new (cv().Size)(width, height), 0, 0, cv().INTER_LINEAR);
+    return { data: new Uint8Array(out.data), width, height, channels: 3 };
+  });
 }
 
 /** The candidate lines of a map already computed (DB boxes, tightened to ink if asked, joined). OpenCV must be loaded. */
@@ -42,6 +67,7 @@ export function linesOfMap(image: RgbImage, map: ProbabilityMap, options: Omit<C
  */
 export const ARTMETA_CANDIDATE_OPTIONS: CandidateOptions = {
   limitSide: 736,
+  minLongSide: 0,
   db: { ...PADDLE_DB_OPTIONS, boxThreshold: 0.5 },
   joining: DEFAULT_LINE_JOINING,
   tightenToInk: true,
