@@ -153,7 +153,9 @@ async function diagnose(folder: string): Promise<void> {
     counts.fp += c.fp;
     counts.fn += c.fn;
     if (kept.length > 0 === required.length > 0) hasTextRight++;
-    falsePositives += kept.filter((l) => !truth[file]!.some((t) => iou(l, t) >= 0.5 || intersectionArea(l, t) >= 0.5 * areaOf(l))).length;
+    const stray = kept.filter((l) => !truth[file]!.some((t) => iou(l, t) >= 0.5 || intersectionArea(l, t) >= 0.5 * areaOf(l)));
+    falsePositives += stray.length;
+    for (const l of stray) misses.push(`  ${file}  false     ${required.length ? 'in text image' : 'in text-free image'} ${fmt(l)} p=${l.probability.toFixed(3)}`);
   }
   const precision = counts.tp / Math.max(1, counts.tp + counts.fp);
   const recall = counts.tp / Math.max(1, counts.tp + counts.fn);

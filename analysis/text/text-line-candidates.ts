@@ -67,7 +67,10 @@ export function linesOfMap(image: RgbImage, map: ProbabilityMap, options: Omit<C
  */
 export const ARTMETA_CANDIDATE_OPTIONS: CandidateOptions = {
   limitSide: 736,
-  minLongSide: 0,
+  // Every image reaches the network at the same long side: a thumbnail costs no more than a large
+  // image, and its lines are no longer a few px. On synth:text (600 images, a third under 560 px,
+  // verifier fitted before) line recall 0.811 → 0.851, Hmean 0.867 → 0.886.
+  minLongSide: 736,
   db: { ...PADDLE_DB_OPTIONS, boxThreshold: 0.5 },
   joining: DEFAULT_LINE_JOINING,
   tightenToInk: true,
