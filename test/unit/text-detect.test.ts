@@ -65,6 +65,17 @@ describe('detectText on real images', () => {
   });
 
   it.each([
+    ['text-title.jpg', 200],
+    ['text-low-contrast.jpg', 256],
+  ])('finds the subtitle of %s as a %i px thumbnail (a line 6-7 px high, enlarged for the network)', async (file, side) => {
+    const { pixels } = await decodeImage(fixture(file), { workingSize: side });
+    const k = pixels.width / 640;
+    const subtitle = fixtures[file]!.lines[1]!;
+    const found = await detectText(pixels);
+    expect(bestIou(found.regions, { x: subtitle.x * k, y: subtitle.y * k, w: subtitle.w * k, h: subtitle.h * k })).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it.each([
     [8, 6],
     [1600, 40],
     [300, 300],
