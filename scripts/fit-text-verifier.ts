@@ -1,5 +1,5 @@
 /**
- * `npm run fit:text [-- <synth dir>]`: fits the text line verifier (models/text-line-verifier.json)
+ * `npm run fit:text [-- <synth dir>...]`: fits the text line verifier (models/text-line-verifier.json)
  * on `npm run synth:text` output — never on the validation set. Candidate lines come
  * from artmeta's candidate stage; a line matching a truth line (IoU ≥ 0.5) is text, one touching no
  * truth line is not, fragments and merges are left out of the fit. Logistic regression on
@@ -40,10 +40,15 @@ interface Sample {
   lines: Array<Box & { score: number; evidence: number[] }>;
 }
 
-async function measure(dir: string): Promise<Sample[]> {
+async function measure(dirs: string[]): Promise<Sample[]> {
   await loadOpenCV();
-  const truth = JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')) as Record<string, Box[]>;
   const samples: Sample[] = [];
+  for (const dir of dirs) await measureFolder(dir, samples);
+  return samples;
+}
+
+async function measureFolder(dir: string, samples: Sample[]): Promise<void> {
+  const truth = JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')) as Record<string, Box[]>;
   for (const file of Object.keys(truth).sort()) {
     const decoded = await decodeImage(join(dir, 'images', file));
     const { map, lines } = await textLineCandidates(decoded.pixels, ARTMETA_CANDIDATE_OPTIONS);
@@ -58,7 +63,6 @@ async function measure(dir: string): Promise<Sample[]> {
     });
     if (samples.length % 100 === 0) process.stdout.write(`measured ${samples.length} images\n`);
   }
-  return samples;
 }
 
 /** 1 = text, 0 = not text, undefined = a fragment or merge (left out). */
@@ -123,8 +127,10 @@ const round = (v: number) => Math.round(v * 1000) / 1000;
 const rounded = (f: Figures) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, round(v)]));
 
 async function main(): Promise<void> {
-  const dir = process.argv[2] ?? '.scratch/synth-text';
-  const samples = await measure(dir);
+  const dirs = process.argv.length > 2 ? process.argv.slice(2) : ['.scratch/synth-text'];
+  if (dirs.some((d) => /shared\/data/.test(d))) throw new Error('the shared data folder is the validation set: fit on `npm run synth:text` output');
+  const dir = dirs.join(' + ');
+  const samples = await measure(dirs);
   const train = samples.filter((_, i) => i % HOLD_OUT_EVERY !== 0);
   const held = samples.filter((_, i) => i % HOLD_OUT_EVERY === 0);
   const xs: number[][] = [];
