@@ -67,7 +67,7 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
       // Caching headers only on answers worth keeping, never on an error.
       const cacheable = { etag, 'cache-control': CACHE_CONTROL };
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).headers(cacheable).send();
-      const picture = await renderCrop(bytes, crop, size, render, config.analysis.maxPixels);
+      const picture = await renderCrop(bytes, crop, size, analysis, render, config.analysis.maxPixels);
       return reply.headers(cacheable).type(RENDER_CONTENT_TYPES[render.format]).send(picture);
     },
   );
