@@ -11,6 +11,7 @@
  *   3640-3840 px, when installed), where the crop is 6× the output and JPEG shrink-on-load applies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -96,7 +97,8 @@ try {
     return file;
   }));
   const port = await freePort();
-  children.push(await launch('serve', { ...env, ARTMETA_PORT: String(port), ARTMETA_HOST: '127.0.0.1', ARTMETA_RENDER_KEY: RENDER_KEY, ARTMETA_PATH_ROOTS: knownDir }));
+  const serve = await launch('serve', { ...env, ARTMETA_PORT: String(port), ARTMETA_HOST: '127.0.0.1', ARTMETA_RENDER_KEY: RENDER_KEY, ARTMETA_PATH_ROOTS: knownDir });
+  children.push(serve);
   const base = `http://127.0.0.1:${port}`;
   while (!(await fetch(`${base}/readyz`).then((r) => r.ok, () => false))) await sleep(50);
   const headers = { 'x-api-key': API_KEY };
@@ -125,11 +127,25 @@ try {
       const plainOne = (i: number) => fetch(`${plain.url}/${firstFile + (i % names.length)}.${format}`);
       await load(perHalf / 5, 4, renderOne); // warm-up (and, for an image not yet known, its analysis)
       await load(perHalf / 5, 4, plainOne);
-      // Alternating halves, so that load from other processes hits both sides alike.
-      const [r1, p1, r2, p2] = [await load(perHalf, 4, renderOne), await load(perHalf, 4, plainOne), await load(perHalf, 4, renderOne), await load(perHalf, 4, plainOne)];
+      // Alternating halves, so that load from other processes hits both sides alike; CPU time of
+      // the server processes too, which a loaded machine stretches far less than latency.
+      const cpu = { serve: 0, renderHalves: 0, plainHalves: 0 };
+      const timed = async (side: 'render' | 'plain') => {
+        const [serveBefore, benchBefore] = [processCpuMs(serve.pid), process.cpuUsage()];
+        const result = await load(perHalf, 4, side === 'render' ? renderOne : plainOne);
+        const bench = process.cpuUsage(benchBefore);
+        cpu[side === 'render' ? 'renderHalves' : 'plainHalves'] += (bench.user + bench.system) / 1000;
+        if (side === 'render') cpu.serve += processCpuMs(serve.pid) - serveBefore;
+        return result;
+      };
+      const [r1, p1, r2, p2] = [await timed('render'), await timed('plain'), await timed('render'), await timed('plain')];
+      const requests = 2 * perHalf;
+      // The bench process is the load generator in both halves, and the plain server in the plain ones only.
+      const client = cpu.renderHalves / requests;
+      const serverCpu = { render: cpu.serve / requests, plain: cpu.plainHalves / requests - client, client };
       // One request at a time: the time one render takes when it waits for nothing, the floor of the 4-concurrent latency.
       const alone = await load(perHalf / 5, 1, renderOne);
-      results.push({ label: format === 'webp' ? 'WebP' : 'JPEG', render: merge(r1, r2), plain: merge(p1, p2), alone });
+      results.push({ label: format === 'webp' ? 'WebP' : 'JPEG', render: merge(r1, r2), plain: merge(p1, p2), alone, cpu: serverCpu });
     }
     return results;
   };
@@ -177,10 +193,12 @@ interface RenderResult {
   render: LoadResult;
   plain: LoadResult;
   alone: LoadResult;
+  /** CPU ms per request: `artmeta serve` for a render, the plain resize server, the load generator. */
+  cpu: { render: number; plain: number; client: number };
 }
 
 function printRenders(results: RenderResult[]): void {
-  for (const { label, render, plain: baseline, alone } of results) {
+  for (const { label, render, plain: baseline, alone, cpu } of results) {
     console.log(`  render ${label.padEnd(5)}                 n=${String(render.n).padEnd(5)} p50 ${render.p50.toFixed(2).padStart(7)}  p99 ${render.p99.toFixed(2).padStart(7)}  ${render.rps.toFixed(0)} req/s  errors ${render.errors}`);
     console.log(`  render ${label.padEnd(5)} one at a time   n=${String(alone.n).padEnd(5)} p50 ${alone.p50.toFixed(2).padStart(7)}  p99 ${alone.p99.toFixed(2).padStart(7)}  ${alone.rps.toFixed(0)} req/s  errors ${alone.errors}`);
     console.log(`  plain sharp resize ${label.padEnd(5)}     n=${String(baseline.n).padEnd(5)} p50 ${baseline.p50.toFixed(2).padStart(7)}  p99 ${baseline.p99.toFixed(2).padStart(7)}  ${baseline.rps.toFixed(0)} req/s  errors ${baseline.errors}`);
@@ -188,6 +206,12 @@ function printRenders(results: RenderResult[]): void {
     // Four requests in flight on N cores: each shares the CPU with 4/N - 1 others, so its median is about 4/N renders alone.
     const expected = (4 / availableParallelism()) * alone.p50;
     console.log(`  ${label}: 4 concurrent on ${availableParallelism()} cores, expected median ≈ ${expected.toFixed(1)} ms (4 / cores × one render alone)`);
+    // Little's law: 4 requests in flight, at most cores / (render + client CPU) answered per second.
+    console.log(
+      `  ${label} CPU per request: render ${cpu.render.toFixed(1)} ms (artmeta serve), plain ${cpu.plain.toFixed(1)} ms (resize server), ` +
+        `ratio ${(cpu.render / cpu.plain).toFixed(2)}×; load generator ${cpu.client.toFixed(1)} ms → ` +
+        `mean latency ≥ ${((4 / availableParallelism()) * (cpu.render + cpu.client)).toFixed(1)} ms at 4 concurrent on ${availableParallelism()} cores, even idle`,
+    );
   }
 }
 
@@ -204,6 +228,17 @@ async function copyLargeSources(dir: string): Promise<string[]> {
     await copyFile(join(LARGE_SOURCES, name), file);
     return file;
   }));
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux; NaN elsewhere). */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks of 10 ms.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
 }
 
 function renderUrl(name: string, format: RenderFormat): string {
