@@ -193,8 +193,10 @@ function fitTransform(
  * Most the RANSAC threshold grows for enlarged images. A member resized to ×0.25 (a 136 px crop) is
  * enlarged 3.8× into the 512 px feature frame, where one of its pixels — and the uncertainty of a corner
  * found on it — spans ~4 frame pixels: at the fixed 4 px threshold its true matches fell just off the
- * transform and counted as near misses ("things moved"). Up to 2×: on synth:lineages 2, 3 and 4 gave the same figures (BENCHMARKS.md), so the smallest;
- * a threshold of 8 px is still 1/64 of the frame, far below the offsets of unrelated matches.
+ * transform and counted as near misses ("things moved"). Up to 2×: on synth:lineages 2, 3 and 4 gave
+ * the same figures (BENCHMARKS.md), so the smallest; 8 px is still 1/64 of the frame. What it costs: at
+ * 130 px a displacement of 2-4% of the picture is about one image pixel, so a small copy of the same
+ * scene a moment later is harder to tell apart (one more wrong join on the --harder synth set).
  */
 const MAX_LOCALISATION_SCALE = 2;
 
