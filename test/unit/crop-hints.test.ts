@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cropFor, cropHints, largestOfAspect } from '../../analysis/crop/crop-hints.ts';
 import { parseCanvasList, parseCanvasSpec } from '../../analysis/crop/canvas-spec.ts';
-import { coverage, type Box } from '../../analysis/geometry/box.ts';
+import { center, contains, coverage, union, type Box } from '../../analysis/geometry/box.ts';
 import { ArtmetaError } from '../../analysis/errors.ts';
 
 const imageArb = fc.record({ width: fc.integer({ min: 1, max: 6000 }), height: fc.integer({ min: 1, max: 6000 }) });
@@ -88,7 +88,7 @@ describe('crop hints', () => {
     expect(crop.x).toBe(450);
   });
 
-  it('is unchanged by whole boxes it does not cut', () => {
+  it('is unchanged by whole boxes it does not cut that lie outside what it keeps', () => {
     fc.assert(
       fc.property(
         imageArb.chain((image) =>
@@ -97,12 +97,30 @@ describe('crop hints', () => {
         ([image, aspect, keep, whole]) => {
           const subject = { keep, focalPoint: { x: keep[0]!.x, y: keep[0]!.y } };
           const crop = cropFor(image, subject, aspect);
-          const intact = whole.filter((b) => [0, 1].includes(coverage(b, crop)));
+          const outside = (b: Box): boolean => keep.every((k) => !contains(k, center(b)));
+          const intact = whole.filter((b) => [0, 1].includes(coverage(b, crop)) && outside(b));
           expect(cropFor(image, { ...subject, whole: intact }, aspect)).toEqual(crop);
         },
       ),
       { numRuns: 1000 },
     );
+  });
+
+  it('holds as many of a group\'s faces whole as fit beside the chosen head, larger ones first', () => {
+    // Three faces in a row, 1020 px together; a 1:1 crop of 700 px holds two of them whole.
+    const image = { width: 2000, height: 700 };
+    const left = { x: 300, y: 200, w: 120, h: 150 };
+    const middle = { x: 700, y: 200, w: 120, h: 150 };
+    const right = { x: 1180, y: 200, w: 140, h: 170 };
+    const faces = [left, middle, right];
+    const group = (chosen: Box) => ({ keep: [faces.reduce(union), chosen], focalPoint: { x: chosen.x + 60, y: 275 }, whole: faces });
+    const held = (crop: Box) => faces.filter((f) => coverage(f, crop) === 1);
+    // The chosen face at the end of the row: it and its neighbour, not it alone.
+    expect(held(cropFor(image, group(left), 1))).toEqual([left, middle]);
+    // The chosen face in the middle: of its two neighbours, the larger.
+    expect(held(cropFor(image, group(middle), 1))).toEqual([middle, right]);
+    // No face is cut either way.
+    for (const chosen of faces) for (const face of faces) expect([0, 1]).toContain(coverage(face, cropFor(image, group(chosen), 1)));
   });
 
   it('cuts a wanted box longer than the crop evenly from both ends', () => {
