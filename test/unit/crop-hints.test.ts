@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cropFor, cropHints, largestOfAspect } from '../../analysis/crop/crop-hints.ts';
 import { parseCanvasList, parseCanvasSpec } from '../../analysis/crop/canvas-spec.ts';
-import { center, contains, coverage, union, type Box } from '../../analysis/geometry/box.ts';
+import { area, center, contains, coverage, union, type Box } from '../../analysis/geometry/box.ts';
 import { ArtmetaError } from '../../analysis/errors.ts';
 
 const imageArb = fc.record({ width: fc.integer({ min: 1, max: 6000 }), height: fc.integer({ min: 1, max: 6000 }) });
@@ -121,6 +121,39 @@ describe('crop hints', () => {
     expect(held(cropFor(image, group(middle), 1))).toEqual([middle, right]);
     // No face is cut either way.
     for (const chosen of faces) for (const face of faces) expect([0, 1]).toContain(coverage(face, cropFor(image, group(chosen), 1)));
+  });
+
+  it('holds, of a group that does not fit, as much face area whole as any placement that keeps the chosen face and cuts as few', () => {
+    // Faces in a wide, low image: the crop spans its height, so only its start along x is free.
+    const groupArb = fc.integer({ min: 400, max: 2000 }).chain((width) =>
+      fc.tuple(
+        fc.constant({ width, height: 200 }),
+        fc.array(fc.record({ x: fc.nat(width - 60), w: fc.integer({ min: 20, max: 60 }) }), { minLength: 2, maxLength: 5 }),
+        fc.nat(4),
+        fc.double({ min: 0.5, max: 1.5, noNaN: true }),
+      ),
+    );
+    fc.assert(
+      fc.property(groupArb, ([image, spans, pick, aspect]) => {
+        const faces = spans.map(({ x, w }) => ({ x, y: 50, w, h: w }));
+        const chosen = faces[pick % faces.length]!;
+        const crop = cropFor(image, { keep: [faces.reduce(union), chosen], focalPoint: { x: chosen.x, y: 75 }, whole: faces }, aspect);
+        if (crop.w >= faces.reduce(union).w) return;
+        const judge = (c: Box) => ({
+          cuts: faces.filter((f) => coverage(f, c) > 0 && coverage(f, c) < 1).length,
+          held: faces.reduce((sum, f) => sum + (coverage(f, c) === 1 ? area(f) : 0), 0),
+        });
+        const got = judge(crop);
+        expect(coverage(chosen, crop)).toBe(1);
+        for (let x = 0; x + crop.w <= image.width; x++) {
+          const other = { ...crop, x };
+          if (coverage(chosen, other) < 1) continue;
+          const alt = judge(other);
+          expect(alt.cuts > got.cuts || (alt.cuts === got.cuts && alt.held <= got.held)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('cuts a wanted box longer than the crop evenly from both ends', () => {
