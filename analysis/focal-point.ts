@@ -1,7 +1,9 @@
 import { center, coverage, union, type Box, type Point } from './geometry/box.ts';
 import type { RgbImage } from './image/rgb-image.ts';
 import { edgeFocusIn, type EdgeFocusOptions } from './focus/edge-focus.ts';
-import { energyMap } from './focus/energy-map.ts';
+import { energyMapOfGray } from './focus/energy-map.ts';
+import { toGrayMat } from './opencv/gray-mat.ts';
+import { withMats } from './opencv/mat-scope.ts';
 import { detectPeople, type DetectedPerson, type PeopleDetectionOptions } from './people/detect-people.ts';
 import type { NetworkFace } from './people/face-network.ts';
 import type { Shot } from './analysis-schema.ts';
@@ -54,11 +56,13 @@ export interface FocalPoint {
  * neither the subject nor kept by crops.
  */
 export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {}, networkFaces?: readonly NetworkFace[]): FocalPoint {
-  const energy = energyMap(image, options.edges);
+  const { energy, people } = withMats((scope) => {
+    const gray = toGrayMat(scope, image);
+    return { energy: energyMapOfGray(gray, options.edges), people: detectPeople(image, options.people, networkFaces, gray) };
+  });
   const minSharpness = options.minSubjectSharpness ?? DEFAULT_MIN_SUBJECT_SHARPNESS;
   const minDetail = options.minSubjectDetail ?? DEFAULT_MIN_SUBJECT_DETAIL;
   const minCrispness = options.minSubjectCrispness ?? DEFAULT_MIN_SUBJECT_CRISPNESS;
-  const people = detectPeople(image, options.people, networkFaces);
   const focus = edgeFocusIn(energy, options.edges);
   const inFocus = people.filter((p) => {
     const focusBox = p.face ?? p.box;
