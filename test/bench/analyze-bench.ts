@@ -18,7 +18,7 @@ import { energyMap } from '../../analysis/focus/energy-map.ts';
 import { detectPeople } from '../../analysis/people/detect-people.ts';
 import { DEFAULT_BODY_DETECTION_OPTIONS, detectFullBodiesAround, detectUpperBodyAround } from '../../analysis/people/body-detector.ts';
 import { detectFaces } from '../../analysis/people/face-detector.ts';
-import { toGrayMat } from '../../analysis/people/gray-scan-image.ts';
+import { toGrayMat } from '../../analysis/opencv/gray-mat.ts';
 import { findNetworkFaces, type NetworkFace } from '../../analysis/people/face-network.ts';
 import { detectText } from '../../analysis/text/detect-text.ts';
 import { PADDLE_CANDIDATE_OPTIONS, textLineCandidates } from '../../analysis/text/text-line-candidates.ts';
