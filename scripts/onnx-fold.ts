@@ -16,24 +16,17 @@ function scalarOperand(graph: OnnxGraph, op: Node | undefined, kind: string, inp
 /** A Mul-by-scalar then Add-scalar chain starting at `input` (either may be missing). */
 function affineChain(graph: OnnxGraph, input: string): { scale: number; shift: number; nodes: Node[]; output: string } {
   let output = input;
-  let scale = 1;
-  let shift = 0;
+  const operands = { Mul: 1, Add: 0 };
   const nodes: Node[] = [];
-  const mul = graph.soleConsumer(output);
-  const a = scalarOperand(graph, mul, 'Mul', output);
-  if (a !== undefined) {
-    scale = a;
-    nodes.push(mul!);
-    output = mul!.output[0]!;
+  for (const kind of ['Mul', 'Add'] as const) {
+    const op = graph.soleConsumer(output);
+    const value = scalarOperand(graph, op, kind, output);
+    if (value === undefined) continue;
+    operands[kind] = value;
+    nodes.push(op!);
+    output = op!.output[0]!;
   }
-  const add = graph.soleConsumer(output);
-  const c = scalarOperand(graph, add, 'Add', output);
-  if (c !== undefined) {
-    shift = c;
-    nodes.push(add!);
-    output = add!.output[0]!;
-  }
-  return { scale, shift, nodes, output };
+  return { scale: operands.Mul, shift: operands.Add, nodes, output };
 }
 
 /** The Conv's weight and bias (a zero bias is added when it has none), both owned by this Conv alone. */
