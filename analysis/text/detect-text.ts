@@ -39,8 +39,8 @@ export async function detectText(image: RgbImage, options: TextDetectionOptions 
 }
 
 function candidateOptionsOf(options: TextDetectionOptions): Partial<CandidateOptions> {
-  const { limitSide, db, joining, tightenToInk } = options;
-  return Object.fromEntries(Object.entries({ limitSide, db, joining, tightenToInk }).filter(([, v]) => v !== undefined));
+  const { limitSide, precision, db, joining, tightenToInk } = options;
+  return Object.fromEntries(Object.entries({ limitSide, precision, db, joining, tightenToInk }).filter(([, v]) => v !== undefined));
 }
 
 /**

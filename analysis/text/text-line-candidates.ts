@@ -2,7 +2,7 @@ import type { RgbImage } from '../image/rgb-image.ts';
 import { type DbBox, type DbOptions, dbBoxes, PADDLE_DB_OPTIONS } from './db-postprocess.ts';
 import { inkExtent } from './ink-extent.ts';
 import { DEFAULT_LINE_JOINING, joinLines, type LineJoiningOptions, type ScoredBox } from './line-joining.ts';
-import { type ProbabilityMap, textProbabilityMap } from './text-detector-network.ts';
+import { type ProbabilityMap, type TextNetworkPrecision, textProbabilityMap } from './text-detector-network.ts';
 
 /** A line the network proposes: joined DB boxes, axis-aligned in image px, with DB's mean score. */
 export interface LineCandidate extends ScoredBox {
@@ -12,6 +12,8 @@ export interface LineCandidate extends ScoredBox {
 export interface CandidateOptions {
   /** Long side of the network input, px (PaddleOCR's det_limit_side_len, limit type "max"). */
   limitSide: number;
+  /** PaddleOCR's fp32 network, or its int8 form in models/ (see text-detector-network.ts). */
+  precision: TextNetworkPrecision;
   db: DbOptions;
   joining: LineJoiningOptions;
   /** Shrink each DB box to its glyph ink before joining (see inkExtent); PaddleOCR itself does not. */
@@ -19,14 +21,14 @@ export interface CandidateOptions {
 }
 
 /** PaddleOCR's own inference settings (det_limit_side_len 960): the peer artmeta is measured against. */
-export const PADDLE_CANDIDATE_OPTIONS: CandidateOptions = { limitSide: 960, db: PADDLE_DB_OPTIONS, joining: DEFAULT_LINE_JOINING, tightenToInk: false };
+export const PADDLE_CANDIDATE_OPTIONS: CandidateOptions = { limitSide: 960, precision: 'fp32', db: PADDLE_DB_OPTIONS, joining: DEFAULT_LINE_JOINING, tightenToInk: false };
 
 /**
  * PP-OCR det on the whole image, DB's boxes joined into lines, with the map they came from.
  * OpenCV must be loaded.
  */
 export async function textLineCandidates(image: RgbImage, options: CandidateOptions): Promise<{ map: ProbabilityMap; lines: LineCandidate[] }> {
-  const map = await textProbabilityMap(image, options.limitSide);
+  const map = await textProbabilityMap(image, options.limitSide, options.precision);
   const boxes = dbBoxes(map, options.db).map((b) => (options.tightenToInk ? { ...b, ...inkExtent(image, b) } : b));
   return { map, lines: joinLines(boxes, options.joining) };
 }
@@ -37,6 +39,7 @@ export async function textLineCandidates(image: RgbImage, options: CandidateOpti
  */
 export const ARTMETA_CANDIDATE_OPTIONS: CandidateOptions = {
   limitSide: 736,
+  precision: 'int8',
   db: { ...PADDLE_DB_OPTIONS, boxThreshold: 0.5 },
   joining: DEFAULT_LINE_JOINING,
   tightenToInk: true,
