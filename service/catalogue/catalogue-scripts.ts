@@ -57,14 +57,16 @@ return out
 
 /**
  * The lineages of the most voted slots, in vote order, until \`limit\` distinct ones: number, id,
- * revision, shape, representatives, and per representative its signature (base64: the result store's,
- * or the index's own copy) and its image entry ('slot:lineage'; '' once deleted) — the join verifies
- * first the representatives that were voted for (the second round trip).
+ * revision, shape, representatives and their slots, then per representative its signature — only the
+ * root's and those of representatives among the voted slots, the ones the join verifies (the result
+ * store's, or the index's own copy; '' for the others, which the join never reads). The second round trip.
  * ARGV: base, gen, store key prefix, limit, slots…
  */
 const CANDIDATES = `${PRELUDE}
 local store = ARGV[3]
 local limit = tonumber(ARGV[4])
+local voted = {}
+for i = 5, #ARGV do voted[ARGV[i]] = true end
 local seen = {}
 local out = {}
 local found = 0
@@ -76,7 +78,7 @@ for i = 5, #ARGV do
     local num = struct.unpack('<I4', raw)
     if num ~= 0 and not seen[num] then
       seen[num] = true
-      local f = redis.call('HMGET', g .. ':lin:' .. num, 'id', 'rev', 'shape', 'reps')
+      local f = redis.call('HMGET', g .. ':lin:' .. num, 'id', 'rev', 'shape', 'reps', 'slots')
       if f[1] then
         found = found + 1
         out[#out + 1] = tostring(num)
@@ -84,9 +86,17 @@ for i = 5, #ARGV do
         out[#out + 1] = f[2]
         out[#out + 1] = f[3]
         out[#out + 1] = f[4]
+        out[#out + 1] = f[5]
+        local slots = {}
+        for s in string.gmatch(f[5], '%S+') do slots[#slots + 1] = s end
+        local k = 0
         for rep in string.gmatch(f[4], '%S+') do
-          out[#out + 1] = redis.call('GET', g .. ':sig:' .. num .. ':' .. rep) or redis.call('HGET', store .. rep, '${STORED_SIGNATURE.field}') or ''
-          out[#out + 1] = redis.call('HGET', g .. ':img', rep) or ''
+          k = k + 1
+          if k == 1 or voted[slots[k]] then
+            out[#out + 1] = redis.call('GET', g .. ':sig:' .. num .. ':' .. rep) or redis.call('HGET', store .. rep, '${STORED_SIGNATURE.field}') or ''
+          else
+            out[#out + 1] = ''
+          end
         end
       end
     end
@@ -96,14 +106,26 @@ return out
 `;
 
 /**
+ * Assignments a decision may lag behind: the log of recent representatives' keys holds this many
+ * slots. A look-up older than that is decided again (at 300 assignments/s that is ~14 s; a decision
+ * takes milliseconds).
+ */
+export const RECENT_WINDOW = 4096;
+
+/**
  * Commits one assignment decided from a look-up, or refuses it when what the decision rests on has
- * changed since: an image newer than the look-up with at least minVotes entries in the image's buckets
- * (it would have been a candidate), or a new revision of the lineage it joins. The caller then looks up
- * again — optimistic concurrency, serialised by Redis. A newer image with fewer votes is no conflict:
- * it could not have been a candidate, so the decision is the one a one-at-a-time order gives. (Any
- * newer entry conflicted once; with 1,600 keys per image, two unrelated images share a bucket by
- * chance about every other time, and a worker deciding slowly kept losing to a faster one.)
- * Slots are appended in ascending order, so the newer entries are each bucket's tail.
+ * changed since: an image indexed after the look-up that shares at least minVotes of the image's
+ * bucket keys (it would have been a candidate), or a new revision of the lineage it joins. The caller
+ * then looks up again — optimistic concurrency, serialised by Redis. A newer image with fewer votes is
+ * no conflict: it could not have been a candidate, so the decision is the one a one-at-a-time order
+ * gives. (Any newer entry conflicted once; with 1,600 keys per image, two unrelated images share a
+ * bucket by chance about every other time, and a worker deciding slowly kept losing to a faster one.)
+ * The newer images' keys come from the log \`<g>:recent\` (slot → packed keys of each representative of
+ * the last RECENT_WINDOW slots), not from the buckets: reading the image's 1,600 buckets again was a
+ * third of an assignment's Redis time.
+ * Only representatives are indexed (their keys appended to the buckets): a join verifies against the
+ * representatives alone, and a member that is not one is mostly inside one (its footprint is at least
+ * 80% covered), so its keys would vote for the lineage a representative already votes for.
  * A new representative's signature is copied into the index only when the result store does not hold
  * it (an index used without the service's store): the store keeps every image's signature anyway.
  * ARGV: base, gen, mustBeCurrent, version, image, seenSlots, maxBucket, mode ('join'|'new'), num, rev,
@@ -131,26 +153,38 @@ local mode = ARGV[8]
 local representative = mode == 'new' or ARGV[12] == '1'
 local keepCopy = representative and redis.call('HEXISTS', ARGV[19] .. image, '${STORED_SIGNATURE.field}') == 0
 if keepCopy and ARGV[14] == '' then return { 'signature' } end
--- One HMGET per table (a redis.call per bucket would cost more than all the rest).
 local minVotes = tonumber(ARGV[15])
+local tables = tonumber(ARGV[16])
 local per = tonumber(ARGV[17])
-local newer = {}
-local tables = {}
-if per > 0 then
-  for t, fields in ipairs(bucketFields(tonumber(ARGV[16]), per, ARGV[18])) do
-    local values = redis.call('HMGET', g .. ':lsh:' .. (t - 1), unpack(fields))
-    for k = 1, per do
-      local v = values[k] or ''
-      local at = #v - 2
-      while at >= 1 do
-        local slot = struct.unpack('<I3', v, at)
-        if slot < seenSlots then break end
-        newer[slot] = (newer[slot] or 0) + 1
-        if newer[slot] >= minVotes then return { 'retry' } end
-        at = at - 3
+local packed = ARGV[18]
+local recent = g .. ':recent'
+local slot = tonumber(redis.call('HGET', meta, 'slots') or '0')
+if slot >= 16777216 then return { 'full' } end
+if seenSlots < slot and per > 0 then
+  if slot - seenSlots > ${RECENT_WINDOW} then return { 'retry' } end
+  local fields = {}
+  for s = seenSlots, slot - 1 do fields[#fields + 1] = s end
+  local newer = redis.call('HMGET', recent, unpack(fields))
+  local mine
+  for _, theirs in ipairs(newer) do
+    if theirs then
+      -- Votes of a newer image = over tables, its keys' multiplicities in this image's key list.
+      if not mine then
+        mine = {}
+        for t = 0, tables - 1 do mine[t] = {} end
+        for o = 0, #packed - 3, 3 do
+          local t = math.floor(o / (per * 3))
+          local key = string.sub(packed, o + 1, o + 3)
+          mine[t][key] = (mine[t][key] or 0) + 1
+        end
+      end
+      local votes = 0
+      local theirPer = #theirs / (3 * tables)
+      for o = 0, #theirs - 3, 3 do
+        votes = votes + (mine[math.floor(o / (theirPer * 3))][string.sub(theirs, o + 1, o + 3)] or 0)
+        if votes >= minVotes then return { 'retry' } end
       end
     end
-    tables[t] = { g .. ':lsh:' .. (t - 1), fields, values }
   end
 end
 local num
@@ -168,29 +202,34 @@ else
     id = ARGV[13] .. '-' .. k
     k = k + 1
   end
-  redis.call('HSET', lin, 'id', id, 'rev', '0', 'reps', '')
+  redis.call('HSET', lin, 'id', id, 'rev', '0', 'reps', '', 'slots', '')
   redis.call('HSET', g .. ':ids', id, num)
 end
 if not version then redis.call('HSET', meta, 'version', ARGV[4]) end
-local slot = tonumber(redis.call('HGET', meta, 'slots') or '0')
-if slot >= 16777216 then return { 'full' } end
 redis.call('HSET', meta, 'slots', slot + 1)
-local packed = struct.pack('<I3', slot)
-for _, tbl in ipairs(tables) do
-  -- A key twice in one table appends twice (as the in-memory index does): the later pair holds both.
-  local current = {}
-  local changes = {}
-  for k, field in ipairs(tbl[2]) do
-    local v = current[field] or tbl[3][k] or ''
-    if v ~= 'F' then
-      v = v .. packed
-      if #v / 3 > maxBucket then v = 'F' end
-      current[field] = v
-      changes[#changes + 1] = field
-      changes[#changes + 1] = v
+redis.call('HDEL', recent, slot - ${RECENT_WINDOW})
+if representative and per > 0 then
+  redis.call('HSET', recent, slot, packed)
+  local entry = struct.pack('<I3', slot)
+  for t, fields in ipairs(bucketFields(tables, per, packed)) do
+    -- One HMGET and one HSET per table (a redis.call per bucket would cost more than all the rest).
+    -- A key twice in one table appends twice (as the in-memory index does): the later pair holds both.
+    local key = g .. ':lsh:' .. (t - 1)
+    local values = redis.call('HMGET', key, unpack(fields))
+    local current = {}
+    local changes = {}
+    for k, field in ipairs(fields) do
+      local v = current[field] or values[k] or ''
+      if v ~= 'F' then
+        v = v .. entry
+        if #v / 3 > maxBucket then v = 'F' end
+        current[field] = v
+        changes[#changes + 1] = field
+        changes[#changes + 1] = v
+      end
     end
+    if #changes > 0 then redis.call('HSET', key, unpack(changes)) end
   end
-  if #changes > 0 then redis.call('HSET', tbl[1], unpack(changes)) end
 end
 redis.call('SETRANGE', g .. ':slot', slot * 4, struct.pack('<I4', tonumber(num)))
 redis.call('HSET', g .. ':img', image, slot .. ':' .. num)
@@ -198,18 +237,19 @@ redis.call('SADD', g .. ':mem:' .. num, image)
 redis.call('HINCRBY', lin, 'rev', 1)
 redis.call('HSET', lin, 'shape', ARGV[11])
 if representative then
-  local reps = redis.call('HGET', lin, 'reps')
-  redis.call('HSET', lin, 'reps', reps == '' and image or (reps .. ' ' .. image))
+  local f = redis.call('HMGET', lin, 'reps', 'slots')
+  redis.call('HSET', lin, 'reps', f[1] == '' and image or (f[1] .. ' ' .. image), 'slots', f[2] == '' and tostring(slot) or (f[2] .. ' ' .. slot))
   if keepCopy then redis.call('SET', g .. ':sig:' .. num .. ':' .. image, ARGV[14]) end
 end
 return { 'ok', redis.call('HGET', lin, 'id'), num, tostring(slot) }
 `;
 
 /**
- * Takes an image out: its entry, its slot (its bucket entries then count for nothing) and its
- * membership; the lineage goes with its last member, and keeps its id, shape and representatives'
- * signatures otherwise (a deleted representative stays the lineage's anchor: its signature is copied
- * from the result store into the index, since the store forgets it next).
+ * Takes an image out: its entry and its membership; the lineage goes with its last member, and keeps
+ * its id, shape and representatives otherwise. A representative's slot stays live (its bucket entries
+ * keep voting for the lineage: it stays the lineage's anchor, and its signature is copied from the
+ * result store into the index, since the store forgets it next); any other image's slot is cleared. When
+ * the lineage goes, its representatives' slots are cleared too (their bucket entries then count for nothing).
  * ARGV: base, gen, image, store key prefix. Returns {} when unknown, else {lineage id, '1' if the lineage went}.
  */
 const REMOVE = `${PRELUDE}
@@ -217,21 +257,30 @@ local image = ARGV[3]
 local entry = redis.call('HGET', g .. ':img', image)
 if not entry then return {} end
 local slot, num = string.match(entry, '^(%d+):(%d+)$')
-redis.call('HDEL', g .. ':img', image)
-redis.call('SETRANGE', g .. ':slot', tonumber(slot) * 4, struct.pack('<I4', 0))
-redis.call('SREM', g .. ':mem:' .. num, image)
 local lin = g .. ':lin:' .. num
-local f = redis.call('HMGET', lin, 'id', 'reps')
+local f = redis.call('HMGET', lin, 'id', 'reps', 'slots')
+local clear = function(s) redis.call('SETRANGE', g .. ':slot', tonumber(s) * 4, struct.pack('<I4', 0)) end
+redis.call('HDEL', g .. ':img', image)
+redis.call('SREM', g .. ':mem:' .. num, image)
 if redis.call('SCARD', g .. ':mem:' .. num) > 0 then
-  local copy = g .. ':sig:' .. num .. ':' .. image
-  for rep in string.gmatch(f[2] or '', '%S+') do
-    if rep == image and redis.call('EXISTS', copy) == 0 then
+  -- (By slot, not by hash: a deleted representative analysed again is a new member with a new slot.)
+  local anchor = false
+  for s in string.gmatch(f[3] or '', '%S+') do
+    if s == slot then anchor = true end
+  end
+  if anchor then
+    local copy = g .. ':sig:' .. num .. ':' .. image
+    if redis.call('EXISTS', copy) == 0 then
       local stored = redis.call('HGET', ARGV[4] .. image, '${STORED_SIGNATURE.field}')
       if stored then redis.call('SET', copy, stored) end
     end
+  else
+    clear(slot)
   end
   return { f[1], '0' }
 end
+clear(slot)
+for s in string.gmatch(f[3] or '', '%S+') do clear(s) end
 for rep in string.gmatch(f[2] or '', '%S+') do redis.call('DEL', g .. ':sig:' .. num .. ':' .. rep) end
 redis.call('DEL', lin)
 redis.call('HDEL', g .. ':ids', f[1])
