@@ -13,7 +13,8 @@
  * assigned; the index reads representatives' signatures there), so that INFO used_memory before/after
  * the assignments measures the index alone.
  *
- * Prints assignments/s (wall clock, and with the making-up of synthetic signatures taken out), Redis
+ * Prints assignments/s (wall clock, and with the making-up of synthetic signatures taken out), CPU time
+ * per assignment of the workers and of redis-server (and the rate the 2 cores would carry at that), Redis
  * memory per image of the index (INFO used_memory before/after, and the share of signatures copied into
  * the index), the result store's memory per image for comparison,
  * the time of every 10k as the catalogue grows, the growth exponent (least-squares slope of log
@@ -54,6 +55,8 @@ interface Finished {
   done: number;
   assignMs: number;
   makeMs: number;
+  /** CPU time of the worker process (user + system) from the start signal to the end. */
+  cpuMs: number;
   attempts: number;
   created: number;
 }
@@ -80,6 +83,7 @@ async function runWorker(url: string, basePath: string, size: number, workers: n
   let created = 0;
   const share = CHECKPOINT / workers;
   while (Date.now() < startAt) await new Promise((resolve) => setTimeout(resolve, 5));
+  const cpuAtStart = process.cpuUsage();
   const next = () => {
     const started = performance.now();
     for (;;) {
@@ -103,12 +107,18 @@ async function runWorker(url: string, basePath: string, size: number, workers: n
     }
   };
   await Promise.all(Array.from({ length: inFlight }, lane));
+  const cpu = process.cpuUsage(cpuAtStart);
   await redis.quit();
-  process.send!({ kind: 'finished', done, assignMs, makeMs, attempts, created } satisfies Finished, () => process.exit(0));
+  process.send!({ kind: 'finished', done, assignMs, makeMs, cpuMs: (cpu.user + cpu.system) / 1000, attempts, created } satisfies Finished, () => process.exit(0));
 }
 
 function usedMemory(info: string): number {
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+/** CPU seconds redis-server has used (all its threads, user + system). */
+function redisCpuSeconds(info: string): number {
+  return Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0);
 }
 
 async function main(): Promise<void> {
@@ -134,6 +144,7 @@ async function main(): Promise<void> {
   try {
     const stored = await storeSignatures(redis, basePath, size);
     const before = usedMemory(await redis.info('memory'));
+    const redisCpuBefore = redisCpuSeconds(await redis.info('cpu'));
     console.log(`result store: ${size} signatures, ${(stored / 2 ** 20).toFixed(1)} MiB (${(stored / size).toFixed(0)} bytes per image; not counted below)`);
     const startAt = Date.now() + 8_000; // every worker has loaded OpenCV and the base by then
     console.log(`${'images'.padStart(8)} ${'s for 10k'.padStart(9)} ${'cumulative s'.padStart(12)} ${'used_memory MiB'.padStart(15)} ${'bytes/image'.padStart(11)}`);
@@ -172,6 +183,7 @@ async function main(): Promise<void> {
     );
     const wallSeconds = (Math.max(...progress.map((p) => p.at(-1) ?? startAt)) - startAt) / 1000;
     const after = usedMemory(await redis.info('memory'));
+    const redisCpu = redisCpuSeconds(await redis.info('cpu')) - redisCpuBefore;
     const images = finished.reduce((a, f) => a + f.done, 0);
     const perImage = (after - before) / images;
     const signatureBytes = await representativeBytes(redis);
@@ -181,6 +193,14 @@ async function main(): Promise<void> {
     console.log(`${images} images by ${workers} workers (${inFlight} in flight each) in ${wallSeconds.toFixed(1)} s: ${(images / wallSeconds).toFixed(0)} assignments/s wall clock`);
     console.log(`  making up synthetic signatures took up to ${makeSeconds.toFixed(1)} s per worker; without it ${(images / (wallSeconds - makeSeconds)).toFixed(0)} assignments/s`);
     console.log(`  look-ups per image ${(attempts / images).toFixed(3)} (conflicts ${attempts - images}); lineages created ${created}`);
+    // CPU per assignment, not wall time: what the machine's other load does not change much, and what
+    // bounds the rate when the 2 cores are the catalogue's alone.
+    const workerCpuMs = finished.reduce((a, f) => a + f.cpuMs - f.makeMs, 0) / images;
+    const redisCpuMs = (redisCpu * 1000) / images;
+    console.log(
+      `  CPU per assignment: workers ${workerCpuMs.toFixed(2)} ms (node, making-up of signatures taken out), redis-server ${redisCpuMs.toFixed(2)} ms (INFO cpu; includes the progress INFO calls); ` +
+        `the 2 cores alone would carry ${(2000 / (workerCpuMs + redisCpuMs)).toFixed(0)} assignments/s`,
+    );
     console.log(
       `Redis used_memory ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB: the index takes ${perImage.toFixed(0)} bytes per image, of which signatures copied into it ${(signatureBytes / images).toFixed(0)}`,
     );
@@ -274,7 +294,7 @@ async function indexBreakdown(redis: Redis): Promise<Record<string, number>> {
     }
     for (const [, bytes] of (await pipeline.exec()) ?? []) lineages += Number(bytes ?? 0);
   }
-  return { 'LSH tables': buckets, 'image entries and slots': entries, 'lineage records, ids and member sets': lineages };
+  return { 'LSH tables': buckets, 'recent keys log': await usage(keys.recent), 'image entries and slots': entries, 'lineage records, ids and member sets': lineages };
 }
 
 /** Bytes of the representatives' signatures copied into the index (none while the store holds them). */
