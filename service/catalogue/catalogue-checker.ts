@@ -30,7 +30,7 @@ const MAX_LISTED = 50;
  * - each lineage number below the counter is either wholly there (record, id in the id table, members,
  *   a signature per representative, the index's copy or the result store's) or wholly gone; member sets list only images whose entry names them;
  * - live slots are exactly the images' slots and those of deleted representatives of live lineages (their
- *   anchors); bucket entries are ascending slots below the slot count, each a representative's or dead.
+ *   anchors); bucket entries are ascending slots below the slot count.
  * Uses HSCAN and numbered keys only (no SCAN), so it works on a Redis Cluster node as well. A walk is
  * not a snapshot: run it on a quiet index (analyze queue paused), or images assigned during the walk
  * show up as broken invariants.
@@ -70,7 +70,6 @@ export class CatalogueChecker {
       if (mapped !== num) problem(`image ${image}: slot ${slot} maps to lineage ${mapped}, the entry says ${num}`);
     }
     // Live slots: the images' and those of deleted representatives of live lineages (still their anchors).
-    const representativeSlots = new Set<number>();
     const expectedLive = new Set([...entries.values()].map((e) => e.slot));
 
     const ids = new Map<string, string>();
@@ -96,7 +95,6 @@ export class CatalogueChecker {
         lineages++;
         members += memberList.length;
         for (const slot of this.checkLineage(num, record, memberList, ids, entries, lineageOfSlot, problem)) {
-          representativeSlots.add(slot);
           expectedLive.add(slot);
         }
         await this.checkSignatures(keys, num, record, problem);
@@ -107,7 +105,7 @@ export class CatalogueChecker {
     for (const [id, num] of ids) if (Number(num) > lineageCount || Number(num) < 1) problem(`id ${id} points to lineage ${num}, beyond the counter`);
     if (members !== entries.size) problem(`${members} memberships for ${entries.size} images`);
 
-    const buckets = await this.checkBuckets(keys, slots, (slot) => lineageOfSlot(slot) === 0 || representativeSlots.has(slot), problem);
+    const buckets = await this.checkBuckets(keys, slots, problem);
     if (unlisted > 0) problems.push(`… and ${unlisted} more`);
     return { generation, version: version ?? '', images: entries.size, lineages, slots, ...buckets, problems };
   }
@@ -180,8 +178,7 @@ export class CatalogueChecker {
     }
   }
 
-  /** `indexable(slot)`: a bucket entry may name the slot (a representative's, or one no lineage holds any more). */
-  private async checkBuckets(keys: GenerationKeys, slots: number, indexable: (slot: number) => boolean, problem: (text: string) => void) {
+  private async checkBuckets(keys: GenerationKeys, slots: number, problem: (text: string) => void) {
     let bucketEntries = 0;
     let fullBuckets = 0;
     for (let t = 0; t < this.tables; t++) {
@@ -195,7 +192,6 @@ export class CatalogueChecker {
         for (let o = 0; o < value.length; o += SLOT_BYTES) {
           const slot = value.readUIntLE(o, SLOT_BYTES);
           if (slot < last || slot >= slots) return problem(`bucket ${t}/${field}: slot ${slot} out of order or not below ${slots}`);
-          if (!indexable(slot)) return problem(`bucket ${t}/${field}: slot ${slot} is no representative's`);
           last = slot;
         }
         bucketEntries += value.length / SLOT_BYTES;

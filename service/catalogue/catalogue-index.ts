@@ -50,8 +50,8 @@ export const SLOT_BYTES = 3;
  * The index's own layout, part of the version a catalogue is stamped with beside the matcher's: a worker
  * of another layout is told to rebuild. 2: bucket fields are packed 3-byte keys, representatives'
  * signatures are read from the result store (copied, base64, only when the store lacks them).
- * 3: only representatives are indexed; lineage records list their slots; a log of recent
- * representatives' keys for the commit's conflict check.
+ * 3: lineage records list their representatives' slots (the candidates script sends only the
+ * signatures the join verifies); a deleted representative keeps its slot.
  */
 const LAYOUT = 3;
 

@@ -8,10 +8,7 @@ import { ArtmetaError } from '../../analysis/errors.ts';
  * - `<prefix>:cat:gen`                 current generation (absent = "0")
  * - `<g>:meta`                         hash: `version` (matcher), `slots` (images ever added, at most 2^24
  *                                      per generation: a rebuild numbers them afresh), `lineages` (numbers given)
- * - `<g>:lsh:<table>`                  hash: bucket key (3 bytes, little-endian) → packed little-endian 24-bit slots of
- *                                      representatives (only they are indexed), or "F" once over the cap
- * - `<g>:recent`                       hash: slot → the packed bucket keys of that representative, for the last
- *                                      RECENT_WINDOW slots (a commit's conflict check reads them instead of the buckets)
+ * - `<g>:lsh:<table>`                  hash: bucket key (3 bytes, little-endian) → packed little-endian 24-bit slots, or "F" once over the cap
  * - `<g>:slot`                         string: uint32 lineage number per slot (0 = image removed; a removed
  *                                      representative keeps its slot while its lineage lives)
  * - `<g>:img`                          hash: image hash → "<slot>:<lineage number>"
@@ -72,10 +69,6 @@ export class GenerationKeys {
 
   get ids(): string {
     return `${this.root}:ids`;
-  }
-
-  get recent(): string {
-    return `${this.root}:recent`;
   }
 
   table(t: number): string {

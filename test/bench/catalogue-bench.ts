@@ -294,7 +294,7 @@ async function indexBreakdown(redis: Redis): Promise<Record<string, number>> {
     }
     for (const [, bytes] of (await pipeline.exec()) ?? []) lineages += Number(bytes ?? 0);
   }
-  return { 'LSH tables': buckets, 'recent keys log': await usage(keys.recent), 'image entries and slots': entries, 'lineage records, ids and member sets': lineages };
+  return { 'LSH tables': buckets, 'image entries and slots': entries, 'lineage records, ids and member sets': lineages };
 }
 
 /** Bytes of the representatives' signatures copied into the index (none while the store holds them). */
