@@ -1,7 +1,9 @@
 import { center, coverage, union, type Box, type Point } from './geometry/box.ts';
 import type { RgbImage } from './image/rgb-image.ts';
 import { edgeFocusIn, type EdgeFocusOptions } from './focus/edge-focus.ts';
-import { energyMap } from './focus/energy-map.ts';
+import { energyMapOfGray } from './focus/energy-map.ts';
+import { toGrayMat } from './opencv/gray-mat.ts';
+import { withMats } from './opencv/mat-scope.ts';
 import { detectPeople, type DetectedPerson, type PeopleDetectionOptions } from './people/detect-people.ts';
 import type { NetworkFace } from './people/face-network.ts';
 import type { Shot } from './analysis-schema.ts';
@@ -54,11 +56,13 @@ export interface FocalPoint {
  * neither the subject nor kept by crops.
  */
 export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {}, networkFaces?: readonly NetworkFace[]): FocalPoint {
-  const energy = energyMap(image, options.edges);
+  const { energy, people } = withMats((scope) => {
+    const gray = toGrayMat(scope, image);
+    return { energy: energyMapOfGray(gray, options.edges), people: detectPeople(image, options.people, networkFaces, gray) };
+  });
   const minSharpness = options.minSubjectSharpness ?? DEFAULT_MIN_SUBJECT_SHARPNESS;
   const minDetail = options.minSubjectDetail ?? DEFAULT_MIN_SUBJECT_DETAIL;
   const minCrispness = options.minSubjectCrispness ?? DEFAULT_MIN_SUBJECT_CRISPNESS;
-  const people = detectPeople(image, options.people, networkFaces);
   const focus = edgeFocusIn(energy, options.edges);
   const inFocus = people.filter((p) => {
     const focusBox = p.face ?? p.box;
@@ -81,26 +85,23 @@ function overlapsMostly(a: Box, b: Box): boolean {
 /**
  * What crops keep of people, most wanted first. The sharp region (edge focus) around the chosen
  * head belongs to the subject — what they hold, where they stand — when the head is in it; people
- * who reach out of it, the chosen one's own body included, come after it. In a group, every face whole counts for more than the chosen
- * person's whole body: a face cut at the crop's edge is the worst crop. Then the chosen person, the
- * sharp region with their head, their head.
+ * who reach out of it, the chosen one's own body included, come after it. In a group, every face
+ * whole counts for more than the chosen person's whole body: a face cut at the crop's edge is the
+ * worst crop. So a group's list ends with all faces, then the chosen head alone: a crop that cannot
+ * hold every face keeps the chosen head and, beside it, as many faces whole as fit (the faces are
+ * the crop's `whole` boxes, gathered inside the faces' union). Alone, the chosen person, the sharp
+ * region with their head, their head.
  */
 function peopleKeep(chosen: DetectedPerson, inFocus: readonly DetectedPerson[], sharp: Box): Box[] {
   const head = headOf(chosen);
   const aroundHead = coverage(head, sharp) >= 0.5;
-  const keep: Box[] = [];
   if (inFocus.length > 1) {
     const everyone = inFocus.map((p) => p.box).reduce(union);
     const faces = inFocus.map((p) => p.face ?? topOf(p.box));
-    if (aroundHead) keep.push(union(sharp, everyone), union(sharp, chosen.box), union(sharp, head));
-    keep.push(everyone, inFocus.map(headOf).reduce(union), faces.reduce(union));
-  } else if (aroundHead) {
-    keep.push(union(sharp, chosen.box));
+    const aroundSharp = aroundHead ? [union(sharp, everyone), union(sharp, chosen.box), union(sharp, head)] : [];
+    return [...aroundSharp, everyone, inFocus.map(headOf).reduce(union), faces.reduce(union), head];
   }
-  keep.push(chosen.box);
-  if (aroundHead) keep.push(union(sharp, head));
-  keep.push(head);
-  return keep;
+  return aroundHead ? [union(sharp, chosen.box), chosen.box, union(sharp, head), head] : [chosen.box, head];
 }
 
 function headOf(person: DetectedPerson): Box {

@@ -1,4 +1,4 @@
-import { clamp, type Box, type Point, type Size } from '../geometry/box.ts';
+import { area, center, clamp, contains, type Box, type Point, type Size } from '../geometry/box.ts';
 import type { CanvasSpec } from './canvas-spec.ts';
 
 /**
@@ -12,7 +12,8 @@ export interface CropSubject {
   focalPoint: Point;
   /**
    * Boxes a crop should not cut through — the faces: where the kept box leaves the crop room, each
-   * is either inside whole or outside, before the crop reaches for more of the wanted box. Default none.
+   * is either inside whole or outside; then, of those lying in the wanted box (a group's faces), it
+   * holds as much area whole as fits, before it reaches for more of the wanted box. Default none.
    */
   whole?: readonly Box[];
 }
@@ -30,8 +31,10 @@ export function cropFor(image: Size, subject: CropSubject, aspect: number): Box 
   const kept = fits >= 0 ? subject.keep[fits] : undefined;
   const wanted = fits > 0 ? subject.keep[fits - 1] : fits < 0 ? subject.keep.at(-1) : undefined;
   const whole = subject.whole ?? [];
-  const x = placeAxis(image.width, size.width, subject.focalPoint.x, span(kept, 'x'), span(wanted, 'x'), whole.map((b) => span(b, 'x')!));
-  const y = placeAxis(image.height, size.height, subject.focalPoint.y, span(kept, 'y'), span(wanted, 'y'), whole.map((b) => span(b, 'y')!));
+  const inWanted = (b: Box): boolean => wanted !== undefined && contains(wanted, center(b));
+  const spans = (axis: 'x' | 'y'): WholeSpan[] => whole.map((b) => ({ ...span(b, axis)!, gathered: inWanted(b) ? area(b) : 0 }));
+  const x = placeAxis(image.width, size.width, subject.focalPoint.x, span(kept, 'x'), span(wanted, 'x'), spans('x'));
+  const y = placeAxis(image.height, size.height, subject.focalPoint.y, span(kept, 'y'), span(wanted, 'y'), spans('y'));
   return { x, y, w: size.width, h: size.height };
 }
 
@@ -48,6 +51,11 @@ interface Span {
   end: number;
 }
 
+/** A whole box on one axis, and the area it adds when a crop holds it (0 when it is outside the wanted box). */
+interface WholeSpan extends Span {
+  gathered: number;
+}
+
 function span(box: Box | undefined, axis: 'x' | 'y'): Span | undefined {
   if (!box) return undefined;
   return axis === 'x' ? { start: box.x, end: box.x + box.w } : { start: box.y, end: box.y + box.h };
@@ -55,12 +63,14 @@ function span(box: Box | undefined, axis: 'x' | 'y'): Span | undefined {
 
 /**
  * Start of a window of `length` on an axis of `total`: it contains `kept`; then it cuts through as
- * few of the `whole` spans as it can, covers as much of `wanted` as it can, and within that freedom
+ * few of the `whole` spans as it can, holds as much `gathered` area of them whole as it can (of a
+ * group whose faces do not all fit, as many faces as fit beside the chosen one, larger ones first:
+ * a crop of two of three faces over one face), covers as much of `wanted` as it can, and within that freedom
  * sits as close to centred as possible: on `wanted` when a kept box fits and `wanted` is longer than
  * the window (so what does not fit is cut evenly from both ends), else on `focus`. The window's
  * freedom is at most the axis's length in whole pixels, so every start is tried.
  */
-function placeAxis(total: number, length: number, focus: number, kept: Span | undefined, wanted: Span | undefined, whole: readonly Span[]): number {
+function placeAxis(total: number, length: number, focus: number, kept: Span | undefined, wanted: Span | undefined, whole: readonly WholeSpan[]): number {
   const centre = kept && wanted && wanted.end - wanted.start > length ? (wanted.start + wanted.end) / 2 : focus;
   const centred = Math.round(centre - length / 2);
   const lo = Math.max(0, kept ? Math.ceil(kept.end - length) : 0);
@@ -79,22 +89,27 @@ function placeAxis(total: number, length: number, focus: number, kept: Span | un
 
   function rankAt(start: number): Rank {
     const window = { start, end: start + length };
-    const cuts = whole.filter((s) => {
+    let cuts = 0;
+    let gathered = 0;
+    for (const s of whole) {
       const inside = overlap(s, window);
-      return inside > 0 && inside < s.end - s.start;
-    }).length;
-    return { cuts, covered: wanted ? overlap(wanted, window) : 0, offCentre: Math.abs(start - centred) };
+      if (inside >= s.end - s.start) gathered += s.gathered;
+      else if (inside > 0) cuts++;
+    }
+    return { cuts, gathered, covered: wanted ? overlap(wanted, window) : 0, offCentre: Math.abs(start - centred) };
   }
 }
 
 interface Rank {
   cuts: number;
+  gathered: number;
   covered: number;
   offCentre: number;
 }
 
 function isBetter(a: Rank, b: Rank): boolean {
   if (a.cuts !== b.cuts) return a.cuts < b.cuts;
+  if (a.gathered !== b.gathered) return a.gathered > b.gathered;
   if (a.covered !== b.covered) return a.covered > b.covered;
   return a.offCentre < b.offCentre;
 }

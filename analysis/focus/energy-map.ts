@@ -1,9 +1,10 @@
+import type * as OpenCV from '@techstark/opencv-js';
 import { intersectionArea, type Box } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { withMats } from '../opencv/mat-scope.ts';
 import { cv } from '../opencv/runtime.ts';
 import { contentBounds } from './content-bounds.ts';
-import { rgbMat } from '../opencv/rgb-mat.ts';
+import { toGrayMat } from '../opencv/gray-mat.ts';
 
 export interface EnergyMapOptions {
   /** Long side, in pixels, the energy map is computed at. Default 320. */
@@ -65,17 +66,23 @@ export class EnergyMap {
 }
 
 export function energyMap(image: RgbImage, options: EnergyMapOptions = {}): EnergyMap {
+  return withMats((scope) => energyMapOfGray(toGrayMat(scope, image), options));
+}
+
+/**
+ * energyMap from the working image's grey (toGrayMat), which the people stage shares: grey first,
+ * then the downscale and blur on one channel instead of three (all three steps are linear, so the
+ * order changes only 8-bit rounding).
+ */
+export function energyMapOfGray(image: OpenCV.Mat, options: EnergyMapOptions = {}): EnergyMap {
   const opts = { ...DEFAULT_ENERGY_MAP_OPTIONS, ...options };
   const lib = cv();
-  const scale = Math.min(1, opts.workingSize / Math.max(image.width, image.height));
+  const scale = Math.min(1, opts.workingSize / Math.max(image.cols, image.rows));
   return withMats((scope) => {
-    const rgb = rgbMat(scope, image);
     const small = scope.track(new lib.Mat());
-    lib.resize(rgb, small, new lib.Size(Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale))), 0, 0, lib.INTER_AREA);
-    const blurred = scope.track(new lib.Mat());
-    lib.GaussianBlur(small, blurred, new lib.Size(0, 0), opts.blurSigma, opts.blurSigma, lib.BORDER_REFLECT);
+    lib.resize(image, small, new lib.Size(Math.max(1, Math.round(image.cols * scale)), Math.max(1, Math.round(image.rows * scale))), 0, 0, lib.INTER_AREA);
     const fullGray = scope.track(new lib.Mat());
-    lib.cvtColor(blurred, fullGray, lib.COLOR_RGB2GRAY);
+    lib.GaussianBlur(small, fullGray, new lib.Size(0, 0), opts.blurSigma, opts.blurSigma, lib.BORDER_REFLECT);
     const frame = insideFrame(contentBounds(fullGray.data, fullGray.cols, fullGray.rows), fullGray.cols, fullGray.rows);
     const gray = scope.track(fullGray.roi(new lib.Rect(frame.x, frame.y, frame.w, frame.h)));
     const laplacian = scope.track(new lib.Mat());
@@ -87,7 +94,7 @@ export function energyMap(image: RgbImage, options: EnergyMapOptions = {}): Ener
     const rows = Math.max(1, Math.round((frame.h / longSide) * opts.gridSize));
     const grid = scope.track(new lib.Mat());
     lib.resize(energy, grid, new lib.Size(cols, rows), 0, 0, lib.INTER_AREA);
-    const toInput = image.width / fullGray.cols;
+    const toInput = image.cols / fullGray.cols;
     const area = { x: frame.x * toInput, y: frame.y * toInput, w: frame.w * toInput, h: frame.h * toInput };
     return new EnergyMap(Float64Array.from(grid.data32F), cols, rows, area);
   });

@@ -35,7 +35,10 @@ export interface FeatureMatchOptions {
   ratio?: number;
   /** Hamming distance above which a match is not considered. Default 64 of 256 bits. */
   maxDistance?: number;
-  /** RANSAC reprojection threshold in feature-frame pixels. Default 4. */
+  /**
+   * RANSAC reprojection threshold in feature-frame pixels for images at least as large as the frame.
+   * Default 4; scaled up for enlarged images (see localisationScale).
+   */
   ransacThreshold?: number;
   /** Fewer matches than this and no homography is attempted. Default 8. */
   minMatches?: number;
@@ -66,7 +69,8 @@ const EARLY_CHECK_MIN_INLIERS = 4;
  */
 export function matchFeatures(a: ImageSignature, b: ImageSignature, options: FeatureMatchOptions = {}): FeatureMatchReport {
   const minMatches = options.minMatches ?? 8;
-  const threshold = options.ransacThreshold ?? 4;
+  const localisation = localisationScale(a, b);
+  const threshold = (options.ransacThreshold ?? 4) * localisation;
   const matcher = new RatioTestMatcher(a.features.descriptors, b.features.descriptors, options.ratio ?? 0.9, options.maxDistance ?? 64);
   if (matcher.rows > EARLY_CHECK_FEATURES) {
     matcher.scan(0, EARLY_CHECK_FEATURES);
@@ -86,7 +90,7 @@ export function matchFeatures(a: ImageSignature, b: ImageSignature, options: Fea
     inliers: fit.inliers,
     inlierRatio: fit.inliers / pairs.length,
     overlap: overlapShare(a, b, fit.homography),
-    reprojectionError: fit.rmsError,
+    reprojectionError: fit.rmsError / localisation,
     nearMisses: fit.nearMisses,
     homography: fit.homography,
   };
@@ -183,6 +187,27 @@ function fitTransform(
     if (Math.hypot(x - dst[k * 2]!, y - dst[k * 2 + 1]!) < NEAR_MISS_RANGE * threshold) near++;
   }
   return { homography, inliers: fit.inlierCount, rmsError: fit.rmsError, nearMisses: near / (near + fit.inlierCount) };
+}
+
+/**
+ * Most the RANSAC threshold grows for enlarged images. A member resized to ×0.25 (a 136 px crop) is
+ * enlarged 3.8× into the 512 px feature frame, where one of its pixels — and the uncertainty of a corner
+ * found on it — spans ~4 frame pixels: at the fixed 4 px threshold its true matches fell just off the
+ * transform and counted as near misses ("things moved"). Up to 2×: on synth:lineages 2, 3 and 4 gave
+ * the same figures (BENCHMARKS.md), so the smallest; 8 px is still 1/64 of the frame. What it costs: at
+ * 130 px a displacement of 2-4% of the picture is about one image pixel, so a small copy of the same
+ * scene a moment later is harder to tell apart (one more wrong join on the --harder synth set).
+ */
+const MAX_LOCALISATION_SCALE = 2;
+
+/**
+ * Feature-frame pixels per pixel of the analysed image for the more enlarged of the two (≥ 1): how
+ * coarsely its keypoints are placed. The RANSAC threshold and the near-miss range scale with it, and
+ * the reprojection error is reported in its units, so an enlarged pair is judged as a full-size one.
+ */
+function localisationScale(a: ImageSignature, b: ImageSignature): number {
+  const enlargement = (s: ImageSignature) => Math.max(s.featureFrame.width, s.featureFrame.height) / Math.max(s.width, s.height);
+  return Math.min(MAX_LOCALISATION_SCALE, Math.max(1, enlargement(a), enlargement(b)));
 }
 
 function overlapShare(a: ImageSignature, b: ImageSignature, h: Homography): number {

@@ -4,6 +4,7 @@ import { descriptorWords, WORDS_PER_DESCRIPTOR } from './hamming.ts';
 import type { ImageSignature } from './image-signature.ts';
 import { joinRuleOf, LINEAGE_INDEX_DEFAULTS } from './lineage-clustering.ts';
 import { decideJoin, startShape, type JoinDecision, type JoinRule, type LineageShape, type PairSimilarity, type RepresentativeEvidence } from './lineage-join.ts';
+import { SIGNATURE_VERSION } from './signature-codec.ts';
 import { defaultModel } from './similarity-index.ts';
 
 export type { JoinDecision, LineageShape, RepresentativeEvidence } from './lineage-join.ts';
@@ -74,6 +75,8 @@ export function lineageMatcher(options: MatcherOptions = {}): LineageMatcher {
   const version = createHash('sha256')
     .update(
       JSON.stringify({
+        // Keys are bits of the signature's descriptors: another version's keypoints key other buckets.
+        signature: SIGNATURE_VERSION,
         model,
         threshold: rule.threshold,
         minSharedCore: rule.minSharedCore,

@@ -10,10 +10,11 @@ import { DESCRIPTOR_BYTES } from './orb-features.ts';
 const MAGIC = 0x41534947; // "ASIG"
 /**
  * Format version. 2: keypoints on the contrast-normalised (CLAHE) frame spread over a 6×6 grid, 400 of
- * them, 64 px thumbnail. Signatures of version 1 measure other things and are refused with
- * STALE_SIGNATURE: recompute them from the image.
+ * them, 64 px thumbnail. 3: the same layout, keypoints detected at FAST threshold 15 instead of 5 (a
+ * v2 signature holds other keypoints for the same image; matched against v3 ones they would align
+ * worse). Signatures of older versions are refused with STALE_SIGNATURE: recompute them from the image.
  */
-export const SIGNATURE_VERSION = 2;
+export const SIGNATURE_VERSION = 3;
 const POINT_SCALE = 32;
 const LAB_SCALE = 100;
 const UNIT = 65535;

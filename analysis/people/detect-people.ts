@@ -1,3 +1,4 @@
+import type * as OpenCV from '@techstark/opencv-js';
 import { ArtmetaError } from '../errors.ts';
 import { area, type Box, type Size, toPixelBox } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
@@ -11,7 +12,7 @@ import {
 } from './body-detector.ts';
 import { DEFAULT_FACE_DETECTION_OPTIONS, detectFaces, type FaceDetectionOptions } from './face-detector.ts';
 import type { NetworkFace } from './face-network.ts';
-import { toGrayMat } from './gray-scan-image.ts';
+import { toGrayMat } from '../opencv/gray-mat.ts';
 import { evidenceBox, mergePersons, type PersonEvidence } from './person-merge.ts';
 import { DEFAULT_PERSON_SCORE_WEIGHTS, personScore, type PersonScoreWeights } from './person-score.ts';
 import { bodyDepth } from './body-depth.ts';
@@ -82,6 +83,8 @@ export function detectPeople(
   image: RgbImage,
   options: PeopleDetectionOptions = {},
   networkFaces?: readonly NetworkFace[],
+  /** The image's grey (toGrayMat) when the caller has made it already. */
+  imageGray?: OpenCV.Mat,
 ): DetectedPerson[] {
   const faceOptions = { ...DEFAULT_FACE_DETECTION_OPTIONS, ...options.faces };
   const bodyOptions = { ...DEFAULT_BODY_DETECTION_OPTIONS, ...options.bodies };
@@ -92,7 +95,7 @@ export function detectPeople(
   if (image.width === 0 || image.height === 0) return [];
 
   return withMats((scope) => {
-    const gray = toGrayMat(scope, image);
+    const gray = imageGray ?? toGrayMat(scope, image);
     const faces = detectFaces(scope, gray, image, faceOptions, networkFaces);
     const bodies = faces.flatMap((face) => [
       ...detectFullBodiesAround(scope, gray, face.box, bodyOptions),

@@ -1,22 +1,12 @@
 import type * as OpenCV from '@techstark/opencv-js';
-import type { RgbImage } from '../image/rgb-image.ts';
 import type { MatScope } from '../opencv/mat-scope.ts';
 import { cv } from '../opencv/runtime.ts';
-import { rgbMat } from '../opencv/rgb-mat.ts';
 
 /** A grey, contrast-equalised copy of the working image at the resolution one cascade runs at. */
 export interface GrayScanImage {
   mat: OpenCV.Mat;
   /** Working-image pixels per scan pixel (≥ 1): multiply scan boxes by it to get working boxes. */
   scale: number;
-}
-
-/** Grey working image at full working resolution; every scan image is derived from it. */
-export function toGrayMat(scope: MatScope, image: RgbImage): OpenCV.Mat {
-  const rgb = rgbMat(scope, image);
-  const gray = scope.track(new (cv().Mat)());
-  cv().cvtColor(rgb, gray, cv().COLOR_RGB2GRAY);
-  return gray;
 }
 
 /**

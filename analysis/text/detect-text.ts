@@ -39,8 +39,8 @@ export async function detectText(image: RgbImage, options: TextDetectionOptions 
 }
 
 function candidateOptionsOf(options: TextDetectionOptions): Partial<CandidateOptions> {
-  const { limitSide, minLongSide, db, joining, tightenToInk } = options;
-  return Object.fromEntries(Object.entries({ limitSide, minLongSide, db, joining, tightenToInk }).filter(([, v]) => v !== undefined));
+  const { limitSide, minLongSide, precision, db, joining, tightenToInk } = options;
+  return Object.fromEntries(Object.entries({ limitSide, minLongSide, precision, db, joining, tightenToInk }).filter(([, v]) => v !== undefined));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { NetworkSession } from '../onnx/network-session.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
@@ -17,6 +18,16 @@ export const TEXT_NETWORK_FILE = join(
   'ch_PP-OCRv4_det_infer.onnx',
 );
 
+/**
+ * The same network with its convolutions in int8 (QDQ), made from TEXT_NETWORK_FILE by
+ * `npm run quantize:text` (scripts/quantize-text-network.ts, calibrated on synthetic images only):
+ * artmeta's text stage runs this one. See models/README.md.
+ */
+export const TEXT_NETWORK_INT8_URL = new URL('../../models/ch_PP-OCRv4_det_int8.onnx', import.meta.url);
+
+/** Which form of the network to run: PaddleOCR's own fp32, or artmeta's int8. */
+export type TextNetworkPrecision = 'fp32' | 'int8';
+
 /** The network's strides: its input sides must be multiples of this. */
 const STRIDE = 32;
 /** PaddleOCR's NormalizeImage for det, in the channel order it reads images (BGR, from cv2.imread). */
@@ -33,16 +44,19 @@ export interface ProbabilityMap {
   scaleY: number;
 }
 
-const network = new NetworkSession(TEXT_NETWORK_FILE, 'text network');
+const networks: Record<TextNetworkPrecision, NetworkSession> = {
+  fp32: new NetworkSession(TEXT_NETWORK_FILE, 'text network'),
+  int8: new NetworkSession(fileURLToPath(TEXT_NETWORK_INT8_URL), 'int8 text network'),
+};
 
-/** Loads the text network once per process (or worker thread), see NetworkSession. */
-export function loadTextNetwork(): Promise<ort.InferenceSession> {
-  return network.load();
+/** Loads a text network once per process (or worker thread), see NetworkSession. */
+export function loadTextNetwork(precision: TextNetworkPrecision): Promise<ort.InferenceSession> {
+  return networks[precision].load();
 }
 
-/** Releases this thread's text network session (the next detection loads it again). */
-export function releaseTextNetwork(): Promise<void> {
-  return network.release();
+/** Releases this thread's text network sessions (the next detection loads them again). */
+export async function releaseTextNetwork(): Promise<void> {
+  await Promise.all(Object.values(networks).map((n) => n.release()));
 }
 
 /**
@@ -56,18 +70,20 @@ export function networkInputSize(width: number, height: number, limitSide: numbe
 }
 
 /** Runs the network on the whole image resized to fit `limitSide` (OpenCV must be loaded). */
-export async function textProbabilityMap(image: RgbImage, limitSide: number): Promise<ProbabilityMap> {
-  const net = await loadTextNetwork();
-  const size = networkInputSize(image.width, image.height, limitSide);
-  const input = networkInput(image, size);
-  const result = await net.run({ [net.inputNames[0]!]: input });
+export async function textProbabilityMap(image: RgbImage, limitSide: number, precision: TextNetworkPrecision): Promise<ProbabilityMap> {
+  const net = await loadTextNetwork(precision);
+  const result = await net.run({ [net.inputNames[0]!]: textNetworkInput(image, limitSide) });
   const output = result[net.outputNames[0]!]!;
   const [, , height, width] = output.dims as number[];
   return { data: output.data as Float32Array, width: width!, height: height!, scaleX: image.width / width!, scaleY: image.height / height! };
 }
 
-/** The image resized (bilinear, as cv2.resize) to `size`, normalised per BGR channel, NCHW. */
-function networkInput(image: RgbImage, size: { width: number; height: number }): ort.Tensor {
+/**
+ * The network's input for an image: resized (bilinear, as cv2.resize) to networkInputSize, normalised
+ * per BGR channel, NCHW. OpenCV must be loaded.
+ */
+export function textNetworkInput(image: RgbImage, limitSide: number): ort.Tensor {
+  const size = networkInputSize(image.width, image.height, limitSide);
   const pixels = withMats((scope) => {
     const resized = scope.track(new (cv().Mat)());
     cv().resize(rgbMat(scope, image), resized, new (cv().Size)(size.width, size.height), 0, 0, cv().INTER_LINEAR);

@@ -5,7 +5,7 @@ import { cv } from '../opencv/runtime.ts';
 import { type DbBox, type DbOptions, dbBoxes, PADDLE_DB_OPTIONS } from './db-postprocess.ts';
 import { inkExtent } from './ink-extent.ts';
 import { DEFAULT_LINE_JOINING, joinLines, type LineJoiningOptions, type ScoredBox } from './line-joining.ts';
-import { type ProbabilityMap, textProbabilityMap } from './text-detector-network.ts';
+import { type ProbabilityMap, type TextNetworkPrecision, textProbabilityMap } from './text-detector-network.ts';
 
 /** A line the network proposes: joined DB boxes, axis-aligned in image px, with DB's mean score. */
 export interface LineCandidate extends ScoredBox {
@@ -20,6 +20,8 @@ export interface CandidateOptions {
    * network finds lines a few px high poorly; a thumbnail's lines are that small.
    */
   minLongSide: number;
+  /** PaddleOCR's fp32 network, or its int8 form in models/ (see text-detector-network.ts). */
+  precision: TextNetworkPrecision;
   db: DbOptions;
   joining: LineJoiningOptions;
   /** Shrink each DB box to its glyph ink before joining (see inkExtent); PaddleOCR itself does not. */
@@ -27,7 +29,7 @@ export interface CandidateOptions {
 }
 
 /** PaddleOCR's own inference settings (det_limit_side_len 960): the peer artmeta is measured against. */
-export const PADDLE_CANDIDATE_OPTIONS: CandidateOptions = { limitSide: 960, minLongSide: 0, db: PADDLE_DB_OPTIONS, joining: DEFAULT_LINE_JOINING, tightenToInk: false };
+export const PADDLE_CANDIDATE_OPTIONS: CandidateOptions = { limitSide: 960, minLongSide: 0, precision: 'fp32', db: PADDLE_DB_OPTIONS, joining: DEFAULT_LINE_JOINING, tightenToInk: false };
 
 /**
  * PP-OCR det on the whole image, DB's boxes joined into lines, with the map they came from.
@@ -39,11 +41,11 @@ export async function textLineCandidates(image: RgbImage, options: CandidateOpti
 }
 
 /** The network's map of the image, enlarged first when it is under `minLongSide`; scales refer to `image`. */
-export async function networkMap(image: RgbImage, options: Pick<CandidateOptions, 'limitSide' | 'minLongSide'>): Promise<ProbabilityMap> {
+export async function networkMap(image: RgbImage, options: Pick<CandidateOptions, 'limitSide' | 'minLongSide' | 'precision'>): Promise<ProbabilityMap> {
   const longSide = Math.max(image.width, image.height);
-  if (longSide >= options.minLongSide) return textProbabilityMap(image, options.limitSide);
+  if (longSide >= options.minLongSide) return textProbabilityMap(image, options.limitSide, options.precision);
   const k = options.minLongSide / longSide;
-  const map = await textProbabilityMap(resized(image, Math.round(image.width * k), Math.round(image.height * k)), options.limitSide);
+  const map = await textProbabilityMap(resized(image, Math.round(image.width * k), Math.round(image.height * k)), options.limitSide, options.precision);
   return { ...map, scaleX: image.width / map.width, scaleY: image.height / map.height };
 }
 
@@ -56,7 +58,7 @@ function resized(image: RgbImage, width: number, height: number): RgbImage {
 }
 
 /** The candidate lines of a map already computed (DB boxes, tightened to ink if asked, joined). OpenCV must be loaded. */
-export function linesOfMap(image: RgbImage, map: ProbabilityMap, options: Omit<CandidateOptions, 'limitSide'>): LineCandidate[] {
+export function linesOfMap(image: RgbImage, map: ProbabilityMap, options: Pick<CandidateOptions, 'db' | 'joining' | 'tightenToInk'>): LineCandidate[] {
   const boxes = dbBoxes(map, options.db).map((b) => (options.tightenToInk ? { ...b, ...inkExtent(image, b) } : b));
   return joinLines(boxes, options.joining);
 }
@@ -71,6 +73,7 @@ export const ARTMETA_CANDIDATE_OPTIONS: CandidateOptions = {
   // image, and its lines are no longer a few px. On synth:text (600 images, a third under 560 px,
   // verifier fitted before) line recall 0.811 → 0.851, Hmean 0.867 → 0.886.
   minLongSide: 736,
+  precision: 'int8',
   db: { ...PADDLE_DB_OPTIONS, boxThreshold: 0.5 },
   joining: DEFAULT_LINE_JOINING,
   tightenToInk: true,

@@ -41,7 +41,8 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
           'Path: `/render/<signature>/canvas:16:9[/width:640|/height:360][/quality:80][/enlarge:1]/(url|path):<base64url of the source>.(jpeg|webp|avif|png)`. ' +
           'The signature is the unpadded URL-safe Base64 HMAC-SHA256, under ARTMETA_RENDER_KEY, of the path after it (from its `/`). ' +
           'The crop is the stored crop hint of the image for that canvas (the image is analysed first if unknown). ' +
-          'Never larger than the crop unless `enlarge:1`. No API key: the signature is the authorisation.',
+          'Never larger than the crop unless `enlarge:1`. Encoded at the format\'s default quality unless `quality:`; WebP at effort 2, JPEG without Huffman-table optimisation. ' +
+          'No API key: the signature is the authorisation.',
         security: [],
         params: Type.Object({ '*': Type.String() }),
         response: {
@@ -67,7 +68,7 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
       // Caching headers only on answers worth keeping, never on an error.
       const cacheable = { etag, 'cache-control': CACHE_CONTROL };
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).headers(cacheable).send();
-      const picture = await renderCrop(bytes, crop, size, render, config.analysis.maxPixels);
+      const picture = await renderCrop(bytes, crop, size, analysis, render, config.analysis.maxPixels);
       return reply.headers(cacheable).type(RENDER_CONTENT_TYPES[render.format]).send(picture);
     },
   );

@@ -29,7 +29,8 @@ const MAX_LISTED = 50;
  *   member of that lineage — so an image is in exactly one lineage;
  * - each lineage number below the counter is either wholly there (record, id in the id table, members,
  *   a signature per representative, the index's copy or the result store's) or wholly gone; member sets list only images whose entry names them;
- * - live slots are exactly the images' slots; bucket entries are ascending slots below the slot count.
+ * - live slots are exactly the images' slots and those of deleted representatives of live lineages (their
+ *   anchors); bucket entries are ascending slots below the slot count.
  * Uses HSCAN and numbered keys only (no SCAN), so it works on a Redis Cluster node as well. A walk is
  * not a snapshot: run it on a quiet index (analyze queue paused), or images assigned during the walk
  * show up as broken invariants.
@@ -61,13 +62,15 @@ export class CatalogueChecker {
     const lineageCount = Number(lineagesText ?? 0);
     for (const [image, { slot }] of entries) if (slot >= slots) problem(`image ${image}: slot ${slot} not below the slot count ${slots}`);
     const slotTable = (await this.redis.getBuffer(keys.slots)) ?? Buffer.alloc(0);
+    const lineageOfSlot = (slot: number) => (slot * 4 + 4 <= slotTable.length ? slotTable.readUInt32LE(slot * 4) : 0);
     let liveSlots = 0;
-    for (let s = 0; s < slots; s++) if (s * 4 + 4 <= slotTable.length && slotTable.readUInt32LE(s * 4) !== 0) liveSlots++;
+    for (let s = 0; s < slots; s++) if (lineageOfSlot(s) !== 0) liveSlots++;
     for (const [image, { slot, num }] of entries) {
-      const mapped = slot * 4 + 4 <= slotTable.length ? slotTable.readUInt32LE(slot * 4) : 0;
+      const mapped = lineageOfSlot(slot);
       if (mapped !== num) problem(`image ${image}: slot ${slot} maps to lineage ${mapped}, the entry says ${num}`);
     }
-    if (liveSlots !== entries.size) problem(`${liveSlots} live slots for ${entries.size} images`);
+    // Live slots: the images' and those of deleted representatives of live lineages (still their anchors).
+    const expectedLive = new Set([...entries.values()].map((e) => e.slot));
 
     const ids = new Map<string, string>();
     await this.hscan(keys.ids, (id, num) => ids.set(id, num));
@@ -91,9 +94,13 @@ export class CatalogueChecker {
         }
         lineages++;
         members += memberList.length;
-        await this.checkLineage(keys, num, record, memberList, ids, entries, problem);
+        for (const slot of this.checkLineage(num, record, memberList, ids, entries, lineageOfSlot, problem)) {
+          expectedLive.add(slot);
+        }
+        await this.checkSignatures(keys, num, record, problem);
       }
     }
+    if (liveSlots !== expectedLive.size) problem(`${liveSlots} live slots for ${entries.size} images and ${expectedLive.size - entries.size} deleted representatives`);
     if (ids.size !== lineages) problem(`the id table names ${ids.size} lineages, ${lineages} exist`);
     for (const [id, num] of ids) if (Number(num) > lineageCount || Number(num) < 1) problem(`id ${id} points to lineage ${num}, beyond the counter`);
     if (members !== entries.size) problem(`${members} memberships for ${entries.size} images`);
@@ -119,15 +126,16 @@ export class CatalogueChecker {
     return entries;
   }
 
-  private async checkLineage(
-    keys: GenerationKeys,
+  /** Checks one lineage's record against the entries; returns its representatives' slots. */
+  private checkLineage(
     num: number,
     record: Record<string, string>,
     memberList: string[],
     ids: Map<string, string>,
     entries: Map<string, { slot: number; num: number }>,
+    lineageOfSlot: (slot: number) => number,
     problem: (text: string) => void,
-  ): Promise<void> {
+  ): number[] {
     const id = record.id ?? '';
     if (ids.get(id) !== String(num)) problem(`lineage ${num} (${id}): the id table says ${ids.get(id) ?? 'nothing'}`);
     if (memberList.length === 0) problem(`lineage ${num} (${id}) has no member`);
@@ -143,6 +151,19 @@ export class CatalogueChecker {
     } catch {
       problem(`lineage ${num} (${id}): shape is not JSON`);
     }
+    const slots = (record.slots ?? '').split(' ').filter((r) => r.length > 0).map(Number);
+    if (slots.length !== reps.length) problem(`lineage ${num} (${id}): ${slots.length} representative slots for ${reps.length} representatives`);
+    reps.forEach((rep, k) => {
+      const slot = slots[k] ?? -1;
+      if (lineageOfSlot(slot) !== num) problem(`lineage ${num} (${id}): representative ${rep}'s slot ${slot} maps to lineage ${lineageOfSlot(slot)}`);
+    });
+    return slots;
+  }
+
+  /** Every representative's signature is there (the index's copy or the store's) and decodes. */
+  private async checkSignatures(keys: GenerationKeys, num: number, record: Record<string, string>, problem: (text: string) => void): Promise<void> {
+    const id = record.id ?? '';
+    const reps = (record.reps ?? '').split(' ').filter((r) => r.length > 0);
     for (const rep of reps) {
       const bytes = (await this.redis.get(keys.signature(num, rep))) ?? (await this.redis.hget(`${this.store}${rep}`, STORED_SIGNATURE.field));
       if (!bytes) {

@@ -32,7 +32,8 @@ interface CandidateLineage {
   num: string;
   rev: string;
   shape: LineageShape;
-  representatives: Array<{ image: string; signature: Buffer; slot: number | undefined }>;
+  /** `signature` is empty for a representative the join does not verify (neither the root nor voted for). */
+  representatives: Array<{ image: string; signature: Buffer; slot: number }>;
 }
 
 /**
@@ -49,8 +50,10 @@ export const SLOT_BYTES = 3;
  * The index's own layout, part of the version a catalogue is stamped with beside the matcher's: a worker
  * of another layout is told to rebuild. 2: bucket fields are packed 3-byte keys, representatives'
  * signatures are read from the result store (copied, base64, only when the store lacks them).
+ * 3: lineage records list their representatives' slots (the candidates script sends only the
+ * signatures the join verifies); a deleted representative keeps its slot.
  */
-const LAYOUT = 2;
+const LAYOUT = 3;
 
 /**
  * The catalogue-wide lineage index in Redis, shared by every worker (see catalogue-keys.ts for the
@@ -98,7 +101,10 @@ export class CatalogueIndex {
     const decode = (num: string, image: string, bytes: Buffer) => {
       const key = `${num}:${image}`;
       let signature = decoded.get(key);
-      if (!signature) decoded.set(key, (signature = decodeStoredSignature(bytes)));
+      if (!signature) {
+        if (bytes.length === 0) throw new ArtmetaError('INTERNAL', `catalogue: representative ${image} of lineage ${num} has no signature to verify against`);
+        decoded.set(key, (signature = decodeStoredSignature(bytes)));
+      }
       return signature;
     };
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -123,7 +129,13 @@ export class CatalogueIndex {
       const lineages = voted.length === 0 ? [] : parseCandidates(await this.redis.catalogueCandidatesBuffer(this.keys.generation, this.keys.base, generation, this.store, verifiedLineages, ...voted));
       let join: { num: string; rev: string; shape: LineageShape; representative: boolean } | undefined;
       for (const lineage of lineages) {
-        const representatives = lineage.representatives.map((r) => ({ signature: decode(lineage.num, r.image, r.signature), voted: r.slot !== undefined && votedSlots.has(r.slot) }));
+        // Decoded when the join reads them: it verifies the root and the voted ones only (the look-up sent no others).
+        const representatives = lineage.representatives.map((r) => ({
+          voted: votedSlots.has(r.slot),
+          get signature() {
+            return decode(lineage.num, r.image, r.signature);
+          },
+        }));
         const decision = this.matcher.tryJoin(signature, { shape: lineage.shape, representatives });
         if (decision) {
           join = { num: lineage.num, rev: lineage.rev, ...decision };
@@ -258,13 +270,17 @@ function parseCandidates(reply: Buffer[]): CandidateLineage[] {
     i++; // id: not needed to decide
     const rev = reply[i++]!.toString();
     const shape = JSON.parse(reply[i++]!.toString()) as LineageShape;
-    const reps = reply[i++]!.toString().split(' ').filter((r) => r.length > 0);
-    const representatives = reps.map((image) => {
-      const signature = reply[i++]!;
-      const entry = reply[i++]!.toString();
-      return { image, signature, slot: entry === '' ? undefined : Number(entry.split(':')[0]) };
-    });
+    const reps = words(reply[i++]!);
+    const slots = words(reply[i++]!).map(Number);
+    const representatives = reps.map((image, k) => ({ image, slot: slots[k]!, signature: reply[i++]! }));
     out.push({ num, rev, shape, representatives });
   }
   return out;
+}
+
+function words(text: Buffer): string[] {
+  return text
+    .toString()
+    .split(' ')
+    .filter((w) => w.length > 0);
 }

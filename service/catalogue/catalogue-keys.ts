@@ -9,9 +9,11 @@ import { ArtmetaError } from '../../analysis/errors.ts';
  * - `<g>:meta`                         hash: `version` (matcher), `slots` (images ever added, at most 2^24
  *                                      per generation: a rebuild numbers them afresh), `lineages` (numbers given)
  * - `<g>:lsh:<table>`                  hash: bucket key (3 bytes, little-endian) → packed little-endian 24-bit slots, or "F" once over the cap
- * - `<g>:slot`                         string: uint32 lineage number per slot (0 = image removed)
+ * - `<g>:slot`                         string: uint32 lineage number per slot (0 = image removed; a removed
+ *                                      representative keeps its slot while its lineage lives)
  * - `<g>:img`                          hash: image hash → "<slot>:<lineage number>"
- * - `<g>:lin:<n>`                      hash: `id`, `rev` (bumped on every join), `shape` (JSON), `reps` (space-separated image hashes)
+ * - `<g>:lin:<n>`                      hash: `id`, `rev` (bumped on every join), `shape` (JSON), `reps` (space-separated
+ *                                      image hashes), `slots` (their slots, in the same order)
  * - `<g>:mem:<n>`                      set of member image hashes
  * - `<g>:ids`                          hash: lineage id → lineage number
  * - `<g>:sig:<n>:<image>`              base64 signature of one representative of lineage n, kept only when the

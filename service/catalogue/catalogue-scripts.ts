@@ -57,14 +57,16 @@ return out
 
 /**
  * The lineages of the most voted slots, in vote order, until \`limit\` distinct ones: number, id,
- * revision, shape, representatives, and per representative its signature (base64: the result store's,
- * or the index's own copy) and its image entry ('slot:lineage'; '' once deleted) — the join verifies
- * first the representatives that were voted for (the second round trip).
+ * revision, shape, representatives and their slots, then per representative its signature — only the
+ * root's and those of representatives among the voted slots, the ones the join verifies (the result
+ * store's, or the index's own copy; '' for the others, which the join never reads). The second round trip.
  * ARGV: base, gen, store key prefix, limit, slots…
  */
 const CANDIDATES = `${PRELUDE}
 local store = ARGV[3]
 local limit = tonumber(ARGV[4])
+local voted = {}
+for i = 5, #ARGV do voted[ARGV[i]] = true end
 local seen = {}
 local out = {}
 local found = 0
@@ -76,7 +78,7 @@ for i = 5, #ARGV do
     local num = struct.unpack('<I4', raw)
     if num ~= 0 and not seen[num] then
       seen[num] = true
-      local f = redis.call('HMGET', g .. ':lin:' .. num, 'id', 'rev', 'shape', 'reps')
+      local f = redis.call('HMGET', g .. ':lin:' .. num, 'id', 'rev', 'shape', 'reps', 'slots')
       if f[1] then
         found = found + 1
         out[#out + 1] = tostring(num)
@@ -84,9 +86,17 @@ for i = 5, #ARGV do
         out[#out + 1] = f[2]
         out[#out + 1] = f[3]
         out[#out + 1] = f[4]
+        out[#out + 1] = f[5]
+        local slots = {}
+        for s in string.gmatch(f[5], '%S+') do slots[#slots + 1] = s end
+        local k = 0
         for rep in string.gmatch(f[4], '%S+') do
-          out[#out + 1] = redis.call('GET', g .. ':sig:' .. num .. ':' .. rep) or redis.call('HGET', store .. rep, '${STORED_SIGNATURE.field}') or ''
-          out[#out + 1] = redis.call('HGET', g .. ':img', rep) or ''
+          k = k + 1
+          if k == 1 or voted[slots[k]] then
+            out[#out + 1] = redis.call('GET', g .. ':sig:' .. num .. ':' .. rep) or redis.call('HGET', store .. rep, '${STORED_SIGNATURE.field}') or ''
+          else
+            out[#out + 1] = ''
+          end
         end
       end
     end
@@ -104,6 +114,11 @@ return out
  * newer entry conflicted once; with 1,600 keys per image, two unrelated images share a bucket by
  * chance about every other time, and a worker deciding slowly kept losing to a faster one.)
  * Slots are appended in ascending order, so the newer entries are each bucket's tail.
+ * Every image is indexed, not only representatives: indexing representatives alone (tried, 6 Dec 2026)
+ * cut the index's memory and Redis work by about half on the synthetic catalogue, but lost true
+ * pairs on lineages/ (eval:catalogue, one worker against LineageIndex.add in the same order: B-cubed
+ * recall up to 0.0246 lower) — a newcomer often resembles a member that is no representative more than
+ * any representative (same grade), and its votes are what bring the lineage into the candidates.
  * A new representative's signature is copied into the index only when the result store does not hold
  * it (an index used without the service's store): the store keeps every image's signature anyway.
  * ARGV: base, gen, mustBeCurrent, version, image, seenSlots, maxBucket, mode ('join'|'new'), num, rev,
@@ -168,14 +183,14 @@ else
     id = ARGV[13] .. '-' .. k
     k = k + 1
   end
-  redis.call('HSET', lin, 'id', id, 'rev', '0', 'reps', '')
+  redis.call('HSET', lin, 'id', id, 'rev', '0', 'reps', '', 'slots', '')
   redis.call('HSET', g .. ':ids', id, num)
 end
 if not version then redis.call('HSET', meta, 'version', ARGV[4]) end
 local slot = tonumber(redis.call('HGET', meta, 'slots') or '0')
 if slot >= 16777216 then return { 'full' } end
 redis.call('HSET', meta, 'slots', slot + 1)
-local packed = struct.pack('<I3', slot)
+local entry = struct.pack('<I3', slot)
 for _, tbl in ipairs(tables) do
   -- A key twice in one table appends twice (as the in-memory index does): the later pair holds both.
   local current = {}
@@ -183,7 +198,7 @@ for _, tbl in ipairs(tables) do
   for k, field in ipairs(tbl[2]) do
     local v = current[field] or tbl[3][k] or ''
     if v ~= 'F' then
-      v = v .. packed
+      v = v .. entry
       if #v / 3 > maxBucket then v = 'F' end
       current[field] = v
       changes[#changes + 1] = field
@@ -198,18 +213,19 @@ redis.call('SADD', g .. ':mem:' .. num, image)
 redis.call('HINCRBY', lin, 'rev', 1)
 redis.call('HSET', lin, 'shape', ARGV[11])
 if representative then
-  local reps = redis.call('HGET', lin, 'reps')
-  redis.call('HSET', lin, 'reps', reps == '' and image or (reps .. ' ' .. image))
+  local f = redis.call('HMGET', lin, 'reps', 'slots')
+  redis.call('HSET', lin, 'reps', f[1] == '' and image or (f[1] .. ' ' .. image), 'slots', f[2] == '' and tostring(slot) or (f[2] .. ' ' .. slot))
   if keepCopy then redis.call('SET', g .. ':sig:' .. num .. ':' .. image, ARGV[14]) end
 end
 return { 'ok', redis.call('HGET', lin, 'id'), num, tostring(slot) }
 `;
 
 /**
- * Takes an image out: its entry, its slot (its bucket entries then count for nothing) and its
- * membership; the lineage goes with its last member, and keeps its id, shape and representatives'
- * signatures otherwise (a deleted representative stays the lineage's anchor: its signature is copied
- * from the result store into the index, since the store forgets it next).
+ * Takes an image out: its entry and its membership; the lineage goes with its last member, and keeps
+ * its id, shape and representatives otherwise. A representative's slot stays live (its bucket entries
+ * keep voting for the lineage: it stays the lineage's anchor, and its signature is copied from the
+ * result store into the index, since the store forgets it next); any other image's slot is cleared. When
+ * the lineage goes, its representatives' slots are cleared too (their bucket entries then count for nothing).
  * ARGV: base, gen, image, store key prefix. Returns {} when unknown, else {lineage id, '1' if the lineage went}.
  */
 const REMOVE = `${PRELUDE}
@@ -217,21 +233,30 @@ local image = ARGV[3]
 local entry = redis.call('HGET', g .. ':img', image)
 if not entry then return {} end
 local slot, num = string.match(entry, '^(%d+):(%d+)$')
-redis.call('HDEL', g .. ':img', image)
-redis.call('SETRANGE', g .. ':slot', tonumber(slot) * 4, struct.pack('<I4', 0))
-redis.call('SREM', g .. ':mem:' .. num, image)
 local lin = g .. ':lin:' .. num
-local f = redis.call('HMGET', lin, 'id', 'reps')
+local f = redis.call('HMGET', lin, 'id', 'reps', 'slots')
+local clear = function(s) redis.call('SETRANGE', g .. ':slot', tonumber(s) * 4, struct.pack('<I4', 0)) end
+redis.call('HDEL', g .. ':img', image)
+redis.call('SREM', g .. ':mem:' .. num, image)
 if redis.call('SCARD', g .. ':mem:' .. num) > 0 then
-  local copy = g .. ':sig:' .. num .. ':' .. image
-  for rep in string.gmatch(f[2] or '', '%S+') do
-    if rep == image and redis.call('EXISTS', copy) == 0 then
+  -- (By slot, not by hash: a deleted representative analysed again is a new member with a new slot.)
+  local anchor = false
+  for s in string.gmatch(f[3] or '', '%S+') do
+    if s == slot then anchor = true end
+  end
+  if anchor then
+    local copy = g .. ':sig:' .. num .. ':' .. image
+    if redis.call('EXISTS', copy) == 0 then
       local stored = redis.call('HGET', ARGV[4] .. image, '${STORED_SIGNATURE.field}')
       if stored then redis.call('SET', copy, stored) end
     end
+  else
+    clear(slot)
   end
   return { f[1], '0' }
 end
+clear(slot)
+for s in string.gmatch(f[3] or '', '%S+') do clear(s) end
 for rep in string.gmatch(f[2] or '', '%S+') do redis.call('DEL', g .. ':sig:' .. num .. ':' .. rep) end
 redis.call('DEL', lin)
 redis.call('HDEL', g .. ':ids', f[1])

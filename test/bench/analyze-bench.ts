@@ -18,10 +18,11 @@ import { energyMap } from '../../analysis/focus/energy-map.ts';
 import { detectPeople } from '../../analysis/people/detect-people.ts';
 import { DEFAULT_BODY_DETECTION_OPTIONS, detectFullBodiesAround, detectUpperBodyAround } from '../../analysis/people/body-detector.ts';
 import { detectFaces } from '../../analysis/people/face-detector.ts';
-import { toGrayMat } from '../../analysis/people/gray-scan-image.ts';
+import { toGrayMat } from '../../analysis/opencv/gray-mat.ts';
 import { findNetworkFaces, type NetworkFace } from '../../analysis/people/face-network.ts';
 import { detectText } from '../../analysis/text/detect-text.ts';
-import { PADDLE_CANDIDATE_OPTIONS, textLineCandidates } from '../../analysis/text/text-line-candidates.ts';
+import { ARTMETA_CANDIDATE_OPTIONS, PADDLE_CANDIDATE_OPTIONS, textLineCandidates } from '../../analysis/text/text-line-candidates.ts';
+import { textProbabilityMap } from '../../analysis/text/text-detector-network.ts';
 import { computeSignature } from '../../analysis/lineage/image-signature.ts';
 import { cascade, CASCADE_FILES, type CascadeName } from '../../analysis/opencv/cascade-classifiers.ts';
 import { withMats } from '../../analysis/opencv/mat-scope.ts';
@@ -107,6 +108,9 @@ await timeEach('stage: people, cascades alone (full-frame Haar scans, no network
 await timeEach('stage: edge focus', (f) => edgeFocusIn(energyMap(working.get(f)!)));
 const textMs = await timeEach('stage: text detection', (f) => detectText(working.get(f)!));
 const paddleMs = await timeEach('peer: PaddleOCR det alone (960, DB post-processing, lines)', (f) => textLineCandidates(working.get(f)!, PADDLE_CANDIDATE_OPTIONS));
+const limitSide = ARTMETA_CANDIDATE_OPTIONS.limitSide;
+const fp32NetworkMs = await timeEach(`text network alone, fp32 (${limitSide})`, (f) => textProbabilityMap(working.get(f)!, limitSide, 'fp32'));
+const int8NetworkMs = await timeEach(`text network alone, int8 (${limitSide}, the text stage's)`, (f) => textProbabilityMap(working.get(f)!, limitSide, 'int8'));
 await timeEach('stage: lineage signature (computeSignature, decoded)', (f) => computeSignature(working.get(f)!));
 await timeEach('focal point (network + people + edge fallback), decoded', async (f) =>
   findFocalPoint(working.get(f)!, {}, await findNetworkFaces(working.get(f)!)),
@@ -148,6 +152,7 @@ console.log(
 );
 console.log(`text detection adds ${((withTextMs / analyzeMs - 1) * 100).toFixed(0)}% to analyze's median (target ≤ 50%)`);
 console.log(`text stage ${textMs.toFixed(1)} ms (target ≤ 45) = ${((100 * textMs) / withTextMs).toFixed(0)}% of analyze with text; PaddleOCR det alone ${paddleMs.toFixed(1)} ms (text stage / peer ${(textMs / paddleMs).toFixed(2)}x)`);
+console.log(`text network int8 / fp32 at ${limitSide}: ${(int8NetworkMs / fp32NetworkMs).toFixed(2)}x (${int8NetworkMs.toFixed(1)} / ${fp32NetworkMs.toFixed(1)} ms)`);
 
 // Native and WASM take turns, round after round, so both see the same machine load.
 const nativeScript = fileURLToPath(new URL('./native-cascade.py', import.meta.url));

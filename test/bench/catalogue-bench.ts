@@ -13,7 +13,8 @@
  * assigned; the index reads representatives' signatures there), so that INFO used_memory before/after
  * the assignments measures the index alone.
  *
- * Prints assignments/s (wall clock, and with the making-up of synthetic signatures taken out), Redis
+ * Prints assignments/s (wall clock, and with the making-up of synthetic signatures taken out), CPU time
+ * per assignment of the workers and of redis-server (and the rate the 2 cores would carry at that), Redis
  * memory per image of the index (INFO used_memory before/after, and the share of signatures copied into
  * the index), the result store's memory per image for comparison,
  * the time of every 10k as the catalogue grows, the growth exponent (least-squares slope of log
@@ -47,6 +48,8 @@ interface Progress {
   kind: 'progress';
   done: number;
   atMs: number;
+  /** The worker's CPU time so far, the making-up of synthetic signatures taken out. */
+  cpuMs: number;
 }
 
 interface Finished {
@@ -54,6 +57,8 @@ interface Finished {
   done: number;
   assignMs: number;
   makeMs: number;
+  /** CPU time of the worker process (user + system) from the start signal to the end. */
+  cpuMs: number;
   attempts: number;
   created: number;
 }
@@ -80,6 +85,7 @@ async function runWorker(url: string, basePath: string, size: number, workers: n
   let created = 0;
   const share = CHECKPOINT / workers;
   while (Date.now() < startAt) await new Promise((resolve) => setTimeout(resolve, 5));
+  const cpuAtStart = process.cpuUsage();
   const next = () => {
     const started = performance.now();
     for (;;) {
@@ -99,16 +105,25 @@ async function runWorker(url: string, basePath: string, size: number, workers: n
       assignMs += performance.now() - started;
       attempts += result.attempts;
       if (result.created) created++;
-      if (++done % share === 0) process.send!({ kind: 'progress', done, atMs: Date.now() } satisfies Progress);
+      if (++done % share === 0) {
+        const cpu = process.cpuUsage(cpuAtStart);
+        process.send!({ kind: 'progress', done, atMs: Date.now(), cpuMs: (cpu.user + cpu.system) / 1000 - makeMs } satisfies Progress);
+      }
     }
   };
   await Promise.all(Array.from({ length: inFlight }, lane));
+  const cpu = process.cpuUsage(cpuAtStart);
   await redis.quit();
-  process.send!({ kind: 'finished', done, assignMs, makeMs, attempts, created } satisfies Finished, () => process.exit(0));
+  process.send!({ kind: 'finished', done, assignMs, makeMs, cpuMs: (cpu.user + cpu.system) / 1000, attempts, created } satisfies Finished, () => process.exit(0));
 }
 
 function usedMemory(info: string): number {
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+/** CPU seconds redis-server has used (all its threads, user + system). */
+function redisCpuSeconds(info: string): number {
+  return Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0);
 }
 
 async function main(): Promise<void> {
@@ -134,10 +149,16 @@ async function main(): Promise<void> {
   try {
     const stored = await storeSignatures(redis, basePath, size);
     const before = usedMemory(await redis.info('memory'));
+    const redisCpuBefore = redisCpuSeconds(await redis.info('cpu'));
     console.log(`result store: ${size} signatures, ${(stored / 2 ** 20).toFixed(1)} MiB (${(stored / size).toFixed(0)} bytes per image; not counted below)`);
     const startAt = Date.now() + 8_000; // every worker has loaded OpenCV and the base by then
-    console.log(`${'images'.padStart(8)} ${'s for 10k'.padStart(9)} ${'cumulative s'.padStart(12)} ${'used_memory MiB'.padStart(15)} ${'bytes/image'.padStart(11)}`);
+    console.log(
+      `${'images'.padStart(8)} ${'s for 10k'.padStart(9)} ${'cumulative s'.padStart(12)} ${'used_memory MiB'.padStart(15)} ${'bytes/image'.padStart(11)} ${'CPU ms/image: workers'.padStart(21)} ${'redis'.padStart(6)}`,
+    );
     const progress: number[][] = Array.from({ length: workers }, () => []);
+    const workerCpuAt: number[][] = Array.from({ length: workers }, () => []);
+    /** Cumulative CPU ms (workers + redis-server) at each checkpoint: its growth is the work's, whatever the machine's load. */
+    const cpuAt: number[] = [];
     const memoryAt: number[] = [];
     const finished: Finished[] = [];
     await Promise.all(
@@ -151,17 +172,23 @@ async function main(): Promise<void> {
             child.on('message', (m: Progress | Finished) => {
               if (m.kind !== 'progress') return void finished.push(m);
               progress[k]!.push(m.atMs);
+              workerCpuAt[k]!.push(m.cpuMs);
               const step = progress[k]!.length;
               // The last worker to reach a checkpoint reads the memory there and prints the line (partial runs still say something).
               if (progress.every((p) => p.length >= step)) {
-                void redis.info('memory').then((info) => {
+                void Promise.all([redis.info('memory'), redis.info('cpu')]).then(([info, cpuInfo]) => {
                   const memory = usedMemory(info);
+                  const workerCpu = workerCpuAt.reduce((a, w) => a + w[step - 1]!, 0);
+                  cpuAt[step - 1] = workerCpu + (redisCpuSeconds(cpuInfo) - redisCpuBefore) * 1000;
+                  const previousWorkerCpu = step > 1 ? workerCpuAt.reduce((a, w) => a + w[step - 2]!, 0) : 0;
+                  const redisStep = cpuAt[step - 1]! - workerCpu - (step > 1 ? cpuAt[step - 2]! - previousWorkerCpu : 0);
                   memoryAt[step - 1] = memory;
                   const t = (Math.max(...progress.map((p) => p[step - 1]!)) - startAt) / 1000;
                   const previous = step > 1 ? (Math.max(...progress.map((p) => p[step - 2]!)) - startAt) / 1000 : 0;
                   const n = step * CHECKPOINT;
                   console.log(
-                    `${String(n).padStart(8)} ${(t - previous).toFixed(1).padStart(9)} ${t.toFixed(1).padStart(12)} ${(memory / 2 ** 20).toFixed(1).padStart(15)} ${((memory - before) / n).toFixed(0).padStart(11)}`,
+                    `${String(n).padStart(8)} ${(t - previous).toFixed(1).padStart(9)} ${t.toFixed(1).padStart(12)} ${(memory / 2 ** 20).toFixed(1).padStart(15)} ${((memory - before) / n).toFixed(0).padStart(11)} ` +
+                      `${((workerCpu - previousWorkerCpu) / CHECKPOINT).toFixed(2).padStart(21)} ${(redisStep / CHECKPOINT).toFixed(2).padStart(6)}`,
                   );
                 });
               }
@@ -172,6 +199,7 @@ async function main(): Promise<void> {
     );
     const wallSeconds = (Math.max(...progress.map((p) => p.at(-1) ?? startAt)) - startAt) / 1000;
     const after = usedMemory(await redis.info('memory'));
+    const redisCpu = redisCpuSeconds(await redis.info('cpu')) - redisCpuBefore;
     const images = finished.reduce((a, f) => a + f.done, 0);
     const perImage = (after - before) / images;
     const signatureBytes = await representativeBytes(redis);
@@ -181,6 +209,14 @@ async function main(): Promise<void> {
     console.log(`${images} images by ${workers} workers (${inFlight} in flight each) in ${wallSeconds.toFixed(1)} s: ${(images / wallSeconds).toFixed(0)} assignments/s wall clock`);
     console.log(`  making up synthetic signatures took up to ${makeSeconds.toFixed(1)} s per worker; without it ${(images / (wallSeconds - makeSeconds)).toFixed(0)} assignments/s`);
     console.log(`  look-ups per image ${(attempts / images).toFixed(3)} (conflicts ${attempts - images}); lineages created ${created}`);
+    // CPU per assignment, not wall time: what the machine's other load does not change much, and what
+    // bounds the rate when the 2 cores are the catalogue's alone.
+    const workerCpuMs = finished.reduce((a, f) => a + f.cpuMs - f.makeMs, 0) / images;
+    const redisCpuMs = (redisCpu * 1000) / images;
+    console.log(
+      `  CPU per assignment: workers ${workerCpuMs.toFixed(2)} ms (node, making-up of signatures taken out), redis-server ${redisCpuMs.toFixed(2)} ms (INFO cpu; includes the progress INFO calls); ` +
+        `the 2 cores alone would carry ${(2000 / (workerCpuMs + redisCpuMs)).toFixed(0)} assignments/s`,
+    );
     console.log(
       `Redis used_memory ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB: the index takes ${perImage.toFixed(0)} bytes per image, of which signatures copied into it ${(signatureBytes / images).toFixed(0)}`,
     );
@@ -202,6 +238,13 @@ async function main(): Promise<void> {
       const marginal = half >= 0 && memoryAt[half] && memoryAt[checkpoints.length - 1] ? (memoryAt[checkpoints.length - 1]! - memoryAt[half]!) / ((checkpoints.length - 1 - half) * CHECKPOINT) : perImage;
       const at2M = after + marginal * (2e6 - images);
       console.log(`growth exponent (least-squares slope of log cumulative time vs log size): ${slope.toFixed(3)}`);
+      if (cpuAt.length === checkpoints.length) {
+        const cpuSlope = growthExponent(
+          checkpoints.map((c) => c.n),
+          cpuAt,
+        );
+        console.log(`growth exponent of the CPU time (workers + redis-server, cumulative, vs log size): ${cpuSlope.toFixed(3)}`);
+      }
       console.log(`memory an image added over the second half: ${marginal.toFixed(0)} bytes`);
       console.log(
         `extrapolated to 2 M images: ${hours.toFixed(1)} h of assignment with ${workers} workers on this machine; Redis ${(at2M / 2 ** 30).toFixed(1)} GiB = ${(at2M / 2e6).toFixed(0)} bytes per image`,

@@ -24,6 +24,8 @@ interface Case {
   set: 'faces' | 'focus';
   file: string;
   subject: Box;
+  /** faces/ only: every required face, for the group table. */
+  faces?: Box[];
 }
 
 type Method = (c: Case, image: Size, aspect: number) => Promise<Box>;
@@ -34,7 +36,7 @@ async function loadCases(dataDir: string): Promise<Case[]> {
   const cases: Case[] = [];
   for (const [file, boxes] of Object.entries(faces)) {
     const required = boxes.filter((b) => !b.ignore).sort((a, b) => area(b) - area(a));
-    if (required[0]) cases.push({ set: 'faces', file: join(dataDir, 'photos', file), subject: required[0] });
+    if (required[0]) cases.push({ set: 'faces', file: join(dataDir, 'photos', file), subject: required[0], faces: required });
   }
   for (const [file, box] of Object.entries(focus)) cases.push({ set: 'focus', file: join(dataDir, 'focus', file), subject: box });
   return cases;
@@ -80,11 +82,57 @@ async function main(): Promise<void> {
     const cells = header.slice(1, -1).map((key) => (hits[key] ? mean(hits[key]) : NaN));
     console.log([name.padEnd(16), ...[...cells, mean(all)].map((v) => (Number.isNaN(v) ? '-' : v.toFixed(3)).padStart(11))].join(''));
   }
+  await printGroups(cases.filter((c) => (c.faces?.length ?? 0) > 1), methods, sizes);
   console.log(`artmeta analyze without text: ${artmetaMs.toFixed(0)} ms per image (mean, one thread, includes decode)`);
   console.log('');
   if (cases.some((c) => c.set === 'faces')) console.log(formatFaceEval(await evaluateFaces(dataDir)));
   console.log('');
   console.log(formatNegatives(await evaluateNegatives()));
+}
+
+/**
+ * Photos with several required faces: per canvas, the faces each method's crop holds (≥ HIT_COVERAGE
+ * inside) over the most any crop of that shape can hold, and the faces it cuts (inside by more than
+ * 1 - HIT_COVERAGE but less than HIT_COVERAGE). It measures what the group rule is for — as many
+ * faces as fit, none cut — independently of which face the hit rate above takes as the subject.
+ */
+async function printGroups(cases: Case[], methods: [string, Method][], sizes: Map<string, Size>): Promise<void> {
+  if (cases.length === 0) return;
+  const most = new Map<string, number>();
+  for (const c of cases) for (const ratio of RATIOS) most.set(`${c.file} ${ratio}`, mostHeld(c.faces!, sizes.get(c.file)!, parseCanvasSpec(ratio).aspect));
+  const total = (ratio: string): number => cases.reduce((s, c) => s + most.get(`${c.file} ${ratio}`)!, 0);
+  console.log(`groups: ${cases.length} faces/ photos with 2+ required faces; faces held whole / most a crop of the shape can hold (faces cut)`);
+  console.log(['method'.padEnd(16), ...RATIOS.map((r) => r.padStart(16))].join(''));
+  for (const [name, method] of methods.filter(([n]) => n !== 'best possible')) {
+    const cells: string[] = [];
+    for (const ratio of RATIOS) {
+      let held = 0;
+      let cut = 0;
+      for (const c of cases) {
+        const crop = await method(c, sizes.get(c.file)!, parseCanvasSpec(ratio).aspect);
+        for (const face of c.faces!) {
+          const inside = coverage(face, crop);
+          if (inside >= HIT_COVERAGE) held++;
+          else if (inside > 1 - HIT_COVERAGE) cut++;
+        }
+      }
+      cells.push(`${held}/${total(ratio)} (${cut})`.padStart(16));
+    }
+    console.log([name.padEnd(16), ...cells].join(''));
+  }
+}
+
+/** The most of these faces one crop of this shape can hold (each ≥ HIT_COVERAGE inside), over every placement. */
+function mostHeld(faces: readonly Box[], image: Size, aspect: number): number {
+  const size = largestOfAspect(image, aspect);
+  let best = 0;
+  for (let y = 0; y <= image.height - size.height; y++) {
+    for (let x = 0; x <= image.width - size.width; x++) {
+      const crop = { x, y, w: size.width, h: size.height };
+      best = Math.max(best, faces.filter((f) => coverage(f, crop) >= HIT_COVERAGE).length);
+    }
+  }
+  return best;
 }
 
 /** The largest crop of this shape placed to hold as much of the subject as it can. */

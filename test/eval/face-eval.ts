@@ -14,7 +14,8 @@ import type { RgbImage } from '../../analysis/image/rgb-image.ts';
 import { withMats } from '../../analysis/opencv/mat-scope.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { scanCascade } from '../../analysis/people/cascade-scan.ts';
-import { grayScanImage, toGrayMat } from '../../analysis/people/gray-scan-image.ts';
+import { toGrayMat } from '../../analysis/opencv/gray-mat.ts';
+import { grayScanImage } from '../../analysis/people/gray-scan-image.ts';
 import { detectPeople } from '../../analysis/people/detect-people.ts';
 import { findNetworkFaces } from '../../analysis/people/face-network.ts';
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cropFor, cropHints, largestOfAspect } from '../../analysis/crop/crop-hints.ts';
 import { parseCanvasList, parseCanvasSpec } from '../../analysis/crop/canvas-spec.ts';
-import { coverage, type Box } from '../../analysis/geometry/box.ts';
+import { area, center, contains, coverage, union, type Box } from '../../analysis/geometry/box.ts';
 import { ArtmetaError } from '../../analysis/errors.ts';
 
 const imageArb = fc.record({ width: fc.integer({ min: 1, max: 6000 }), height: fc.integer({ min: 1, max: 6000 }) });
@@ -88,7 +88,7 @@ describe('crop hints', () => {
     expect(crop.x).toBe(450);
   });
 
-  it('is unchanged by whole boxes it does not cut', () => {
+  it('is unchanged by whole boxes it does not cut that lie outside what it keeps', () => {
     fc.assert(
       fc.property(
         imageArb.chain((image) =>
@@ -97,11 +97,62 @@ describe('crop hints', () => {
         ([image, aspect, keep, whole]) => {
           const subject = { keep, focalPoint: { x: keep[0]!.x, y: keep[0]!.y } };
           const crop = cropFor(image, subject, aspect);
-          const intact = whole.filter((b) => [0, 1].includes(coverage(b, crop)));
+          const outside = (b: Box): boolean => keep.every((k) => !contains(k, center(b)));
+          const intact = whole.filter((b) => [0, 1].includes(coverage(b, crop)) && outside(b));
           expect(cropFor(image, { ...subject, whole: intact }, aspect)).toEqual(crop);
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+
+  it('holds as many of a group\'s faces whole as fit beside the chosen head, larger ones first', () => {
+    // Three faces in a row, 1020 px together; a 1:1 crop of 700 px holds two of them whole.
+    const image = { width: 2000, height: 700 };
+    const left = { x: 300, y: 200, w: 120, h: 150 };
+    const middle = { x: 700, y: 200, w: 120, h: 150 };
+    const right = { x: 1180, y: 200, w: 140, h: 170 };
+    const faces = [left, middle, right];
+    const group = (chosen: Box) => ({ keep: [faces.reduce(union), chosen], focalPoint: { x: chosen.x + 60, y: 275 }, whole: faces });
+    const held = (crop: Box) => faces.filter((f) => coverage(f, crop) === 1);
+    // The chosen face at the end of the row: it and its neighbour, not it alone.
+    expect(held(cropFor(image, group(left), 1))).toEqual([left, middle]);
+    // The chosen face in the middle: of its two neighbours, the larger.
+    expect(held(cropFor(image, group(middle), 1))).toEqual([middle, right]);
+    // No face is cut either way.
+    for (const chosen of faces) for (const face of faces) expect([0, 1]).toContain(coverage(face, cropFor(image, group(chosen), 1)));
+  });
+
+  it('holds, of a group that does not fit, as much face area whole as any placement that keeps the chosen face and cuts as few', () => {
+    // Faces in a wide, low image: the crop spans its height, so only its start along x is free.
+    const groupArb = fc.integer({ min: 400, max: 2000 }).chain((width) =>
+      fc.tuple(
+        fc.constant({ width, height: 200 }),
+        fc.array(fc.record({ x: fc.nat(width - 60), w: fc.integer({ min: 20, max: 60 }) }), { minLength: 2, maxLength: 5 }),
+        fc.nat(4),
+        fc.double({ min: 0.5, max: 1.5, noNaN: true }),
+      ),
+    );
+    fc.assert(
+      fc.property(groupArb, ([image, spans, pick, aspect]) => {
+        const faces = spans.map(({ x, w }) => ({ x, y: 50, w, h: w }));
+        const chosen = faces[pick % faces.length]!;
+        const crop = cropFor(image, { keep: [faces.reduce(union), chosen], focalPoint: { x: chosen.x, y: 75 }, whole: faces }, aspect);
+        if (crop.w >= faces.reduce(union).w) return;
+        const judge = (c: Box) => ({
+          cuts: faces.filter((f) => coverage(f, c) > 0 && coverage(f, c) < 1).length,
+          held: faces.reduce((sum, f) => sum + (coverage(f, c) === 1 ? area(f) : 0), 0),
+        });
+        const got = judge(crop);
+        expect(coverage(chosen, crop)).toBe(1);
+        for (let x = 0; x + crop.w <= image.width; x++) {
+          const other = { ...crop, x };
+          if (coverage(chosen, other) < 1) continue;
+          const alt = judge(other);
+          expect(alt.cuts > got.cuts || (alt.cuts === got.cuts && alt.held <= got.held)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -4,7 +4,7 @@ import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { withMats } from '../../analysis/opencv/mat-scope.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { edgeCrispness } from '../../analysis/people/edge-crispness.ts';
-import { toGrayMat } from '../../analysis/people/gray-scan-image.ts';
+import { toGrayMat } from '../../analysis/opencv/gray-mat.ts';
 import { regionSharpness } from '../../analysis/people/region-sharpness.ts';
 import { fixture } from '../support/fixtures.ts';
 

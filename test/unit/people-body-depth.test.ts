@@ -3,7 +3,7 @@ import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { liveScopedObjects, withMats } from '../../analysis/opencv/mat-scope.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { bodyDepth } from '../../analysis/people/body-depth.ts';
-import { toGrayMat } from '../../analysis/people/gray-scan-image.ts';
+import { toGrayMat } from '../../analysis/opencv/gray-mat.ts';
 import { fixture, PEOPLE_CUT_PATCH } from '../support/fixtures.ts';
 
 async function depthIn(file: string, face: { x: number; y: number; w: number; h: number }): Promise<number> {

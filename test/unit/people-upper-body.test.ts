@@ -3,7 +3,7 @@ import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { liveScopedObjects, withMats } from '../../analysis/opencv/mat-scope.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { detectUpperBodyAround, isUpperBodyOf } from '../../analysis/people/body-detector.ts';
-import { toGrayMat } from '../../analysis/people/gray-scan-image.ts';
+import { toGrayMat } from '../../analysis/opencv/gray-mat.ts';
 import { fixture } from '../support/fixtures.ts';
 
 /** The faces in `people-upper-body.jpg`, by eye: the man in front and the man at the table. */
