@@ -1,6 +1,6 @@
 /**
  * A small editable view of an ONNX graph (decoded with onnx-proto) for the build-time rewrites of
- * scripts/quantize-text-network.ts: float initialisers as typed arrays, producers and consumers by
+ * scripts/network-quantization.ts: float initialisers as typed arrays, producers and consumers by
  * tensor name, nodes removed or rewired in place. Not used at run time.
  */
 import { readFile, writeFile } from 'node:fs/promises';

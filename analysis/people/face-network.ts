@@ -36,10 +36,10 @@ export interface FaceNetworkOptions {
 export const DEFAULT_FACE_NETWORK_OPTIONS: FaceNetworkOptions = { minScore: 0.5, tileShare: 0.6, tileProposalScore: 0.15 };
 
 /** MediaPipe BlazeFace full range, see models/README.md. Input 1×256×256×3 (NHWC), RGB in [-1,1]. */
-const MODEL_FILE = fileURLToPath(new URL('../../models/face_detection_back_256x256_barracuda.onnx', import.meta.url));
+export const FACE_NETWORK_FILE = fileURLToPath(new URL('../../models/face_detection_back_256x256_barracuda.onnx', import.meta.url));
 const OUTPUTS = { scores16: 'Identity:0', scores8: 'Identity_1:0', boxes16: 'Identity_2:0', boxes8: 'Identity_3:0' } as const;
 
-const network = new NetworkSession(MODEL_FILE, 'face network');
+const network = new NetworkSession(FACE_NETWORK_FILE, 'face network');
 
 /** Loads the face network once per process (or worker thread), see NetworkSession. */
 export function loadFaceNetwork(): Promise<ort.InferenceSession> {
@@ -97,6 +97,11 @@ async function runRegions(net: ort.InferenceSession, image: RgbImage, regions: r
     );
   }
   return found;
+}
+
+/** The network's input for the whole image, as findNetworkFaces builds it. OpenCV must be loaded. */
+export function faceNetworkInput(image: RgbImage): ort.Tensor {
+  return networkInputs(image, [{ x: 0, y: 0, w: image.width, h: image.height }])[0]!;
 }
 
 /**
