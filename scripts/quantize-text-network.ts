@@ -21,8 +21,8 @@ import { decodeImage } from '../analysis/image/decode-image.ts';
 import { loadOpenCV } from '../analysis/opencv/runtime.ts';
 import { ARTMETA_CANDIDATE_OPTIONS } from '../analysis/text/text-line-candidates.ts';
 import { TEXT_NETWORK_FILE, TEXT_NETWORK_INT8_URL, textNetworkInput } from '../analysis/text/text-detector-network.ts';
-import { foldAffineAfterConv, foldAffineBeforePointwiseConv, fuseHardSwish } from './onnx-fold.ts';
-import { onnx, OnnxGraph, readModel, writeModel } from './onnx-graph.ts';
+import { foldAffineAfterConv, foldAffineBeforePointwiseConv, foldSqueezeExciteResidual, fuseHardSwish } from './onnx-fold.ts';
+import { type Node, onnx, OnnxGraph, readModel, writeModel } from './onnx-graph.ts';
 import { quantizeConvs, type TensorRange } from './onnx-qdq.ts';
 
 /** Every CALIBRATION_EVERY-th synthetic image (sorted by name) calibrates: 60 of the default 600. */
@@ -54,8 +54,9 @@ async function rewrittenFp32(file: string): Promise<OnnxGraph> {
   const after = foldAffineAfterConv(graph);
   const before = foldAffineBeforePointwiseConv(graph);
   const hardSwish = fuseHardSwish(graph);
+  const squeezeExcite = process.env.SE_FOLD === '0' ? 0 : foldSqueezeExciteResidual(graph);
   graph.pruneInitializers();
-  process.stdout.write(`folded ${after} affine chains after and ${before} before convolutions, ${hardSwish} hard-swish chains fused\n`);
+  process.stdout.write(`folded ${after} affine chains after and ${before} before convolutions, ${hardSwish} hard-swish chains fused, ${squeezeExcite} squeeze-excite residuals into their Mul\n`);
   return graph;
 }
 
@@ -126,6 +127,37 @@ function centralRange(histogram: Float64Array, { min, max }: TensorRange): Tenso
   return { min: min + low * binWidth, max: min + (high + 1) * binWidth };
 }
 
+/** Element-wise nodes ONNX Runtime runs on uint8 when every input and the output are QDQ (CPU QDQ rules). */
+const UINT8_ELEMENTWISE = new Set((process.env.ELEMENTWISE ?? 'Add,Mul,Concat,Resize,GlobalAveragePool').split(',').filter(Boolean));
+
+/**
+ * The tensors to quantise so that the element-wise nodes between the int8 convolutions (the neck's
+ * squeeze-excite scaling and residual Add, the top-down Add, nearest Resize, Concat) run on uint8: a
+ * node qualifies when each of its inputs is already quantised, comes from a qualifying node, or is a
+ * 1×1 pooled map (the squeeze-excite scale). Walks the graph in its (topological) order.
+ */
+function uint8ElementWiseTensors(graph: OnnxGraph, quantizedConvs: Node[], ranges: ReadonlyMap<string, Calibrated>): string[] {
+  const quantized = new Set(quantizedConvs.flatMap((c) => [c.input[0]!, c.output[0]!]));
+  const added: string[] = [];
+  for (const n of graph.nodes) {
+    if (!UINT8_ELEMENTWISE.has(n.opType!)) continue;
+    const inputs = n.opType === 'Resize' ? [n.input[0]!] : n.input.filter((i) => !graph.hasInitializer(i));
+    if (inputs.length === 0 || n.input.some((i) => graph.hasInitializer(i) && n.opType !== 'Resize')) continue;
+    if (!inputs.every((i) => quantized.has(i) || ranges.get(i)?.pooled)) continue;
+    for (const t of [...inputs, n.output[0]!]) {
+      if (quantized.has(t)) continue;
+      quantized.add(t);
+      added.push(t);
+    }
+  }
+  return added;
+}
+
+/** Nearest Resize keeps its input's values: its output gets the same quantisation, so ONNX Runtime drops the QDQ pair around it. */
+function tieResizeRanges(graph: OnnxGraph, ranges: Map<string, Calibrated>): void {
+  for (const n of graph.nodes) if (n.opType === 'Resize') ranges.set(n.output[0]!, ranges.get(n.input[0]!)!);
+}
+
 async function main(): Promise<void> {
   const synth = process.argv[2] ?? '.scratch/synth-text';
   const truth = JSON.parse(await readFile(join(synth, 'truth.json'), 'utf8')) as Record<string, unknown>;
@@ -136,14 +168,17 @@ async function main(): Promise<void> {
     const graph = await rewrittenFp32(join(work, 'basic.onnx'));
     await writeModel(graph.model, join(work, 'fp32.onnx'));
     const convs = graph.nodes.filter((n) => n.opType === 'Conv');
-    const tensors = [...new Set(convs.flatMap((c) => [c.input[0]!, c.output[0]!]))];
+    const elementWise = graph.nodes.filter((n) => UINT8_ELEMENTWISE.has(n.opType!) || n.opType === 'HardSigmoid');
+    const tensors = [...new Set([...convs, ...elementWise].flatMap((n) => [...n.input.slice(0, n.opType === 'Resize' ? 1 : undefined).filter((i) => !graph.hasInitializer(i)), n.output[0]!]))];
     const ranges = await calibrate(graph, tensors, images, work);
+    tieResizeRanges(graph, ranges);
     const firstDeep = convs.findIndex((c) => ranges.get(c.input[0]!)!.stride >= MIN_INT8_STRIDE);
     const quantized = convs.slice(firstDeep).filter((c) => !ranges.get(c.input[0]!)!.pooled);
-    quantizeConvs(graph, quantized, ranges);
-    const out = fileURLToPath(TEXT_NETWORK_INT8_URL);
+    const alsoQuantized = uint8ElementWiseTensors(graph, quantized, ranges);
+    quantizeConvs(graph, quantized, ranges, alsoQuantized);
+    const out = process.env.OUT ?? fileURLToPath(TEXT_NETWORK_INT8_URL);
     await writeModel(graph.model, out);
-    process.stdout.write(`calibrated on ${images.length} images of ${synth}; ${quantized.length} of ${convs.length} convolutions int8 → ${out}\n`);
+    process.stdout.write(`calibrated on ${images.length} images of ${synth}; ${quantized.length} of ${convs.length} convolutions int8, ${alsoQuantized.length} more tensors uint8 → ${out}\n`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
