@@ -4,7 +4,7 @@
  * leaves both the fp32 and the int8 model less element-wise work, and leaves the int8 convolutions
  * next to each other so ONNX Runtime can fuse them.
  */
-import { DataType, intsAttribute, node, type Node, type OnnxGraph } from './onnx-graph.ts';
+import { intsAttribute, node, type Node, type OnnxGraph } from './onnx-graph.ts';
 
 /** The scalar that `op` (Mul or Add) combines with `input`, if its other operand is one. */
 function scalarOperand(graph: OnnxGraph, op: Node | undefined, kind: string, input: string): number | undefined {
@@ -111,29 +111,4 @@ export function fuseHardSwish(graph: OnnxGraph): number {
     fused++;
   }
   return fused;
-}
-
-/**
- * The neck's residual squeeze-excite, `x + x · s` with `s` the HardSigmoid of a pooled 1×1 map,
- * rewritten as `x · (1 + s)`: the Add moves from the full map to the C values of `s`. Returns the
- * number of blocks rewritten.
- */
-export function foldSqueezeExciteResidual(graph: OnnxGraph): number {
-  let folded = 0;
-  for (const mul of graph.nodes.filter((n) => n.opType === 'Mul' && n.input.length === 2)) {
-    const scale = mul.input.find((i) => graph.producer(i)?.opType === 'HardSigmoid');
-    const x = mul.input.find((i) => i !== scale);
-    const add = graph.soleConsumer(mul.output[0]!);
-    if (!scale || !x || add?.opType !== 'Add' || !add.input.includes(x)) continue;
-    const one = `${scale}_plus_one_constant`;
-    graph.setInitializer(one, DataType.FLOAT, [], Float32Array.of(1));
-    const shifted = `${scale}_plus_one`;
-    const index = graph.nodes.indexOf(mul);
-    graph.nodes.splice(index, 0, node('Add', [scale, one], [shifted]));
-    mul.input = [x, shifted];
-    mul.output = [add.output[0]!];
-    graph.remove([add]);
-    folded++;
-  }
-  return folded;
 }
