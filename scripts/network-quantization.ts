@@ -11,7 +11,8 @@
  *    each tensor holds the central 99.99% of its values over those images (percentile calibration);
  * 4. QDQ int8 (scripts/onnx-qdq.ts) for every convolution from the first one reading a map at
  *    `minInt8Stride` of the input on; the squeeze-excite convolutions on 1×1 pooled maps stay fp32
- *    (nothing to gain).
+ *    (nothing to gain); with `uint8ElementWise`, the element-wise nodes between the int8
+ *    convolutions get QDQ pairs too, so ONNX Runtime runs them on uint8.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -47,6 +48,12 @@ export interface QuantizationRecipe {
    * spans tens of logits, so scores near the decision threshold cannot be told apart.
    */
   headInFp32?: boolean;
+  /**
+   * Element-wise node types to run on uint8 between the int8 convolutions (ONNX Runtime's CPU QDQ
+   * rules: QLinearAdd, QLinearMul, QLinearConcat, QLinearGlobalAveragePool, Resize on bytes). Default:
+   * none.
+   */
+  uint8ElementWise?: ReadonlySet<string>;
 }
 
 const LAYOUT_OPS = new Set(['Reshape', 'Concat', 'Transpose', 'Flatten']);
@@ -144,20 +151,55 @@ function centralRange(histogram: Float64Array, { min, max }: TensorRange): Tenso
   return { min: min + low * binWidth, max: min + (high + 1) * binWidth };
 }
 
-/** Writes the int8 form of `recipe.source` to `recipe.out`; returns how many convolutions are int8 of how many. */
-export async function quantizeNetwork(recipe: QuantizationRecipe): Promise<{ int8: number; convs: number }> {
+/**
+ * The tensors to quantise so that the element-wise nodes of `types` between the int8 convolutions run
+ * on uint8: a node qualifies when each of its inputs is already quantised, comes from a qualifying
+ * node, or is a 1×1 pooled map (a squeeze-excite scale). Walks the graph in its (topological) order.
+ */
+function uint8ElementWiseTensors(graph: OnnxGraph, types: ReadonlySet<string>, quantizedConvs: Node[], ranges: ReadonlyMap<string, Calibrated>): string[] {
+  const quantized = new Set(quantizedConvs.flatMap((c) => [c.input[0]!, c.output[0]!]));
+  const added: string[] = [];
+  for (const n of graph.nodes) {
+    if (!types.has(n.opType!)) continue;
+    const inputs = n.opType === 'Resize' ? [n.input[0]!] : n.input;
+    if (!inputs.every((i) => quantized.has(i) || ranges.get(i)?.pooled)) continue;
+    for (const t of [...inputs, n.output[0]!]) {
+      if (quantized.has(t)) continue;
+      quantized.add(t);
+      added.push(t);
+    }
+  }
+  return added;
+}
+
+/** Nearest Resize keeps its input's values: its output gets the same quantisation, so ONNX Runtime drops the QDQ pair around it. */
+function tieResizeRanges(graph: OnnxGraph, ranges: Map<string, Calibrated>): void {
+  for (const n of graph.nodes) if (n.opType === 'Resize') ranges.set(n.output[0]!, ranges.get(n.input[0]!)!);
+}
+
+/** Calibrated tensors: every convolution's input and output, and those of the uint8 element-wise candidates (with the HardSigmoid scales that feed them). */
+function calibratedTensors(graph: OnnxGraph, convs: Node[], types: ReadonlySet<string>): string[] {
+  const elementWise = types.size === 0 ? [] : graph.nodes.filter((n) => types.has(n.opType!) || n.opType === 'HardSigmoid');
+  const inputsOf = (n: Node) => n.input.slice(0, n.opType === 'Resize' ? 1 : undefined).filter((i) => !graph.hasInitializer(i));
+  return [...new Set([...convs, ...elementWise].flatMap((n) => [...inputsOf(n), n.output[0]!]))];
+}
+
+/** Writes the int8 form of `recipe.source` to `recipe.out`; returns how many convolutions are int8 of how many, and how many more tensors are uint8. */
+export async function quantizeNetwork(recipe: QuantizationRecipe): Promise<{ int8: number; convs: number; uint8Tensors: number }> {
   const work = await mkdtemp(join(tmpdir(), 'artmeta-quantize-'));
+  const types = recipe.uint8ElementWise ?? new Set<string>();
   try {
     await optimizedByOnnxRuntime(recipe.source, join(work, 'basic.onnx'));
     const graph = await rewrittenFp32(join(work, 'basic.onnx'));
     const convs = graph.nodes.filter((n) => n.opType === 'Conv');
-    const tensors = [...new Set(convs.flatMap((c) => [c.input[0]!, c.output[0]!]))];
-    const ranges = await calibrate(graph, tensors, recipe, work);
+    const ranges = await calibrate(graph, calibratedTensors(graph, convs, types), recipe, work);
+    tieResizeRanges(graph, ranges);
     const firstDeep = convs.findIndex((c) => ranges.get(c.input[0]!)!.stride >= recipe.minInt8Stride);
     const quantized = convs.slice(firstDeep).filter((c) => !ranges.get(c.input[0]!)!.pooled && !(recipe.headInFp32 && writesOutput(graph, c)));
-    quantizeConvs(graph, quantized, ranges);
+    const alsoQuantized = uint8ElementWiseTensors(graph, types, quantized, ranges);
+    quantizeConvs(graph, quantized, ranges, alsoQuantized);
     await writeModel(graph.model, recipe.out);
-    return { int8: quantized.length, convs: convs.length };
+    return { int8: quantized.length, convs: convs.length, uint8Tensors: alsoQuantized.length };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -47,10 +47,12 @@ function storedScale(scale: number): number {
 
 /**
  * Rewrites `convs` (Conv nodes of `graph`) to QDQ form with the calibrated `ranges` of their input and
- * output tensors. The graph's default opset must be ≥ 13 (per-axis DequantizeLinear).
+ * output tensors, and puts a QuantizeLinear/DequantizeLinear pair on each of `alsoQuantized` too (the
+ * inputs and outputs of element-wise nodes between them, which ONNX Runtime then runs on uint8).
+ * The graph's default opset must be ≥ 13 (per-axis DequantizeLinear).
  */
-export function quantizeConvs(graph: OnnxGraph, convs: Node[], ranges: ReadonlyMap<string, TensorRange>): void {
-  const activations = new Set(convs.flatMap((c) => [c.input[0]!, c.output[0]!]));
+export function quantizeConvs(graph: OnnxGraph, convs: Node[], ranges: ReadonlyMap<string, TensorRange>, alsoQuantized: readonly string[] = []): void {
+  const activations = new Set([...convs.flatMap((c) => [c.input[0]!, c.output[0]!]), ...alsoQuantized]);
   const scales = new Map<string, number>();
   for (const name of activations) {
     const range = ranges.get(name);
