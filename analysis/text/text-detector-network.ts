@@ -61,18 +61,25 @@ export async function releaseTextNetwork(): Promise<void> {
 
 /**
  * The network input size for an image, as PaddleOCR's DetResizeForTest (limit_type "max"): scaled so
- * the long side is at most `limitSide`, each side rounded to a multiple of 32 (at least 32).
+ * the long side is at most `limitSide`, each side rounded to a multiple of 32 (at least 32). An image
+ * whose long side is under `minLongSide` (0: none, as PaddleOCR) is enlarged to it (at most to
+ * `limitSide`): the network finds lines a few px high poorly, and a thumbnail's lines are that small.
  */
-export function networkInputSize(width: number, height: number, limitSide: number): { width: number; height: number } {
-  const ratio = Math.max(width, height) > limitSide ? limitSide / Math.max(width, height) : 1;
+export function networkInputSize(width: number, height: number, limitSide: number, minLongSide = 0): { width: number; height: number } {
+  const longSide = Math.max(width, height);
+  const floor = Math.min(minLongSide, limitSide);
+  const ratio = longSide > limitSide ? limitSide / longSide : longSide < floor ? floor / longSide : 1;
   const side = (v: number) => Math.max(STRIDE, Math.round(Math.trunc(v * ratio) / STRIDE) * STRIDE);
   return { width: side(width), height: side(height) };
 }
 
-/** Runs the network on the whole image resized to fit `limitSide` (OpenCV must be loaded). */
-export async function textProbabilityMap(image: RgbImage, limitSide: number, precision: TextNetworkPrecision): Promise<ProbabilityMap> {
+/**
+ * Runs the network on the whole image resized to networkInputSize (OpenCV must be loaded); the map's
+ * scales refer to `image`.
+ */
+export async function textProbabilityMap(image: RgbImage, limitSide: number, precision: TextNetworkPrecision, minLongSide = 0): Promise<ProbabilityMap> {
   const net = await loadTextNetwork(precision);
-  const result = await net.run({ [net.inputNames[0]!]: textNetworkInput(image, limitSide) });
+  const result = await net.run({ [net.inputNames[0]!]: textNetworkInput(image, limitSide, minLongSide) });
   const output = result[net.outputNames[0]!]!;
   const [, , height, width] = output.dims as number[];
   return { data: output.data as Float32Array, width: width!, height: height!, scaleX: image.width / width!, scaleY: image.height / height! };
@@ -82,8 +89,8 @@ export async function textProbabilityMap(image: RgbImage, limitSide: number, pre
  * The network's input for an image: resized (bilinear, as cv2.resize) to networkInputSize, normalised
  * per BGR channel, NCHW. OpenCV must be loaded.
  */
-export function textNetworkInput(image: RgbImage, limitSide: number): ort.Tensor {
-  const size = networkInputSize(image.width, image.height, limitSide);
+export function textNetworkInput(image: RgbImage, limitSide: number, minLongSide = 0): ort.Tensor {
+  const size = networkInputSize(image.width, image.height, limitSide, minLongSide);
   const pixels = withMats((scope) => {
     const resized = scope.track(new (cv().Mat)());
     cv().resize(rgbMat(scope, image), resized, new (cv().Size)(size.width, size.height), 0, 0, cv().INTER_LINEAR);

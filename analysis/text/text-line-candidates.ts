@@ -1,7 +1,4 @@
 import type { RgbImage } from '../image/rgb-image.ts';
-import { withMats } from '../opencv/mat-scope.ts';
-import { rgbMat } from '../opencv/rgb-mat.ts';
-import { cv } from '../opencv/runtime.ts';
 import { type DbBox, type DbOptions, dbBoxes, PADDLE_DB_OPTIONS } from './db-postprocess.ts';
 import { inkExtent } from './ink-extent.ts';
 import { DEFAULT_LINE_JOINING, joinLines, type LineJoiningOptions, type ScoredBox } from './line-joining.ts';
@@ -15,10 +12,7 @@ export interface LineCandidate extends ScoredBox {
 export interface CandidateOptions {
   /** Long side of the network input, px (PaddleOCR's det_limit_side_len, limit type "max"). */
   limitSide: number;
-  /**
-   * Smaller images are enlarged to this long side for the network (0: never, as PaddleOCR). The
-   * network finds lines a few px high poorly; a thumbnail's lines are that small.
-   */
+  /** Smaller images are enlarged to this long side for the network (0: never, as PaddleOCR); see networkInputSize. */
   minLongSide: number;
   /** PaddleOCR's fp32 network, or its int8 form in models/ (see text-detector-network.ts). */
   precision: TextNetworkPrecision;
@@ -40,21 +34,9 @@ export async function textLineCandidates(image: RgbImage, options: CandidateOpti
   return { map, lines: linesOfMap(image, map, options) };
 }
 
-/** The network's map of the image, enlarged first when it is under `minLongSide`; scales refer to `image`. */
-export async function networkMap(image: RgbImage, options: Pick<CandidateOptions, 'limitSide' | 'minLongSide' | 'precision'>): Promise<ProbabilityMap> {
-  const longSide = Math.max(image.width, image.height);
-  if (longSide >= options.minLongSide) return textProbabilityMap(image, options.limitSide, options.precision);
-  const k = options.minLongSide / longSide;
-  const map = await textProbabilityMap(resized(image, Math.round(image.width * k), Math.round(image.height * k)), options.limitSide, options.precision);
-  return { ...map, scaleX: image.width / map.width, scaleY: image.height / map.height };
-}
-
-function resized(image: RgbImage, width: number, height: number): RgbImage {
-  return withMats((scope) => {
-    const out = scope.track(new (cv().Mat)());
-    cv().resize(rgbMat(scope, image), out, new (cv().Size)(width, height), 0, 0, cv().INTER_LINEAR);
-    return { data: new Uint8Array(out.data), width, height, channels: 3 };
-  });
+/** The network's map of the image, enlarged for the network when it is under `minLongSide`; scales refer to `image`. */
+export function networkMap(image: RgbImage, options: Pick<CandidateOptions, 'limitSide' | 'minLongSide' | 'precision'>): Promise<ProbabilityMap> {
+  return textProbabilityMap(image, options.limitSide, options.precision, options.minLongSide);
 }
 
 /** The candidate lines of a map already computed (DB boxes, tightened to ink if asked, joined). OpenCV must be loaded. */

@@ -34,4 +34,10 @@ describe('DB post-processing', () => {
     expect(networkInputSize(300, 200, 960)).toEqual({ width: 288, height: 192 });
     expect(networkInputSize(10, 10, 960)).toEqual({ width: 32, height: 32 });
   });
+
+  it('enlarges an image under minLongSide to it, never past limitSide', () => {
+    expect(networkInputSize(300, 200, 736, 736)).toEqual({ width: 736, height: 480 });
+    expect(networkInputSize(300, 200, 640, 736)).toEqual({ width: 640, height: 416 });
+    expect(networkInputSize(1280, 720, 736, 736)).toEqual({ width: 736, height: 416 });
+  });
 });
