@@ -2,7 +2,7 @@ import type * as OpenCV from '@techstark/opencv-js';
 import { type Box, coverage, iou } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { MatScope } from '../opencv/mat-scope.ts';
-import { faceBoxFromNetwork, faceBoxFromWindow, FRONTAL_WINDOW_TO_FACE } from './face-box.ts';
+import { faceBoxFromNetwork, faceBoxFromWindow, FRONTAL_WINDOW_TO_FACE, imageFaceBoxFromNetwork } from './face-box.ts';
 import { DEFAULT_FACE_SCAN_OPTIONS, type FaceCandidate, findFaceCandidates, type FaceScanOptions, type FaceView } from './face-candidates.ts';
 import { type FaceEvidence, gatherFaceEvidence } from './face-verification.ts';
 import type { NetworkFace } from './face-network.ts';
@@ -187,7 +187,7 @@ function eyesApart({ rightEye, leftEye }: Pick<KeyPoints, 'rightEye' | 'leftEye'
 /** What a network face's checks found, on its own crop and around it. */
 export interface NetworkFaceCheck {
   face: NetworkFace;
-  /** The face box in the artmeta convention (faceBoxFromNetwork), working px. */
+  /** The face box in the artmeta convention, upright (faceBoxFromNetwork), working px: what the checks crop. */
   box: Box;
   evidence: FaceEvidence;
 }
@@ -236,7 +236,8 @@ export function detectFaces(
     const check = checkNetworkFace(scope, gray, image, face, colour, options);
     if (!isNetworkFace(check, options)) continue;
     const view: FaceView = check.evidence.profileWindows > check.evidence.rescanWindows ? 'profile' : 'frontal';
-    checked.push({ box: check.box, view, strength: (face.score + strengthOf('frontal', check.evidence, options)) / 2 });
+    const box = imageFaceBoxFromNetwork(face, uprightTilt(face.keyPoints, face.w));
+    checked.push({ box, view, strength: (face.score + strengthOf('frontal', check.evidence, options)) / 2 });
   }
   return mergeSameFace(checked);
 }
