@@ -10,19 +10,23 @@ export interface GrayImage {
   height: number;
 }
 
-/** Grayscale copy of `image` resized so its long side is `longSide` (area averaging when shrinking). */
-export function grayAtLongSide(image: RgbImage, longSide: number): GrayImage {
-  const scale = longSide / Math.max(image.width, image.height);
-  const width = Math.max(1, Math.round(image.width * scale));
-  const height = Math.max(1, Math.round(image.height * scale));
+/**
+ * Grayscale copies of `image` resized so their long sides are `longSides` (area averaging when
+ * shrinking), in that order. The image is converted to grey once for all of them.
+ */
+export function grayAtLongSides(image: RgbImage, longSides: readonly number[]): GrayImage[] {
   return withMats((scope) => {
     const c = cv();
-    const rgb = rgbMat(scope, image);
     const gray = scope.track(new c.Mat());
-    c.cvtColor(rgb, gray, c.COLOR_RGB2GRAY);
-    const resized = scope.track(new c.Mat());
-    c.resize(gray, resized, new c.Size(width, height), 0, 0, scale < 1 ? c.INTER_AREA : c.INTER_LINEAR);
-    return { data: Uint8Array.from(resized.data), width, height };
+    c.cvtColor(rgbMat(scope, image), gray, c.COLOR_RGB2GRAY);
+    return longSides.map((longSide) => {
+      const scale = longSide / Math.max(image.width, image.height);
+      const width = Math.max(1, Math.round(image.width * scale));
+      const height = Math.max(1, Math.round(image.height * scale));
+      const resized = scope.track(new c.Mat());
+      c.resize(gray, resized, new c.Size(width, height), 0, 0, scale < 1 ? c.INTER_AREA : c.INTER_LINEAR);
+      return { data: Uint8Array.from(resized.data), width, height };
+    });
   });
 }
 
