@@ -1,24 +1,18 @@
 import { cv } from '../opencv/runtime.ts';
 import { withMats } from '../opencv/mat-scope.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
-import { rgbMat } from '../opencv/rgb-mat.ts';
+import { type GrayImage, toGrayMat } from '../opencv/gray-mat.ts';
 
-/** 8-bit luma, row-major, one byte per pixel. */
-export interface GrayImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
+export type { GrayImage } from '../opencv/gray-mat.ts';
 
 /**
  * Grayscale copies of `image` resized so their long sides are `longSides` (area averaging when
- * shrinking), in that order. The image is converted to grey once for all of them.
+ * shrinking), in that order, from the image's shared grey (grayOf).
  */
 export function grayAtLongSides(image: RgbImage, longSides: readonly number[]): GrayImage[] {
   return withMats((scope) => {
     const c = cv();
-    const gray = scope.track(new c.Mat());
-    c.cvtColor(rgbMat(scope, image), gray, c.COLOR_RGB2GRAY);
+    const gray = toGrayMat(scope, image);
     return longSides.map((longSide) => {
       const scale = longSide / Math.max(image.width, image.height);
       const width = Math.max(1, Math.round(image.width * scale));
