@@ -29,6 +29,17 @@ const FONT_PACKAGES = [
 ];
 /** Where in those packages the photos, artwork and textures are (not icons, not UI parts). */
 const PICTURES = /\/backgrounds\/|\/sample_data\/|\/scripts\/images\/texture/;
+/**
+ * Photographed animals, fruit, vegetables and plants (cut-outs with alpha), pasted onto a share of
+ * the backgrounds: the ~50 pictures above are wallpapers and abstract textures, while the textures
+ * the network takes for text in photos are natural ones (fur, feathers, seeds, petals, fruit skin).
+ * Drawings (`cartoon`) are left out; these folders hold no lettering.
+ */
+const CLUTTER_PACKAGE = 'tuxpaint-stamps-default';
+const CLUTTER_PICTURES = /\/stamps\/(animals|food|plants)\/.*\.png$/;
+/** Share of images with pasted photographed objects, and how many (1 to CLUTTER_MAX). */
+const CLUTTER_SHARE = 0.5;
+const CLUTTER_MAX = 5;
 /** Pictures there with lettering or logos of their own, left out. */
 const WITH_TEXT = [/focal-ubuntukylin/, /symbolic-/, /logo/, /Minduka/];
 /** Families of the validation set's fonts (its data README), left out so the fit never sees them. */
@@ -167,18 +178,34 @@ async function inkBox(width: number, height: number, body: string): Promise<{ x:
   return x1 < 0 ? undefined : { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
 }
 
-function backgrounds(): string[] {
-  const files: string[] = [];
-  for (const pkg of BACKGROUND_PACKAGES) {
-    let listed: string;
-    try {
-      listed = execFileSync('dpkg', ['-L', pkg], { encoding: 'utf8' });
-    } catch {
-      throw new Error(`Debian package ${pkg} is missing: apt-get install ${BACKGROUND_PACKAGES.join(' ')} ${FONT_PACKAGES.join(' ')}`);
-    }
-    files.push(...listed.split('\n').filter((f) => /\.(jpe?g|png|webp)$/i.test(f) && PICTURES.test(f) && !WITH_TEXT.some((r) => r.test(f)) && existsSync(f)));
+function packageFiles(pkg: string): string[] {
+  try {
+    return execFileSync('dpkg', ['-L', pkg], { encoding: 'utf8' }).split('\n');
+  } catch {
+    throw new Error(`Debian package ${pkg} is missing: apt-get install ${[...BACKGROUND_PACKAGES, CLUTTER_PACKAGE].join(' ')} ${FONT_PACKAGES.join(' ')}`);
   }
+}
+
+function backgrounds(): string[] {
+  const files = BACKGROUND_PACKAGES.flatMap(packageFiles).filter((f) => /\.(jpe?g|png|webp)$/i.test(f) && PICTURES.test(f) && !WITH_TEXT.some((r) => r.test(f)) && existsSync(f));
   return files.sort();
+}
+
+function clutterPictures(): string[] {
+  return packageFiles(CLUTTER_PACKAGE).filter((f) => CLUTTER_PICTURES.test(f) && !/cartoon/.test(f) && existsSync(f)).sort();
+}
+
+/** Photographed objects pasted at random places and sizes (a sixth to two thirds of the short side). */
+async function clutter(base: Sharp, width: number, height: number, pictures: string[], rand: () => number): Promise<Sharp> {
+  const layers: Array<{ input: Buffer; left: number; top: number }> = [];
+  const n = 1 + Math.floor(rand() * CLUTTER_MAX);
+  for (let k = 0; k < n; k++) {
+    const side = Math.max(8, Math.round(Math.min(width, height) * (1 / 6 + rand() * (2 / 3 - 1 / 6))));
+    const input = await sharp(pictures[Math.floor(rand() * pictures.length)]!).resize(side, side, { fit: 'inside' }).png().toBuffer();
+    const meta = await sharp(input).metadata();
+    layers.push({ input, left: Math.floor(rand() * Math.max(1, width - meta.width! + 1)), top: Math.floor(rand() * Math.max(1, height - meta.height! + 1)) });
+  }
+  return sharp(await base.composite(layers).png().toBuffer());
 }
 
 /** Scripts whose fonts commonly carry Latin (or CJK) glyphs beside their own. */
@@ -220,6 +247,7 @@ async function main(): Promise<void> {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const between = (a: number, b: number) => a + rand() * (b - a);
   const photos = backgrounds();
+  const objects = clutterPictures();
   const fonts = fontsByScript();
   await rm(join(outDir, 'images'), { recursive: true, force: true });
   await mkdir(join(outDir, 'images'), { recursive: true });
@@ -246,6 +274,7 @@ async function main(): Promise<void> {
       const big = await base.png().toBuffer();
       base = sharp(big).extract({ left: Math.floor(rand() * (Math.round(width * zoom) - width + 1)), top: Math.floor(rand() * (Math.round(height * zoom) - height + 1)), width, height });
     }
+    if (rand() < CLUTTER_SHARE) base = await clutter(base, width, height, objects, rand);
     const photo = await base.removeAlpha().raw().toBuffer();
     const lines: Line[] = [];
     const shapes: string[] = [];

@@ -46,9 +46,10 @@ export interface LineageIndexOptions {
    */
   minSharedCore?: number;
   /**
-   * Members a new image may verify against, the root included. Default 3: the root and up to two crops
+   * Members a new image may verify against, the root included. Default 4: the root and up to three crops
    * that reach parts of the background the others do not (a 2:3 crop may share with a 16:9 root only a
-   * core too small to verify, and enough with a 1:1 sibling).
+   * core too small to verify, and enough with a 1:1 sibling). Only the voted ones are verified
+   * (lineage-join.ts), so a fourth costs verifications only where the index points at it.
    */
   representatives?: number;
   /** Pair similarity; replaceable so an evaluation can cache it. Default `similarity`. */
@@ -57,7 +58,7 @@ export interface LineageIndexOptions {
 }
 
 /** The defaults above, shared with the catalogue's matcher (lineage-matcher.ts) so both decide alike. */
-export const LINEAGE_INDEX_DEFAULTS = { candidates: 16, verifiedLineages: 6, minVotes: 3, minSharedCore: 0.3, representatives: 3 } as const;
+export const LINEAGE_INDEX_DEFAULTS = { candidates: 16, verifiedLineages: 6, minVotes: 3, minSharedCore: 0.3, representatives: 4 } as const;
 
 /** The join rule of these options, defaults filled in. */
 export function joinRuleOf(options: Pick<LineageIndexOptions, 'threshold' | 'minSharedCore' | 'representatives' | 'similarity'> = {}): JoinRule {

@@ -3,7 +3,7 @@ import { bucketKey, CANDIDATE_INDEX_DEFAULTS, tableBits } from './candidate-inde
 import { descriptorWords, WORDS_PER_DESCRIPTOR } from './hamming.ts';
 import type { ImageSignature } from './image-signature.ts';
 import { joinRuleOf, LINEAGE_INDEX_DEFAULTS } from './lineage-clustering.ts';
-import { decideJoin, startShape, type JoinDecision, type JoinRule, type LineageShape, type PairSimilarity, type RepresentativeEvidence } from './lineage-join.ts';
+import { decideJoin, JOIN_DECISION_VERSION, startShape, type JoinDecision, type JoinRule, type LineageShape, type PairSimilarity, type RepresentativeEvidence } from './lineage-join.ts';
 import { SIGNATURE_VERSION } from './signature-codec.ts';
 import { defaultModel } from './similarity-index.ts';
 
@@ -77,6 +77,7 @@ export function lineageMatcher(options: MatcherOptions = {}): LineageMatcher {
       JSON.stringify({
         // Keys are bits of the signature's descriptors: another version's keypoints key other buckets.
         signature: SIGNATURE_VERSION,
+        joinDecision: JOIN_DECISION_VERSION,
         model,
         threshold: rule.threshold,
         minSharedCore: rule.minSharedCore,

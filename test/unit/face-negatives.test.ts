@@ -67,9 +67,9 @@ describe('isConfidentProfile (a profile by the network key points)', () => {
 });
 
 describe('uprightTilt (the turn that makes a network face upright for the cascades)', () => {
-  it('turns by the eyes line when the eyes are apart and the head is tilted beyond the cascades tolerance', () => {
+  it('turns by the eyes line whenever the eyes are apart, a slight tilt too (the cascades find fewer windows off upright)', () => {
     expect(uprightTilt({ rightEye: { x: 30, y: 30 }, leftEye: { x: 64.6, y: 50 } }, 100)).toBeCloseTo(30, 0);
-    expect(uprightTilt({ rightEye: { x: 30, y: 30 }, leftEye: { x: 70, y: 37 } }, 100)).toBe(0);
+    expect(uprightTilt({ rightEye: { x: 30, y: 30 }, leftEye: { x: 70, y: 37 } }, 100)).toBeCloseTo(9.9, 1);
   });
 
   // A profile's eyes lie on one another: their line pointed anywhere (-90 deg in faceapi__sample2's

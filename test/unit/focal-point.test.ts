@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeImage } from '../../analysis/analyze-image.ts';
-import { findFocalPoint } from '../../analysis/focal-point.ts';
+import { findFocalPoint, nearestPerson } from '../../analysis/focal-point.ts';
+import type { DetectedPerson } from '../../analysis/people/detect-people.ts';
 import { coverage, union } from '../../analysis/geometry/box.ts';
 import { storedCropHints } from '../../analysis/crop/stored-crop-hints.ts';
 import { decodeImage } from '../../analysis/image/decode-image.ts';
@@ -53,7 +54,7 @@ describe('findFocalPoint', () => {
     const focal = findFocalPoint(pixels, {}, await findNetworkFaces(pixels));
     expect(focal.method).toBe('people');
     expect(focal.people.filter((p) => p.face)).toHaveLength(4);
-    expect(coverage(focal.people[0]!.face!, focal.keep.at(-1)!)).toBe(1);
+    expect(coverage(nearestPerson(focal.people)!.face!, focal.keep.at(-1)!)).toBe(1);
   });
 
   it('keeps the sharp region around people before people who reach out of it', async () => {
@@ -87,4 +88,23 @@ describe('findFocalPoint', () => {
     expect(faces).toHaveLength(4);
     for (const crop of Object.values(crops)) for (const face of faces) expect([0, 1]).toContain(coverage(face, crop));
   });
+
+  // faceapi__sample5/6: the best-scored face of a group was another of about the same size than the
+  // largest, by 0.003-0.05 of score, and the crops that could not hold them all left the largest out.
+  it('takes the largest face in focus as the subject of a group, whatever the interest score says', () => {
+    const person = (score: number, face?: { w: number; h: number }): DetectedPerson => ({
+      box: { x: 0, y: 0, w: 300, h: 600 },
+      ...(face ? { face: { x: 0, y: 0, ...face } } : {}),
+      shot: 'upper-body',
+      score,
+      strength: 0.8,
+      sharpness: 10,
+      crispness: 0.2,
+    });
+    const group = [person(0.9, { w: 140, h: 180 }), person(0.88, { w: 146, h: 187 }), person(0.8)];
+    expect(nearestPerson(group)).toBe(group[1]);
+    expect(nearestPerson([person(0.9), person(0.8)])?.score).toBe(0.9);
+    expect(nearestPerson([])).toBeUndefined();
+  });
 });
+
