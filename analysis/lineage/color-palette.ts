@@ -48,35 +48,37 @@ export function colorPalette(image: RgbImage, options: PaletteOptions = {}): Col
 
 function sampleLab(image: RgbImage, maxSamples: number): Float32Array {
   const step = Math.max(1, Math.floor(Math.sqrt((image.width * image.height) / maxSamples)));
-  const out: number[] = [];
+  const out = new Float32Array(Math.ceil(image.width / step) * Math.ceil(image.height / step) * 3);
+  let o = 0;
   for (let y = 0; y < image.height; y += step) {
     for (let x = 0; x < image.width; x += step) {
       const i = (y * image.width + x) * 3;
-      out.push(...rgbToLab(image.data[i]!, image.data[i + 1]!, image.data[i + 2]!));
+      out.set(rgbToLab(image.data[i]!, image.data[i + 1]!, image.data[i + 2]!), o);
+      o += 3;
     }
   }
-  return Float32Array.from(out);
+  return out;
 }
 
 function seedCentres(samples: Float32Array, k: number): Float32Array {
   const n = samples.length / 3;
   const centres = new Float32Array(k * 3);
-  const mean = [0, 0, 0];
+  const mean = new Float64Array(3);
   for (let i = 0; i < n; i++) for (let d = 0; d < 3; d++) mean[d]! += samples[i * 3 + d]! / n;
   const nearest = new Float64Array(n).fill(Infinity);
-  let previous = mean;
+  let previous: ArrayLike<number> = mean;
   for (let c = 0; c < k; c++) {
     let best = 0;
     let bestDist = -1;
     for (let i = 0; i < n; i++) {
-      const dist = squaredDistance(samples, i, previous);
+      const dist = squaredDistance(samples, i, previous, 0);
       if (dist < nearest[i]!) nearest[i] = dist;
       if (nearest[i]! > bestDist) {
         bestDist = nearest[i]!;
         best = i;
       }
     }
-    previous = [samples[best * 3]!, samples[best * 3 + 1]!, samples[best * 3 + 2]!];
+    previous = samples.subarray(best * 3, best * 3 + 3);
     centres.set(previous, c * 3);
   }
   return centres;
@@ -88,7 +90,7 @@ function assign(samples: Float32Array, centres: Float32Array, assignment: Int32A
     let best = 0;
     let bestDist = Infinity;
     for (let c = 0; c < k; c++) {
-      const dist = squaredDistance(samples, i, [centres[c * 3]!, centres[c * 3 + 1]!, centres[c * 3 + 2]!]);
+      const dist = squaredDistance(samples, i, centres, c * 3);
       if (dist < bestDist) {
         bestDist = dist;
         best = c;
@@ -98,10 +100,11 @@ function assign(samples: Float32Array, centres: Float32Array, assignment: Int32A
   }
 }
 
-function squaredDistance(samples: Float32Array, i: number, centre: number[]): number {
-  const dl = samples[i * 3]! - centre[0]!;
-  const da = samples[i * 3 + 1]! - centre[1]!;
-  const db = samples[i * 3 + 2]! - centre[2]!;
+/** Squared distance from sample `i` to the colour at `at` in `centres` (read in place, nothing allocated per pair). */
+function squaredDistance(samples: Float32Array, i: number, centres: ArrayLike<number>, at: number): number {
+  const dl = samples[i * 3]! - centres[at]!;
+  const da = samples[i * 3 + 1]! - centres[at + 1]!;
+  const db = samples[i * 3 + 2]! - centres[at + 2]!;
   return dl * dl + da * da + db * db;
 }
 

@@ -3,7 +3,7 @@ import type { Box } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { colorHistogram } from './color-histogram.ts';
 import { colorPalette, type ColorPalette } from './color-palette.ts';
-import { contrastNormalised, grayAtLongSide, type GrayImage } from './gray-image.ts';
+import { contrastNormalised, grayAtLongSides, type GrayImage } from './gray-image.ts';
 import { orbFeatures, type OrbFeatures } from './orb-features.ts';
 
 /**
@@ -64,7 +64,8 @@ export function computeSignature(image: RgbImage, options: SignatureOptions = {}
     w: b.w / image.width,
     h: b.h / image.height,
   }));
-  const frame = contrastNormalised(grayAtLongSide(image, opts.featureSize));
+  const [featureGray, thumbnail] = grayAtLongSides(image, [opts.featureSize, opts.thumbnailSize]) as [GrayImage, GrayImage];
+  const frame = contrastNormalised(featureGray);
   const features = orbFeatures(frame, {
     maxFeatures: opts.maxFeatures,
     exclude: textRegions.map((b) => ({ x: b.x * frame.width, y: b.y * frame.height, w: b.w * frame.width, h: b.h * frame.height })),
@@ -74,7 +75,7 @@ export function computeSignature(image: RgbImage, options: SignatureOptions = {}
     width: image.width,
     height: image.height,
     histogram: colorHistogram(image),
-    thumbnail: grayAtLongSide(image, opts.thumbnailSize),
+    thumbnail,
     featureFrame: { width: frame.width, height: frame.height },
     features,
     palette: colorPalette(image, { colors: opts.paletteColors, maxSamples: PALETTE_SAMPLES }),

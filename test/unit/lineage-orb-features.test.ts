@@ -1,0 +1,34 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
+import { contrastNormalised, grayAtLongSides, type GrayImage } from '../../analysis/lineage/gray-image.ts';
+import { orbFeatures } from '../../analysis/lineage/orb-features.ts';
+import { liveScopedObjects } from '../../analysis/opencv/mat-scope.ts';
+import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import { fixture } from '../support/fixtures.ts';
+
+describe('ORB features', () => {
+  let frame: GrayImage;
+
+  beforeAll(async () => {
+    await loadOpenCV();
+    frame = contrastNormalised(grayAtLongSides((await decodeImage(fixture('lineage-china.jpg'))).pixels, [512])[0]!);
+  });
+
+  it('are the same without a mask as with one that excludes nothing a keypoint can reach', () => {
+    // A corner pixel lies inside ORB's edge threshold on every level: excluding it forces the masked
+    // path without removing any keypoint, so both paths must agree exactly.
+    const unmasked = orbFeatures(frame);
+    const masked = orbFeatures(frame, { exclude: [{ x: 0, y: 0, w: 1, h: 1 }] });
+    expect(unmasked.points.length).toBe(800);
+    expect(masked).toEqual(unmasked);
+    expect(liveScopedObjects()).toBe(0);
+  });
+
+  it('drop the keypoints of an excluded region', () => {
+    const left = { x: 0, y: 0, w: frame.width / 2, h: frame.height };
+    const { points } = orbFeatures(frame, { exclude: [left] });
+    const xs = points.filter((_, i) => i % 2 === 0);
+    expect(xs.length).toBeGreaterThan(0);
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(left.w);
+  });
+});
