@@ -8,7 +8,7 @@
  * and, for `verify`, whether some member outside the representatives would have passed (a
  * representative-set loss). Images that join a wrong lineage are listed too.
  *
- *   npm run diagnose:lineage -- [synth dir, default .scratch/synth-lineages] [--verified N] [--representatives N]
+ *   npm run diagnose:lineage -- [synth dir, default .scratch/synth-lineages] [--verified N] [--representatives N] [--indexed N]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +29,11 @@ const verifiedLineages = option('--verified') ?? LINEAGE_INDEX_DEFAULTS.verified
 const representatives = option('--representatives') ?? LINEAGE_INDEX_DEFAULTS.representatives;
 const minVotes = option('--min-votes') ?? LINEAGE_INDEX_DEFAULTS.minVotes;
 const candidateLimit = option('--candidates') ?? LINEAGE_INDEX_DEFAULTS.candidates;
-const candidateIndex = { tables: option('--tables') ?? CANDIDATE_INDEX_DEFAULTS.tables, bitsPerKey: option('--bits') ?? CANDIDATE_INDEX_DEFAULTS.bitsPerKey };
+const candidateIndex = {
+  tables: option('--tables') ?? CANDIDATE_INDEX_DEFAULTS.tables,
+  bitsPerKey: option('--bits') ?? CANDIDATE_INDEX_DEFAULTS.bitsPerKey,
+  indexedFeatures: option('--indexed') ?? CANDIDATE_INDEX_DEFAULTS.indexedFeatures,
+};
 const dir = args[0] ?? '.scratch/synth-lineages';
 if (/shared\/data/.test(dir)) throw new Error('the shared data folder is the validation set: diagnose on `npm run synth:lineages` output');
 
@@ -136,7 +140,7 @@ for (const file of ordered) {
   byFamily.set(family, f);
   console.log(`${stage.padEnd(12)} ${file} ${family.padEnd(9)} rank ${rank} best member index ${best.toFixed(3)} tried ${triedTrue.map((t) => t.index.toFixed(3)).join(',')} | ${transforms[file]!.steps.slice(1).join('; ')}`);
 }
-console.log(`\nthreshold ${threshold.toFixed(3)}, verified lineages ${verifiedLineages}, representatives ${representatives}, min votes ${minVotes}, candidates ${candidateLimit}, tables ${candidateIndex.tables} × ${candidateIndex.bitsPerKey} bits; ${index.verifiedPairs} verifications for ${files.length} images; wrong joins ${wrong}`);
+console.log(`\nthreshold ${threshold.toFixed(3)}, verified lineages ${verifiedLineages}, representatives ${representatives}, min votes ${minVotes}, candidates ${candidateLimit}, tables ${candidateIndex.tables} × ${candidateIndex.bitsPerKey} bits, ${candidateIndex.indexedFeatures} indexed features; ${index.verifiedPairs} verifications for ${files.length} images; wrong joins ${wrong}`);
 let truePairs = 0;
 let found = 0;
 let falsePairs = 0;

@@ -14,7 +14,8 @@
  * the assignments measures the index alone.
  *
  * Prints assignments/s (wall clock, and with the making-up of synthetic signatures taken out), CPU time
- * per assignment of the workers and of redis-server (and the rate the 2 cores would carry at that), Redis
+ * per assignment of the workers and of redis-server (and the rate the 2 cores would carry at that), Redis's
+ * time per assignment by command (INFO commandstats), Redis
  * memory per image of the index (INFO used_memory before/after, and the share of signatures copied into
  * the index), the result store's memory per image for comparison,
  * the time of every 10k as the catalogue grows, the growth exponent (least-squares slope of log
@@ -150,6 +151,7 @@ async function main(): Promise<void> {
     const stored = await storeSignatures(redis, basePath, size);
     const before = usedMemory(await redis.info('memory'));
     const redisCpuBefore = redisCpuSeconds(await redis.info('cpu'));
+    await redis.config('RESETSTAT');
     console.log(`result store: ${size} signatures, ${(stored / 2 ** 20).toFixed(1)} MiB (${(stored / size).toFixed(0)} bytes per image; not counted below)`);
     const startAt = Date.now() + 8_000; // every worker has loaded OpenCV and the base by then
     console.log(
@@ -217,6 +219,7 @@ async function main(): Promise<void> {
       `  CPU per assignment: workers ${workerCpuMs.toFixed(2)} ms (node, making-up of signatures taken out), redis-server ${redisCpuMs.toFixed(2)} ms (INFO cpu; includes the progress INFO calls); ` +
         `the 2 cores alone would carry ${(2000 / (workerCpuMs + redisCpuMs)).toFixed(0)} assignments/s`,
     );
+    console.log(`  Redis time per assignment by command (INFO commandstats; a script's time includes the commands it calls): ${commandTimes(await redis.info('commandstats'), images)}`);
     console.log(
       `Redis used_memory ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB: the index takes ${perImage.toFixed(0)} bytes per image, of which signatures copied into it ${(signatureBytes / images).toFixed(0)}`,
     );
@@ -262,6 +265,19 @@ async function main(): Promise<void> {
     await server.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Microseconds per assignment of each command that took more than 1 µs per assignment, busiest first:
+ * where Redis's time goes (evalsha = the scripts, with the HMGET/HSET they call counted again on their own lines).
+ */
+function commandTimes(info: string, images: number): string {
+  return [...info.matchAll(/cmdstat_(\w+):calls=(\d+),usec=(\d+)/g)]
+    .map(([, name, calls, usec]) => ({ name: name!, calls: Number(calls) / images, usec: Number(usec) / images }))
+    .filter((c) => c.usec > 1)
+    .sort((a, b) => b.usec - a.usec)
+    .map((c) => `${c.name} ${c.usec.toFixed(0)} µs (${c.calls.toFixed(1)} calls)`)
+    .join(', ');
 }
 
 /** Images/s of the in-memory LineageIndex on the same synthetic stream: the machine's speed at this moment. */
