@@ -32,7 +32,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { mulberry32 } from './seeded-random.ts';
+import { mulberry32, shuffle } from './seeded-random.ts';
 
 const CONVERT = '/usr/bin/convert';
 const RCC_DIR = '/usr/share/gcompris-qt/rcc';
@@ -53,13 +53,6 @@ const uniform = (lo: number, hi: number) => lo + (hi - lo) * random();
 const integer = (lo: number, hi: number) => Math.floor(uniform(lo, hi + 1));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const chance = (p: number) => random() < p;
-const shuffle = <T>(items: T[]): T[] => {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
-};
 
 /** The WebP photos stored (uncompressed) in a Qt resource file, at least 300×300. */
 async function photosInRcc(path: string): Promise<Buffer[]> {
@@ -359,7 +352,7 @@ async function lineageOf(regionPng: Buffer, width: number, height: number, linea
   const ch = Math.round(Math.min(height, (coreShare * width * height) / cw));
   const core = { x: integer(0, width - cw), y: integer(0, height - ch), w: cw, h: ch };
   const out: Made[] = [];
-  const aspects = shuffle(Object.keys(ASPECTS));
+  const aspects = shuffle(Object.keys(ASPECTS), random);
   const whole = chance(0.2);
   for (let k = 0, tries = 0; out.length < members && tries < 40; tries++, k++) {
     const aspect = aspects[k % aspects.length]!;
@@ -407,7 +400,7 @@ function momentLater(png: Buffer, width: number, height: number): { png: Buffer;
 async function main(): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  const sources = shuffle(await loadSources());
+  const sources = shuffle(await loadSources(), random);
   const made: Made[] = [];
   const lineages: Record<string, { source: string; kind: string }> = {};
   let lineageCounter = 0;

@@ -201,9 +201,8 @@ async function clutter(base: Sharp, width: number, height: number, pictures: str
   const n = 1 + Math.floor(rand() * CLUTTER_MAX);
   for (let k = 0; k < n; k++) {
     const side = Math.max(8, Math.round(Math.min(width, height) * (1 / 6 + rand() * (2 / 3 - 1 / 6))));
-    const input = await sharp(pictures[Math.floor(rand() * pictures.length)]!).resize(side, side, { fit: 'inside' }).png().toBuffer();
-    const meta = await sharp(input).metadata();
-    layers.push({ input, left: Math.floor(rand() * Math.max(1, width - meta.width! + 1)), top: Math.floor(rand() * Math.max(1, height - meta.height! + 1)) });
+    const { data: input, info } = await sharp(pictures[Math.floor(rand() * pictures.length)]!).resize(side, side, { fit: 'inside' }).png().toBuffer({ resolveWithObject: true });
+    layers.push({ input, left: Math.floor(rand() * Math.max(1, width - info.width + 1)), top: Math.floor(rand() * Math.max(1, height - info.height + 1)) });
   }
   return sharp(await base.composite(layers).png().toBuffer());
 }

@@ -32,6 +32,7 @@ import { CatalogueRebuild } from '../../service/catalogue/catalogue-rebuild.ts';
 import { ResultStore } from '../../service/store/result-store.ts';
 import type { Analysis } from '../../analysis/analysis-schema.ts';
 import { RedisServer } from '../support/redis-server.ts';
+import { shuffle } from '../../scripts/seeded-random.ts';
 import { xorshift } from '../support/synthetic-signatures.ts';
 import { scorePartition, type PartitionScore } from './lineage-eval.ts';
 
@@ -89,12 +90,7 @@ async function evaluateFolder(dir: string, orders: number, server: RedisServer, 
   const oneWorkerRuns: Scores[] = [];
   const rebuilt: Scores[] = [];
   for (let order = 0; order < orders; order++) {
-    const random = xorshift(1000 + order);
-    const shuffled = files.map((_, k) => k);
-    for (let i = shuffled.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
-    }
+    const shuffled = shuffle(files.map((_, k) => k), xorshift(1000 + order));
     // Alternate images between the two workers, both starting at once.
     const shares = [0, 1].map((w) => {
       const path = join(work, `order-${order}-${w}.json`);

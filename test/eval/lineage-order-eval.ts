@@ -17,7 +17,7 @@ import type { PairSimilarity } from '../../analysis/lineage/lineage-join.ts';
 import { signaturesOfFiles } from '../../analysis/lineage/signature-files.ts';
 import { defaultModel, similarity } from '../../analysis/lineage/similarity-index.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
-import { mulberry32 } from '../../scripts/seeded-random.ts';
+import { mulberry32, shuffle } from '../../scripts/seeded-random.ts';
 import { scorePartition, type PartitionScore } from './lineage-eval.ts';
 
 const FIGURES = ['precision', 'recall', 'f1', 'bcubedPrecision', 'bcubedRecall', 'bcubedF1'] as const;
@@ -60,13 +60,7 @@ function oracle(order: number[], signatures: ImageSignature[], truth: string[], 
 }
 
 function shuffled(length: number, seed: number): number[] {
-  const random = mulberry32(seed);
-  const order = Array.from({ length }, (_, k) => k);
-  for (let k = length - 1; k > 0; k--) {
-    const j = Math.floor(random() * (k + 1));
-    [order[k], order[j]] = [order[j]!, order[k]!];
-  }
-  return order;
+  return shuffle(Array.from({ length }, (_, k) => k), mulberry32(seed));
 }
 
 const row = (label: string, s: PartitionScore) =>

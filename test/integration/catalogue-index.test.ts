@@ -13,6 +13,7 @@ import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import type { Analysis } from '../../analysis/analysis-schema.ts';
 import { ResultStore } from '../../service/store/result-store.ts';
 import { fakeImageHash, fixtureSignatures, syntheticLineages } from '../support/catalogue-fixtures.ts';
+import { shuffle } from '../../scripts/seeded-random.ts';
 import { xorshift } from '../support/synthetic-signatures.ts';
 
 const FIXTURES = ['lineage-china.jpg', 'lineage-china-crop-title.jpg', 'lineage-unrelated.jpg', 'lineage-chain-a.jpg', 'lineage-chain-b.jpg', 'lineage-chain-c.jpg'];
@@ -63,11 +64,7 @@ describe('catalogue index on a real Redis', () => {
     const random = xorshift(11);
     let severalRepresentatives = 0;
     for (let order = 0; order < 2; order++) {
-      const names = [...FIXTURES, ...HARD_FIXTURES];
-      for (let k = names.length - 1; k > 0; k--) {
-        const j = Math.floor(random() * (k + 1));
-        [names[k], names[j]] = [names[j]!, names[k]!];
-      }
+      const names = shuffle([...FIXTURES, ...HARD_FIXTURES], random);
       const redis = connect();
       const index = new CatalogueIndex(redis, freshPrefix(), matcher);
       const memory = new LineageIndex();

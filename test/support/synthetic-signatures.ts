@@ -4,6 +4,7 @@ import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import { signaturesOfFiles } from '../../analysis/lineage/signature-files.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
+import { shuffle } from '../../scripts/seeded-random.ts';
 
 /** Seeded uniform numbers in [0, 1): the same catalogue on every run. */
 export function xorshift(seed: number): () => number {
@@ -62,10 +63,7 @@ export function* syntheticCatalogue(groups: ImageSignature[][], size: number): G
       });
     }
     // Shuffle inside the window: members of a lineage arrive apart, as in a real catalogue.
-    for (let i = members.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [members[i], members[j]] = [members[j]!, members[i]!];
-    }
+    shuffle(members, random);
     for (const member of members) {
       if (emitted++ >= size) return;
       yield member;
