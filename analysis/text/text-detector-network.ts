@@ -91,19 +91,27 @@ export async function textProbabilityMap(image: RgbImage, limitSide: number, pre
  */
 export function textNetworkInput(image: RgbImage, limitSide: number, minLongSide = 0): ort.Tensor {
   const size = networkInputSize(image.width, image.height, limitSide, minLongSide);
-  const pixels = withMats((scope) => {
-    const resized = scope.track(new (cv().Mat)());
-    cv().resize(rgbMat(scope, image), resized, new (cv().Size)(size.width, size.height), 0, 0, cv().INTER_LINEAR);
-    return new Uint8Array(resized.data);
-  });
   const plane = size.width * size.height;
   const chw = new Float32Array(3 * plane);
-  for (let bgr = 0; bgr < 3; bgr++) {
-    const rgb = 2 - bgr;
-    const k = 1 / (255 * STD_BGR[bgr]!);
-    const offset = MEAN_BGR[bgr]! / STD_BGR[bgr]!;
-    const out = bgr * plane;
-    for (let i = 0; i < plane; i++) chw[out + i] = pixels[i * 3 + rgb]! * k - offset;
-  }
+  withMats((scope) => {
+    const resized = scope.track(new (cv().Mat)());
+    cv().resize(rgbMat(scope, image), resized, new (cv().Size)(size.width, size.height), 0, 0, cv().INTER_LINEAR);
+    // One pass over the resized pixels where they lie (no copy), each byte looked up in its
+    // channel's table: the same float32 values as computing them, in half the time.
+    const pixels = resized.data;
+    const [blue, green, red] = NORMALISED_BGR;
+    for (let i = 0, p = 0; i < plane; i++, p += 3) {
+      chw[i] = blue[pixels[p + 2]!]!;
+      chw[plane + i] = green[pixels[p + 1]!]!;
+      chw[2 * plane + i] = red[pixels[p]!]!;
+    }
+  });
   return new ort.Tensor('float32', chw, [1, 3, size.height, size.width]);
 }
+
+/** Per BGR channel, the network's input for each 8-bit value (PaddleOCR's NormalizeImage). */
+const NORMALISED_BGR = [0, 1, 2].map((bgr) => {
+  const k = 1 / (255 * STD_BGR[bgr]!);
+  const offset = MEAN_BGR[bgr]! / STD_BGR[bgr]!;
+  return Float32Array.from({ length: 256 }, (_, v) => v * k - offset);
+}) as [Float32Array, Float32Array, Float32Array];
