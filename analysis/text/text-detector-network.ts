@@ -94,24 +94,23 @@ export function textNetworkInput(image: RgbImage, limitSide: number, minLongSide
   const plane = size.width * size.height;
   const chw = new Float32Array(3 * plane);
   withMats((scope) => {
-    const resized = scope.track(new (cv().Mat)());
-    cv().resize(rgbMat(scope, image), resized, new (cv().Size)(size.width, size.height), 0, 0, cv().INTER_LINEAR);
-    // One pass over the resized pixels where they lie (no copy), each byte looked up in its
-    // channel's table: the same float32 values as computing them, in half the time.
-    const pixels = resized.data;
-    const [blue, green, red] = NORMALISED_BGR;
-    for (let i = 0, p = 0; i < plane; i++, p += 3) {
-      chw[i] = blue[pixels[p + 2]!]!;
-      chw[plane + i] = green[pixels[p + 1]!]!;
-      chw[2 * plane + i] = red[pixels[p]!]!;
-    }
+    const c = cv();
+    const resized = scope.track(new c.Mat());
+    c.resize(rgbMat(scope, image), resized, new c.Size(size.width, size.height), 0, 0, c.INTER_LINEAR);
+    // Normalised by table lookup and split into planes inside OpenCV: the same float32 values as
+    // computing each pixel in JS, a third of the time of a JS loop over them.
+    const floats = scope.track(new c.Mat());
+    c.LUT(resized, scope.track(c.matFromArray(1, 256, c.CV_32FC3, NORMALISED_RGB)), floats);
+    const planes = scope.track(new c.MatVector());
+    c.split(floats, planes);
+    for (let bgr = 0; bgr < 3; bgr++) chw.set(scope.track(planes.get(2 - bgr)).data32F, bgr * plane);
   });
   return new ort.Tensor('float32', chw, [1, 3, size.height, size.width]);
 }
 
-/** Per BGR channel, the network's input for each 8-bit value (PaddleOCR's NormalizeImage). */
-const NORMALISED_BGR = [0, 1, 2].map((bgr) => {
-  const k = 1 / (255 * STD_BGR[bgr]!);
-  const offset = MEAN_BGR[bgr]! / STD_BGR[bgr]!;
-  return Float32Array.from({ length: 256 }, (_, v) => v * k - offset);
-}) as [Float32Array, Float32Array, Float32Array];
+/** The network's input for each 8-bit value, R, G, B interleaved (PaddleOCR's NormalizeImage per BGR channel). */
+const NORMALISED_RGB = Float32Array.from({ length: 256 * 3 }, (_, i) => {
+  const bgr = 2 - (i % 3);
+  const value = Math.floor(i / 3);
+  return value * (1 / (255 * STD_BGR[bgr]!)) - MEAN_BGR[bgr]! / STD_BGR[bgr]!;
+});
