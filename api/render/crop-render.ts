@@ -15,9 +15,10 @@ const PIXEL_CANVAS = /^(\d+)x(\d+)$/i;
 /**
  * WebP encoder effort (0-6; sharp's default is 4). A render is encoded while its client waits, and
  * then cached for a year (immutable URLs), so its bytes are paid on every view. On the 40 photos of
- * bench:render-options, 640 px: effort 2 costs 16.3 ms CPU per render against 27.9 at 4, for 3% more
- * bytes (27.2 against 26.4 KB); effort 1 or 0 cost 13.7 or 12.2 ms for 10% or 17% more bytes at the
- * same PSNR and SSIM, and at equal bytes (effort 0, quality 75) lose 0.9 dB and 0.009 SSIM.
+ * bench:render-options, 640 px: effort 2 costs 17.8 ms CPU per render against 30.3 at 4, for 3% more
+ * bytes (27.2 against 26.5 KB); effort 1 or 0 cost 15.5 or 13.7 ms for 10% or 17% more bytes at the
+ * same PSNR and SSIM, and at effort 2's bytes (effort 0, quality 75) lose 0.9 dB PSNR and 0.008 SSIM
+ * (medians over the photos).
  */
 const WEBP_EFFORT = 2;
 
