@@ -114,8 +114,8 @@ export function headAsPointwiseConvs(graph: OnnxGraph): boolean {
  * (PP-LCNetV3's learnable affine before a padded depthwise convolution, which would see the shift at
  * its border) becomes a depthwise 1×1 Conv computing the same x·a + c: ONNX Runtime runs it in its
  * blocked NCHWc layout next to the convolutions, where a Mul and Add by scalars each cost a pass and a
- * reorder out of and back into that layout (~10% of the network at 1/2 resolution). Bit for bit the
- * same map. Returns how many were rewritten.
+ * reorder out of and back into that layout (~10% of the network at 1/2 resolution; network alone
+ * 0.92× after it). The map came out bit for bit the same on 30 photos. Returns how many were rewritten.
  */
 export function affineAsDepthwiseConv(graph: OnnxGraph): number {
   let rewritten = 0;
