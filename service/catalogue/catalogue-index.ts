@@ -127,7 +127,7 @@ export class CatalogueIndex {
     let attempts = 0;
     let conflicts = 0;
     for (let reservation = 1; reservation <= MAX_ATTEMPTS; reservation++) {
-      const [status, gen, third, ...buckets] = await this.redis.catalogueReserveBuffer(
+      const [status, gen, third, contents, lengths] = await this.redis.catalogueReserveBuffer(
         this.keys.generation,
         this.keys.base,
         this.generation,
@@ -154,7 +154,7 @@ export class CatalogueIndex {
       }
       const slot = Number(third!.toString());
       // The votes of older slots only: the entries a look-up in slot order would have seen.
-      const tally = voteTally(buckets, keys.length, slot);
+      const tally = voteTally({ bytes: contents!, lengths: parseLengths(lengths!) }, keys.length, slot);
       const voted = rankVotes(tally, minVotes, candidates);
       const votedSlots = new Set(voted);
       const waitUntil = Date.now() + RESERVATION_LEASE_MS;
@@ -273,27 +273,36 @@ export interface VoteTally {
   score: number;
 }
 
+/** An image's buckets as the look-up returns them (table-major): their contents back to back, and each one's length. */
+export interface BucketContents {
+  bytes: Buffer;
+  lengths: readonly number[];
+}
+
 /**
- * The votes of CandidateIndex.query from the image's buckets (table-major, as the look-up returns them:
- * `tables` tables of equally many keys), counting only the entries of slots below `below` (the image's
- * own slot: the entries an image reserved before it saw; a bucket's entries are in ascending slot
- * order). A vote weighs 1/√(bucket size); the weights are summed descriptor by descriptor, table by
- * table, as CandidateIndex does, so the float sums — and the ranking — are identical. Full buckets
- * ("F") say nothing.
+ * The votes of CandidateIndex.query from the image's buckets (`tables` tables of equally many keys),
+ * counting only the entries of slots below `below` (the image's own slot: the entries an image reserved
+ * before it saw; a bucket's entries are in ascending slot order). A vote weighs 1/√(bucket size); the
+ * weights are summed descriptor by descriptor, table by table, as CandidateIndex does, so the float sums
+ * — and the ranking — are identical. Full buckets ("F") say nothing.
  */
-export function voteTally(buckets: readonly Buffer[], tables: number, below = Number.POSITIVE_INFINITY): Map<number, VoteTally> {
+export function voteTally({ bytes, lengths }: BucketContents, tables: number, below = Number.POSITIVE_INFINITY): Map<number, VoteTally> {
   const votes = new Map<number, VoteTally>();
-  const perTable = buckets.length / tables;
-  const slotAt = (bucket: Buffer, o: number) => bucket[o]! | (bucket[o + 1]! << 8) | (bucket[o + 2]! << 16);
+  const perTable = lengths.length / tables;
+  const starts = new Int32Array(lengths.length);
+  for (let k = 1; k < lengths.length; k++) starts[k] = starts[k - 1]! + lengths[k - 1]!;
+  const slotAt = (o: number) => bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16);
   for (let d = 0; d < perTable; d++) {
     for (let t = 0; t < tables; t++) {
-      const bucket = buckets[t * perTable + d]!;
-      let end = bucket.length - (bucket.length % SLOT_BYTES);
-      while (end >= SLOT_BYTES && slotAt(bucket, end - SLOT_BYTES) >= below) end -= SLOT_BYTES;
-      if (end < SLOT_BYTES) continue;
-      const weight = 1 / Math.sqrt(end / SLOT_BYTES);
-      for (let o = 0; o < end; o += SLOT_BYTES) {
-        const slot = slotAt(bucket, o);
+      const k = t * perTable + d;
+      const start = starts[k]!;
+      const length = lengths[k]!;
+      let end = start + length - (length % SLOT_BYTES);
+      while (end - start >= SLOT_BYTES && slotAt(end - SLOT_BYTES) >= below) end -= SLOT_BYTES;
+      if (end - start < SLOT_BYTES) continue;
+      const weight = 1 / Math.sqrt((end - start) / SLOT_BYTES);
+      for (let o = start; o < end; o += SLOT_BYTES) {
+        const slot = slotAt(o);
         const tally = votes.get(slot);
         if (tally) {
           tally.votes++;
@@ -307,6 +316,23 @@ export function voteTally(buckets: readonly Buffer[], tables: number, below = Nu
   return votes;
 }
 
+/** The space-separated decimal lengths of the look-up's reply, read without making a string of each. */
+export function parseLengths(text: Buffer): number[] {
+  const out: number[] = [];
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === 0x20) {
+      out.push(value);
+      value = 0;
+    } else {
+      value = value * 10 + (c - 0x30);
+    }
+  }
+  if (text.length > 0) out.push(value);
+  return out;
+}
+
 /** The `limit` slots with the highest score among those with at least `minVotes` votes, ties by votes then slot. */
 export function rankVotes(votes: ReadonlyMap<number, VoteTally>, minVotes: number, limit: number): number[] {
   return [...votes]
@@ -316,9 +342,9 @@ export function rankVotes(votes: ReadonlyMap<number, VoteTally>, minVotes: numbe
     .map(([slot]) => slot);
 }
 
-/** The candidates of CandidateIndex.query from the image's buckets (see voteTally and rankVotes). */
+/** The candidates of CandidateIndex.query from the image's buckets, one Buffer each (see voteTally and rankVotes). */
 export function topVoted(buckets: readonly Buffer[], tables: number, minVotes: number, limit: number): number[] {
-  return rankVotes(voteTally(buckets, tables), minVotes, limit);
+  return rankVotes(voteTally({ bytes: Buffer.concat(buckets), lengths: buckets.map((b) => b.length) }, tables), minVotes, limit);
 }
 
 /** A signature as the index and the result store keep it (base64). */

@@ -67,7 +67,8 @@ end
  * the contents of the image's buckets before its own entries. A new reservation appends its slot to
  * every bucket in the same pass (a key twice in one table appends twice, as the in-memory index does).
  * ARGV: base, gen, image, version, lease ms, tables, keys per table, packed keys, max bucket size.
- * Returns {'have', gen, entry} | {'version', gen, stored} | {'full'} | {'ok', gen, slot, buckets…}.
+ * Returns {'have', gen, entry} | {'version', gen, stored} | {'full'} | {'ok', gen, slot, contents of the
+ * buckets back to back, their lengths (space-separated)}.
  */
 const RESERVE = `${PRELUDE}${BUCKET_FIELDS}${RESERVATIONS}
 local meta = g .. ':meta'
@@ -85,21 +86,28 @@ if slot and at - tonumber(redis.call('HGET', pend, 's' .. slot) or '0') >= tonum
 end
 local per = tonumber(ARGV[7])
 local tables = per > 0 and bucketFields(tonumber(ARGV[6]), per, ARGV[8]) or {}
-local out = { 'ok', gen }
+-- The buckets' contents back to back and their lengths: two strings, not 1,600 (the worker parsed a
+-- reply element per bucket in more time than Redis took to read it).
+local contents = {}
+local lengths = {}
+local kept = 0
+local function keep(v)
+  kept = kept + 1
+  contents[kept] = v
+  lengths[kept] = #v
+end
 if slot then
   redis.call('HSET', pend, 's' .. slot, at)
-  out[3] = slot
   for t, fields in ipairs(tables) do
     local values = redis.call('HMGET', g .. ':lsh:' .. (t - 1), unpack(fields))
-    for k = 1, per do out[#out + 1] = values[k] or '' end
+    for k = 1, per do keep(values[k] or '') end
   end
-  return out
+  return { 'ok', gen, slot, table.concat(contents), table.concat(lengths, ' ') }
 end
 local n = tonumber(redis.call('HGET', meta, 'slots') or '0')
 if n >= 16777216 then return { 'full' } end
 redis.call('HSET', meta, 'slots', n + 1)
 slot = tostring(n)
-out[3] = slot
 local maxBucket = tonumber(ARGV[9])
 local entry = struct.pack('<I3', n)
 for t, fields in ipairs(tables) do
@@ -109,7 +117,7 @@ for t, fields in ipairs(tables) do
   local changes = {}
   for k, field in ipairs(fields) do
     local before = values[k] or ''
-    out[#out + 1] = before
+    keep(before)
     local v = current[field] or before
     if v ~= 'F' then
       v = v .. entry
@@ -123,7 +131,7 @@ for t, fields in ipairs(tables) do
 end
 redis.call('SETRANGE', g .. ':slot', n * 4, struct.pack('<I4', PENDING))
 redis.call('HSET', pend, 'i' .. image, slot, 's' .. slot, at)
-return out
+return { 'ok', gen, slot, table.concat(contents), table.concat(lengths, ' ') }
 `;
 
 /**
