@@ -52,8 +52,12 @@ const MAX_ATTEMPTS = 20;
  */
 export const RESERVATION_LEASE_MS = 10_000;
 
-/** Pause between two looks at an older reservation being decided (about a decision's time). */
+/**
+ * Pause between two looks at an older reservation being decided: about a decision's time, growing with
+ * every look up to 25 times that (many images waiting at once on a busy worker must leave it the time to decide).
+ */
 const WAIT_MS = 2;
+const MAX_WAIT_STEPS = 25;
 
 /** Bytes of one bucket entry (a slot number; 2^24 slots per generation — see catalogue-keys.ts). */
 export const SLOT_BYTES = 3;
@@ -157,7 +161,8 @@ export class CatalogueIndex {
       const tally = voteTally({ bytes: contents!, lengths: parseLengths(lengths!) }, keys.length, slot);
       const voted = rankVotes(tally, minVotes, candidates);
       const votedSlots = new Set(voted);
-      const waitUntil = Date.now() + RESERVATION_LEASE_MS;
+      const waitUntil = Date.now() + 3 * RESERVATION_LEASE_MS;
+      let waits = 0;
       // Decided again, from the same votes, after a wait or a conflict: only a lost reservation reads the buckets again.
       for (;;) {
         attempts++;
@@ -167,8 +172,9 @@ export class CatalogueIndex {
           const waitFor = older!.length > 0 && older!.toString().split(' ').some((s) => (tally.get(Number(s))?.votes ?? 0) >= minVotes);
           if (waitFor) {
             // An older image this one has a candidate's votes for is still deciding: its decision comes first.
-            if (Date.now() > waitUntil) throw new ArtmetaError('INTERNAL', `catalogue: image ${image} waited for an older reservation longer than its lease`);
-            await sleep(WAIT_MS + Math.random() * WAIT_MS);
+            // It commits, or its lease ends (Redis's clock); waiting much longer than that means Redis is wrong.
+            if (Date.now() > waitUntil) throw new ArtmetaError('INTERNAL', `catalogue: image ${image} waited for an older reservation three times its lease`);
+            await sleep(WAIT_MS * Math.min(++waits, MAX_WAIT_STEPS) * (0.5 + Math.random()));
             continue;
           }
           lineages = parseCandidates(reply);
