@@ -185,6 +185,19 @@ describe('catalogue index on a real Redis', () => {
     expect(raced.newer).toBeGreaterThanOrEqual(2);
   });
 
+  it('a reservation left by a worker that died before its commit: the index checks, the retried job reuses its slot', async () => {
+    const prefix = freshPrefix();
+    const redis = withCatalogueCommands(connect());
+    const dying = new CatalogueIndex(redis, prefix, matcher);
+    redis.catalogueAssign = () => Promise.reject(new Error('killed before its commit'));
+    const image = signatures.get('lineage-china.jpg')!;
+    await expect(dying.assign(fakeImageHash('china'), image)).rejects.toThrow('killed');
+    expect(await check(prefix)).toMatchObject({ images: 0, reserved: 1, slots: 1, problems: [] });
+    const retried = await new CatalogueIndex(connect(), prefix, matcher).assign(fakeImageHash('china'), image);
+    expect(retried.created).toBe(true);
+    expect(await check(prefix)).toMatchObject({ images: 1, reserved: 0, slots: 1, problems: [] });
+  });
+
   it('keeps ids when more images arrive and when members are deleted; the last member takes the lineage with it', async () => {
     const prefix = freshPrefix();
     const index = new CatalogueIndex(connect(), prefix, matcher);
