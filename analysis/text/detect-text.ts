@@ -12,12 +12,19 @@ export interface TextDetectionOptions extends Partial<CandidateOptions> {
    * that this value reads as 0.5.
    */
   threshold?: number;
+  /**
+   * Probability that at least one line is text (noisy-OR of the raw line probabilities) an image
+   * needs to be said to hold text and to report any line. Default: the committed model's
+   * `imageThreshold`, chosen on synthetic images; the image probability is rescaled so it reads 0.5.
+   */
+  imageThreshold?: number;
 }
 
 export interface TextDetection {
   /**
-   * Probability that the image holds any text (that of its likeliest line, rescaled so the threshold
-   * reads 0.5); ≥ 0.5 reads as "has text", and always does when there are regions.
+   * Probability that the image holds any text: that at least one of its candidate lines is text
+   * (noisy-OR), rescaled so the image threshold reads 0.5; ≥ 0.5 reads as "has text", and there are
+   * regions only then.
    */
   probability: number;
   /** Line boxes in the input image's pixels, likeliest first, each with probability ≥ 0.5. */
@@ -32,10 +39,13 @@ export interface TextDetection {
 export async function detectText(image: RgbImage, options: TextDetectionOptions = {}): Promise<TextDetection> {
   const model = lineVerifierModel();
   const threshold = options.threshold ?? model.threshold;
-  if (!(threshold > 0 && threshold < 1)) throw new ArtmetaError('INVALID_ARGUMENT', `text threshold must be in (0, 1), got ${threshold}`);
+  const imageThreshold = options.imageThreshold ?? model.imageThreshold;
+  for (const [name, value] of [['threshold', threshold], ['image threshold', imageThreshold]] as const) {
+    if (!(value > 0 && value < 1)) throw new ArtmetaError('INVALID_ARGUMENT', `text ${name} must be in (0, 1), got ${value}`);
+  }
   const { map, lines } = await textLineCandidates(image, { ...ARTMETA_CANDIDATE_OPTIONS, ...candidateOptionsOf(options) });
   const scored = lines.map((line) => ({ ...line, probability: verifyLine(model, lineEvidence(image, map, line)) }));
-  return textDetectionFromLines(scored, image, threshold);
+  return textDetectionFromLines(scored, image, { threshold, imageThreshold });
 }
 
 function candidateOptionsOf(options: TextDetectionOptions): Partial<CandidateOptions> {
@@ -44,15 +54,19 @@ function candidateOptionsOf(options: TextDetectionOptions): Partial<CandidateOpt
 }
 
 /**
- * The reported form of scored lines (raw verifier probabilities): lines reaching `threshold`, in
- * whole pixels inside the image, likeliest first, probabilities (and the image's) rescaled so
- * `threshold` reads 0.5.
+ * The reported form of scored lines (raw verifier probabilities). The image holds text when the
+ * noisy-OR of its lines reaches `imageThreshold`: one weak line alone is not enough, several are.
+ * Then its lines reaching `threshold` are reported, in whole pixels inside the image, likeliest
+ * first, probabilities rescaled so `threshold` reads 0.5 (the image's so `imageThreshold` does).
  */
 export function textDetectionFromLines(
   lines: Array<Box & { probability: number }>,
   image: { width: number; height: number },
-  threshold: number,
+  { threshold, imageThreshold }: { threshold: number; imageThreshold: number },
 ): TextDetection {
+  const anyText = 1 - lines.reduce((none, l) => none * (1 - l.probability), 1);
+  const probability = round3(calibrate(anyText, imageThreshold));
+  if (anyText < imageThreshold) return { probability, regions: [] };
   const regions = lines
     .filter((l) => l.probability >= threshold)
     .sort((a, b) => b.probability - a.probability)
@@ -63,8 +77,7 @@ export function textDetectionFromLines(
       const h = Math.min(image.height, Math.ceil(l.y + l.h)) - y;
       return { x, y, w, h, probability: round3(calibrate(l.probability, threshold)) };
     });
-  const best = lines.reduce((p, l) => Math.max(p, l.probability), 0);
-  return { probability: round3(calibrate(best, threshold)), regions };
+  return { probability, regions };
 }
 
 /**

@@ -14,6 +14,8 @@ export interface LineVerifierModel {
   bias: number;
   /** Raw probability a line needs to be reported (reported probabilities are rescaled so it reads 0.5). */
   threshold: number;
+  /** Noisy-OR of an image's raw line probabilities it needs to hold text and report lines (see textDetectionFromLines). */
+  imageThreshold: number;
 }
 
 let cached: LineVerifierModel | undefined;
@@ -34,7 +36,7 @@ export function lineVerifierModel(): LineVerifierModel {
 }
 
 /** The model's raw probability that a measured line is text. */
-export function verifyLine(model: LineVerifierModel, evidence: LineEvidence): number {
+export function verifyLine(model: Pick<LineVerifierModel, 'mean' | 'std' | 'weights' | 'bias'>, evidence: LineEvidence): number {
   let z = model.bias;
   LINE_EVIDENCE_NAMES.forEach((name, i) => {
     z += (model.weights[i]! * (evidence[name] - model.mean[i]!)) / model.std[i]!;

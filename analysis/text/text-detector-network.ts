@@ -21,7 +21,8 @@ export const TEXT_NETWORK_FILE = join(
 /**
  * The same network with its convolutions in int8 (QDQ), made from TEXT_NETWORK_FILE by
  * `npm run quantize:text` (scripts/quantize-text-network.ts, calibrated on synthetic images only):
- * artmeta's text stage runs this one. See models/README.md.
+ * artmeta's text stage runs this one. It reads the resized image's bytes (RGB, height × width × 3)
+ * and normalises them itself. See models/README.md.
  */
 export const TEXT_NETWORK_INT8_URL = new URL('../../models/ch_PP-OCRv4_det_int8.onnx', import.meta.url);
 
@@ -31,8 +32,8 @@ export type TextNetworkPrecision = 'fp32' | 'int8';
 /** The network's strides: its input sides must be multiples of this. */
 const STRIDE = 32;
 /** PaddleOCR's NormalizeImage for det, in the channel order it reads images (BGR, from cv2.imread). */
-const MEAN_BGR = [0.485, 0.456, 0.406] as const;
-const STD_BGR = [0.229, 0.224, 0.225] as const;
+export const MEAN_BGR = [0.485, 0.456, 0.406] as const;
+export const STD_BGR = [0.229, 0.224, 0.225] as const;
 
 /** DB's text probability per pixel of the network input, and how that input maps to the image. */
 export interface ProbabilityMap {
@@ -79,38 +80,47 @@ export function networkInputSize(width: number, height: number, limitSide: numbe
  */
 export async function textProbabilityMap(image: RgbImage, limitSide: number, precision: TextNetworkPrecision, minLongSide = 0): Promise<ProbabilityMap> {
   const net = await loadTextNetwork(precision);
-  const result = await net.run({ [net.inputNames[0]!]: textNetworkInput(image, limitSide, minLongSide) });
+  const input = precision === 'int8' ? textNetworkBytes(image, limitSide, minLongSide) : textNetworkInput(image, limitSide, minLongSide);
+  const result = await net.run({ [net.inputNames[0]!]: input });
   const output = result[net.outputNames[0]!]!;
   const [, , height, width] = output.dims as number[];
   return { data: output.data as Float32Array, width: width!, height: height!, scaleX: image.width / width!, scaleY: image.height / height! };
 }
 
+/** The image resized (bilinear, as cv2.resize) to networkInputSize: RGB bytes. OpenCV must be loaded. */
+function resizedForNetwork(image: RgbImage, limitSide: number, minLongSide: number): { pixels: Uint8Array; size: { width: number; height: number } } {
+  const size = networkInputSize(image.width, image.height, limitSide, minLongSide);
+  const pixels = withMats((scope) => {
+    const resized = scope.track(new (cv().Mat)());
+    cv().resize(rgbMat(scope, image), resized, new (cv().Size)(size.width, size.height), 0, 0, cv().INTER_LINEAR);
+    return new Uint8Array(resized.data);
+  });
+  return { pixels, size };
+}
+
 /**
- * The network's input for an image: resized (bilinear, as cv2.resize) to networkInputSize, normalised
+ * The int8 network's input: the resized image's bytes, 1 × height × width × 3 RGB (the network
+ * normalises them as textNetworkInput does, bit for bit). OpenCV must be loaded.
+ */
+export function textNetworkBytes(image: RgbImage, limitSide: number, minLongSide = 0): ort.Tensor {
+  const { pixels, size } = resizedForNetwork(image, limitSide, minLongSide);
+  return new ort.Tensor('uint8', pixels, [1, size.height, size.width, 3]);
+}
+
+/**
+ * PaddleOCR's network input for an image (the fp32 network's): resized as textNetworkBytes, normalised
  * per BGR channel, NCHW. OpenCV must be loaded.
  */
 export function textNetworkInput(image: RgbImage, limitSide: number, minLongSide = 0): ort.Tensor {
-  const size = networkInputSize(image.width, image.height, limitSide, minLongSide);
+  const { pixels, size } = resizedForNetwork(image, limitSide, minLongSide);
   const plane = size.width * size.height;
   const chw = new Float32Array(3 * plane);
-  withMats((scope) => {
-    const c = cv();
-    const resized = scope.track(new c.Mat());
-    c.resize(rgbMat(scope, image), resized, new c.Size(size.width, size.height), 0, 0, c.INTER_LINEAR);
-    // Normalised by table lookup and split into planes inside OpenCV: the same float32 values as
-    // computing each pixel in JS, a third of the time of a JS loop over them.
-    const floats = scope.track(new c.Mat());
-    c.LUT(resized, scope.track(c.matFromArray(1, 256, c.CV_32FC3, NORMALISED_RGB)), floats);
-    const planes = scope.track(new c.MatVector());
-    c.split(floats, planes);
-    for (let bgr = 0; bgr < 3; bgr++) chw.set(scope.track(planes.get(2 - bgr)).data32F, bgr * plane);
-  });
+  for (let bgr = 0; bgr < 3; bgr++) {
+    const rgb = 2 - bgr;
+    const k = 1 / (255 * STD_BGR[bgr]!);
+    const offset = MEAN_BGR[bgr]! / STD_BGR[bgr]!;
+    const out = bgr * plane;
+    for (let i = 0; i < plane; i++) chw[out + i] = pixels[i * 3 + rgb]! * k - offset;
+  }
   return new ort.Tensor('float32', chw, [1, 3, size.height, size.width]);
 }
-
-/** The network's input for each 8-bit value, R, G, B interleaved (PaddleOCR's NormalizeImage per BGR channel). */
-const NORMALISED_RGB = Float32Array.from({ length: 256 * 3 }, (_, i) => {
-  const bgr = 2 - (i % 3);
-  const value = Math.floor(i / 3);
-  return value * (1 / (255 * STD_BGR[bgr]!)) - MEAN_BGR[bgr]! / STD_BGR[bgr]!;
-});

@@ -13,9 +13,12 @@ export const RENDER_CONTENT_TYPES: Record<RenderFormat, string> = {
 const PIXEL_CANVAS = /^(\d+)x(\d+)$/i;
 
 /**
- * WebP encoder effort (0-6; sharp's default is 4). A render is encoded while its client waits: on
- * 20 photos resized to 640 px, effort 2 encoded in 34 ms (p50) against 96 ms at 4, for 3% more bytes
- * (35.2 against 34.1 KB); effort 0 took 14 ms but gave 20% more bytes (one core, machine loaded).
+ * WebP encoder effort (0-6; sharp's default is 4). A render is encoded while its client waits, and
+ * then cached for a year (immutable URLs), so its bytes are paid on every view. On the 40 photos of
+ * bench:render-options, 640 px: effort 2 costs 17.8 ms CPU per render against 30.3 at 4, for 3% more
+ * bytes (27.2 against 26.5 KB); effort 1 or 0 cost 15.5 or 13.7 ms for 10% or 17% more bytes at the
+ * same PSNR and SSIM, and at effort 2's bytes (effort 0, quality 75) lose 0.9 dB PSNR and 0.008 SSIM
+ * (medians over the photos).
  */
 const WEBP_EFFORT = 2;
 
@@ -41,10 +44,12 @@ export function encoderOptions(format: RenderFormat, quality?: number): { qualit
  * takes the crop from the resized one. Only in that order does sharp let libjpeg decode a JPEG at
  * ½, ¼ or ⅛ of its size (shrink-on-load: sharp skips it when an extract comes before the resize),
  * and sharp takes the ½ step only from a 3× shrink on (its pipeline lowers the factor when the
- * whole shrink equals it, for libjpeg's rounding). Below 3× both orders decode every pixel and the
- * usual one keeps the crop's edges exact. Measured on 5 Debian wallpapers (ukui-wallpapers,
- * 3640-3840×2400), a full-width 16:9 crop to 640×360: 77 → 46 ms CPU each (decoded at ¼), pixels
- * within 0.36/255 on average of the other order.
+ * whole shrink equals it: libjpeg rounds an odd side, and the slight upsample that corrects it
+ * blurs). Below 3× both orders decode every pixel and the usual one keeps the crop's edges exact
+ * and stops decoding at the crop's last row: on the 14 bench photos with a 2-3× crop the whole-first
+ * order costs 11.0 against 10.8 ms CPU per JPEG render, so 2 here would gain nothing. Measured on 5
+ * Debian wallpapers (ukui-wallpapers, 3640-3840×2400), a full-width 16:9 crop to 640×360: 77 → 46 ms
+ * CPU each (decoded at ¼), pixels within 0.36/255 on average of the other order.
  */
 const SHRINK_ON_LOAD_FROM = 3;
 

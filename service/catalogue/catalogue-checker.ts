@@ -2,7 +2,7 @@ import type { LineageShape } from '../../analysis/lineage/lineage-join.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
 import { STORED_SIGNATURE } from '../store/result-store.ts';
 import { decodeStoredSignature, SLOT_BYTES } from './catalogue-index.ts';
-import { CatalogueKeys, type GenerationKeys } from './catalogue-keys.ts';
+import { CatalogueKeys, PENDING_SLOT, type GenerationKeys } from './catalogue-keys.ts';
 
 export interface CatalogueCheck {
   generation: string;
@@ -11,6 +11,8 @@ export interface CatalogueCheck {
   lineages: number;
   /** Slots ever given; slots of removed images stay as empty entries until a rebuild. */
   slots: number;
+  /** Images holding a reservation (being assigned, or left by a killed worker until their lease ends). */
+  reserved: number;
   /** Bucket entries over all hash tables, and buckets that reached the cap. */
   bucketEntries: number;
   fullBuckets: number;
@@ -29,8 +31,10 @@ const MAX_LISTED = 50;
  *   member of that lineage — so an image is in exactly one lineage;
  * - each lineage number below the counter is either wholly there (record, id in the id table, members,
  *   a signature per representative, the index's copy or the result store's) or wholly gone; member sets list only images whose entry names them;
- * - live slots are exactly the images' slots and those of deleted representatives of live lineages (their
- *   anchors); bucket entries are ascending slots below the slot count.
+ * - live slots are exactly the images' slots, those of deleted representatives of live lineages (their
+ *   anchors) and the reserved ones; bucket entries are ascending slots below the slot count;
+ * - each reservation is one image's, with its time, below the slot count, PENDING in the slot table,
+ *   and every PENDING slot is a reservation's; a reserved image has no entry yet.
  * Uses HSCAN and numbered keys only (no SCAN), so it works on a Redis Cluster node as well. A walk is
  * not a snapshot: run it on a quiet index (analyze queue paused), or images assigned during the walk
  * show up as broken invariants.
@@ -71,6 +75,8 @@ export class CatalogueChecker {
     }
     // Live slots: the images' and those of deleted representatives of live lineages (still their anchors).
     const expectedLive = new Set([...entries.values()].map((e) => e.slot));
+    const reserved = await this.checkReservations(keys, slots, entries, lineageOfSlot, problem);
+    for (const slot of reserved) expectedLive.add(slot);
 
     const ids = new Map<string, string>();
     await this.hscan(keys.ids, (id, num) => ids.set(id, num));
@@ -107,7 +113,33 @@ export class CatalogueChecker {
 
     const buckets = await this.checkBuckets(keys, slots, problem);
     if (unlisted > 0) problems.push(`… and ${unlisted} more`);
-    return { generation, version: version ?? '', images: entries.size, lineages, slots, ...buckets, problems };
+    return { generation, version: version ?? '', images: entries.size, lineages, slots, reserved: reserved.length, ...buckets, problems };
+  }
+
+  /** The reservations against the slot table; returns their slots. */
+  private async checkReservations(
+    keys: GenerationKeys,
+    slots: number,
+    entries: Map<string, { slot: number; num: number }>,
+    lineageOfSlot: (slot: number) => number,
+    problem: (text: string) => void,
+  ): Promise<number[]> {
+    const imageOf = new Map<number, string>();
+    const times = new Set<number>();
+    await this.hscan(keys.pending, (field, value) => {
+      if (field.startsWith('s')) return void times.add(Number(field.slice(1)));
+      const image = field.slice(1);
+      const slot = Number(value);
+      if (imageOf.has(slot)) problem(`images ${imageOf.get(slot)} and ${image} reserved slot ${slot}`);
+      imageOf.set(slot, image);
+      if (entries.has(image)) problem(`image ${image} has an entry and a reservation`);
+      if (!(slot < slots)) problem(`image ${image}: reserved slot ${value} not below the slot count ${slots}`);
+      if (lineageOfSlot(slot) !== PENDING_SLOT) problem(`image ${image}: reserved slot ${slot} maps to lineage ${lineageOfSlot(slot)}`);
+    });
+    for (const slot of times) if (!imageOf.has(slot)) problem(`reservation time of slot ${slot} without its image`);
+    for (const slot of imageOf.keys()) if (!times.has(slot)) problem(`reservation of slot ${slot} without its time`);
+    for (let s = 0; s < slots; s++) if (lineageOfSlot(s) === PENDING_SLOT && !imageOf.has(s)) problem(`slot ${s} is reserved by no image`);
+    return [...imageOf.keys()];
   }
 
   private async imageEntries(keys: GenerationKeys, problem: (text: string) => void) {

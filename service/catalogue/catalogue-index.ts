@@ -16,7 +16,7 @@ export interface Assignment {
   created: boolean;
   /** The image was in the catalogue already (a retried job, a re-submitted image). */
   known: boolean;
-  /** Look-ups it took: 1 unless a concurrent assignment touched the same buckets or lineage. */
+  /** Decisions it took: 1 unless it waited for an older image's decision or a concurrent one changed its lineage. */
   attempts: number;
 }
 
@@ -37,11 +37,27 @@ interface CandidateLineage {
 }
 
 /**
- * Attempts before an assignment gives up (the job then fails with a retryable error). A conflict
- * needs a concurrent image in one of the same buckets within the few milliseconds of a look-up;
- * twenty in a row means something is wrong, not busy.
+ * Conflicts (or lost reservations) before an assignment gives up (the job then fails with a retryable
+ * error). A conflict needs a concurrent image joining the same lineage within the few milliseconds of
+ * a decision; twenty in a row means something is wrong, not busy.
  */
 const MAX_ATTEMPTS = 20;
+
+/**
+ * How long a reservation holds (catalogue-scripts.ts): an assignment decides in milliseconds (tens on a
+ * loaded machine), so a reservation this old belongs to a worker that died; the images that wait for it
+ * stop waiting, and its job, if it comes back, reserves again. Long enough that a worker paused by a
+ * full garbage collection or a busy host does not lose its reservation; short enough that the images
+ * waiting for a dead one are not failed (they wait at most this long).
+ */
+export const RESERVATION_LEASE_MS = 10_000;
+
+/**
+ * Pause between two looks at an older reservation being decided: about a decision's time, growing with
+ * every look up to 25 times that (many images waiting at once on a busy worker must leave it the time to decide).
+ */
+const WAIT_MS = 2;
+const MAX_WAIT_STEPS = 25;
 
 /** Bytes of one bucket entry (a slot number; 2^24 slots per generation — see catalogue-keys.ts). */
 export const SLOT_BYTES = 3;
@@ -52,15 +68,20 @@ export const SLOT_BYTES = 3;
  * signatures are read from the result store (copied, base64, only when the store lacks them).
  * 3: lineage records list their representatives' slots (the candidates script sends only the
  * signatures the join verifies); a deleted representative keeps its slot.
+ * 4: reservations — an image's bucket entries are written by its look-up, its lineage by the commit
+ * (slots may be PENDING_SLOT, `<g>:pend` lists the reservations). The buckets, slots and lineage records
+ * of a layout 3 index are read alike, but a layout 3 worker would neither reserve nor wait: an index
+ * moves to 4 by `artmeta catalogue rebuild`, with every worker on layout 4.
  */
-const LAYOUT = 3;
+const LAYOUT = 4;
 
 /**
  * The catalogue-wide lineage index in Redis, shared by every worker (see catalogue-keys.ts for the
- * layout and catalogue-scripts.ts for the scripts). An assignment is two reads — the image's buckets,
- * then the lineages of the most voted candidates with their representatives' signatures — the join
- * decision here (the matcher: verification and shared core), and one script that commits it unless a
- * concurrent assignment changed what it rests on, in which case it is decided again.
+ * layout and catalogue-scripts.ts for the scripts). An assignment is a look-up that reserves the image's
+ * slot (reading its buckets and appending its entries in one pass), a read of the lineages of the most
+ * voted candidates with their representatives' signatures, the join decision here (the matcher:
+ * verification and shared core), and one script that commits it unless a concurrent assignment
+ * changed the lineage it joins, in which case it is decided again from the same votes.
  */
 export class CatalogueIndex {
   readonly keys: CatalogueKeys;
@@ -107,76 +128,106 @@ export class CatalogueIndex {
       }
       return signature;
     };
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const [gen, version, slots, entry, ...buckets] = await this.redis.catalogueLookupBuffer(
+    let attempts = 0;
+    let conflicts = 0;
+    for (let reservation = 1; reservation <= MAX_ATTEMPTS; reservation++) {
+      const [status, gen, third, contents, lengths] = await this.redis.catalogueReserveBuffer(
         this.keys.generation,
         this.keys.base,
         this.generation,
         image,
-        keys.length,
-        perTable,
-        packedKeys,
-      );
-      const generation = gen!.toString();
-      if (entry!.length > 0) {
-        const known = await this.lineageOfEntry(generation, entry!.toString());
-        if (known) return { lineage: known, created: false, known: true, attempts: attempt };
-      }
-      this.checkVersion(version!.toString());
-      const slotsSeen = Number(slots!.toString());
-      const voted = topVoted(buckets, keys.length, minVotes, candidates);
-      const votedSlots = new Set(voted);
-      const lineages = voted.length === 0 ? [] : parseCandidates(await this.redis.catalogueCandidatesBuffer(this.keys.generation, this.keys.base, generation, this.store, verifiedLineages, ...voted));
-      let join: { num: string; rev: string; shape: LineageShape; representative: boolean } | undefined;
-      for (const lineage of lineages) {
-        // Decoded when the join reads them: it verifies the root and the voted ones only (the look-up sent no others).
-        const representatives = lineage.representatives.map((r) => ({
-          voted: votedSlots.has(r.slot),
-          get signature() {
-            return decode(lineage.num, r.image, r.signature);
-          },
-        }));
-        const decision = this.matcher.tryJoin(signature, { shape: lineage.shape, representatives });
-        if (decision) {
-          join = { num: lineage.num, rev: lineage.rev, ...decision };
-          break;
-        }
-      }
-      const shape = join?.shape ?? this.matcher.startLineage(signature);
-      const reply = await this.redis.catalogueAssign(
-        this.keys.generation,
-        this.keys.base,
-        generation,
-        this.generation === '' ? '1' : '0',
         this.version,
-        image,
-        slotsSeen,
-        maxBucketSize,
-        join ? 'join' : 'new',
-        join?.num ?? '',
-        join?.rev ?? '',
-        JSON.stringify(shape),
-        join?.representative ? '1' : '0',
-        lineageIdFor(signature.contentHash),
-        join && !join.representative ? '' : sendSignature ? signatureBase64(signature, encoded) : '',
-        minVotes,
+        RESERVATION_LEASE_MS,
         keys.length,
         perTable,
         packedKeys,
-        this.store,
+        maxBucketSize,
       );
-      const status = String(reply[0]);
-      if (status === 'ok') return { lineage: String(reply[1]), created: !join, known: false, attempts: attempt };
-      if (status === 'have') return { lineage: String(reply[1]), created: false, known: true, attempts: attempt };
-      if (status === 'version') this.checkVersion(String(reply[1]));
-      if (status === 'signature') {
-        sendSignature = true;
-        continue;
+      const generation = gen?.toString() ?? '';
+      switch (status!.toString()) {
+        case 'have': {
+          const known = await this.lineageOfEntry(generation, third!.toString());
+          if (!known) throw new ArtmetaError('INTERNAL', `catalogue: image ${image} has an entry without a lineage record (run \`artmeta catalogue check\`)`);
+          return { lineage: known, created: false, known: true, attempts: attempts + 1 };
+        }
+        case 'version':
+          this.checkVersion(third!.toString());
+          break;
+        case 'full':
+          throw new ArtmetaError('INTERNAL', 'the lineage catalogue has used all 2^24 slots of its generation: run `artmeta catalogue rebuild`');
       }
-      if (status === 'full') throw new ArtmetaError('INTERNAL', 'the lineage catalogue has used all 2^24 slots of its generation: run `artmeta catalogue rebuild`');
-      // 'retry' or 'gen' (a rebuild was published meanwhile): decide again, after a short random
-      // pause so that two workers in conflict do not meet again at once.
-      await sleep(Math.random() * 2 * attempt);
+      const slot = Number(third!.toString());
+      // The votes of older slots only: the entries a look-up in slot order would have seen.
+      const tally = voteTally({ bytes: contents!, lengths: parseLengths(lengths!) }, keys.length, slot);
+      const voted = rankVotes(tally, minVotes, candidates);
+      const votedSlots = new Set(voted);
+      const waitUntil = Date.now() + 3 * RESERVATION_LEASE_MS;
+      let waits = 0;
+      // Decided again, from the same votes, after a wait or a conflict: only a lost reservation reads the buckets again.
+      for (;;) {
+        attempts++;
+        let lineages: CandidateLineage[] = [];
+        if (voted.length > 0) {
+          const [older, ...reply] = await this.redis.catalogueCandidatesBuffer(this.keys.generation, this.keys.base, generation, this.store, verifiedLineages, slot, RESERVATION_LEASE_MS, ...voted);
+          const waitFor = older!.length > 0 && older!.toString().split(' ').some((s) => (tally.get(Number(s))?.votes ?? 0) >= minVotes);
+          if (waitFor) {
+            // An older image this one has a candidate's votes for is still deciding: its decision comes first.
+            // It commits, or its lease ends (Redis's clock); waiting much longer than that means Redis is wrong.
+            if (Date.now() > waitUntil) throw new ArtmetaError('INTERNAL', `catalogue: image ${image} waited for an older reservation three times its lease`);
+            await sleep(WAIT_MS * Math.min(++waits, MAX_WAIT_STEPS) * (0.5 + Math.random()));
+            continue;
+          }
+          lineages = parseCandidates(reply);
+        }
+        let join: { num: string; rev: string; shape: LineageShape; representative: boolean } | undefined;
+        for (const lineage of lineages) {
+          // Decoded when the join reads them: it verifies the root and the voted ones only (the look-up sent no others).
+          const representatives = lineage.representatives.map((r) => ({
+            voted: votedSlots.has(r.slot),
+            get signature() {
+              return decode(lineage.num, r.image, r.signature);
+            },
+          }));
+          const decision = this.matcher.tryJoin(signature, { shape: lineage.shape, representatives });
+          if (decision) {
+            join = { num: lineage.num, rev: lineage.rev, ...decision };
+            break;
+          }
+        }
+        const shape = join?.shape ?? this.matcher.startLineage(signature);
+        const reply = await this.redis.catalogueAssign(
+          this.keys.generation,
+          this.keys.base,
+          generation,
+          this.generation === '' ? '1' : '0',
+          this.version,
+          image,
+          slot,
+          RESERVATION_LEASE_MS,
+          join ? 'join' : 'new',
+          join?.num ?? '',
+          join?.rev ?? '',
+          JSON.stringify(shape),
+          join?.representative ? '1' : '0',
+          lineageIdFor(signature.contentHash),
+          join && !join.representative ? '' : sendSignature ? signatureBase64(signature, encoded) : '',
+          this.store,
+        );
+        const outcome = String(reply[0]);
+        if (outcome === 'ok') return { lineage: String(reply[1]), created: !join, known: false, attempts };
+        if (outcome === 'have') return { lineage: String(reply[1]), created: false, known: true, attempts };
+        if (outcome === 'version') this.checkVersion(String(reply[1]));
+        if (outcome === 'signature') {
+          sendSignature = true;
+          continue;
+        }
+        // 'lost' (past its lease) or 'gen' (a rebuild was published meanwhile): reserve again.
+        if (outcome !== 'retry') break;
+        // The lineage it joins changed: decide again, after a short random pause so that two workers
+        // in conflict do not meet again at once.
+        if (++conflicts >= MAX_ATTEMPTS) break;
+        await sleep(Math.random() * 2 * conflicts);
+      }
     }
     throw new ArtmetaError('INTERNAL', `catalogue: image ${image} met a conflicting assignment ${MAX_ATTEMPTS} times in a row`);
   }
@@ -222,35 +273,84 @@ export class CatalogueIndex {
   }
 }
 
+/** One candidate slot's votes and rarity-weighted score. */
+export interface VoteTally {
+  votes: number;
+  score: number;
+}
+
+/** An image's buckets as the look-up returns them (table-major): their contents back to back, and each one's length. */
+export interface BucketContents {
+  bytes: Buffer;
+  lengths: readonly number[];
+}
+
 /**
- * The candidates of CandidateIndex.query from the image's buckets (table-major, as the look-up returns
- * them: `tables` tables of equally many keys): the `limit` slots with the highest rarity-weighted score
- * among those with at least `minVotes` votes, ties by votes then slot. A vote weighs 1/√(bucket size);
- * the weights are summed descriptor by descriptor, table by table, as CandidateIndex does, so the float
- * sums — and the ranking — are identical. Full buckets ("F") say nothing.
+ * The votes of CandidateIndex.query from the image's buckets (`tables` tables of equally many keys),
+ * counting only the entries of slots below `below` (the image's own slot: the entries an image reserved
+ * before it saw; a bucket's entries are in ascending slot order). A vote weighs 1/√(bucket size); the
+ * weights are summed descriptor by descriptor, table by table, as CandidateIndex does, so the float sums
+ * — and the ranking — are identical. Full buckets ("F") say nothing.
  */
-export function topVoted(buckets: readonly Buffer[], tables: number, minVotes: number, limit: number): number[] {
-  const votes = new Map<number, { votes: number; score: number }>();
-  const perTable = buckets.length / tables;
+export function voteTally({ bytes, lengths }: BucketContents, tables: number, below = Number.POSITIVE_INFINITY): Map<number, VoteTally> {
+  const votes = new Map<number, VoteTally>();
+  const perTable = lengths.length / tables;
+  const starts = new Int32Array(lengths.length);
+  for (let k = 1; k < lengths.length; k++) starts[k] = starts[k - 1]! + lengths[k - 1]!;
+  const slotAt = (o: number) => bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16);
   for (let d = 0; d < perTable; d++) {
     for (let t = 0; t < tables; t++) {
-      const bucket = buckets[t * perTable + d]!;
-      if (bucket.length < SLOT_BYTES) continue;
-      const weight = 1 / Math.sqrt(bucket.length / SLOT_BYTES);
-      for (let o = 0; o + SLOT_BYTES <= bucket.length; o += SLOT_BYTES) {
-        const slot = bucket.readUIntLE(o, SLOT_BYTES);
-        const tally = votes.get(slot) ?? { votes: 0, score: 0 };
-        tally.votes++;
-        tally.score += weight;
-        votes.set(slot, tally);
+      const k = t * perTable + d;
+      const start = starts[k]!;
+      const length = lengths[k]!;
+      let end = start + length - (length % SLOT_BYTES);
+      while (end - start >= SLOT_BYTES && slotAt(end - SLOT_BYTES) >= below) end -= SLOT_BYTES;
+      if (end - start < SLOT_BYTES) continue;
+      const weight = 1 / Math.sqrt((end - start) / SLOT_BYTES);
+      for (let o = start; o < end; o += SLOT_BYTES) {
+        const slot = slotAt(o);
+        const tally = votes.get(slot);
+        if (tally) {
+          tally.votes++;
+          tally.score += weight;
+        } else {
+          votes.set(slot, { votes: 1, score: weight });
+        }
       }
     }
   }
+  return votes;
+}
+
+/** The space-separated decimal lengths of the look-up's reply, read without making a string of each. */
+export function parseLengths(text: Buffer): number[] {
+  const out: number[] = [];
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === 0x20) {
+      out.push(value);
+      value = 0;
+    } else {
+      value = value * 10 + (c - 0x30);
+    }
+  }
+  if (text.length > 0) out.push(value);
+  return out;
+}
+
+/** The `limit` slots with the highest score among those with at least `minVotes` votes, ties by votes then slot. */
+export function rankVotes(votes: ReadonlyMap<number, VoteTally>, minVotes: number, limit: number): number[] {
   return [...votes]
     .filter(([, n]) => n.votes >= minVotes)
     .sort((p, q) => q[1].score - p[1].score || q[1].votes - p[1].votes || p[0] - q[0])
     .slice(0, limit)
     .map(([slot]) => slot);
+}
+
+/** The candidates of CandidateIndex.query from the image's buckets, one Buffer each (see voteTally and rankVotes). */
+export function topVoted(buckets: readonly Buffer[], tables: number, minVotes: number, limit: number): number[] {
+  return rankVotes(voteTally({ bytes: Buffer.concat(buckets), lengths: buckets.map((b) => b.length) }, tables), minVotes, limit);
 }
 
 /** A signature as the index and the result store keep it (base64). */

@@ -10,7 +10,9 @@ import { ArtmetaError } from '../../analysis/errors.ts';
  *                                      per generation: a rebuild numbers them afresh), `lineages` (numbers given)
  * - `<g>:lsh:<table>`                  hash: bucket key (3 bytes, little-endian) → packed little-endian 24-bit slots, or "F" once over the cap
  * - `<g>:slot`                         string: uint32 lineage number per slot (0 = image removed; a removed
- *                                      representative keeps its slot while its lineage lives)
+ *                                      representative keeps its slot while its lineage lives; PENDING_SLOT = reserved)
+ * - `<g>:pend`                         hash: the reservations of images being assigned (catalogue-scripts.ts):
+ *                                      `i<image>` → slot, `s<slot>` → reservation time (ms)
  * - `<g>:img`                          hash: image hash → "<slot>:<lineage number>"
  * - `<g>:lin:<n>`                      hash: `id`, `rev` (bumped on every join), `shape` (JSON), `reps` (space-separated
  *                                      image hashes), `slots` (their slots, in the same order)
@@ -22,6 +24,9 @@ import { ArtmetaError } from '../../analysis/errors.ts';
  *
  * where `<g>` is `<prefix>:cat:<generation>`.
  */
+/** The lineage number of a slot reserved by an image whose assignment has not committed yet. */
+export const PENDING_SLOT = 0xffffffff;
+
 /** Bytes of a bucket key in a table's field name: keys of up to 24 bits (CandidateIndex uses 22). */
 const KEY_BYTES = 3;
 
@@ -65,6 +70,10 @@ export class GenerationKeys {
 
   get images(): string {
     return `${this.root}:img`;
+  }
+
+  get pending(): string {
+    return `${this.root}:pend`;
   }
 
   get ids(): string {

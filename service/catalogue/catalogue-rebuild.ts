@@ -132,7 +132,7 @@ export class CatalogueRebuild {
       await this.redis.unlink(...doomed);
     }
     const tables = Array.from({ length: this.matcher.tables }, (_, t) => keys.table(t));
-    await this.redis.unlink(keys.meta, keys.slots, keys.images, keys.ids, ...tables);
+    await this.redis.unlink(keys.meta, keys.slots, keys.pending, keys.images, keys.ids, ...tables);
   }
 }
 

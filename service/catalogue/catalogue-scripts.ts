@@ -1,5 +1,6 @@
 import type { RedisClient } from '../queue/redis-connection.ts';
 import { STORED_SIGNATURE } from '../store/result-store.ts';
+import { PENDING_SLOT } from './catalogue-keys.ts';
 
 /**
  * The catalogue's Lua scripts. Every write is one script: Redis runs a script to its end before any
@@ -37,46 +38,137 @@ end
 `;
 
 /**
- * Read-only look-up, the first round trip of an assignment: the generation, its matcher version, how
- * many slots were ever given (entries at or above that number appear later and mean a conflict), the
- * image's own entry, and the contents of the image's buckets.
- * ARGV: base, gen, image, tables, keys per table, packed keys.
+ * Reservations (layout 4): an image takes its slot and writes its bucket entries at its look-up, while
+ * the buckets it has just read are in the CPU's caches, and its lineage is filled in at the commit.
+ * Reading and appending in two scripts cost two cold visits of each of its 1,600 bucket fields (~2 µs
+ * each on this machine, whatever the command); one visit and a warm append cost about half.
+ * A reserved slot maps to PENDING in `<g>:slot`; `<g>:pend` holds `i<image>` → slot and `s<slot>` → the
+ * reservation's time (ms, Redis's clock). Slot order is the order of decisions: an image decides only
+ * once every older reservation it has minVotes votes for has committed (it would be a candidate, or a
+ * voted representative of one), and never sees younger ones (they wait for it). A reservation older than
+ * the lease counts as abandoned (a killed worker whose job did not come back): the others stop waiting
+ * for it, and its owner, if it comes back, gives the slot up (like a removed image's) and reserves anew.
  */
-const LOOKUP = `${PRELUDE}${BUCKET_FIELDS}
-local meta = g .. ':meta'
-local out = { gen, redis.call('HGET', meta, 'version') or '', redis.call('HGET', meta, 'slots') or '0', redis.call('HGET', g .. ':img', ARGV[3]) or '' }
-local per = tonumber(ARGV[5])
-if per > 0 then
-  for t, fields in ipairs(bucketFields(tonumber(ARGV[4]), per, ARGV[6])) do
-    local values = redis.call('HMGET', g .. ':lsh:' .. (t - 1), unpack(fields))
-    for k = 1, per do out[#out + 1] = values[k] or '' end
-  end
+const RESERVATIONS = `
+local PENDING = ${PENDING_SLOT}
+local function now()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-return out
+local function release(pend, slot, image)
+  redis.call('SETRANGE', g .. ':slot', tonumber(slot) * 4, struct.pack('<I4', 0))
+  redis.call('HDEL', pend, 'i' .. image, 's' .. slot)
+end
 `;
 
 /**
- * The lineages of the most voted slots, in vote order, until \`limit\` distinct ones: number, id,
- * revision, shape, representatives and their slots, then per representative its signature — only the
- * root's and those of representatives among the voted slots, the ones the join verifies (the result
- * store's, or the index's own copy; '' for the others, which the join never reads). The second round trip.
- * ARGV: base, gen, store key prefix, limit, slots…
+ * The look-up, the first round trip of an assignment: the image's own entry when it is known, else its
+ * reservation (a new slot, or the one it holds already: a retried job, the same image twice at once) and
+ * the contents of the image's buckets before its own entries. A new reservation appends its slot to
+ * every bucket in the same pass (a key twice in one table appends twice, as the in-memory index does).
+ * ARGV: base, gen, image, version, lease ms, tables, keys per table, packed keys, max bucket size.
+ * Returns {'have', gen, entry} | {'version', gen, stored} | {'full'} | {'ok', gen, slot, contents of the
+ * buckets back to back, their lengths (space-separated)}.
  */
-const CANDIDATES = `${PRELUDE}
+const RESERVE = `${PRELUDE}${BUCKET_FIELDS}${RESERVATIONS}
+local meta = g .. ':meta'
+local pend = g .. ':pend'
+local image = ARGV[3]
+local have = redis.call('HGET', g .. ':img', image)
+if have then return { 'have', gen, have } end
+local version = redis.call('HGET', meta, 'version')
+if version and version ~= ARGV[4] then return { 'version', gen, version } end
+local at = now()
+local slot = redis.call('HGET', pend, 'i' .. image)
+if slot and at - tonumber(redis.call('HGET', pend, 's' .. slot) or '0') >= tonumber(ARGV[5]) then
+  release(pend, slot, image)
+  slot = false
+end
+local per = tonumber(ARGV[7])
+local tables = per > 0 and bucketFields(tonumber(ARGV[6]), per, ARGV[8]) or {}
+-- The buckets' contents back to back and their lengths: two strings, not 1,600 (the worker parsed a
+-- reply element per bucket in more time than Redis took to read it).
+local contents = {}
+local lengths = {}
+local kept = 0
+local function keep(v)
+  kept = kept + 1
+  contents[kept] = v
+  lengths[kept] = #v
+end
+if slot then
+  redis.call('HSET', pend, 's' .. slot, at)
+  for t, fields in ipairs(tables) do
+    local values = redis.call('HMGET', g .. ':lsh:' .. (t - 1), unpack(fields))
+    for k = 1, per do keep(values[k] or '') end
+  end
+  return { 'ok', gen, slot, table.concat(contents), table.concat(lengths, ' ') }
+end
+local n = tonumber(redis.call('HGET', meta, 'slots') or '0')
+if n >= 16777216 then return { 'full' } end
+redis.call('HSET', meta, 'slots', n + 1)
+slot = tostring(n)
+local maxBucket = tonumber(ARGV[9])
+local entry = struct.pack('<I3', n)
+for t, fields in ipairs(tables) do
+  local key = g .. ':lsh:' .. (t - 1)
+  local values = redis.call('HMGET', key, unpack(fields))
+  local current = {}
+  local changes = {}
+  for k, field in ipairs(fields) do
+    local before = values[k] or ''
+    keep(before)
+    local v = current[field] or before
+    if v ~= 'F' then
+      v = v .. entry
+      if #v / 3 > maxBucket then v = 'F' end
+      current[field] = v
+      changes[#changes + 1] = field
+      changes[#changes + 1] = v
+    end
+  end
+  if #changes > 0 then redis.call('HSET', key, unpack(changes)) end
+end
+redis.call('SETRANGE', g .. ':slot', n * 4, struct.pack('<I4', PENDING))
+redis.call('HSET', pend, 'i' .. image, slot, 's' .. slot, at)
+return { 'ok', gen, slot, table.concat(contents), table.concat(lengths, ' ') }
+`;
+
+/**
+ * The live reservations older than the image's own (space-separated slots: the caller waits while it
+ * has minVotes votes for one of them), then the lineages of the most voted slots, in vote order, until
+ * \`limit\` distinct ones: number, id, revision, shape, representatives and their slots, then per
+ * representative its signature — only the root's and those of representatives among the voted slots,
+ * the ones the join verifies (the result store's, or the index's own copy; '' for the others, which the
+ * join never reads). Read-only; repeated, without a new look-up, after a wait or a conflict.
+ * ARGV: base, gen, store key prefix, limit, own slot, lease ms, slots…
+ */
+const CANDIDATES = `${PRELUDE}${RESERVATIONS}
 local store = ARGV[3]
 local limit = tonumber(ARGV[4])
+local own = tonumber(ARGV[5])
+local lease = tonumber(ARGV[6])
+local at = now()
+local older = {}
+local pend = redis.call('HGETALL', g .. ':pend')
+for i = 1, #pend, 2 do
+  if string.sub(pend[i], 1, 1) == 's' then
+    local s = tonumber(string.sub(pend[i], 2))
+    if s < own and at - tonumber(pend[i + 1]) < lease then older[#older + 1] = s end
+  end
+end
+local out = { table.concat(older, ' ') }
 local voted = {}
-for i = 5, #ARGV do voted[ARGV[i]] = true end
+for i = 7, #ARGV do voted[ARGV[i]] = true end
 local seen = {}
-local out = {}
 local found = 0
-for i = 5, #ARGV do
+for i = 7, #ARGV do
   if found >= limit then break end
-  local at = tonumber(ARGV[i]) * 4
-  local raw = redis.call('GETRANGE', g .. ':slot', at, at + 3)
+  local offset = tonumber(ARGV[i]) * 4
+  local raw = redis.call('GETRANGE', g .. ':slot', offset, offset + 3)
   if #raw == 4 then
     local num = struct.unpack('<I4', raw)
-    if num ~= 0 and not seen[num] then
+    if num ~= 0 and num ~= PENDING and not seen[num] then
       seen[num] = true
       local f = redis.call('HMGET', g .. ':lin:' .. num, 'id', 'rev', 'shape', 'reps', 'slots')
       if f[1] then
@@ -106,14 +198,11 @@ return out
 `;
 
 /**
- * Commits one assignment decided from a look-up, or refuses it when what the decision rests on has
- * changed since: an image newer than the look-up with at least minVotes entries in the image's buckets
- * (it would have been a candidate), or a new revision of the lineage it joins. The caller then looks up
- * again — optimistic concurrency, serialised by Redis. A newer image with fewer votes is no conflict:
- * it could not have been a candidate, so the decision is the one a one-at-a-time order gives. (Any
- * newer entry conflicted once; with 1,600 keys per image, two unrelated images share a bucket by
- * chance about every other time, and a worker deciding slowly kept losing to a faster one.)
- * Slots are appended in ascending order, so the newer entries are each bucket's tail.
+ * Commits the decision for a reserved image, or refuses it when what it rests on has changed since the
+ * candidates were read: a new revision of the lineage it joins ('retry': the caller reads the candidates
+ * again, not the buckets — the entries of older slots do not change). Its bucket entries were written by
+ * the reservation; this fills in the slot's lineage, the image's entry and membership. A reservation that
+ * is gone or past its lease ('lost') makes the caller reserve again.
  * Every image is indexed, not only representatives: indexing representatives alone (tried, 6 Dec 2026)
  * cut the index's memory and Redis work by about half on the synthetic catalogue, but lost true
  * pairs on lineages/ (eval:catalogue, one worker against LineageIndex.add in the same order: B-cubed
@@ -121,13 +210,12 @@ return out
  * any representative (same grade), and its votes are what bring the lineage into the candidates.
  * A new representative's signature is copied into the index only when the result store does not hold
  * it (an index used without the service's store): the store keeps every image's signature anyway.
- * ARGV: base, gen, mustBeCurrent, version, image, seenSlots, maxBucket, mode ('join'|'new'), num, rev,
- *       shape, becomesRepresentative ('1'|'0'), idBase, signature (base64), minVotes, tables, keys per
- *       table, packed keys, store key prefix
- * Returns {'ok', id, num, slot} | {'have', id} | {'retry'} | {'gen'} | {'version', stored} | {'full'} (no slot left)
+ * ARGV: base, gen, mustBeCurrent, version, image, slot, lease ms, mode ('join'|'new'), num, rev, shape,
+ *       becomesRepresentative ('1'|'0'), idBase, signature (base64), store key prefix
+ * Returns {'ok', id, num, slot} | {'have', id} | {'retry'} | {'lost'} | {'gen'} | {'version', stored}
  * | {'signature'} (send the signature: the store does not hold it).
  */
-const ASSIGN = `${PRELUDE}${BUCKET_FIELDS}
+const ASSIGN = `${PRELUDE}${RESERVATIONS}
 if ARGV[3] == '1' and (redis.call('GET', KEYS[1]) or '0') ~= gen then return { 'gen' } end
 local meta = g .. ':meta'
 local version = redis.call('HGET', meta, 'version')
@@ -138,36 +226,19 @@ if have then
   local n = string.match(have, ':(%d+)$')
   return { 'have', redis.call('HGET', g .. ':lin:' .. n, 'id') }
 end
-local seenSlots = tonumber(ARGV[6])
-local maxBucket = tonumber(ARGV[7])
+local pend = g .. ':pend'
+local slot = ARGV[6]
+if redis.call('HGET', pend, 'i' .. image) ~= slot then return { 'lost' } end
+if now() - tonumber(redis.call('HGET', pend, 's' .. slot) or '0') >= tonumber(ARGV[7]) then
+  release(pend, slot, image)
+  return { 'lost' }
+end
 local mode = ARGV[8]
 -- A new representative needs its signature: the store's, or the one sent (the caller sends none when it
 -- read the image's from the store; if the store has lost it since, it is asked for).
 local representative = mode == 'new' or ARGV[12] == '1'
-local keepCopy = representative and redis.call('HEXISTS', ARGV[19] .. image, '${STORED_SIGNATURE.field}') == 0
+local keepCopy = representative and redis.call('HEXISTS', ARGV[15] .. image, '${STORED_SIGNATURE.field}') == 0
 if keepCopy and ARGV[14] == '' then return { 'signature' } end
--- One HMGET per table (a redis.call per bucket would cost more than all the rest).
-local minVotes = tonumber(ARGV[15])
-local per = tonumber(ARGV[17])
-local newer = {}
-local tables = {}
-if per > 0 then
-  for t, fields in ipairs(bucketFields(tonumber(ARGV[16]), per, ARGV[18])) do
-    local values = redis.call('HMGET', g .. ':lsh:' .. (t - 1), unpack(fields))
-    for k = 1, per do
-      local v = values[k] or ''
-      local at = #v - 2
-      while at >= 1 do
-        local slot = struct.unpack('<I3', v, at)
-        if slot < seenSlots then break end
-        newer[slot] = (newer[slot] or 0) + 1
-        if newer[slot] >= minVotes then return { 'retry' } end
-        at = at - 3
-      end
-    end
-    tables[t] = { g .. ':lsh:' .. (t - 1), fields, values }
-  end
-end
 local num
 local lin
 if mode == 'join' then
@@ -187,37 +258,18 @@ else
   redis.call('HSET', g .. ':ids', id, num)
 end
 if not version then redis.call('HSET', meta, 'version', ARGV[4]) end
-local slot = tonumber(redis.call('HGET', meta, 'slots') or '0')
-if slot >= 16777216 then return { 'full' } end
-redis.call('HSET', meta, 'slots', slot + 1)
-local entry = struct.pack('<I3', slot)
-for _, tbl in ipairs(tables) do
-  -- A key twice in one table appends twice (as the in-memory index does): the later pair holds both.
-  local current = {}
-  local changes = {}
-  for k, field in ipairs(tbl[2]) do
-    local v = current[field] or tbl[3][k] or ''
-    if v ~= 'F' then
-      v = v .. entry
-      if #v / 3 > maxBucket then v = 'F' end
-      current[field] = v
-      changes[#changes + 1] = field
-      changes[#changes + 1] = v
-    end
-  end
-  if #changes > 0 then redis.call('HSET', tbl[1], unpack(changes)) end
-end
-redis.call('SETRANGE', g .. ':slot', slot * 4, struct.pack('<I4', tonumber(num)))
+redis.call('SETRANGE', g .. ':slot', tonumber(slot) * 4, struct.pack('<I4', tonumber(num)))
+redis.call('HDEL', pend, 'i' .. image, 's' .. slot)
 redis.call('HSET', g .. ':img', image, slot .. ':' .. num)
 redis.call('SADD', g .. ':mem:' .. num, image)
 redis.call('HINCRBY', lin, 'rev', 1)
 redis.call('HSET', lin, 'shape', ARGV[11])
 if representative then
   local f = redis.call('HMGET', lin, 'reps', 'slots')
-  redis.call('HSET', lin, 'reps', f[1] == '' and image or (f[1] .. ' ' .. image), 'slots', f[2] == '' and tostring(slot) or (f[2] .. ' ' .. slot))
+  redis.call('HSET', lin, 'reps', f[1] == '' and image or (f[1] .. ' ' .. image), 'slots', f[2] == '' and slot or (f[2] .. ' ' .. slot))
   if keepCopy then redis.call('SET', g .. ':sig:' .. num .. ':' .. image, ARGV[14]) end
 end
-return { 'ok', redis.call('HGET', lin, 'id'), num, tostring(slot) }
+return { 'ok', redis.call('HGET', lin, 'id'), num, slot }
 `;
 
 /**
@@ -282,14 +334,14 @@ type Reply = Promise<Array<Buffer | string | number | null>>;
 
 /** The scripts as commands of a connection (ioredis sends EVALSHA, and the source on NOSCRIPT). */
 export interface CatalogueCommands {
-  catalogueLookupBuffer(key: string, ...args: (string | number | Buffer)[]): Promise<Buffer[]>;
+  catalogueReserveBuffer(key: string, ...args: (string | number | Buffer)[]): Promise<Buffer[]>;
   catalogueCandidatesBuffer(key: string, ...args: (string | number)[]): Promise<Buffer[]>;
   catalogueAssign(key: string, ...args: (string | number | Buffer)[]): Reply;
   catalogueRemove(key: string, ...args: (string | number)[]): Reply;
   cataloguePublish(key: string, ...args: (string | number)[]): Promise<string>;
 }
 
-const SCRIPTS = { catalogueLookup: LOOKUP, catalogueCandidates: CANDIDATES, catalogueAssign: ASSIGN, catalogueRemove: REMOVE, cataloguePublish: PUBLISH };
+const SCRIPTS = { catalogueReserve: RESERVE, catalogueCandidates: CANDIDATES, catalogueAssign: ASSIGN, catalogueRemove: REMOVE, cataloguePublish: PUBLISH };
 
 /** Defines the scripts on a connection (once per connection) and returns it typed with them. */
 export function withCatalogueCommands(redis: RedisClient): RedisClient & CatalogueCommands {

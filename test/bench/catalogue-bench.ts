@@ -210,7 +210,7 @@ async function main(): Promise<void> {
     const created = finished.reduce((a, f) => a + f.created, 0);
     console.log(`${images} images by ${workers} workers (${inFlight} in flight each) in ${wallSeconds.toFixed(1)} s: ${(images / wallSeconds).toFixed(0)} assignments/s wall clock`);
     console.log(`  making up synthetic signatures took up to ${makeSeconds.toFixed(1)} s per worker; without it ${(images / (wallSeconds - makeSeconds)).toFixed(0)} assignments/s`);
-    console.log(`  look-ups per image ${(attempts / images).toFixed(3)} (conflicts ${attempts - images}); lineages created ${created}`);
+    console.log(`  decisions per image ${(attempts / images).toFixed(3)} (waits for an older reservation and conflicts: ${attempts - images}); lineages created ${created}`);
     // CPU per assignment, not wall time: what the machine's other load does not change much, and what
     // bounds the rate when the 2 cores are the catalogue's alone.
     const workerCpuMs = finished.reduce((a, f) => a + f.cpuMs - f.makeMs, 0) / images;

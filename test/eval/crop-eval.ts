@@ -9,6 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { analyzeImage } from '../../analysis/analyze-image.ts';
 import { parseCanvasSpec } from '../../analysis/crop/canvas-spec.ts';
 import { largestOfAspect } from '../../analysis/crop/crop-hints.ts';
@@ -17,10 +18,10 @@ import { centreCrop, sharpAttentionCrop, smartcropCrop, type CropPeer } from './
 import { evaluateFaces, formatFaceEval } from './face-eval.ts';
 import { evaluateNegatives, formatNegatives } from './negatives-eval.ts';
 
-const RATIOS = ['16:9', '1:1', '2:3', '9:16'];
-const HIT_COVERAGE = 0.9;
+export const RATIOS = ['16:9', '1:1', '2:3', '9:16'];
+export const HIT_COVERAGE = 0.9;
 
-interface Case {
+export interface Case {
   set: 'faces' | 'focus';
   file: string;
   subject: Box;
@@ -30,7 +31,7 @@ interface Case {
 
 type Method = (c: Case, image: Size, aspect: number) => Promise<Box>;
 
-async function loadCases(dataDir: string): Promise<Case[]> {
+export async function loadCases(dataDir: string): Promise<Case[]> {
   const faces = JSON.parse(await readFile(join(dataDir, 'faces/truth.json'), 'utf8')) as Record<string, (Box & { ignore?: boolean })[]>;
   const focus = JSON.parse(await readFile(join(dataDir, 'focus/truth.json'), 'utf8')) as Record<string, Box>;
   const cases: Case[] = [];
@@ -147,4 +148,4 @@ function mean(values: number[]): number {
   return values.reduce((s, v) => s + v, 0) / values.length;
 }
 
-await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

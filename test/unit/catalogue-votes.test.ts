@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CandidateIndex } from '../../analysis/lineage/candidate-index.ts';
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { lineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
-import { SLOT_BYTES, topVoted } from '../../service/catalogue/catalogue-index.ts';
+import { parseLengths, SLOT_BYTES, topVoted, voteTally } from '../../service/catalogue/catalogue-index.ts';
 import { fixtureSignatures, syntheticLineages } from '../support/catalogue-fixtures.ts';
 import { randomDescriptors, withDescriptors } from '../support/descriptor-signatures.ts';
 
@@ -56,5 +56,16 @@ describe('catalogue candidate votes', () => {
     const memory = rankAlike(images);
     // (It is in the index now, so itself first; then the sibling, not one of the twenty.)
     expect(memory.query(images[21]!, 2).map((c) => c.slot)).toEqual([21, 20]);
+  });
+
+  it("counts the entries of slots older than the image's own only, weighted by how many of them a bucket held", () => {
+    const pack = (...slots: number[]) => Buffer.concat(slots.map((slot) => Buffer.from([slot & 0xff, (slot >> 8) & 0xff, slot >> 16])));
+    // 2 tables × 2 keys, table-major, as the look-up returns them; the image's own slot is 7.
+    const buckets = [pack(1, 2, 7), pack(2, 7, 9), Buffer.from('F'), pack(9)];
+    const lengths = parseLengths(Buffer.from(buckets.map((b) => b.length).join(' ')));
+    expect(lengths).toEqual([9, 9, 1, 3]);
+    const tally = voteTally({ bytes: Buffer.concat(buckets), lengths }, 2, 7);
+    expect([...tally.keys()].sort()).toEqual([1, 2]);
+    expect(tally.get(2)).toEqual({ votes: 2, score: 1 / Math.sqrt(2) + 1 });
   });
 });

@@ -88,15 +88,27 @@ describe('detectText on real images', () => {
   it('rejects an operating threshold outside (0, 1)', async () => {
     const { pixels } = await decodeImage(fixture('text-none.jpg'));
     await expect(detectText(pixels, { threshold: 1 })).rejects.toThrow(/threshold must be in/);
+    await expect(detectText(pixels, { imageThreshold: 0 })).rejects.toThrow(/image threshold must be in/);
   });
 
-  it('rescales probabilities so the threshold reads 0.5 and keeps only lines reaching it', () => {
+  it('rescales probabilities so the thresholds read 0.5 and keeps only lines reaching the line threshold', () => {
     const lines = [
       { x: 10, y: 10, w: 80, h: 20, probability: 0.7 },
       { x: 10, y: 40, w: 80, h: 20, probability: 0.3 },
     ];
-    const found = textDetectionFromLines(lines, { width: 100, height: 100 }, 0.4);
+    // noisy-OR 1 - 0.3 × 0.7 = 0.79; image threshold 0.58 → 0.5 + 0.5 × 0.21 / 0.42 = 0.75
+    const found = textDetectionFromLines(lines, { width: 100, height: 100 }, { threshold: 0.4, imageThreshold: 0.58 });
     expect(found.regions).toEqual([{ x: 10, y: 10, w: 80, h: 20, probability: 0.75 }]);
     expect(found.probability).toBe(0.75);
+  });
+
+  it('reports no line when the image as a whole stays under its threshold, and does when several weak lines reach it', () => {
+    const one = [{ x: 10, y: 10, w: 80, h: 20, probability: 0.45 }];
+    const options = { threshold: 0.4, imageThreshold: 0.6 };
+    expect(textDetectionFromLines(one, { width: 100, height: 100 }, options)).toEqual({ probability: 0.375, regions: [] });
+    const two = [...one, { x: 10, y: 40, w: 80, h: 20, probability: 0.45 }];
+    const found = textDetectionFromLines(two, { width: 100, height: 100 }, options);
+    expect(found.regions).toHaveLength(2);
+    expect(found.probability).toBeGreaterThanOrEqual(0.5);
   });
 });
