@@ -32,6 +32,18 @@ export interface Candidate {
   score: number;
 }
 
+/**
+ * Ints per bucket block: a link to the bucket's older block and BLOCK_ENTRIES slots, 32 bytes, so a
+ * block lies in one cache line. Walking the buckets is memory-bound: entries of one bucket added at
+ * different times lay scattered, and in a linked list of single entries each one cost a cache miss
+ * (8 bytes per entry); at 100k images a query walks ~20k entries. Blocks cut the misses ~7×, at
+ * 32 bytes per block (partly filled blocks included: more than 8 bytes per entry in a small index,
+ * about as much in a large one). The order of the walk does not change the votes nor, as a slot's
+ * weights are still added descriptor by descriptor, table by table, their float sums.
+ */
+const BLOCK_INTS = 8;
+const BLOCK_ENTRIES = BLOCK_INTS - 1;
+
 export const CANDIDATE_INDEX_DEFAULTS: Required<CandidateIndexOptions> = { tables: 4, bitsPerKey: 22, indexedFeatures: 400, maxBucketSize: 512 };
 
 /** The descriptor bits each hash table samples: fixed (seeded), so every process keys descriptors alike. */
@@ -64,17 +76,17 @@ export function bucketKey(bits: Int32Array, words: Int32Array, d: number): numbe
  * Inverted index over ORB descriptors by locality-sensitive hashing (bit sampling): each table keys a
  * descriptor by a fixed random subset of its bits, so two descriptors of the same physical point (a few
  * dozen bits apart) often share a bucket. A query votes for the images in its buckets and only the most
- * voted are verified — no comparison against every image. Buckets are linked lists in growable typed
- * arrays: 8 bytes per entry, no per-bucket objects.
+ * voted are verified — no comparison against every image. Buckets are chains of fixed-size blocks in
+ * one growable typed array, no per-bucket objects (see BLOCK_INTS).
  */
 export class CandidateIndex {
   private readonly opts: Required<CandidateIndexOptions>;
   private readonly bits: Int32Array[];
   private readonly heads: Int32Array[];
   private readonly sizes: Int32Array[];
-  private next = new Int32Array(1 << 16);
-  private owner = new Int32Array(1 << 16);
-  private entries = 0;
+  /** Blocks of BLOCK_INTS: [older block of the same bucket or -1, up to BLOCK_ENTRIES slots]. */
+  private blocks = new Int32Array(BLOCK_INTS << 14);
+  private blockCount = 0;
   private slots = 0;
   private votes = new Int32Array(1024);
   private scores = new Float64Array(1024);
@@ -127,18 +139,22 @@ export class CandidateIndex {
       for (let t = 0; t < this.opts.tables; t++) {
         const key = this.key(words, d, t);
         const size = this.sizes[t]![key]!;
-        if (size > this.opts.maxBucketSize) continue;
+        if (size === 0 || size > this.opts.maxBucketSize) continue;
         const weight = 1 / Math.sqrt(size);
-        for (let e = this.heads[t]![key]!; e >= 0; e = this.next[e]!) {
-          const slot = this.owner[e]!;
-          if (this.lastVoter[slot] !== voter) {
-            this.lastVoter[slot] = voter;
-            this.votes[slot] = 0;
-            this.scores[slot] = 0;
-            touched.push(slot);
+        // The newest block holds the entries past the last full one; every older block is full.
+        let filled = ((size - 1) % BLOCK_ENTRIES) + 1;
+        for (let b = this.heads[t]![key]!; b >= 0; b = this.blocks[b]!, filled = BLOCK_ENTRIES) {
+          for (let e = b + 1; e <= b + filled; e++) {
+            const slot = this.blocks[e]!;
+            if (this.lastVoter[slot] !== voter) {
+              this.lastVoter[slot] = voter;
+              this.votes[slot] = 0;
+              this.scores[slot] = 0;
+              touched.push(slot);
+            }
+            this.votes[slot]!++;
+            this.scores[slot]! += weight;
           }
-          this.votes[slot]!++;
-          this.scores[slot]! += weight;
         }
       }
     }
@@ -152,15 +168,15 @@ export class CandidateIndex {
   }
 
   private push(table: number, key: number, slot: number): void {
-    if (this.entries === this.next.length) {
-      this.next = grow(this.next);
-      this.owner = grow(this.owner);
+    const size = this.sizes[table]![key]!++;
+    const within = size % BLOCK_ENTRIES;
+    if (within === 0) {
+      if ((this.blockCount + 1) * BLOCK_INTS > this.blocks.length) this.blocks = grow(this.blocks);
+      const b = this.blockCount++ * BLOCK_INTS;
+      this.blocks[b] = this.heads[table]![key]!;
+      this.heads[table]![key] = b;
     }
-    const e = this.entries++;
-    this.owner[e] = slot;
-    this.next[e] = this.heads[table]![key]!;
-    this.heads[table]![key] = e;
-    this.sizes[table]![key]!++;
+    this.blocks[this.heads[table]![key]! + 1 + within] = slot;
   }
 
   private ensureVoteCapacity(): void {

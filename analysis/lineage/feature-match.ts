@@ -1,4 +1,4 @@
-import { descriptorWords, popcount } from './hamming.ts';
+import { descriptorWords } from './hamming.ts';
 import { convexPolygonArea, projectPoint, quadOverRectangle, type Homography } from './homography.ts';
 import type { ImageSignature } from './image-signature.ts';
 import { asHomography, ransacSimilarity } from './similarity-ransac.ts';
@@ -136,9 +136,9 @@ class RatioTestMatcher {
         // Unrolled: this loop is where verification spends its time. A descriptor already as far as the
         // second best over its first half can change neither best nor second: skip its other half.
         const o = j * 8;
-        const half = popcount(a0 ^ wb[o]!) + popcount(a1 ^ wb[o + 1]!) + popcount(a2 ^ wb[o + 2]!) + popcount(a3 ^ wb[o + 3]!);
+        const half = total(byteSums(nibbleSums(a0 ^ wb[o]!, a1 ^ wb[o + 1]!), nibbleSums(a2 ^ wb[o + 2]!, a3 ^ wb[o + 3]!)));
         if (half >= second) continue;
-        const d = half + popcount(a4 ^ wb[o + 4]!) + popcount(a5 ^ wb[o + 5]!) + popcount(a6 ^ wb[o + 6]!) + popcount(a7 ^ wb[o + 7]!);
+        const d = half + total(byteSums(nibbleSums(a4 ^ wb[o + 4]!, a5 ^ wb[o + 5]!), nibbleSums(a6 ^ wb[o + 6]!, a7 ^ wb[o + 7]!)));
         if (d < best) {
           second = best;
           best = d;
@@ -161,6 +161,26 @@ class RatioTestMatcher {
     for (let j = 0; j < this.nb; j++) if (this.taken[j]! >= 0) out.push([this.taken[j]!, j]);
     return out;
   }
+}
+
+/**
+ * Popcount in parts (SWAR), so that the counts of several words are added before the costly last steps:
+ * the set bits of x and y per 4-bit nibble (each ≤ 8)…
+ */
+function nibbleSums(x: number, y: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  y -= (y >>> 1) & 0x55555555;
+  return (x & 0x33333333) + ((x >>> 2) & 0x33333333) + (y & 0x33333333) + ((y >>> 2) & 0x33333333);
+}
+
+/** …then of two such per byte (each ≤ 32: four words' worth)… */
+function byteSums(p: number, q: number): number {
+  return (p & 0x0f0f0f0f) + ((p >>> 4) & 0x0f0f0f0f) + (q & 0x0f0f0f0f) + ((q >>> 4) & 0x0f0f0f0f);
+}
+
+/** …and the four bytes added (≤ 128, so the top byte cannot overflow, as eight words' 256 would). */
+function total(bytes: number): number {
+  return Math.imul(bytes, 0x01010101) >>> 24;
 }
 
 function fitTransform(
