@@ -124,10 +124,11 @@ describe('catalogue index on a real Redis', () => {
       conflicts += x.attempts + y.attempts - 2;
     }
     expect(splits).toBe(0);
-    // Pairs really raced (the later reservation found the earlier one pending and waited for its commit;
-    // 25 or more of 50 alone, 16 in the full suite on the loaded machine); without the wait (or, in
-    // layout 3, the commit's conflict check) every such pair splits (50 of 50 when tried).
-    expect(conflicts).toBeGreaterThanOrEqual(10);
+    // Pairs really raced (the later reservation found the earlier one pending and waited for its commit):
+    // 25 or more of 50 alone, 8-16 in the full suite on a loaded machine, so only "some" is asserted;
+    // without the wait (or, in layout 3, the commit's conflict check) every such pair splits (50 of 50
+    // when tried).
+    expect(conflicts).toBeGreaterThan(0);
     expect(await check(prefix)).toMatchObject({ images: 100, lineages: 50, problems: [] });
   });
 
