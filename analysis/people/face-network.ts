@@ -138,8 +138,11 @@ function cornerTiles(image: RgbImage, tileShare: number): Box[] {
 }
 
 /**
- * Each region scaled so its long side is the network's input side and padded with black to a square
- * at the right and bottom (so a box's unit coordinates times the long side are region px), as
+ * Each region scaled so its long side is the network's input side and filled to a square at the
+ * right and bottom (so a box's unit coordinates times the long side are region px): copyMakeBorder on
+ * an ROI fills from the image beyond the region (OpenCV does so unless BORDER_ISOLATED), and with
+ * black only past the image's edge — a corner tile's network thus sees the context past its inner
+ * edges; the analysis's outputs depend on that, so it stays. As
  * NHWC float tensors in [-1,1]. Regions of one scale are cut from one scaled copy of the image, and
  * each smaller copy is made from the one before: INTER_AREA from the full working image is the
  * costly step, so it runs once.
