@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { type Box, intersectionArea, iou, scaleBox } from '../analysis/geometry/box.ts';
 import { decodeImage } from '../analysis/image/decode-image.ts';
 import { loadOpenCV } from '../analysis/opencv/runtime.ts';
+import { anyLineIsText } from '../analysis/text/detect-text.ts';
 import { LINE_EVIDENCE_NAMES, lineEvidence } from '../analysis/text/line-evidence.ts';
 import { type LineVerifierModel, TEXT_LINE_VERIFIER_URL, verifyLine } from '../analysis/text/line-verifier.ts';
 import { ARTMETA_CANDIDATE_OPTIONS, textLineCandidates } from '../analysis/text/text-line-candidates.ts';
@@ -133,7 +134,7 @@ function figures(samples: Sample[], keep: (line: Sample['lines'][number]) => boo
  * text-free images stay clear instead of 95.2%).
  */
 function imageOperatingPoint(samples: Sample[], probability: (line: Sample['lines'][number]) => number): { threshold: number; accuracy: number; clear: number } {
-  const anyText = samples.map((s) => 1 - s.lines.reduce((none, l) => none * (1 - probability(l)), 1));
+  const anyText = samples.map((s) => anyLineIsText(s.lines.map(probability)));
   const textFree = samples.flatMap((s, i) => (s.truth.length === 0 ? [anyText[i]!] : []));
   let best = { threshold: 0.5, accuracy: 0, clear: 0 };
   for (let t = 0.05; t < 0.96; t += 0.01) {

@@ -53,6 +53,11 @@ function candidateOptionsOf(options: TextDetectionOptions): Partial<CandidateOpt
   return Object.fromEntries(Object.entries({ limitSide, minLongSide, precision, db, joining, tightenToInk }).filter(([, v]) => v !== undefined));
 }
 
+/** Probability that at least one of an image's lines is text: the noisy-OR of their raw probabilities. */
+export function anyLineIsText(probabilities: readonly number[]): number {
+  return 1 - probabilities.reduce((none, p) => none * (1 - p), 1);
+}
+
 /**
  * The reported form of scored lines (raw verifier probabilities). The image holds text when the
  * noisy-OR of its lines reaches `imageThreshold`: one weak line alone is not enough, several are.
@@ -64,7 +69,7 @@ export function textDetectionFromLines(
   image: { width: number; height: number },
   { threshold, imageThreshold }: { threshold: number; imageThreshold: number },
 ): TextDetection {
-  const anyText = 1 - lines.reduce((none, l) => none * (1 - l.probability), 1);
+  const anyText = anyLineIsText(lines.map((l) => l.probability));
   const probability = round3(calibrate(anyText, imageThreshold));
   if (anyText < imageThreshold) return { probability, regions: [] };
   const regions = lines
