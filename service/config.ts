@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -9,6 +9,18 @@ import { DEFAULT_CANVASES, parseCanvasList } from '../analysis/crop/canvas-spec.
  * start: a bad value stops the process with a message naming the variable. The defaults below are the
  * documented ones (docs/deployment.md lists them all).
  */
+/**
+ * Rendered pictures an API process keeps: 64 MiB holds about 2,000 renders of 640 px (27-37 kB in
+ * WebP or JPEG), a page's worth of images for every popular canvas; a CDN in front keeps the rest.
+ */
+export const DEFAULT_RENDER_CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * Render masters an API process keeps: 128 MiB holds about 90 decoded 800×600 photos (1.4 MB each)
+ * or 15 masters of large photos at 2048 px (8.4 MB each), the images whose other sizes and formats
+ * are asked for soon after the first.
+ */
+export const DEFAULT_RENDER_MASTER_BYTES = 128 * 1024 * 1024;
+
 const Integer = (defaultValue: number, minimum: number, description: string) =>
   Type.Integer({ default: defaultValue, minimum, description });
 
@@ -48,6 +60,16 @@ export const EnvSchema = Type.Object({
     default: '',
     description: 'Secret that signs /render URLs (HMAC-SHA256), at least 32 characters; empty = /render refuses every URL',
   }),
+  ARTMETA_RENDER_CACHE_BYTES: Integer(
+    DEFAULT_RENDER_CACHE_BYTES,
+    0,
+    'Rendered /render pictures kept in memory by each API process, in bytes (least recently used first out); 0 = none',
+  ),
+  ARTMETA_RENDER_MASTER_BYTES: Integer(
+    DEFAULT_RENDER_MASTER_BYTES,
+    0,
+    'Decoded images (render masters) kept in memory by each API process for new /render sizes and formats, in bytes; 0 = none',
+  ),
   ARTMETA_UPLOAD_TTL_SECONDS: Integer(24 * 3600, 1, 'How long an upload waits in Redis for its job'),
   ARTMETA_LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 });
@@ -60,7 +82,17 @@ export interface ArtmetaConfig {
   redis: { url: string; cluster: boolean };
   /** Key prefix for queues and the result store (`{artmeta}`). */
   prefix: string;
-  api: { host: string; port: number; apiKeys: string[]; uploadMaxBytes: number; analysisThreads: number; renderKey: string | undefined };
+  api: {
+    host: string;
+    port: number;
+    apiKeys: string[];
+    uploadMaxBytes: number;
+    analysisThreads: number;
+    renderKey: string | undefined;
+    /** In-process bounds of /render's caches, in bytes (0 = off): encoded pictures, and decoded masters. */
+    renderCacheBytes: number;
+    renderMasterBytes: number;
+  };
   worker: { concurrency: number; analysisThreads: number; lockMs: number; clusterConcurrency: number; analysisTimeoutMs: number };
   analysis: { aspects: string[]; maxPixels: number };
   sources: {
@@ -109,6 +141,11 @@ function toConfig(env: Env): ArtmetaConfig {
   const renderKey = env.ARTMETA_RENDER_KEY;
   // A short key can be guessed offline from one signed URL; 32 characters of a random string are out of reach.
   if (renderKey !== '' && renderKey.length < MIN_RENDER_KEY_LENGTH) problems.push(`ARTMETA_RENDER_KEY: at least ${MIN_RENDER_KEY_LENGTH} characters`);
+  const renderCaches = env.ARTMETA_RENDER_CACHE_BYTES + env.ARTMETA_RENDER_MASTER_BYTES;
+  // A typo of a few digits would let the caches grow until the process is killed; half the memory leaves room for the rest of it.
+  if (renderCaches > memoryLimit() / 2) {
+    problems.push(`ARTMETA_RENDER_CACHE_BYTES + ARTMETA_RENDER_MASTER_BYTES: ${renderCaches} bytes, more than half of this machine's or container's memory (${memoryLimit()})`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const concurrency = env.ARTMETA_CONCURRENCY;
   return {
@@ -121,6 +158,8 @@ function toConfig(env: Env): ArtmetaConfig {
       uploadMaxBytes: env.ARTMETA_UPLOAD_MAX_BYTES,
       analysisThreads: env.ARTMETA_ANALYSIS_THREADS || 1,
       renderKey: renderKey || undefined,
+      renderCacheBytes: env.ARTMETA_RENDER_CACHE_BYTES,
+      renderMasterBytes: env.ARTMETA_RENDER_MASTER_BYTES,
     },
     worker: {
       concurrency,
@@ -145,6 +184,12 @@ function toConfig(env: Env): ArtmetaConfig {
     logLevel: env.ARTMETA_LOG_LEVEL,
     shutdownMs: env.ARTMETA_SHUTDOWN_MS,
   };
+}
+
+/** Memory this process may use: the container's limit when there is one, else the machine's. */
+function memoryLimit(): number {
+  const constrained = process.constrainedMemory();
+  return constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
 }
 
 function list(value: string): string[] {

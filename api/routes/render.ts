@@ -5,7 +5,9 @@ import { imageLoader } from '../../service/queue/image-loader.ts';
 import type { ResultStore } from '../../service/store/result-store.ts';
 import type { AnalysisCache } from '../../service/store/analysis-cache.ts';
 import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
-import { RENDER_CONTENT_TYPES, outputSize, renderCrop, renderEtag } from '../render/crop-render.ts';
+import { ByteBoundedCache, type CacheOutcome } from '../render/byte-bounded-cache.ts';
+import { RENDER_CONTENT_TYPES, outputSize, renderCrop, renderEtag, renderFromMaster, renderPlan } from '../render/crop-render.ts';
+import { decodeMaster, type RenderMaster } from '../render/render-master.ts';
 import { RENDER_FORMATS, RENDER_PREFIX, verifyRenderPath } from '../render/render-url.ts';
 import { errorResponses } from './error-schema.ts';
 
@@ -20,9 +22,24 @@ interface RenderDeps {
 
 const binary = { schema: { type: 'string', format: 'binary' } };
 
+/**
+ * Says how an answer was made (as a CDN's X-Cache does), for operators and the bench: `hit` from the
+ * rendered-picture cache, `shared` the render another request was making of the same picture,
+ * `master` cut from a cached decoded image, `miss` decoded from the source now.
+ */
+export const RENDER_CACHE_HEADER = 'x-render-cache';
+export const RENDER_CACHE_STATES = ['hit', 'shared', 'master', 'miss'] as const;
+type RenderSource = 'master' | 'miss';
+
 /** `GET /render/…`: an image cropped to a canvas and resized, behind a signed URL, for `<img src>`. */
 export async function renderRoutes(app: FastifyInstance, { config, store, cache }: RenderDeps): Promise<void> {
   const load = imageLoader(config, store);
+  // In this process: a render is a few ms of CPU to redo and a few tens of kB to keep, so a local
+  // cache (no network round trip, no copy) is the fastest; every API replica fills its own, and a
+  // CDN in front shares across them (the URLs are immutable). Redis is left to the queue: BullMQ
+  // needs it to evict nothing, so a cache there could only expire by TTL and would compete with jobs.
+  const pictures = new ByteBoundedCache<Buffer>(config.api.renderCacheBytes, (picture) => picture.length);
+  const masters = new ByteBoundedCache<RenderMaster>(config.api.renderMasterBytes, (master) => master.pixels.length);
   app.get(
     `${RENDER_PREFIX}/*`,
     {
@@ -48,7 +65,14 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
         response: {
           200: {
             description: 'The picture, with a strong ETag and a year-long Cache-Control',
-            headers: { etag: Type.String(), 'cache-control': Type.String() },
+            headers: {
+              etag: Type.String(),
+              'cache-control': Type.String(),
+              [RENDER_CACHE_HEADER]: Type.Union(RENDER_CACHE_STATES.map((state) => Type.Literal(state)), {
+                description:
+                  "hit: from this process's cache of rendered pictures; shared: waited for another request's render of it; master: cut from the cache of decoded images; miss: decoded now",
+              }),
+            },
             content: Object.fromEntries(RENDER_FORMATS.map((f) => [RENDER_CONTENT_TYPES[f], binary])),
           },
           304: { description: 'Not modified: If-None-Match holds the ETag', type: 'null' },
@@ -64,14 +88,29 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
       const { hash, analysis } = await cache.forBytes(bytes, parseAnalyzeRequest({ aspects: [render.canvas.label], text: false }, []));
       const crop = analysis.crops[render.canvas.label]!;
       const size = outputSize(crop, render);
-      const etag = renderEtag(hash, crop, size, render);
+      const plan = renderPlan(crop, size, analysis);
+      // The ETag names everything that decides the bytes: it is also the picture's cache key.
+      const etag = renderEtag(hash, crop, size, plan, render);
       // Caching headers only on answers worth keeping, never on an error.
       const cacheable = { etag, 'cache-control': CACHE_CONTROL };
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).headers(cacheable).send();
-      const picture = await renderCrop(bytes, crop, size, analysis, render, config.analysis.maxPixels);
-      return reply.headers(cacheable).type(RENDER_CONTENT_TYPES[render.format]).send(picture);
+      let source: RenderSource = 'miss';
+      const { value: picture, outcome } = await pictures.getOrMake(etag, async () => {
+        if (plan !== 'master') return renderCrop(bytes, crop, size, analysis, render, config.analysis.maxPixels);
+        const master = await masters.getOrMake(hash, () => decodeMaster(bytes, analysis, config.analysis.maxPixels));
+        if (master.outcome !== 'made') source = 'master';
+        return renderFromMaster(master.value, crop, size, render);
+      });
+      return reply
+        .headers({ ...cacheable, [RENDER_CACHE_HEADER]: answeredFrom(outcome, source) })
+        .type(RENDER_CONTENT_TYPES[render.format])
+        .send(picture);
     },
   );
+}
+
+function answeredFrom(outcome: CacheOutcome, source: RenderSource): (typeof RENDER_CACHE_STATES)[number] {
+  return outcome === 'made' ? source : outcome;
 }
 
 /** If-None-Match: a list of ETags (weak ones compare by their opaque part) or `*`. */
