@@ -15,6 +15,9 @@ import { contentHash } from '../../service/queue/job-id.ts';
 import { API_KEY, fixture, repo, testConfig, testEnv } from './service-harness.ts';
 
 const RENDER_KEY = 'render-key-for-tests-0123456789abcdef';
+/** Small bounds, so that a few renders overflow them: about six 160 px pictures, four decoded fixtures. */
+const PICTURE_CACHE_BYTES = 40_000;
+const MASTER_CACHE_BYTES = 2_000_000;
 
 describe('GET /render/… (signed crop rendering), on a real Redis and analysis thread', () => {
   let app: FastifyInstance;
@@ -27,8 +30,13 @@ describe('GET /render/… (signed crop rendering), on a real Redis and analysis 
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'artmeta-render-'));
-    for (const name of ['service-1.jpg', 'service-4.jpg', 'service-6.jpg', 'astronaut-exif6.jpg', 'astronaut-upright.jpg']) await copyFile(fixture(name), join(root, name));
-    const config = testConfig(testEnv(inject('redisUrl'), { ARTMETA_RENDER_KEY: RENDER_KEY, ARTMETA_PATH_ROOTS: root }));
+    for (const name of ['service-1.jpg', 'service-2.jpg', 'service-3.jpg', 'service-4.jpg', 'service-6.jpg', 'astronaut-exif6.jpg', 'astronaut-upright.jpg']) await copyFile(fixture(name), join(root, name));
+    const config = testConfig(testEnv(inject('redisUrl'), {
+        ARTMETA_RENDER_KEY: RENDER_KEY,
+        ARTMETA_PATH_ROOTS: root,
+        ARTMETA_RENDER_CACHE_BYTES: String(PICTURE_CACHE_BYTES),
+        ARTMETA_RENDER_MASTER_BYTES: String(MASTER_CACHE_BYTES),
+      }));
     const real = threadedAnalyzer(1);
     const counted: ImageAnalyzer = {
       analyze: (bytes, options) => {
@@ -106,6 +114,35 @@ describe('GET /render/… (signed crop rendering), on a real Redis and analysis 
     expect((await get(url.replaceAll(':', '%3A'))).headers.etag).toBe(etag);
     expect((await get(`/render/${encodeURIComponent(url.slice('/render/'.length))}`)).headers.etag).toBe(etag);
     expect((await get(path('service-1.jpg', { width: 201 }))).headers.etag).not.toBe(etag);
+  });
+
+  it('answers a repeated request from its cache of rendered pictures, with the same bytes and ETag', async () => {
+    const url = path('service-2.jpg', { width: 160 });
+    const first = await get(url);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.headers['x-render-cache']).toBe('miss');
+    const again = await get(url);
+    expect(again.headers['x-render-cache']).toBe('hit');
+    expect(again.rawPayload.equals(first.rawPayload)).toBe(true);
+    expect(again.headers.etag).toBe(first.headers.etag);
+    expect(again.headers['cache-control']).toBe(first.headers['cache-control']);
+    expect((await get(url, { 'if-none-match': first.headers.etag as string })).statusCode).toBe(304);
+    // Another size of the same image is cut from its decoded master: no second decode.
+    expect((await get(path('service-2.jpg', { width: 150 }))).headers['x-render-cache']).toBe('master');
+  });
+
+  it('keeps its caches within their bounds: the least recently used picture goes first, and comes back with the same bytes', async () => {
+    const first = path('service-3.jpg', { width: 160, format: 'jpeg' });
+    const original = await get(first);
+    expect(original.statusCode, original.body).toBe(200);
+    expect((await get(first)).headers['x-render-cache']).toBe('hit');
+    // More pictures than the bound holds (each 4-8 kB), the first one never asked again.
+    for (let width = 161; width <= 175; width++) expect((await get(path('service-4.jpg', { width, format: 'jpeg' }))).statusCode).toBe(200);
+    const evicted = await get(first);
+    expect(evicted.headers['x-render-cache']).toBe('master');
+    // Rendered again, from the master instead of the source's bytes: the same bytes, as the ETag promises.
+    expect(evicted.rawPayload.equals(original.rawPayload)).toBe(true);
+    expect(evicted.headers.etag).toBe(original.headers.etag);
   });
 
   it('refuses unsigned, badly signed and altered URLs with 403 INVALID_SIGNATURE, before reading anything', async () => {

@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../service/config.ts';
 import { analyzeJobId } from '../../service/queue/job-id.ts';
@@ -74,5 +75,18 @@ describe('job ids', () => {
     expect(analyzeJobId({ source: { url: 'https://example.com/b.jpg' }, request: request(['16:9', '1:1']) })).not.toBe(a);
     expect(analyzeJobId({ source: { url: 'https://example.com/a.jpg' }, request: request(['16:9', '1:1'], '20%x10%') })).not.toBe(a);
     expect(a).not.toContain(':');
+  });
+});
+
+describe('render cache bounds', () => {
+  it('default to 64 MiB of pictures and 128 MiB of masters; 0 turns a cache off', () => {
+    expect(loadConfig({}).api).toMatchObject({ renderCacheBytes: 64 * 1024 * 1024, renderMasterBytes: 128 * 1024 * 1024 });
+    expect(loadConfig({ ARTMETA_RENDER_CACHE_BYTES: '0', ARTMETA_RENDER_MASTER_BYTES: '0' }).api).toMatchObject({ renderCacheBytes: 0, renderMasterBytes: 0 });
+  });
+
+  it('refuse a negative or non-numeric bound, and bounds above half the memory', () => {
+    expect(() => loadConfig({ ARTMETA_RENDER_CACHE_BYTES: '-1' })).toThrow(/ARTMETA_RENDER_CACHE_BYTES/);
+    expect(() => loadConfig({ ARTMETA_RENDER_MASTER_BYTES: '128MB' })).toThrow(/ARTMETA_RENDER_MASTER_BYTES/);
+    expect(() => loadConfig({ ARTMETA_RENDER_CACHE_BYTES: String(totalmem()) })).toThrow(/more than half/);
   });
 });
