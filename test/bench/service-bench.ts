@@ -5,7 +5,9 @@
  *   the same images analysed in-process on a 2-thread pool (the same parallelism);
  * - crop-hint latency of `artmeta serve` (its own process) under concurrent load: known images
  *   (GET by hash, one Redis read), uploads of known images, and uploads analysed at once;
- * - render latency (`GET /render/…`, signed) of known images at 640 px wide, WebP and JPEG, against
+ * - render latency (`GET /render/…`, signed) of known images at 640 px wide, WebP and JPEG: the first
+ *   request of each URL, cold (three `serve` processes that differ only in their render caches: none,
+ *   decoded masters only, both), from a cached master, and warm (the picture cache), against
  *   the same request answered by a plain sharp resize of the same file (a bare node:http server in
  *   this process: read the file, resize, encode); the same on large photos (Debian's wallpapers,
  *   3640-3840 px, when installed), where the crop is 6× the output and JPEG shrink-on-load applies.
@@ -82,43 +84,72 @@ try {
     await writeFile(file, bytes);
     return file;
   }));
-  const port = await freePort();
-  const serve = await launch('serve', { ...env, ARTMETA_PORT: String(port), ARTMETA_HOST: '127.0.0.1', ARTMETA_RENDER_KEY: RENDER_KEY, ARTMETA_PATH_ROOTS: knownDir });
-  children.push(serve);
-  const base = `http://127.0.0.1:${port}`;
-  while (!(await fetch(`${base}/readyz`).then((r) => r.ok, () => false))) await sleep(50);
-  const cropHints = renderOnly ? undefined : await measureCropHints(base, knownImages);
+  const warmFiles = await Promise.all(warmUp.map(async (bytes, i) => {
+    const file = join(knownDir, `warm-${i}.jpg`);
+    await writeFile(file, bytes);
+    return file;
+  }));
+  const serveEnv = { ...env, ARTMETA_HOST: '127.0.0.1', ARTMETA_RENDER_KEY: RENDER_KEY, ARTMETA_PATH_ROOTS: knownDir };
+  const cached = await startServe(serveEnv);
+  const cropHints = renderOnly ? undefined : await measureCropHints(cached.base, knownImages);
 
-  // Render of known images, and the same picture size from a plain sharp resize of the same file.
+  // Render of known images by three `serve` processes on the same Redis and files, differing only in
+  // their render caches, and the same picture size from a plain sharp resize of the same file.
+  const servers: Record<RenderServer, Serve> = {
+    cached,
+    // Pictures not kept, masters kept: every request is a render of a new key of an image decoded before.
+    master: await startServe({ ...serveEnv, ARTMETA_RENDER_CACHE_BYTES: '0' }),
+    // Nothing kept: every request decodes its source, as the first render of an image does.
+    cold: await startServe({ ...serveEnv, ARTMETA_RENDER_CACHE_BYTES: '0', ARTMETA_RENDER_MASTER_BYTES: '0' }),
+  };
   const largeFiles = await copyLargeSources(knownDir);
   const plain = await startPlainResizeServer([...knownFiles, ...largeFiles]);
+  // JIT and connections of the cached server, on images the measured ones do not include.
+  await load(4 * warmFiles.length, 4, (i) => send(`${cached.base}${renderUrl(basename(warmFiles[i % warmFiles.length]!), i % 2 ? 'webp' : 'jpeg')}`));
+  const loadBefore = loadavg();
   const renderSet = async (names: string[], firstFile: number, perHalf: number) => {
     const results: RenderResult[] = [];
     for (const format of ['webp', 'jpeg'] as const) {
-      const urls = names.map((name) => `${base}${renderUrl(name, format)}`);
-      const renderOne = (i: number) => send(urls[i % urls.length]!);
+      const renderOne = (server: RenderServer) => (i: number) => send(`${servers[server].base}${renderUrl(names[i % names.length]!, format)}`);
       const plainOne = (i: number) => send(`${plain.url}/${firstFile + (i % names.length)}.${format}`);
-      await load(perHalf / 5, 4, renderOne); // warm-up (and, for an image not yet known, its analysis)
+      // Warm-up of the servers without a picture cache (and, for an image not yet known, its analysis).
+      await load(perHalf / 5, 4, renderOne('cold'));
+      await load(perHalf / 5, 4, renderOne('master'));
       await load(perHalf / 5, 4, plainOne);
-      // Alternating halves, so that load from other processes hits both sides alike; CPU time of
+      // The first request of each URL to the cached server: what a new picture costs there.
+      const first = await load(names.length, 4, renderOne('cached'));
+      // Alternating halves, so that load from other processes hits every side alike; CPU time of
       // the server processes too, which a loaded machine stretches far less than latency.
-      const cpu = { serve: 0, renderHalves: 0, plainHalves: 0 };
-      const timed = async (side: 'render' | 'plain') => {
-        const [serveBefore, benchBefore] = [processCpuMs(serve.pid), process.cpuUsage()];
-        const result = await load(perHalf, 4, side === 'render' ? renderOne : plainOne);
-        const bench = process.cpuUsage(benchBefore);
-        cpu[side === 'render' ? 'renderHalves' : 'plainHalves'] += (bench.user + bench.system) / 1000;
-        if (side === 'render') cpu.serve += processCpuMs(serve.pid) - serveBefore;
-        return result;
-      };
-      const [r1, p1, r2, p2] = [await timed('render'), await timed('plain'), await timed('render'), await timed('plain')];
+      const cpu: Record<RenderServer | 'client' | 'plain', number> = { cached: 0, master: 0, cold: 0, client: 0, plain: 0 };
+      const halves: Record<RenderServer | 'plain', LoadResult[]> = { cached: [], master: [], cold: [], plain: [] };
+      for (let half = 0; half < 2; half++) {
+        for (const side of ['cold', 'master', 'cached', 'plain'] as const) {
+          const server = side === 'plain' ? undefined : servers[side].process.pid;
+          const [serverBefore, benchBefore] = [processCpuMs(server), process.cpuUsage()];
+          halves[side].push(await load(perHalf, 4, side === 'plain' ? plainOne : renderOne(side)));
+          const bench = process.cpuUsage(benchBefore);
+          // The bench process is the load generator in every half, and the plain server in the plain ones.
+          if (side === 'plain') cpu.plain += (bench.user + bench.system) / 1000;
+          else {
+            cpu.client += (bench.user + bench.system) / 1000 / 3;
+            cpu[side] += processCpuMs(server) - serverBefore;
+          }
+        }
+      }
       const requests = 2 * perHalf;
-      // The bench process is the load generator in both halves, and the plain server in the plain ones only.
-      const client = cpu.renderHalves / requests;
-      const serverCpu = { render: cpu.serve / requests, plain: cpu.plainHalves / requests - client, client };
-      // One request at a time: the time one render takes when it waits for nothing, the floor of the 4-concurrent latency.
-      const alone = await load(perHalf / 5, 1, renderOne);
-      results.push({ label: format === 'webp' ? 'WebP' : 'JPEG', render: merge(r1, r2), plain: merge(p1, p2), alone, cpu: serverCpu });
+      const client = cpu.client / requests;
+      // One request at a time, decoded now: what a cold render costs when it waits for nothing.
+      const alone = await load(perHalf / 5, 1, renderOne('cold'));
+      results.push({
+        label: format === 'webp' ? 'WebP' : 'JPEG',
+        first,
+        cold: merge(halves.cold),
+        master: merge(halves.master),
+        warm: merge(halves.cached),
+        plain: merge(halves.plain),
+        alone,
+        cpu: { cold: cpu.cold / requests, master: cpu.master / requests, warm: cpu.cached / requests, plain: cpu.plain / requests - client, client },
+      });
     }
     return results;
   };
@@ -130,7 +161,11 @@ try {
 
   if (!renderOnly) printQueue(rounds);
   if (cropHints) printCropHints(cropHints);
-  console.log(`render latency: GET /render/… of known images (${knownFiles.length} photos), ${RENDER_WIDTH} px wide 16:9, 4 concurrent, client-side ms:`);
+  console.log(`render latency: GET /render/… of known images (${knownFiles.length} photos), ${RENDER_WIDTH} px wide 16:9, 4 concurrent, client-side ms;`);
+  console.log('  [x-render-cache answers]; CPU ms per request of the answering process (/proc), and of this process as the load generator');
+  console.log('  first = first request of each URL to a serve with the default caches; cold = caches off, every request decodes its source;');
+  console.log('  master = picture cache off, every request a new picture cut from the cached decoded image; warm = the same URLs again, default caches');
+  console.log(`  machine load average before rendering: ${loadBefore.map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   printRenders(renders);
   if (largeRenders.length > 0) {
     console.log(`large sources: ${largeFiles.length} Debian wallpapers from ${LARGE_SOURCES} (3640-3840×2400), the same requests:`);
@@ -233,30 +268,45 @@ function printCropHints({ known4, known16, uploadKnown, uploadNew, server }: Cro
   );
 }
 
+type RenderServer = 'cached' | 'master' | 'cold';
+
+interface Serve {
+  base: string;
+  process: ChildProcess;
+}
+
 interface RenderResult {
   label: string;
-  render: LoadResult;
+  first: LoadResult;
+  cold: LoadResult;
+  master: LoadResult;
+  warm: LoadResult;
   plain: LoadResult;
   alone: LoadResult;
-  /** CPU ms per request: `artmeta serve` for a render, the plain resize server, the load generator. */
-  cpu: { render: number; plain: number; client: number };
+  /** CPU ms per request: `artmeta serve` cold, from a master, warm; the plain resize server; the load generator. */
+  cpu: { cold: number; master: number; warm: number; plain: number; client: number };
 }
 
 function printRenders(results: RenderResult[]): void {
-  for (const { label, render, plain: baseline, alone, cpu } of results) {
-    console.log(`  render ${label.padEnd(5)}                 n=${String(render.n).padEnd(5)} p50 ${render.p50.toFixed(2).padStart(7)}  p99 ${render.p99.toFixed(2).padStart(7)}  ${render.rps.toFixed(0)} req/s  errors ${render.errors}`);
-    console.log(`  render ${label.padEnd(5)} one at a time   n=${String(alone.n).padEnd(5)} p50 ${alone.p50.toFixed(2).padStart(7)}  p99 ${alone.p99.toFixed(2).padStart(7)}  ${alone.rps.toFixed(0)} req/s  errors ${alone.errors}`);
-    console.log(`  plain sharp resize ${label.padEnd(5)}     n=${String(baseline.n).padEnd(5)} p50 ${baseline.p50.toFixed(2).padStart(7)}  p99 ${baseline.p99.toFixed(2).padStart(7)}  ${baseline.rps.toFixed(0)} req/s  errors ${baseline.errors}`);
-    console.log(`  ratio render / plain ${label}: p50 ${(render.p50 / baseline.p50).toFixed(2)}×, p99 ${(render.p99 / baseline.p99).toFixed(2)}×; target p99 ≤ 40 ms → ${render.p99 <= 40 ? 'met' : 'NOT met'}`);
-    // Four requests in flight on N cores: each shares the CPU with 4/N - 1 others, so its median is about 4/N renders alone.
-    const expected = (4 / availableParallelism()) * alone.p50;
-    console.log(`  ${label}: 4 concurrent on ${availableParallelism()} cores, expected median ≈ ${expected.toFixed(1)} ms (4 / cores × one render alone)`);
-    // Little's law: 4 requests in flight, at most cores / (render + client CPU) answered per second.
+  const line = (label: string, r: LoadResult, cpu?: number) =>
     console.log(
-      `  ${label} CPU per request: render ${cpu.render.toFixed(1)} ms (artmeta serve), plain ${cpu.plain.toFixed(1)} ms (resize server), ` +
-        `ratio ${(cpu.render / cpu.plain).toFixed(2)}×; load generator ${cpu.client.toFixed(1)} ms → ` +
-        `mean latency ≥ ${((4 / availableParallelism()) * (cpu.render + cpu.client)).toFixed(1)} ms at 4 concurrent on ${availableParallelism()} cores, even idle`,
+      `  ${label.padEnd(34)} n=${String(r.n).padEnd(5)} p50 ${r.p50.toFixed(2).padStart(7)}  p99 ${r.p99.toFixed(2).padStart(7)}  ${r.rps.toFixed(0).padStart(4)} req/s  errors ${r.errors}` +
+        `${cpu === undefined ? '' : `  CPU ${cpu.toFixed(2)} ms`}  [${[...r.states].map(([state, n]) => `${state} ${n}`).join(', ')}]`,
     );
+  for (const { label, first, cold, master, warm, plain: baseline, alone, cpu } of results) {
+    line(`render ${label} first request of each URL`, first);
+    line(`render ${label} cold (decoded now)`, cold, cpu.cold);
+    line(`render ${label} cold, one at a time`, alone);
+    line(`render ${label} from the cached master`, master, cpu.master);
+    line(`render ${label} warm (picture cache)`, warm, cpu.warm);
+    line(`plain sharp resize ${label}`, baseline, cpu.plain);
+    const ratios = (r: LoadResult) => `p50 ${(r.p50 / baseline.p50).toFixed(2)}× p99 ${(r.p99 / baseline.p99).toFixed(2)}×`;
+    console.log(`  ${label} / plain resize: cold ${ratios(cold)}; master ${ratios(master)}; warm ${ratios(warm)}; CPU cold ${(cpu.cold / cpu.plain).toFixed(2)}× master ${(cpu.master / cpu.plain).toFixed(2)}× warm ${(cpu.warm / cpu.plain).toFixed(2)}×`);
+    const met = (r: LoadResult) => (r.p99 <= 40 ? 'met' : 'NOT met');
+    console.log(`  ${label} target p99 ≤ 40 ms at 4 concurrent: cold ${met(cold)}, master ${met(master)}, warm ${met(warm)}; load generator ${cpu.client.toFixed(2)} ms CPU per request`);
+    // Little's law: 4 requests in flight, at most cores / (render + client CPU) answered per second.
+    const floor = (serverCpu: number) => ((4 / availableParallelism()) * (serverCpu + cpu.client)).toFixed(1);
+    console.log(`  ${label} mean latency floor at 4 concurrent on ${availableParallelism()} cores, even idle: cold ${floor(cpu.cold)} ms, master ${floor(cpu.master)} ms, warm ${floor(cpu.warm)} ms`);
   }
 }
 
@@ -277,6 +327,7 @@ async function copyLargeSources(dir: string): Promise<string[]> {
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc (Linux; NaN elsewhere). */
 function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
   try {
     // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks of 10 ms.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -311,10 +362,31 @@ async function startPlainResizeServer(files: string[]): Promise<{ url: string; c
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-/** Two halves of one measurement: percentiles from all latencies. */
-function merge(a: LoadResult, b: LoadResult): LoadResult {
-  const latencies = [...a.latencies, ...b.latencies].sort((x, y) => x - y);
-  return { n: a.n + b.n, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), rps: (a.n + b.n) / (a.n / a.rps + b.n / b.rps), errors: a.errors + b.errors, latencies };
+/** Halves of one measurement: percentiles from all latencies. */
+function merge(parts: LoadResult[]): LoadResult {
+  const latencies = parts.flatMap((p) => p.latencies).sort((x, y) => x - y);
+  const n = parts.reduce((sum, p) => sum + p.n, 0);
+  const states = new Map<string, number>();
+  for (const part of parts) for (const [state, count] of part.states) states.set(state, (states.get(state) ?? 0) + count);
+  return {
+    n,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    rps: n / parts.reduce((sum, p) => sum + p.n / p.rps, 0),
+    errors: parts.reduce((sum, p) => sum + p.errors, 0),
+    latencies,
+    states,
+  };
+}
+
+/** `artmeta serve` in its own process, answering. */
+async function startServe(serveEnv: Record<string, string>): Promise<Serve> {
+  const port = await freePort();
+  const serve = await launch('serve', { ...serveEnv, ARTMETA_PORT: String(port) });
+  children.push(serve);
+  const base = `http://127.0.0.1:${port}`;
+  while (!(await fetch(`${base}/readyz`).then((r) => r.ok, () => false))) await sleep(50);
+  return { base, process: serve };
 }
 
 /** Starts `artmeta <command>`; a worker is awaited until it says it is ready. */
@@ -379,10 +451,13 @@ interface LoadResult {
   errors: number;
   /** Every request's latency, sorted. */
   latencies: number[];
+  /** Answers by their x-render-cache header (render requests only). */
+  states: Map<string, number>;
 }
 
 interface Answer {
   status: number;
+  cache?: string;
 }
 
 /** One request; resolves when the whole answer has arrived. */
@@ -391,7 +466,8 @@ function send(url: string, options: { method?: string; headers?: Record<string, 
   return new Promise((resolve, reject) => {
     const sent = httpRequest(url, { agent, method, headers: body ? { ...headers, 'content-length': String(body.length) } : headers }, (response) => {
       response.resume();
-      response.on('end', () => resolve({ status: response.statusCode ?? 0 }));
+      const cache = response.headers['x-render-cache'];
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, ...(typeof cache === 'string' ? { cache } : {}) }));
       response.on('error', reject);
     });
     sent.on('error', reject);
@@ -404,6 +480,7 @@ async function load(total: number, concurrency: number, request: (i: number) => 
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
+  const states = new Map<string, number>();
   const start = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -413,12 +490,13 @@ async function load(total: number, concurrency: number, request: (i: number) => 
         const answer = await request(i);
         latencies.push(performance.now() - t);
         if (answer.status !== 200) errors++;
+        if (answer.cache) states.set(answer.cache, (states.get(answer.cache) ?? 0) + 1);
       }
     }),
   );
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
-  return { n: total, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), rps: total / seconds, errors, latencies };
+  return { n: total, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), rps: total / seconds, errors, latencies, states };
 }
 
 function quantile(sorted: number[], q: number): number {
