@@ -8,6 +8,11 @@
  * - the ½ JPEG shrink-on-load that sharp does not take below a 3× shrink (SHRINK_ON_LOAD_FROM in
  *   api/render/crop-render.ts), forced here through libvips' file-name option `[shrink=2]`: its CPU
  *   and its pixels against the current ones. A probe only: /render has bytes, not a file.
+ * - renders cut from a cached master (api/render/render-master.ts: the decoded image, kept), whose
+ *   CPU leaves out the decode; on the 800 px photos the master is the whole decode, so its pixels are
+ *   the current ones;
+ * - on large sources (Debian's wallpapers, 3640-3840 px, when installed): the master at 2048 px, its
+ *   making, a 640 px render cut from it, and its pixels against the shrink-on-load pipeline's.
  * Variants are interleaved photo by photo, so load from other processes hits them alike.
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,11 +20,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { ssim } from 'ssim.js';
-import { encoderOptions } from '../../api/render/crop-render.ts';
+import { encoderOptions, renderCrop, renderFromMaster } from '../../api/render/crop-render.ts';
+import { decodeMaster, type RenderMaster } from '../../api/render/render-master.ts';
 
 const dataDir = process.argv[2] ?? '../shared/data';
 const WIDTH = 640;
 const PASSES = 4;
+const MAX_PIXELS = 100_000_000;
+const LARGE_SOURCES = '/usr/share/backgrounds';
+const LARGE_SOURCE_NAMES = ['2004default.jpg', 'firstgeneration.jpg', 'rhythm.jpg', 'string.jpg', 'the-mouse.jpg'];
 
 const photosDir = join(dataDir, 'photos');
 const names = (await readdir(photosDir)).filter((f) => f.endsWith('.jpg')).sort().slice(8, 48);
@@ -27,6 +36,7 @@ const dir = await mkdtemp(join(tmpdir(), 'artmeta-render-options-'));
 
 interface Photo {
   bytes: Buffer;
+  master: RenderMaster;
   file: string;
   crop: { left: number; top: number; width: number; height: number };
   size: { width: number; height: number };
@@ -38,12 +48,13 @@ const photos: Photo[] = await Promise.all(names.map(async (name, i) => {
   const file = join(dir, `${i}.jpg`);
   await writeFile(file, bytes);
   const { width, height } = await sharp(bytes).metadata();
+  const master = await decodeMaster(bytes, { width, height }, MAX_PIXELS);
   const w = Math.min(width, Math.floor((height * 16) / 9));
   const h = Math.round((w * 9) / 16);
   const out = Math.min(WIDTH, w);
   // Even offsets: the ½-decoded pixels then sit on the same grid as the full ones (an odd offset
   // would shift the ½ decode's crop by half an output pixel, a difference of place, not of quality).
-  return { bytes, file, crop: { left: ((width - w) >> 2) << 1, top: ((height - h) >> 2) << 1, width: w, height: h }, size: { width: out, height: Math.round((out * 9) / 16) } };
+  return { bytes, master, file, crop: { left: ((width - w) >> 2) << 1, top: ((height - h) >> 2) << 1, width: w, height: h }, size: { width: out, height: Math.round((out * 9) / 16) } };
 }));
 
 /** The current /render order for these crops (all under 3× the output): extract, then resize. */
@@ -63,6 +74,7 @@ interface Variant {
 
 const webp = (effort: number, quality?: number) => (s: Sharp) => s.webp({ ...encoderOptions('webp', quality), effort }).toBuffer();
 const jpeg = (s: Sharp) => s.jpeg(encoderOptions('jpeg')).toBuffer();
+const box = (p: Photo) => ({ x: p.crop.left, y: p.crop.top, w: p.crop.width, h: p.crop.height });
 const variants: Variant[] = [
   { label: `WebP effort ${encoderOptions('webp').effort} (now)`, render: (p) => webp(encoderOptions('webp').effort!)(current(p)) },
   { label: 'WebP effort 0', render: (p) => webp(0)(current(p)) },
@@ -71,8 +83,11 @@ const variants: Variant[] = [
   { label: 'WebP effort 1', render: (p) => webp(1)(current(p)) },
   { label: 'WebP effort 4 (sharp)', render: (p) => webp(4)(current(p)) },
   { label: 'WebP now, ½ decode', render: (p) => webp(encoderOptions('webp').effort!)(halfDecoded(p)) },
+  { label: 'WebP smartSubsample', render: (p) => current(p).webp({ ...encoderOptions('webp'), smartSubsample: true }).toBuffer() },
+  { label: 'WebP from master', render: (p) => renderFromMaster(p.master, box(p), p.size, { format: 'webp' }) },
   { label: 'JPEG (now)', render: (p) => jpeg(current(p)) },
   { label: 'JPEG, ½ decode', render: (p) => jpeg(halfDecoded(p)) },
+  { label: 'JPEG from master', render: (p) => renderFromMaster(p.master, box(p), p.size, { format: 'jpeg' }) },
 ];
 
 try {
@@ -112,8 +127,54 @@ try {
     `  ½ decode against the current pixels, the ${halved.length} photos whose crop is ≥ 2× the output: ` +
       `PSNR min ${psnr[0]!.toFixed(2)} median ${pick(psnr, 0.5).toFixed(2)}, SSIM min ${structure[0]!.toFixed(4)} median ${pick(structure, 0.5).toFixed(4)}`,
   );
+  await largeSources();
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Large sources, a full-width 16:9 crop to 640 px: the shrink-on-load pipeline (decoded at ¼) against
+ * the making of a 2048 px master and a render cut from it; pixels of the master's render against the
+ * shrink-on-load pipeline's (both unencoded: PNG).
+ */
+async function largeSources(): Promise<void> {
+  const names = (await readdir(LARGE_SOURCES).catch(() => [] as string[])).filter((name) => LARGE_SOURCE_NAMES.includes(name));
+  if (names.length === 0) return;
+  const cpu = { direct: [] as number[], making: [] as number[], fromMaster: [] as number[] };
+  const quality: { psnr: number; ssim: number }[] = [];
+  for (const name of names) {
+    const bytes = await readFile(join(LARGE_SOURCES, name));
+    const { width, height } = await sharp(bytes, { autoOrient: true }).metadata();
+    const source = { width, height };
+    const crop = { x: 0, y: Math.round((height - (width * 9) / 16) / 2), w: width, h: Math.round((width * 9) / 16) };
+    const size = { width: WIDTH, height: Math.round((WIDTH * 9) / 16) };
+    let master: RenderMaster | undefined;
+    for (let pass = 0; pass < PASSES; pass++) {
+      const timed = async <T>(key: keyof typeof cpu, run: () => Promise<T>): Promise<T> => {
+        const before = process.cpuUsage();
+        const out = await run();
+        const used = process.cpuUsage(before);
+        if (pass > 0) cpu[key].push((used.user + used.system) / 1000);
+        return out;
+      };
+      await timed('direct', () => renderCrop(bytes, crop, size, source, { format: 'webp' }, MAX_PIXELS));
+      master = await timed('making', () => decodeMaster(bytes, source, MAX_PIXELS));
+      await timed('fromMaster', () => renderFromMaster(master!, crop, size, { format: 'webp' }));
+    }
+    const [fromMaster, direct] = await Promise.all([
+      renderFromMaster(master!, crop, size, { format: 'png' }),
+      renderCrop(bytes, crop, size, source, { format: 'png' }, MAX_PIXELS),
+    ]);
+    quality.push(compare(await rgba(sharp(fromMaster)), await rgba(sharp(direct))));
+  }
+  const [psnr, structure] = [sorted(quality.map((q) => q.psnr)), sorted(quality.map((q) => q.ssim))];
+  console.log(`large sources: ${names.length} Debian wallpapers from ${LARGE_SOURCES} (3640-3840×2400), full-width 16:9 crop, ${WIDTH} px wide WebP, CPU ms mean (max):`);
+  const show = (xs: number[]) => `${mean(xs).toFixed(2)} (${Math.max(...xs).toFixed(2)})`;
+  console.log(`  shrink-on-load pipeline ${show(cpu.direct)}; master making (decode to 2048 px) ${show(cpu.making)}; render from the master ${show(cpu.fromMaster)}`);
+  console.log(
+    `  render from the master against the shrink-on-load pipeline, unencoded: PSNR min ${psnr[0]!.toFixed(2)} median ${pick(psnr, 0.5).toFixed(2)}, ` +
+      `SSIM min ${structure[0]!.toFixed(4)} median ${pick(structure, 0.5).toFixed(4)}`,
+  );
 }
 
 interface Pixels {
