@@ -97,7 +97,7 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
       let source: RenderSource = 'miss';
       const { value: picture, outcome } = await pictures.getOrMake(etag, async () => {
         if (plan !== 'master') return renderCrop(bytes, crop, size, analysis, render, config.analysis.maxPixels);
-        const master = await masters.getOrMake(hash, () => decodeMaster(bytes, analysis, config.analysis.maxPixels));
+        const master = await masters.getOrMake(hash, () => decodeMaster(bytes, config.analysis.maxPixels));
         if (master.outcome !== 'made') source = 'master';
         return renderFromMaster(master.value, crop, size, render);
       });
