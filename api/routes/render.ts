@@ -68,7 +68,10 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
             headers: {
               etag: Type.String(),
               'cache-control': Type.String(),
-              [RENDER_CACHE_HEADER]: Type.Union(RENDER_CACHE_STATES.map((state) => Type.Literal(state)), {
+              // An enum, not TypeBox's union of constants: OpenAPI 3.0 has no `const`.
+              [RENDER_CACHE_HEADER]: Type.Unsafe<(typeof RENDER_CACHE_STATES)[number]>({
+                type: 'string',
+                enum: [...RENDER_CACHE_STATES],
                 description:
                   "hit: from this process's cache of rendered pictures; shared: waited for another request's render of it; master: cut from the cache of decoded images; miss: decoded now",
               }),
