@@ -59,6 +59,7 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
           'The signature is the unpadded URL-safe Base64 HMAC-SHA256, under ARTMETA_RENDER_KEY, of the path after it (from its `/`). ' +
           'The crop is the stored crop hint of the image for that canvas (the image is analysed first if unknown). ' +
           'Never larger than the crop unless `enlarge:1`. Encoded at the format\'s default quality unless `quality:`; WebP at effort 2, JPEG without Huffman-table optimisation. ' +
+          'Rendered pictures and decoded images are kept in memory by each API process (`x-render-cache` says how an answer was made). ' +
           'No API key: the signature is the authorisation.',
         security: [],
         params: Type.Object({ '*': Type.String() }),
