@@ -182,9 +182,11 @@ export function bytesInput(graph: OnnxGraph, meanBgr: readonly number[], stdBgr:
   ];
 }
 
-/** The scalar value of a one-element initialiser of any numeric type, or undefined. */
-function scalarValue(graph: OnnxGraph, name: string): number | undefined {
-  return graph.hasInitializer(name) && graph.dims(name).reduce((a, b) => a * b, 1) === 1 ? graph.numbers(name)[0] : undefined;
+/** The value of a one-element initialiser of `dataType` (float or 8-bit), or undefined for anything else. */
+function scalarValue(graph: OnnxGraph, name: string | undefined, dataType: number): number | undefined {
+  if (name === undefined || !graph.hasInitializer(name) || graph.dataType(name) !== dataType) return undefined;
+  const values = graph.numbers(name);
+  return values.length === 1 ? values[0] : undefined;
 }
 
 function permutation(input: string, output: string, perm: number[]): Node {
@@ -227,8 +229,8 @@ export function nearestUpsampleAsExpand(graph: OnnxGraph): number {
     const quantize = graph.soleConsumer(resize.output[0]!);
     if (factor === undefined || dequantize?.opType !== 'DequantizeLinear' || quantize?.opType !== 'QuantizeLinear') continue;
     const [bytes, scale, zeroPoint] = dequantize.input;
-    const same = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && scalarValue(graph, a) !== undefined && scalarValue(graph, a) === scalarValue(graph, b);
-    if (!same(scale, quantize.input[1]) || !same(zeroPoint, quantize.input[2]) || graph.dataType(zeroPoint!) !== DataType.UINT8 || graph.dataType(quantize.input[2]!) !== DataType.UINT8) continue;
+    const same = (a: string | undefined, b: string | undefined, dataType: number) => scalarValue(graph, a, dataType) !== undefined && scalarValue(graph, a, dataType) === scalarValue(graph, b, dataType);
+    if (!same(scale, quantize.input[1], DataType.FLOAT) || !same(zeroPoint, quantize.input[2], DataType.UINT8)) continue;
     const name = resize.name ?? resize.output[0]!;
     const f = BigInt(factor);
     graph.setInitializer(`${name}_axes`, DataType.INT64, [2], BigInt64Array.of(2n, 4n));
