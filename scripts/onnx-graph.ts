@@ -100,6 +100,20 @@ export class OnnxGraph {
     return Float32Array.from(t.floatData);
   }
 
+  /** An initialiser's element type (DataType). */
+  dataType(name: string): number {
+    return this.tensor(name).dataType ?? DataType.UNDEFINED;
+  }
+
+  /** A float, uint8 or int8 initialiser's values as numbers (a copy). */
+  numbers(name: string): number[] {
+    const t = this.tensor(name);
+    if (t.dataType === DataType.FLOAT) return [...this.floats(name)];
+    if (t.dataType !== DataType.UINT8 && t.dataType !== DataType.INT8) throw new Error(`initialiser ${name} is neither float nor 8-bit`);
+    const raw = t.rawData && t.rawData.length > 0 ? new Uint8Array(t.rawData) : Uint8Array.from(t.int32Data);
+    return t.dataType === DataType.INT8 ? [...new Int8Array(raw.buffer, raw.byteOffset, raw.length)] : [...raw];
+  }
+
   /** A scalar (or one-element) float initialiser's value, or undefined for anything else. */
   scalar(name: string): number | undefined {
     if (!this.initializers.has(name)) return undefined;

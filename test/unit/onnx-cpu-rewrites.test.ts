@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { MEAN_BGR, STD_BGR, textNetworkBytes, textNetworkInput } from '../../analysis/text/text-detector-network.ts';
-import { affineAsDepthwiseConv, bytesInput, headAsPointwiseConvs } from '../../scripts/onnx-cpu-rewrites.ts';
+import { affineAsDepthwiseConv, bytesInput, headAsPointwiseConvs, nearestUpsampleAsExpand } from '../../scripts/onnx-cpu-rewrites.ts';
 import { DataType, node, onnx, OnnxGraph, writeModel } from '../../scripts/onnx-graph.ts';
 import { mulberry32 } from '../../scripts/seeded-random.ts';
 
@@ -55,6 +55,21 @@ function copy(graph: OnnxGraph): OnnxGraph {
 }
 
 const attribute = (name: string, ints: number[]) => onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
+const textAttribute = (name: string, text: string) => onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(text) });
+
+/** x → uint8 → nearest Resize by `factor` (asymmetric, floor unless `coordinates` says otherwise) → uint8 → y, as the recipe leaves the neck's upsamplings. */
+function quantizedUpsampling(factor: number, coordinates = 'asymmetric'): OnnxGraph {
+  const resize = node('Resize', ['xd', 'roi', 'scales'], ['r']);
+  resize.attribute.push(textAttribute('mode', 'nearest'), textAttribute('coordinate_transformation_mode', coordinates), textAttribute('nearest_mode', 'floor'));
+  const graph = graphOf(
+    [node('QuantizeLinear', ['x', 's', 'z'], ['xq']), node('DequantizeLinear', ['xq', 's', 'z'], ['xd']), resize, node('QuantizeLinear', ['r', 's2', 'z2'], ['rq']), node('DequantizeLinear', ['rq', 's2', 'z2'], ['y'])],
+    { roi: { dims: [0], data: new Float32Array(0) }, scales: { dims: [4], data: Float32Array.of(1, 1, factor, factor) }, s: { dims: [], data: Float32Array.of(0.05) }, s2: { dims: [], data: Float32Array.of(0.05) } },
+    3,
+  );
+  graph.setInitializer('z', DataType.UINT8, [], Uint8Array.of(17));
+  graph.setInitializer('z2', DataType.UINT8, [], Uint8Array.of(17));
+  return graph;
+}
 
 describe('rewrites of the int8 text network for ONNX Runtime (scripts/onnx-cpu-rewrites.ts)', () => {
   it("turns DB's head (two 2×2 stride-2 transposed convolutions) into 1×1 convolutions and DepthToSpace, same map", async () => {
@@ -128,5 +143,27 @@ describe('rewrites of the int8 text network for ONNX Runtime (scripts/onnx-cpu-r
     expect(bytes.dims).toEqual([1, 32, 64, 3]);
     const fromGraph = await run(graph, { image: bytes });
     expect(fromGraph).toEqual(textNetworkInput(image, 64).data);
+  });
+
+  it('turns a nearest Resize by 2 or 4 on a uint8 map into an NHWC Expand of its bytes, the same bytes', async () => {
+    for (const factor of [2, 4]) {
+      const graph = quantizedUpsampling(factor);
+      const x = new ort.Tensor('float32', values(3 * 5 * 7, 8), [1, 3, 5, 7]);
+      const rewritten = copy(graph);
+      expect(nearestUpsampleAsExpand(rewritten)).toBe(1);
+      expect(rewritten.nodes.map((n) => n.opType)).toEqual(['QuantizeLinear', 'Transpose', 'Unsqueeze', 'Expand', 'Shape', 'Mul', 'Reshape', 'Transpose', 'DequantizeLinear']);
+      const before = await run(graph, { x });
+      const after = await run(rewritten, { x });
+      expect(after.length).toBe(3 * 5 * 7 * factor * factor);
+      expect(after).toEqual(before);
+    }
+  });
+
+  it('leaves a nearest Resize alone where copying bytes would not give its values', () => {
+    expect(nearestUpsampleAsExpand(quantizedUpsampling(2, 'half_pixel'))).toBe(0);
+    expect(nearestUpsampleAsExpand(quantizedUpsampling(3))).toBe(0);
+    const rescaled = quantizedUpsampling(2);
+    rescaled.setInitializer('s2', DataType.FLOAT, [], Float32Array.of(0.06));
+    expect(nearestUpsampleAsExpand(rescaled)).toBe(0);
   });
 });
