@@ -45,6 +45,16 @@ import { realLineageGroups, syntheticCatalogue } from '../support/synthetic-sign
 const PREFIX = '{bench}';
 const CHECKPOINT = 10_000;
 
+/**
+ * The index's redis-server as docs/deployment.md configures it: its heap on transparent huge pages
+ * (jemalloc `thp:always`; Redis's own `disable-thp`, on by default, off). A look-up visits 1,600 random
+ * fields of multi-million-field hashes, several cache misses each across a heap of gigabytes; with
+ * 4 KiB pages each also walks the page tables. Measured (7 Dec 2026, loaded machine, the look-up
+ * script alone on 4 × 4 M fields of ~39 bytes, two servers side by side): 8.4 / 7.6 → 5.5 / 4.2 ms of redis-server
+ * CPU per look-up in two rounds; see BENCHMARKS.md for the whole assignment.
+ */
+const INDEX_REDIS = { args: ['--disable-thp', 'no'], env: { MALLOC_CONF: 'thp:always,metadata_thp:always' } } as const;
+
 interface Progress {
   kind: 'progress';
   done: number;
@@ -145,7 +155,7 @@ async function main(): Promise<void> {
     writeFileSync(cache ?? basePath, JSON.stringify(base.groups));
     if (cache) basePath = cache;
   }
-  const server = await RedisServer.start();
+  const server = await RedisServer.start(undefined, INDEX_REDIS.args, INDEX_REDIS.env);
   const redis = new Redis(server.url);
   try {
     const stored = await storeSignatures(redis, basePath, size);

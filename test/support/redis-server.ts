@@ -12,15 +12,19 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     private readonly extraArgs: readonly string[],
+    private readonly env: Readonly<Record<string, string>>,
   ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** `extraArgs` replace defaults, e.g. ['--appendonly', 'yes'] for a server whose restart keeps its data. */
-  static async start(port?: number, extraArgs: readonly string[] = []): Promise<RedisServer> {
-    const server = new RedisServer(port ?? (await freePort()), extraArgs);
+  /**
+   * `extraArgs` replace defaults, e.g. ['--appendonly', 'yes'] for a server whose restart keeps its data;
+   * `env` is added to the server's environment (e.g. MALLOC_CONF for its allocator).
+   */
+  static async start(port?: number, extraArgs: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Promise<RedisServer> {
+    const server = new RedisServer(port ?? (await freePort()), extraArgs, env);
     await server.launch();
     return server;
   }
@@ -30,7 +34,7 @@ export class RedisServer {
     const child = spawn(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extraArgs],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } },
     );
     this.process = child;
     await new Promise<void>((resolve, reject) => {
