@@ -11,7 +11,7 @@ export interface ArenaPlace {
  * few dozen chunks (each announced once to every thread), small enough that the last, partly filled
  * one wastes little.
  */
-const CHUNK_BYTES = 64 << 20;
+export const ARENA_CHUNK_BYTES = 64 << 20;
 
 const HEADER_INTS = 13;
 
@@ -23,17 +23,22 @@ const HEADER_INTS = 13;
  */
 export class SignatureArena {
   readonly chunks: SharedArrayBuffer[] = [];
-  private used = CHUNK_BYTES;
+  private used: number;
 
   /** `onChunk` hears of each new chunk before any signature in it is handed out. */
-  constructor(private readonly onChunk: (index: number, chunk: SharedArrayBuffer) => void = () => {}) {}
+  constructor(
+    private readonly onChunk: (index: number, chunk: SharedArrayBuffer) => void = () => {},
+    private readonly chunkBytes = ARENA_CHUNK_BYTES,
+  ) {
+    this.used = chunkBytes;
+  }
 
   /** Copies `signature` in; returns where it lies and a copy reading from there. */
   write(signature: ImageSignature): { place: ArenaPlace; signature: ImageSignature } {
     const bytes = arenaBytes(signature);
-    if (bytes > CHUNK_BYTES) throw new RangeError(`signature of ${bytes} bytes is larger than an arena chunk`);
-    if (this.used + bytes > CHUNK_BYTES) {
-      this.chunks.push(new SharedArrayBuffer(CHUNK_BYTES));
+    if (bytes > this.chunkBytes) throw new RangeError(`signature of ${bytes} bytes is larger than an arena chunk`);
+    if (this.used + bytes > this.chunkBytes) {
+      this.chunks.push(new SharedArrayBuffer(this.chunkBytes));
       this.used = 0;
       this.onChunk(this.chunks.length - 1, this.chunks.at(-1)!);
     }

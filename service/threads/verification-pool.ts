@@ -22,55 +22,67 @@ interface Thread {
 const THREAD_URL = new URL('./verification-thread-entry.mjs', import.meta.url);
 
 /**
- * The parallel clustering's verifier: threads that verify pairs with the model's similarity, reading
- * the kept representatives' signatures from SharedArrayBuffers (one copy for all threads and the main
- * thread) and receiving only the new image's signature with each task. A task goes to the thread with
- * the fewest waiting.
+ * Threads that verify the parallel clustering's pairs with the model's similarity. Each clustering
+ * verifies through a session of its own (`session()`): its kept signatures, by slot, in an arena of
+ * SharedArrayBuffers that the threads and the main thread share. A task goes to the thread with the
+ * fewest waiting and carries only the new image's signature (and those of planned slots not kept yet).
  */
-export class VerificationPool implements AheadVerifier {
+export class VerificationPool {
   /** Pairs verified on the threads and the milliseconds they took there (for throughput figures). */
   verifiedPairs = 0;
   verifyMs = 0;
   private readonly threads: Thread[] = [];
-  private readonly arena: SignatureArena;
-  private readonly places = new Map<number, ArenaPlace>();
   private nextId = 1;
+  private nextArena = 1;
 
   constructor(options: VerificationPoolOptions = {}) {
     const workerData: VerificationThreadData = { threshold: options.threshold ?? defaultModel().threshold };
     const count = Math.max(1, options.threads ?? availableParallelism());
     for (let i = 0; i < count; i++) this.threads.push(this.spawn(workerData));
-    this.arena = new SignatureArena((index, chunk) => {
-      for (const thread of this.threads) thread.worker.postMessage({ kind: 'chunk', index, chunk } satisfies VerificationMessage);
-    });
   }
 
-  keep(slot: number, signature: ImageSignature): ImageSignature {
-    const written = this.arena.write(signature);
-    this.places.set(slot, written.place);
-    return written.signature;
-  }
-
-  verify(signature: ImageSignature, plan: number[][], pending: (slot: number) => ImageSignature): Promise<VerifiedAhead[]> {
-    if (plan.length === 0) return Promise.resolve([]);
-    const pairs: PlannedPair[][] = plan.map((group) =>
-      group.map((slot) => {
-        const place = this.places.get(slot);
-        return place ? { slot, place } : { slot, signature: pending(slot) };
-      }),
-    );
-    if (this.threads.length === 0) return Promise.reject(new ArtmetaError('INTERNAL', 'no verification thread is running'));
-    const thread = this.threads.reduce((best, t) => (t.tasks.size < best.tasks.size ? t : best));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      thread.tasks.set(id, { resolve, reject });
-      thread.worker.postMessage({ kind: 'verify', id, signature, plan: pairs } satisfies VerificationMessage);
-    });
+  /** A verifier for one clustering; `close` it when the clustering is done, so the threads let its arena go. */
+  session(): AheadVerifier & { close(): void } {
+    const arenaId = this.nextArena++;
+    const arena = new SignatureArena((index, chunk) => this.broadcast({ kind: 'chunk', arena: arenaId, index, chunk }));
+    const places = new Map<number, ArenaPlace>();
+    return {
+      keep: (slot, signature) => {
+        const written = arena.write(signature);
+        places.set(slot, written.place);
+        return written.signature;
+      },
+      verify: (signature, plan, pending) => {
+        const pairs: PlannedPair[][] = plan.map((group) =>
+          group.map((slot) => {
+            const place = places.get(slot);
+            return place ? { slot, arena: arenaId, place } : { slot, signature: pending(slot) };
+          }),
+        );
+        return this.run(signature, pairs);
+      },
+      close: () => this.broadcast({ kind: 'release', arena: arenaId }),
+    };
   }
 
   async close(): Promise<void> {
     const threads = this.threads.splice(0);
     await Promise.all(threads.map((t) => t.worker.terminate()));
+  }
+
+  private run(signature: ImageSignature, plan: PlannedPair[][]): Promise<VerifiedAhead[]> {
+    if (plan.length === 0) return Promise.resolve([]);
+    if (this.threads.length === 0) return Promise.reject(new ArtmetaError('INTERNAL', 'no verification thread is running'));
+    const thread = this.threads.reduce((best, t) => (t.tasks.size < best.tasks.size ? t : best));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      thread.tasks.set(id, { resolve, reject });
+      thread.worker.postMessage({ kind: 'verify', id, signature, plan } satisfies VerificationMessage);
+    });
+  }
+
+  private broadcast(message: VerificationMessage): void {
+    for (const thread of this.threads) thread.worker.postMessage(message);
   }
 
   private spawn(workerData: VerificationThreadData): Thread {

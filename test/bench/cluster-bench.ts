@@ -102,11 +102,12 @@ async function runSize(basePath: string, size: number, threads: number): Promise
   let ahead = { pairs: 0, missed: 0 };
   const pool = threads > 0 ? new VerificationPool({ threads }) : undefined;
   // Verification threads load their OpenCV before the clock starts.
-  if (pool) await pool.verify(groups[0]![0]!, [[0]], () => groups[0]![0]!);
+  const session = pool?.session();
+  if (session) await session.verify(groups[0]![0]!, [[0]], () => groups[0]![0]!);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  if (pool) {
-    const clustering = new ParallelClustering(pool);
+  if (pool && session) {
+    const clustering = new ParallelClustering(session);
     await clustering.addAll(
       (function* () {
         for (const item of catalogue) {
