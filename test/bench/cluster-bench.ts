@@ -94,6 +94,11 @@ async function runSize(basePath: string, size: number, threads: number): Promise
   const record = (lineageId: string) => {
     predicted.push(lineageId);
     if (predicted.length % 500 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    // A long run says how far it got, so that one stopped early still gives a rate.
+    if (size >= 50_000 && predicted.length % 10_000 === 0) {
+      const wall = (performance.now() - started - generation.ms) / 1000;
+      console.error(`  ${size} (threads ${threads}): ${predicted.length} assigned, ${wall.toFixed(1)} s, CPU ${(cpuSecondsSince(cpu) - (generationCpuSeconds * predicted.length) / size).toFixed(1)} s`);
+    }
   };
   const generation = { ms: 0 };
   const catalogue = timedCatalogue(groups, size, generation);
