@@ -111,6 +111,8 @@ export class LineageIndex {
   private readonly lineageOfSlot: number[] = [];
   private readonly lineages: LineageState[] = [];
   private readonly assigned = new Map<string, string>();
+  /** Ids looked up, assigned or not yet. */
+  private readonly lookedUp = new Set<string>();
   private readonly lineageIds = new Set<string>();
   private readonly rule: JoinRule;
   private readonly candidateLimit: number;
@@ -131,7 +133,7 @@ export class LineageIndex {
 
   /** Adds one image and returns the id of the lineage it now belongs to. */
   add(id: string, signature: ImageSignature): string {
-    return this.assign(id, signature, this.lookUp(signature));
+    return this.assign(id, signature, this.lookUp(id, signature));
   }
 
   /**
@@ -139,7 +141,9 @@ export class LineageIndex {
    * earlier image's assignment, only on the images added before, so the parallel clustering looks images
    * up ahead of assigning them; `assign` must then follow in the same order.
    */
-  lookUp(signature: ImageSignature): LookedUp {
+  lookUp(id: string, signature: ImageSignature): LookedUp {
+    if (this.lookedUp.has(id)) throw new ArtmetaError('INVALID_ARGUMENT', `image "${id}" is already in the index`);
+    this.lookedUp.add(id);
     const candidates = this.candidates.query(signature, this.candidateLimit, this.minVotes);
     return { candidates, slot: this.candidates.add(signature) };
   }
@@ -150,7 +154,6 @@ export class LineageIndex {
    * give what the rule's would.
    */
   assign(id: string, signature: ImageSignature, { slot, candidates }: LookedUp, similarity = this.rule.similarity): string {
-    if (this.assigned.has(id)) throw new ArtmetaError('INVALID_ARGUMENT', `image "${id}" is already in the index`);
     const rule: JoinRule = {
       ...this.rule,
       similarity: (a, b) => {

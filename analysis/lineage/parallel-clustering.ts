@@ -92,7 +92,7 @@ export class ParallelClustering {
       onAdded?.(id, lineageId);
     };
     for (const { id, signature } of images) {
-      const lookedUp = this.index.lookUp(signature);
+      const lookedUp = this.index.lookUp(id, signature);
       this.pendingBySlot.set(lookedUp.slot, signature);
       const ahead = this.verifier.verify(signature, this.index.plannedVerifications(lookedUp), (slot) => this.pendingBySlot.get(slot)!);
       // A rejection is handled when the image is assigned; until then it must not count as unhandled.
