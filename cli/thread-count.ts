@@ -12,7 +12,18 @@ export function analysisThreads(files: number, requested?: number): number {
 
 /** Commander parser of `--threads` and the like. */
 export function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
-  return n;
+  return wholeNumberFrom(1)(value);
+}
+
+/** Commander parser of a count that may be 0 (`--verify-threads 0`: none). */
+export function nonNegativeInteger(value: string): number {
+  return wholeNumberFrom(0)(value);
+}
+
+function wholeNumberFrom(least: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < least) throw new InvalidArgumentError(`must be a whole number, ${least} or more`);
+    return n;
+  };
 }

@@ -1,8 +1,8 @@
 import { ArtmetaError } from '../errors.ts';
-import { CandidateIndex, type CandidateIndexOptions } from './candidate-index.ts';
+import { CandidateIndex, type Candidate, type CandidateIndexOptions } from './candidate-index.ts';
 import type { ImageSignature } from './image-signature.ts';
 import { lineageIdFor } from './lineage-id.ts';
-import { decideJoin, startShape, type JoinDecision, type JoinRule, type LineageShape, type PairSimilarity } from './lineage-join.ts';
+import { decideJoin, startShape, verifiedRepresentatives, type JoinDecision, type JoinRule, type LineageShape, type PairSimilarity } from './lineage-join.ts';
 import { defaultModel, similarity } from './similarity-index.ts';
 
 export interface Lineage {
@@ -55,6 +55,18 @@ export interface LineageIndexOptions {
   /** Pair similarity; replaceable so an evaluation can cache it. Default `similarity`. */
   similarity?: PairSimilarity;
   candidateIndex?: CandidateIndexOptions;
+  /**
+   * The copy of a representative's signature the index keeps (`slot`: its candidate-index slot).
+   * Default the signature itself; the parallel clustering (parallel-clustering.ts) keeps it in memory
+   * its verification threads share.
+   */
+  keepSignature?: (slot: number, signature: ImageSignature) => ImageSignature;
+}
+
+/** An image looked up and indexed, not yet assigned (see LineageIndex.lookUp). */
+export interface LookedUp {
+  slot: number;
+  candidates: Candidate[];
 }
 
 /** The defaults above, shared with the catalogue's matcher (lineage-matcher.ts) so both decide alike. */
@@ -99,23 +111,20 @@ export class LineageIndex {
   private readonly lineageOfSlot: number[] = [];
   private readonly lineages: LineageState[] = [];
   private readonly assigned = new Map<string, string>();
+  /** Ids looked up, assigned or not yet. */
+  private readonly lookedUp = new Set<string>();
   private readonly lineageIds = new Set<string>();
   private readonly rule: JoinRule;
   private readonly candidateLimit: number;
   private readonly verifiedLineages: number;
   private readonly minVotes: number;
+  private readonly keepSignature: (slot: number, signature: ImageSignature) => ImageSignature;
   /** Pairs verified so far (for throughput figures). */
   verifiedPairs = 0;
 
   constructor(options: LineageIndexOptions = {}) {
-    const rule = joinRuleOf(options);
-    this.rule = {
-      ...rule,
-      similarity: (a, b) => {
-        this.verifiedPairs++;
-        return rule.similarity(a, b);
-      },
-    };
+    this.rule = joinRuleOf(options);
+    this.keepSignature = options.keepSignature ?? ((_, signature) => signature);
     this.candidateLimit = options.candidates ?? LINEAGE_INDEX_DEFAULTS.candidates;
     this.verifiedLineages = options.verifiedLineages ?? LINEAGE_INDEX_DEFAULTS.verifiedLineages;
     this.minVotes = options.minVotes ?? LINEAGE_INDEX_DEFAULTS.minVotes;
@@ -124,30 +133,75 @@ export class LineageIndex {
 
   /** Adds one image and returns the id of the lineage it now belongs to. */
   add(id: string, signature: ImageSignature): string {
-    if (this.assigned.has(id)) throw new ArtmetaError('INVALID_ARGUMENT', `image "${id}" is already in the index`);
-    let joined: { lineage: number; decision: JoinDecision } | undefined;
-    const seen = new Set<number>();
-    const voted = new Set<number>();
+    return this.assign(id, signature, this.lookUp(id, signature));
+  }
+
+  /**
+   * The first half of `add`: the candidate look-up, then indexing the image. Neither depends on any
+   * earlier image's assignment, only on the images added before, so the parallel clustering looks images
+   * up ahead of assigning them; `assign` must then follow in the same order.
+   */
+  lookUp(id: string, signature: ImageSignature): LookedUp {
+    if (this.lookedUp.has(id)) throw new ArtmetaError('INVALID_ARGUMENT', `image "${id}" is already in the index`);
+    this.lookedUp.add(id);
     const candidates = this.candidates.query(signature, this.candidateLimit, this.minVotes);
-    for (const candidate of candidates) voted.add(candidate.slot);
+    return { candidates, slot: this.candidates.add(signature) };
+  }
+
+  /**
+   * The second half of `add`: the lineage the looked-up image joins, or a new one. `similarity`
+   * replaces the rule's for this image (the parallel clustering's results verified ahead); it must
+   * give what the rule's would.
+   */
+  assign(id: string, signature: ImageSignature, { slot, candidates }: LookedUp, similarity = this.rule.similarity): string {
+    const rule: JoinRule = {
+      ...this.rule,
+      similarity: (a, b) => {
+        this.verifiedPairs++;
+        return similarity(a, b);
+      },
+    };
+    let joined: { lineage: number; decision: JoinDecision } | undefined;
+    const voted = new Set(candidates.map((c) => c.slot));
     // Best scored first; the first lineage that verifies wins — every one that passes is already above
     // the threshold against a representative, and stopping there keeps the cost at ~1-2 verifications.
-    for (const candidate of candidates) {
-      const lineage = this.lineageOfSlot[candidate.slot]!;
-      if (seen.has(lineage)) continue;
-      seen.add(lineage);
-      const decision = this.verify(signature, lineage, voted);
-      if (decision) joined = { lineage, decision };
-      if (joined || seen.size >= this.verifiedLineages) break;
+    for (const lineage of this.candidateLineages(candidates)) {
+      const decision = decideJoin(rule, signature, this.lineages[lineage]!.shape, this.evidence(lineage, voted));
+      if (decision) {
+        joined = { lineage, decision };
+        break;
+      }
     }
-    const lineage = joined ? joined.lineage : this.createLineage(id, signature);
-    const slot = this.candidates.add(signature);
+    const lineage = joined ? joined.lineage : this.createLineage(id, signature, slot);
     if (joined) this.join(this.lineages[lineage]!, id, signature, slot, joined.decision);
     this.lineages[lineage]!.members.push(id);
     this.lineageOfSlot[slot] = lineage;
     const lineageId = this.lineages[lineage]!.id;
     this.assigned.set(id, lineageId);
     return lineageId;
+  }
+
+  /**
+   * The representatives' slots `assign` would verify a looked-up image against, lineage by lineage in
+   * the order it would, were it assigned now. Candidates not assigned yet count as roots of their own
+   * lineage (most images arrive long after their look-alikes). A prediction: `assign` decides on the
+   * state it meets, which later assignments may change.
+   */
+  plannedVerifications({ candidates }: LookedUp): number[][] {
+    const voted = new Set(candidates.map((c) => c.slot));
+    const plan: number[][] = [];
+    const seen = new Set<number>();
+    for (const candidate of candidates) {
+      const lineage = this.lineageOfSlot[candidate.slot];
+      if (lineage === undefined) plan.push([candidate.slot]);
+      else if (!seen.has(lineage)) {
+        seen.add(lineage);
+        const representatives = this.lineages[lineage]!.representatives;
+        plan.push(verifiedRepresentatives(representatives.map((r) => voted.has(r.slot))).map((k) => representatives[k]!.slot));
+      }
+      if (plan.length >= this.verifiedLineages) break;
+    }
+    return plan;
   }
 
   /**
@@ -176,23 +230,32 @@ export class LineageIndex {
       .sort((p, q) => compareStrings(p.id, q.id));
   }
 
-  private verify(signature: ImageSignature, lineage: number, voted: Set<number>): JoinDecision | undefined {
-    const state = this.lineages[lineage]!;
-    const evidence = state.representatives.map((r) => ({ signature: r.signature, voted: voted.has(r.slot) }));
-    return decideJoin(this.rule, signature, state.shape, evidence);
+  /** The distinct lineages of the candidates, best scored first, at most `verifiedLineages`. */
+  private candidateLineages(candidates: Candidate[]): number[] {
+    const lineages: number[] = [];
+    for (const candidate of candidates) {
+      const lineage = this.lineageOfSlot[candidate.slot]!;
+      if (!lineages.includes(lineage)) lineages.push(lineage);
+      if (lineages.length >= this.verifiedLineages) break;
+    }
+    return lineages;
+  }
+
+  private evidence(lineage: number, voted: Set<number>): Array<{ signature: ImageSignature; voted: boolean }> {
+    return this.lineages[lineage]!.representatives.map((r) => ({ signature: r.signature, voted: voted.has(r.slot) }));
   }
 
   private join(state: LineageState, id: string, signature: ImageSignature, slot: number, decision: JoinDecision): void {
     state.shape = decision.shape;
-    if (decision.representative) state.representatives.push({ id, signature, slot });
+    if (decision.representative) state.representatives.push({ id, signature: this.keepSignature(slot, signature), slot });
   }
 
-  private createLineage(id: string, root: ImageSignature): number {
+  private createLineage(id: string, root: ImageSignature, slot: number): number {
     let lineageId = lineageIdFor(root.contentHash);
     // The same pixels twice normally verify as one lineage; if a model ever rejects it, keep ids unique.
     for (let k = 2; this.lineageIds.has(lineageId); k++) lineageId = `${lineageIdFor(root.contentHash)}-${k}`;
     this.lineageIds.add(lineageId);
-    this.lineages.push({ id: lineageId, shape: startShape(root), representatives: [{ id, signature: root, slot: this.candidates.size }], members: [] });
+    this.lineages.push({ id: lineageId, shape: startShape(root), representatives: [{ id, signature: this.keepSignature(slot, root), slot }], members: [] });
     return this.lineages.length - 1;
   }
 }

@@ -84,9 +84,7 @@ export function startShape(root: ImageSignature): LineageShape {
  * of `shape.representatives[k]`.
  */
 export function decideJoin(rule: JoinRule, signature: ImageSignature, shape: LineageShape, representatives: RepresentativeEvidence[]): JoinDecision | undefined {
-  const anyVoted = representatives.some((r) => r.voted);
-  const order = [...representatives.keys()].filter((k) => (anyVoted ? representatives[k]!.voted : k === 0));
-  for (const k of order) {
+  for (const k of verifiedRepresentatives(representatives.map((r) => r.voted))) {
     const report = rule.similarity(signature, representatives[k]!.signature);
     if (report.index < rule.threshold || !report.homography) continue;
     // report.homography maps the representative's frame to the image's.
@@ -95,6 +93,12 @@ export function decideJoin(rule: JoinRule, signature: ImageSignature, shape: Lin
     if (keepsCore(rule, shape, footprint)) return joined(rule, shape, { toRoot, footprint });
   }
   return undefined;
+}
+
+/** Which representatives decideJoin verifies, in order, given whether each was voted for (root first). */
+export function verifiedRepresentatives(voted: boolean[]): number[] {
+  const anyVoted = voted.includes(true);
+  return [...voted.keys()].filter((k) => (anyVoted ? voted[k] : k === 0));
 }
 
 /** Whether `footprint` (unclipped, in the root's frame) keeps enough of the core; an empty share never does. */

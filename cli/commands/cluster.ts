@@ -1,23 +1,34 @@
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { relative, sep } from 'node:path';
 import type { Command } from 'commander';
 import sharp from 'sharp';
 import { contactSheetReport, type ContactSheetMember } from '../../analysis/lineage/contact-sheet-report.ts';
 import { LineageIndex, type Lineage } from '../../analysis/lineage/lineage-clustering.ts';
+import { ParallelClustering } from '../../analysis/lineage/parallel-clustering.ts';
 import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import { similarity } from '../../analysis/lineage/similarity-index.ts';
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { AnalysisPool } from '../../service/threads/analysis-pool.ts';
+import { VerificationPool } from '../../service/threads/verification-pool.ts';
 import { listImageFiles } from '../image-files.ts';
 import { startProgress } from '../progress.ts';
-import { analysisThreads, positiveInteger } from '../thread-count.ts';
+import { analysisThreads, nonNegativeInteger, positiveInteger } from '../thread-count.ts';
 
 interface ClusterCommandOptions {
   out?: string;
   report?: string;
   threads?: number;
+  verifyThreads?: number;
 }
+
+/**
+ * Below this many images the clustering verifies on the main thread: a verification thread takes ~1 s
+ * to start (its own OpenCV), more than a folder of a few hundred images spends verifying (~2 pairs per
+ * image at ~2 ms each).
+ */
+const PARALLEL_VERIFICATION_MIN_IMAGES = 1000;
 
 /** `artmeta cluster <dir>`: groups the images under dir into lineages of one background image. */
 export function register(program: Command): void {
@@ -28,19 +39,19 @@ export function register(program: Command): void {
     .option('--out <lineages.json>', 'write the result here instead of stdout')
     .option('--report <report.html>', 'write an HTML contact sheet per lineage with the index values')
     .option('--threads <n>', 'threads computing signatures (default: one per core)', positiveInteger)
+    .option(
+      '--verify-threads <n>',
+      `threads verifying pairs while clustering, 0 = the main thread alone (default: one per core from ${PARALLEL_VERIFICATION_MIN_IMAGES} images, else 0); the lineages are the same either way`,
+      nonNegativeInteger,
+    )
     .action(async (dir: string, options: ClusterCommandOptions) => {
       const paths = await listImageFiles([dir]);
       const ids = paths.map((p) => relative(dir, p).split(sep).join('/'));
       await loadOpenCV();
       const signatures = await signaturesOnThreads(paths, analysisThreads(paths.length, options.threads));
-      const progress = startProgress(paths.length, 'cluster');
-      const index = new LineageIndex();
-      const assigned = index.cluster(
-        ids.map((id, k) => ({ id, signature: signatures[k]! })),
-        () => progress.tick(),
-      );
-      progress.stop();
-      const lineages = index.list();
+      const images = ids.map((id, k) => ({ id, signature: signatures[k]! }));
+      const verifyThreads = options.verifyThreads ?? (paths.length >= PARALLEL_VERIFICATION_MIN_IMAGES ? availableParallelism() : 0);
+      const { assigned, lineages } = await clusterImages(images, verifyThreads);
       const result = { images: Object.fromEntries(ids.map((id) => [id, assigned.get(id)!])), lineages };
       const json = `${JSON.stringify(result, null, 2)}\n`;
       if (options.out) await writeFile(options.out, json);
@@ -48,6 +59,26 @@ export function register(program: Command): void {
       if (options.report) await writeReport(options.report, dir, ids, signatures, lineages);
       process.stderr.write(`artmeta: ${ids.length} images in ${lineages.length} lineages\n`);
     });
+}
+
+/** LineageIndex.cluster, with its verifications on `threads` threads when there are any (same lineages). */
+async function clusterImages(images: Array<{ id: string; signature: ImageSignature }>, threads: number): Promise<{ assigned: Map<string, string>; lineages: Lineage[] }> {
+  const progress = startProgress(images.length, 'cluster');
+  try {
+    if (threads === 0) {
+      const index = new LineageIndex();
+      return { assigned: index.cluster(images, () => progress.tick()), lineages: index.list() };
+    }
+    const pool = new VerificationPool({ threads });
+    try {
+      const clustering = new ParallelClustering(pool.session());
+      return { assigned: await clustering.cluster(images, () => progress.tick()), lineages: clustering.index.list() };
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    progress.stop();
+  }
 }
 
 /** The lineage signature of every file, computed on a pool of threads (one per core by default). */

@@ -47,6 +47,14 @@ describe('LineageIndex', () => {
     expect(index.list().find((l) => l.id === joined)!.members).toEqual(['lineage-china.jpg', 'lineage-china-crop-title.jpg']);
   });
 
+  it('refuses an id added twice and stays usable: the refused image is neither looked up nor indexed', () => {
+    const index = new LineageIndex();
+    const china = index.add('lineage-china.jpg', signatures.get('lineage-china.jpg')!);
+    expect(() => index.add('lineage-china.jpg', signatures.get('lineage-china-crop-title.jpg')!)).toThrow(/already in the index/);
+    expect(index.add('lineage-china-crop-title.jpg', signatures.get('lineage-china-crop-title.jpg')!)).toBe(china);
+    expect(index.list().map((l) => l.members)).toEqual([['lineage-china.jpg', 'lineage-china-crop-title.jpg']]);
+  });
+
   it('does not merge the two ends of a chain of overlapping crops (real images)', () => {
     // a and c are the left and right halves of one photo (no overlap); b overlaps each by half.
     const a = signatures.get('lineage-chain-a.jpg')!;
