@@ -15,6 +15,8 @@ export const ARENA_CHUNK_BYTES = 64 << 20;
 
 const HEADER_INTS = 13;
 
+type ArrayPart = Uint8Array | Float32Array | Float64Array;
+
 /**
  * Signatures copied bit for bit into SharedArrayBuffers, read back as views: the parallel clustering's
  * threads and its main thread see one copy of every representative instead of one each. Unlike
@@ -35,7 +37,8 @@ export class SignatureArena {
 
   /** Copies `signature` in; returns where it lies and a copy reading from there. */
   write(signature: ImageSignature): { place: ArenaPlace; signature: ImageSignature } {
-    const bytes = arenaBytes(signature);
+    const parts = arrayParts(signature);
+    const bytes = parts.reduce((sum, part) => sum + align8(part.byteLength), align8(HEADER_INTS * 4));
     if (bytes > this.chunkBytes) throw new RangeError(`signature of ${bytes} bytes is larger than an arena chunk`);
     if (this.used + bytes > this.chunkBytes) {
       this.chunks.push(new SharedArrayBuffer(this.chunkBytes));
@@ -43,7 +46,7 @@ export class SignatureArena {
       this.onChunk(this.chunks.length - 1, this.chunks.at(-1)!);
     }
     const place = { chunk: this.chunks.length - 1, offset: this.used };
-    writeAt(this.chunks[place.chunk]!, place.offset, signature);
+    writeAt(this.chunks[place.chunk]!, place.offset, signature, parts);
     this.used += bytes;
     return { place, signature: readSignature(this.chunks[place.chunk]!, place.offset) };
   }
@@ -53,25 +56,21 @@ function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
-function sections(s: ImageSignature): number[] {
+/** The signature's arrays in the order they are written after the header (readSignature reads them so). */
+function arrayParts(s: ImageSignature): ArrayPart[] {
   return [
-    HEADER_INTS * 4,
-    s.contentHash.length,
-    s.histogram.byteLength,
-    s.thumbnail.data.byteLength,
-    s.features.points.byteLength,
-    s.features.descriptors.byteLength,
-    s.palette.lab.byteLength,
-    s.palette.weights.byteLength,
-    s.textRegions.length * 4 * 8,
+    Uint8Array.from(s.contentHash, (c) => c.charCodeAt(0)),
+    s.histogram,
+    s.thumbnail.data,
+    s.features.points,
+    s.features.descriptors,
+    s.palette.lab,
+    s.palette.weights,
+    Float64Array.from(s.textRegions.flatMap((b) => [b.x, b.y, b.w, b.h])),
   ];
 }
 
-function arenaBytes(s: ImageSignature): number {
-  return sections(s).reduce((sum, n) => sum + align8(n), 0);
-}
-
-function writeAt(buffer: SharedArrayBuffer, offset: number, s: ImageSignature): void {
+function writeAt(buffer: SharedArrayBuffer, offset: number, s: ImageSignature, parts: ArrayPart[]): void {
   const header = new Int32Array(buffer, offset, HEADER_INTS);
   header.set([
     s.width,
@@ -89,18 +88,10 @@ function writeAt(buffer: SharedArrayBuffer, offset: number, s: ImageSignature): 
     s.textRegions.length,
   ]);
   let at = offset + align8(HEADER_INTS * 4);
-  const put = (array: Uint8Array | Float32Array | Float64Array) => {
+  for (const array of parts) {
     new Uint8Array(buffer, at, array.byteLength).set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
     at += align8(array.byteLength);
-  };
-  put(Uint8Array.from(s.contentHash, (c) => c.charCodeAt(0)));
-  put(s.histogram);
-  put(s.thumbnail.data);
-  put(s.features.points);
-  put(s.features.descriptors);
-  put(s.palette.lab);
-  put(s.palette.weights);
-  put(Float64Array.from(s.textRegions.flatMap((b) => [b.x, b.y, b.w, b.h])));
+  }
 }
 
 /** The signature written at `offset` of `buffer`, its arrays views into the buffer. */
