@@ -5,11 +5,6 @@ import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_CANVASES, parseCanvasList } from '../analysis/crop/canvas-spec.ts';
 
 /**
- * Every setting of the worker and the API comes from environment variables, read and validated once at
- * start: a bad value stops the process with a message naming the variable. The defaults below are the
- * documented ones (docs/deployment.md lists them all).
- */
-/**
  * Rendered pictures an API process keeps: 64 MiB holds about 2,000 renders of 640 px (27-37 kB in
  * WebP or JPEG), a page's worth of images for every popular canvas; a CDN in front keeps the rest.
  */
@@ -21,6 +16,11 @@ export const DEFAULT_RENDER_CACHE_BYTES = 64 * 1024 * 1024;
  */
 export const DEFAULT_RENDER_MASTER_BYTES = 128 * 1024 * 1024;
 
+/**
+ * Every setting of the worker and the API comes from environment variables, read and validated once at
+ * start: a bad value stops the process with a message naming the variable. The defaults below are the
+ * documented ones (docs/deployment.md lists them all).
+ */
 const Integer = (defaultValue: number, minimum: number, description: string) =>
   Type.Integer({ default: defaultValue, minimum, description });
 
