@@ -29,6 +29,7 @@ describe('GET /render/… (signed crop rendering), on a real Redis and analysis 
   const path = (name: string, options: Partial<RenderRequest> = {}) =>
     renderPath({ source: { path: name }, canvas: parseCanvasSpec('16:9'), format: 'webp', enlarge: false, ...options }, RENDER_KEY);
   const get = (url: string, headers: Record<string, string> = {}) => app.inject({ url, headers });
+  const touchLike = (file: string, reference: string) => promisify(execFile)('touch', ['-r', reference, file]);
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'artmeta-render-'));
@@ -164,10 +165,13 @@ describe('GET /render/… (signed crop rendering), on a real Redis and analysis 
     const twinB = await get(path('twin-b.jpg', { canvas: parseCanvasSpec('1:1'), width: 64, format: 'png' }));
     expect(twinB.headers.etag).not.toBe(first.headers.etag);
 
-    // Same size, and the mtime set back as `cp -p` or `touch -r` would: the change time still differs.
-    const { atime, mtime } = await stat(file);
+    // Same size, and the mtime set back to the nanosecond as `cp -p` or `touch -r` do (fs.utimes rounds it): the change time still differs.
+    const times = join(root, 'rewritten.times');
+    await writeFile(times, '');
+    await touchLike(times, file);
     await writeFile(file, sameSizeB!);
-    await utimes(file, atime, mtime);
+    await touchLike(file, times);
+    expect((await stat(file, { bigint: true })).mtimeNs).toBe((await stat(times, { bigint: true })).mtimeNs);
     const rewritten = await get(url);
     expect(rewritten.headers.etag).toBe(twinB.headers.etag);
     expect(rewritten.rawPayload.equals(twinB.rawPayload)).toBe(true);
