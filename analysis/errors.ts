@@ -18,7 +18,10 @@ export const ERROR_CODES = {
   NOT_FOUND: 404,
   /** A request or option that does not make sense (bad aspect ratio, bad placement spec…). */
   INVALID_ARGUMENT: 400,
-  /** A `url` source did not answer, timed out or failed on its side (5xx): worth retrying later. */
+  /**
+   * A `url` source did not answer, timed out or failed on its side (5xx), or a `path` source changed
+   * while a render was reading it: worth retrying later.
+   */
   SOURCE_UNAVAILABLE: 502,
   /**
    * A stored lineage signature of an older format version: its metrics are not comparable with the

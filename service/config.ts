@@ -1,6 +1,6 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_CANVASES, parseCanvasList } from '../analysis/crop/canvas-spec.ts';
 
@@ -115,17 +115,44 @@ export class ConfigError extends Error {
 
 /** Reads the configuration from environment variables (only ARTMETA_* are looked at). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArtmetaConfig {
-  const raw: Record<string, unknown> = {};
+  const raw: Record<string, string> = {};
   for (const key of Object.keys(EnvSchema.properties)) {
     const value = env[key]?.trim();
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const converted = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw));
-  const problems = [...Value.Errors(EnvSchema, converted)].map(
-    (e) => `${e.path.slice(1)}=${JSON.stringify(raw[e.path.slice(1)] ?? '')}: ${e.message}`,
-  );
+  const problems: string[] = [];
+  const typed: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const parsed = parseValue(EnvSchema.properties[key as keyof Env], value);
+    if (parsed.ok) typed[key] = parsed.value;
+    else problems.push(`${key}=${JSON.stringify(value)}: ${parsed.problem}`);
+  }
+  const withDefaults = Value.Default(EnvSchema, typed);
+  // A value that did not parse is absent from `typed`: its default stands in, so it is reported once, by its parse problem.
+  for (const e of Value.Errors(EnvSchema, withDefaults)) problems.push(`${e.path.slice(1)}=${JSON.stringify(raw[e.path.slice(1)] ?? '')}: ${e.message}`);
   if (problems.length > 0) throw new ConfigError(problems);
-  return toConfig(converted as Env);
+  return toConfig(withDefaults as Env);
+}
+
+const PLAIN_INTEGER = /^(0|-?[1-9][0-9]*)$/;
+const BOOLEANS: Record<string, boolean> = { true: true, false: false, 1: true, 0: false };
+
+/**
+ * One variable's text as the type its schema wants. Only plain decimal integers are integers:
+ * typebox's Value.Convert (and Number()) would read "1.5" as 1, "1e3" as 1 and "0x10" as 16 without
+ * a word, so a typo in a byte bound or a port gives a working process with another setting.
+ */
+function parseValue(schema: TSchema, text: string): { ok: true; value: unknown } | { ok: false; problem: string } {
+  if (schema.type === 'integer') {
+    const value = Number(text);
+    if (!PLAIN_INTEGER.test(text) || !Number.isSafeInteger(value)) return { ok: false, problem: 'not a plain integer (decimal digits only, at most 2^53 - 1)' };
+    return { ok: true, value };
+  }
+  if (schema.type === 'boolean') {
+    const value = BOOLEANS[text.toLowerCase()];
+    return value === undefined ? { ok: false, problem: 'not a boolean (true, false, 1 or 0)' } : { ok: true, value };
+  }
+  return { ok: true, value: text };
 }
 
 function toConfig(env: Env): ArtmetaConfig {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ArtmetaConfig } from '../../service/config.ts';
-import { imageLoader } from '../../service/queue/image-loader.ts';
+import { hashedImageLoader } from '../../service/queue/image-loader.ts';
 import type { ResultStore } from '../../service/store/result-store.ts';
 import type { AnalysisCache } from '../../service/store/analysis-cache.ts';
 import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
@@ -33,7 +33,8 @@ type RenderSource = 'master' | 'miss';
 
 /** `GET /render/…`: an image cropped to a canvas and resized, behind a signed URL, for `<img src>`. */
 export async function renderRoutes(app: FastifyInstance, { config, store, cache }: RenderDeps): Promise<void> {
-  const load = imageLoader(config, store);
+  // A render whose picture is cached needs only the source's hash: a known file version is a stat, not a read and a hash.
+  const load = hashedImageLoader(config, store);
   // In this process: a render is a few ms of CPU to redo and a few tens of kB to keep, so a local
   // cache (no network round trip, no copy) is the fastest; every API replica fills its own, and a
   // CDN in front shares across them (the URLs are immutable). Redis is left to the queue: BullMQ
@@ -87,9 +88,10 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
     async (request, reply) => {
       // The decoded rest of the path: a client that escapes a `/` or `:` (Swagger UI does) still matches its signature.
       const render = verifyRenderPath((request.params as { '*': string })['*'], config.api.renderKey);
-      const bytes = await load(render.source);
+      const image = await load(render.source);
       // The one place render reads the stored analysis, or analyses an image it has not seen.
-      const { hash, analysis } = await cache.forBytes(bytes, parseAnalyzeRequest({ aspects: [render.canvas.label], text: false }, []));
+      const analyzeRequest = parseAnalyzeRequest({ aspects: [render.canvas.label], text: false }, []);
+      const { hash, analysis } = (await cache.known(image.hash, analyzeRequest)) ?? (await cache.forBytes(await image.bytes(), analyzeRequest));
       const crop = analysis.crops[render.canvas.label]!;
       const size = outputSize(crop, render);
       const plan = renderPlan(crop, size, analysis);
@@ -100,8 +102,8 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).headers(cacheable).send();
       let source: RenderSource = 'miss';
       const { value: picture, outcome } = await pictures.getOrMake(etag, async () => {
-        if (plan !== 'master') return renderCrop(bytes, crop, size, analysis, render, config.analysis.maxPixels);
-        const master = await masters.getOrMake(hash, () => decodeMaster(bytes, config.analysis.maxPixels));
+        if (plan !== 'master') return renderCrop(await image.bytes(), crop, size, analysis, render, config.analysis.maxPixels);
+        const master = await masters.getOrMake(hash, async () => decodeMaster(await image.bytes(), config.analysis.maxPixels));
         if (master.outcome !== 'made') source = 'master';
         return renderFromMaster(master.value, crop, size, render);
       });

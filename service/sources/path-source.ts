@@ -1,4 +1,5 @@
-import { open, realpath } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { open, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { ArtmetaError } from '../../analysis/errors.ts';
 
@@ -10,24 +11,67 @@ export interface PathSourceOptions {
 }
 
 /**
+ * One version of a file, named without reading it: device, inode, size, modification and change
+ * times (ns) and real path. Writing the file changes its mtime and ctime, replacing it (rename)
+ * its inode, and ctime cannot be set back by anyone (utimes restores mtime only, and sets ctime).
+ */
+export interface FileVersion {
+  /** The version as one string, a memo key. */
+  key: string;
+  /** Last change of the file's bytes or metadata (ctime), ms since the epoch. */
+  changedMs: number;
+}
+
+/** The bytes of a file and the version they were read from (`undefined` when it changed while being read). */
+export interface VersionedBytes {
+  bytes: Buffer;
+  version: FileVersion | undefined;
+}
+
+/**
  * Reads an image file that lies under one of the configured roots. The check is made on the real
  * path (symlinks resolved), so neither `..` nor a symlink can lead outside the roots. Relative paths
  * are taken relative to the first root.
  */
 export async function readPath(path: string, options: PathSourceOptions): Promise<Buffer> {
+  return (await readPathVersion(path, options)).bytes;
+}
+
+/** readPath, and the version of the file read: the same before and after the read, else none. */
+export async function readPathVersion(path: string, options: PathSourceOptions): Promise<VersionedBytes> {
   const real = await resolveUnderRoots(path, options.roots);
-  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   const file = await open(real, 'r').catch((e: NodeJS.ErrnoException) => {
     throw new ArtmetaError('NOT_FOUND', `cannot read ${path}: ${e.code ?? e.message}`);
   });
   try {
-    const info = await file.stat();
-    if (!info.isFile()) throw new ArtmetaError('NOT_FOUND', `not a file: ${path}`);
-    if (info.size > maxBytes) throw new ArtmetaError('INPUT_TOO_LARGE', `${path} is ${info.size} bytes, over the limit of ${maxBytes}`);
-    return await file.readFile();
+    const before = await file.stat({ bigint: true });
+    checkFile(path, before, options);
+    const bytes = await file.readFile();
+    const [first, last] = [fileVersion(real, before), fileVersion(real, await file.stat({ bigint: true }))];
+    return { bytes, version: first.key === last.key ? last : undefined };
   } finally {
     await file.close();
   }
+}
+
+/** The version of a file under the roots, without reading it (the same guards as readPath). */
+export async function statPath(path: string, options: PathSourceOptions): Promise<FileVersion> {
+  const real = await resolveUnderRoots(path, options.roots);
+  const info = await stat(real, { bigint: true }).catch((e: NodeJS.ErrnoException) => {
+    throw new ArtmetaError('NOT_FOUND', `cannot read ${path}: ${e.code ?? e.message}`);
+  });
+  checkFile(path, info, options);
+  return fileVersion(real, info);
+}
+
+function checkFile(path: string, info: BigIntStats, options: PathSourceOptions): void {
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  if (!info.isFile()) throw new ArtmetaError('NOT_FOUND', `not a file: ${path}`);
+  if (info.size > maxBytes) throw new ArtmetaError('INPUT_TOO_LARGE', `${path} is ${info.size} bytes, over the limit of ${maxBytes}`);
+}
+
+function fileVersion(real: string, info: BigIntStats): FileVersion {
+  return { key: [info.dev, info.ino, info.size, info.mtimeNs, info.ctimeNs, real].join(':'), changedMs: Number(info.ctimeNs / 1_000_000n) };
 }
 
 /** The real path of `path` if it is inside a root; throws INVALID_ARGUMENT (escape) or NOT_FOUND. */

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
@@ -12,6 +13,7 @@ import { renderPath, type RenderRequest } from '../../api/render/render-url.ts';
 import { parseCanvasSpec } from '../../analysis/crop/canvas-spec.ts';
 import { threadedAnalyzer, type ImageAnalyzer } from '../../service/queue/image-analyzer.ts';
 import { contentHash } from '../../service/queue/job-id.ts';
+import { SETTLE_MS } from '../../service/sources/path-hash-memo.ts';
 import { API_KEY, fixture, repo, testConfig, testEnv } from './service-harness.ts';
 
 const RENDER_KEY = 'render-key-for-tests-0123456789abcdef';
@@ -27,6 +29,7 @@ describe('GET /render/… (signed crop rendering), on a real Redis and analysis 
   const path = (name: string, options: Partial<RenderRequest> = {}) =>
     renderPath({ source: { path: name }, canvas: parseCanvasSpec('16:9'), format: 'webp', enlarge: false, ...options }, RENDER_KEY);
   const get = (url: string, headers: Record<string, string> = {}) => app.inject({ url, headers });
+  const touchLike = (file: string, reference: string) => promisify(execFile)('touch', ['-r', reference, file]);
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'artmeta-render-'));
@@ -143,6 +146,42 @@ describe('GET /render/… (signed crop rendering), on a real Redis and analysis 
     // Rendered again, from the master instead of the source's bytes: the same bytes, as the ETag promises.
     expect(evicted.rawPayload.equals(original.rawPayload)).toBe(true);
     expect(evicted.headers.etag).toBe(original.headers.etag);
+  });
+
+  it('answers a rewritten file with its new bytes and ETag, also when the rewrite keeps its size or its mtime', async () => {
+    // Two images of one size (JPEG decoders stop at the end-of-image marker; the zeros after it are not read).
+    const [a, b] = await Promise.all(['astronaut-upright.jpg', 'astronaut-exif6.jpg'].map((name) => readFile(fixture(name))));
+    const length = Math.max(a!.length, b!.length);
+    const [sameSizeA, sameSizeB] = [a!, b!].map((bytes) => Buffer.concat([bytes, Buffer.alloc(length - bytes.length)]));
+    const file = join(root, 'rewritten.jpg');
+    await writeFile(file, sameSizeA!);
+    await writeFile(join(root, 'twin-b.jpg'), sameSizeB!);
+    // Old enough for its hash to be remembered: the next requests of this version stat the file and read nothing.
+    await setTimeout(SETTLE_MS + 50);
+    const url = path('rewritten.jpg', { canvas: parseCanvasSpec('1:1'), width: 64, format: 'png' });
+    const first = await get(url);
+    expect(first.statusCode, first.body).toBe(200);
+    expect((await get(url)).headers.etag).toBe(first.headers.etag);
+    const twinB = await get(path('twin-b.jpg', { canvas: parseCanvasSpec('1:1'), width: 64, format: 'png' }));
+    expect(twinB.headers.etag).not.toBe(first.headers.etag);
+
+    // Same size, and the mtime set back to the nanosecond as `cp -p` or `touch -r` do (fs.utimes rounds it): the change time still differs.
+    const times = join(root, 'rewritten.times');
+    await writeFile(times, '');
+    await touchLike(times, file);
+    await writeFile(file, sameSizeB!);
+    await touchLike(file, times);
+    expect((await stat(file, { bigint: true })).mtimeNs).toBe((await stat(times, { bigint: true })).mtimeNs);
+    const rewritten = await get(url);
+    expect(rewritten.headers.etag).toBe(twinB.headers.etag);
+    expect(rewritten.rawPayload.equals(twinB.rawPayload)).toBe(true);
+
+    // Same size again, with a new mtime: back to the first picture.
+    await writeFile(file, sameSizeA!);
+    await utimes(file, new Date(), new Date(Date.now() + 5_000));
+    const back = await get(url);
+    expect(back.headers.etag).toBe(first.headers.etag);
+    expect(back.rawPayload.equals(first.rawPayload)).toBe(true);
   });
 
   it('refuses unsigned, badly signed and altered URLs with 403 INVALID_SIGNATURE, before reading anything', async () => {

@@ -22,6 +22,31 @@ describe('service configuration from the environment', () => {
     expect(() => loadConfig({ ARTMETA_CLUSTER_CONCURRENCY: '0' })).toThrow(/ARTMETA_CLUSTER_CONCURRENCY/);
   });
 
+  // Regression: typebox's Value.Convert turned "1.5" into 1, "1e3" into 1 and "0x10" into 16, silently.
+  it.each(['1.5', '1.0', '1e3', '0x10', '0b11', '+5', '-0', '012', '1_000', '12abc', 'Infinity', '9007199254740993'])(
+    'refuses %j for an integer variable, naming the variable and the value as written',
+    (value) => {
+      for (const name of ['ARTMETA_RENDER_CACHE_BYTES', 'ARTMETA_PORT']) {
+        expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+        expect(() => loadConfig({ [name]: value })).toThrow(`${name}=${JSON.stringify(value)}: not a plain integer`);
+      }
+    },
+  );
+
+  it('reads plain integers, ignores surrounding spaces and takes an empty value as unset', () => {
+    expect(loadConfig({ ARTMETA_PORT: '0' }).api.port).toBe(0);
+    expect(loadConfig({ ARTMETA_PORT: ' 9090 ' }).api.port).toBe(9090);
+    expect(loadConfig({ ARTMETA_RENDER_CACHE_BYTES: '1048576' }).api.renderCacheBytes).toBe(1_048_576);
+    expect(loadConfig({ ARTMETA_PORT: '' }).api.port).toBe(8080);
+  });
+
+  it('reads true, false, 1 and 0 as booleans and refuses other words', () => {
+    expect(loadConfig({ ARTMETA_REDIS_CLUSTER: 'true' }).redis.cluster).toBe(true);
+    expect(loadConfig({ ARTMETA_REDIS_CLUSTER: '1' }).redis.cluster).toBe(true);
+    expect(loadConfig({ ARTMETA_REDIS_CLUSTER: 'FALSE' }).redis.cluster).toBe(false);
+    expect(() => loadConfig({ ARTMETA_REDIS_CLUSTER: 'yes' })).toThrow('ARTMETA_REDIS_CLUSTER="yes"');
+  });
+
   it('names every bad variable in one message', () => {
     try {
       loadConfig({ ARTMETA_PORT: 'eighty', ARTMETA_PREFIX: 'artmeta', ARTMETA_ASPECTS: '16:9,wide', ARTMETA_PATH_ROOTS: 'relative/dir' });
