@@ -162,12 +162,7 @@ interface Score {
 
 function score(samples: Sample[], policy: Policy): Score {
   const counts = { tp: 0, fp: 0, fn: 0 };
-  let hasTextRight = 0;
-  let textFree = 0;
-  let clear = 0;
-  let freeCorner = 0;
-  let placedClear = 0;
-  let second = 0;
+  const n = { hasTextRight: 0, textFree: 0, clear: 0, freeCorner: 0, placedClear: 0, second: 0 };
   const ms: number[] = [];
   for (const s of samples) {
     const takes = policy.takesSecond(s);
@@ -178,27 +173,27 @@ function score(samples: Sample[], policy: Policy): Score {
     counts.fp += c.fp;
     counts.fn += c.fn;
     const holdsText = s.truth.some((t) => !t.ignore);
-    if (holdsText === reported.probability >= 0.5) hasTextRight++;
+    if (holdsText === reported.probability >= 0.5) n.hasTextRight++;
     if (!holdsText) {
-      textFree++;
-      if (reported.regions.length === 0) clear++;
+      n.textFree++;
+      if (reported.regions.length === 0) n.clear++;
     }
     if (placeBox(s.size, BADGE_REQUEST, { text: s.truth, faces: [] }, { textPadding: 0 }).fits) {
-      freeCorner++;
+      n.freeCorner++;
       const placed = placeBox(s.size, BADGE_REQUEST, { text: reported.regions, faces: [] });
-      if (placed.fits && placed.box && !s.truth.some((t) => intersection(placed.box!, t))) placedClear++;
+      if (placed.fits && placed.box && !s.truth.some((t) => intersection(placed.box!, t))) n.placedClear++;
     }
-    if (takes) second++;
+    if (takes) n.second++;
     ms.push(s.first.ms + (takes ? s.second.ms : 0));
   }
   const p = counts.tp / Math.max(1, counts.tp + counts.fp);
   const r = counts.tp / Math.max(1, counts.tp + counts.fn);
   const hmean = (2 * p * r) / Math.max(1e-9, p + r);
   const sorted = [...ms].sort((a, b) => a - b);
-  const share = second / samples.length;
+  const share = n.second / samples.length;
   const line =
     `${policy.name.padEnd(52)} P ${p.toFixed(3)} R ${r.toFixed(3)} H ${hmean.toFixed(3)} (${counts.tp} ${counts.fp} ${counts.fn})  ` +
-    `has-text ${(hasTextRight / samples.length).toFixed(3)}  text-free clear ${clear}/${textFree}  placement ${placedClear}/${freeCorner}  ` +
+    `has-text ${(n.hasTextRight / samples.length).toFixed(3)}  text-free clear ${n.clear}/${n.textFree}  placement ${n.placedClear}/${n.freeCorner}  ` +
     `second look ${(100 * share).toFixed(0)}%  ms median ${median(ms).toFixed(1)} mean ${(ms.reduce((a, b) => a + b, 0) / ms.length).toFixed(1)} p90 ${sorted[Math.floor(0.9 * (sorted.length - 1))]!.toFixed(1)}`;
   return { ...counts, hmean, line, share };
 }
