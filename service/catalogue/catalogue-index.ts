@@ -353,21 +353,9 @@ function tallyScratch(entries: number) {
   return { ...scratch, mask: size - 1, shift: 32 - Math.log2(size) };
 }
 
-/** The space-separated decimal lengths of the look-up's reply, read without making a string of each. */
-export function parseLengths(text: Buffer): number[] {
-  const out: number[] = [];
-  let value = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === 0x20) {
-      out.push(value);
-      value = 0;
-    } else {
-      value = value * 10 + (c - 0x30);
-    }
-  }
-  if (text.length > 0) out.push(value);
-  return out;
+/** The bucket lengths of the look-up's reply (little-endian uint16, catalogue-scripts.ts). */
+export function parseLengths(packed: Buffer): number[] {
+  return Array.from({ length: packed.length / 2 }, (_, k) => packed.readUInt16LE(k * 2));
 }
 
 /** The `limit` slots with the highest score among those with at least `minVotes` votes, ties by votes then slot. */

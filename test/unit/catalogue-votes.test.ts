@@ -63,7 +63,7 @@ describe('catalogue candidate votes', () => {
     const pack = (...slots: number[]) => Buffer.concat(slots.map((slot) => Buffer.from([slot & 0xff, (slot >> 8) & 0xff, slot >> 16])));
     // 2 tables × 2 keys, table-major, as the look-up returns them; the image's own slot is 7.
     const buckets = [pack(1, 2, 7), pack(2, 7, 9), Buffer.from('F'), pack(9)];
-    const lengths = parseLengths(Buffer.from(buckets.map((b) => b.length).join(' ')));
+    const lengths = parseLengths(Buffer.from(Uint16Array.from(buckets, (b) => b.length).buffer));
     expect(lengths).toEqual([9, 9, 1, 3]);
     const tally = voteTally({ bytes: Buffer.concat(buckets), lengths }, 2, 7);
     expect([...tally.keys()].sort()).toEqual([1, 2]);
