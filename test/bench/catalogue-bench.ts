@@ -29,6 +29,7 @@
  * recall of the resulting lineages against the synthetic truth.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -329,7 +330,7 @@ async function main(): Promise<void> {
       `reference, same machine right after: in-process LineageIndex.add (bench:cluster's path, one thread, no Redis) ${reference.toFixed(0)} images/s over the first ${Math.min(images, 10_000)}; the catalogue ran at ${((images / wallSeconds / reference) * 100).toFixed(0)}% of that`,
     );
     const score = await partitionScore(redis);
-    console.log(`lineages vs synthetic truth: pairwise precision ${score.precision.toFixed(4)}, recall ${score.recall.toFixed(4)}, false-merge pairs ${score.falseMergePairs}`);
+    console.log(`lineages vs synthetic truth: pairwise precision ${score.precision.toFixed(4)}, recall ${score.recall.toFixed(4)}, false-merge pairs ${score.falseMergePairs}; partition digest ${score.digest}`);
   } finally {
     await redis.quit();
     await server.stop();
@@ -523,10 +524,17 @@ async function partitionScore(redis: Redis) {
     for (let i = 0; i < flat.length; i += 2) lineageOf.set(flat[i]!, flat[i + 1]!.split(':')[1]!);
     cursor = next;
   } while (cursor !== '0');
-  return scorePartition(
+  // The partition's digest: each image with the first image (by id) of its lineage, sorted — the same
+  // for the same decisions whatever the lineages' numbers (deterministic with one worker, one in flight).
+  const first = new Map<string, string>();
+  for (const [image, num] of lineageOf) if (!first.has(num) || image < first.get(num)!) first.set(num, image);
+  const lines = [...lineageOf].map(([image, num]) => `${image} ${first.get(num)!}`).sort();
+  const digest = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
+  const score = scorePartition(
     [...lineageOf.keys()].map((image) => image.slice(0, 8)),
     [...lineageOf.values()],
   );
+  return { ...score, digest };
 }
 
 if (process.argv[2] === '--worker') {
