@@ -291,10 +291,10 @@ export interface BucketContents {
  * before it saw; a bucket's entries are in ascending slot order), for the slots with at least `minVotes`
  * votes. A vote weighs 1/√(bucket size); the weights are summed descriptor by descriptor, table by table,
  * as CandidateIndex does, so the float sums — and the ranking — are identical. Full buckets ("F") say nothing.
- * Counted in typed arrays (an open-addressing table of the slots seen), not in a Map of objects: a look-up
- * returns tens of thousands of entries at a catalogue of 100k+ images, nearly all of slots with one vote,
- * and an object per slot made the tally and its garbage collection the workers' largest cost after
- * verification (BENCHMARKS.md, bench:catalogue --filled).
+ * Counted in typed arrays (an open-addressing table of the slots seen), not in a Map of objects, and only
+ * the slots with minVotes votes come out: at a catalogue of 100k images a look-up returns ~15k entries,
+ * nearly all of slots with one vote, and ranking every slot seen was a tenth of the tally's share of the
+ * worker (bench:catalogue --filled with --cpu-prof, BENCHMARKS.md).
  */
 export function voteTally({ bytes, lengths }: BucketContents, tables: number, below = Number.POSITIVE_INFINITY, minVotes = 1): Map<number, VoteTally> {
   const perTable = lengths.length / tables;
