@@ -293,8 +293,8 @@ export interface BucketContents {
  * as CandidateIndex does, so the float sums — and the ranking — are identical. Full buckets ("F") say nothing.
  * Counted in typed arrays (an open-addressing table of the slots seen), not in a Map of objects, and only
  * the slots with minVotes votes come out: at a catalogue of 100k images a look-up returns ~15k entries,
- * nearly all of slots with one vote, and ranking every slot seen was a tenth of the tally's share of the
- * worker (bench:catalogue --filled with --cpu-prof, BENCHMARKS.md).
+ * nearly all of slots with one vote; ranking every slot seen took 3.1% of the worker's profile there (0.3%
+ * now; the count itself about 8% either way: bench:catalogue --filled with --cpu-prof, BENCHMARKS.md).
  */
 export function voteTally({ bytes, lengths }: BucketContents, tables: number, below = Number.POSITIVE_INFINITY, minVotes = 1): Map<number, VoteTally> {
   const perTable = lengths.length / tables;
