@@ -158,7 +158,7 @@ export class CatalogueIndex {
       }
       const slot = Number(third!.toString());
       // The votes of older slots only: the entries a look-up in slot order would have seen.
-      const tally = voteTally({ bytes: contents!, lengths: parseLengths(lengths!) }, keys.length, slot);
+      const tally = voteTally({ bytes: contents!, lengths: parseLengths(lengths!) }, keys.length, slot, minVotes);
       const voted = rankVotes(tally, minVotes, candidates);
       const votedSlots = new Set(voted);
       const waitUntil = Date.now() + 3 * RESERVATION_LEASE_MS;
@@ -288,55 +288,74 @@ export interface BucketContents {
 /**
  * The votes of CandidateIndex.query from the image's buckets (`tables` tables of equally many keys),
  * counting only the entries of slots below `below` (the image's own slot: the entries an image reserved
- * before it saw; a bucket's entries are in ascending slot order). A vote weighs 1/√(bucket size); the
- * weights are summed descriptor by descriptor, table by table, as CandidateIndex does, so the float sums
- * — and the ranking — are identical. Full buckets ("F") say nothing.
+ * before it saw; a bucket's entries are in ascending slot order), for the slots with at least `minVotes`
+ * votes. A vote weighs 1/√(bucket size); the weights are summed descriptor by descriptor, table by table,
+ * as CandidateIndex does, so the float sums — and the ranking — are identical. Full buckets ("F") say nothing.
+ * Counted in typed arrays (an open-addressing table of the slots seen), not in a Map of objects, and only
+ * the slots with minVotes votes come out: at a catalogue of 100k images a look-up returns ~15k entries,
+ * nearly all of slots with one vote; ranking every slot seen took 3.1% of the worker's profile there (0.3%
+ * now; the count itself about 8% either way: bench:catalogue --filled with --cpu-prof, BENCHMARKS.md).
  */
-export function voteTally({ bytes, lengths }: BucketContents, tables: number, below = Number.POSITIVE_INFINITY): Map<number, VoteTally> {
-  const votes = new Map<number, VoteTally>();
+export function voteTally({ bytes, lengths }: BucketContents, tables: number, below = Number.POSITIVE_INFINITY, minVotes = 1): Map<number, VoteTally> {
   const perTable = lengths.length / tables;
   const starts = new Int32Array(lengths.length);
-  for (let k = 1; k < lengths.length; k++) starts[k] = starts[k - 1]! + lengths[k - 1]!;
+  const ends = new Int32Array(lengths.length);
   const slotAt = (o: number) => bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16);
+  let entries = 0;
+  for (let k = 0; k < lengths.length; k++) {
+    const start = k > 0 ? starts[k - 1]! + lengths[k - 1]! : 0;
+    let end = start + lengths[k]! - (lengths[k]! % SLOT_BYTES);
+    while (end - start >= SLOT_BYTES && slotAt(end - SLOT_BYTES) >= below) end -= SLOT_BYTES;
+    starts[k] = start;
+    ends[k] = end;
+    entries += (end - start) / SLOT_BYTES;
+  }
+  const { slots, votes, scores, mask, shift } = tallyScratch(entries);
+  const seen = new Int32Array(entries);
+  let distinct = 0;
+  const qualified: number[] = [];
   for (let d = 0; d < perTable; d++) {
     for (let t = 0; t < tables; t++) {
       const k = t * perTable + d;
       const start = starts[k]!;
-      const length = lengths[k]!;
-      let end = start + length - (length % SLOT_BYTES);
-      while (end - start >= SLOT_BYTES && slotAt(end - SLOT_BYTES) >= below) end -= SLOT_BYTES;
+      const end = ends[k]!;
       if (end - start < SLOT_BYTES) continue;
       const weight = 1 / Math.sqrt((end - start) / SLOT_BYTES);
       for (let o = start; o < end; o += SLOT_BYTES) {
         const slot = slotAt(o);
-        const tally = votes.get(slot);
-        if (tally) {
-          tally.votes++;
-          tally.score += weight;
-        } else {
-          votes.set(slot, { votes: 1, score: weight });
+        let h = Math.imul(slot, 0x9e3779b1) >>> shift;
+        while (slots[h] !== -1 && slots[h] !== slot) h = (h + 1) & mask;
+        if (slots[h] === -1) {
+          slots[h] = slot;
+          votes[h] = 0;
+          scores[h] = 0;
+          seen[distinct++] = h;
         }
+        if (++votes[h]! === minVotes) qualified.push(h);
+        scores[h]! += weight;
       }
     }
   }
-  return votes;
+  const tally = new Map<number, VoteTally>();
+  for (const h of qualified) tally.set(slots[h]!, { votes: votes[h]!, score: scores[h]! });
+  for (let i = 0; i < distinct; i++) slots[seen[i]!] = -1;
+  return tally;
 }
 
-/** The space-separated decimal lengths of the look-up's reply, read without making a string of each. */
-export function parseLengths(text: Buffer): number[] {
-  const out: number[] = [];
-  let value = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === 0x20) {
-      out.push(value);
-      value = 0;
-    } else {
-      value = value * 10 + (c - 0x30);
-    }
-  }
-  if (text.length > 0) out.push(value);
-  return out;
+/** voteTally's open-addressing table, reused (a tally never awaits, so two never overlap) and grown to stay at most half full. */
+let scratch = { slots: new Int32Array(0), votes: new Int32Array(0), scores: new Float64Array(0) };
+
+function tallyScratch(entries: number) {
+  let bits = 12;
+  while (1 << bits < 2 * entries) bits++;
+  if (scratch.slots.length < 1 << bits) scratch = { slots: new Int32Array(1 << bits).fill(-1), votes: new Int32Array(1 << bits), scores: new Float64Array(1 << bits) };
+  const size = scratch.slots.length;
+  return { ...scratch, mask: size - 1, shift: 32 - Math.log2(size) };
+}
+
+/** The bucket lengths of the look-up's reply (little-endian uint16, catalogue-scripts.ts). */
+export function parseLengths(packed: Buffer): number[] {
+  return Array.from({ length: packed.length / 2 }, (_, k) => packed.readUInt16LE(k * 2));
 }
 
 /** The `limit` slots with the highest score among those with at least `minVotes` votes, ties by votes then slot. */
@@ -350,7 +369,7 @@ export function rankVotes(votes: ReadonlyMap<number, VoteTally>, minVotes: numbe
 
 /** The candidates of CandidateIndex.query from the image's buckets, one Buffer each (see voteTally and rankVotes). */
 export function topVoted(buckets: readonly Buffer[], tables: number, minVotes: number, limit: number): number[] {
-  return rankVotes(voteTally({ bytes: Buffer.concat(buckets), lengths: buckets.map((b) => b.length) }, tables), minVotes, limit);
+  return rankVotes(voteTally({ bytes: Buffer.concat(buckets), lengths: buckets.map((b) => b.length) }, tables, Number.POSITIVE_INFINITY, minVotes), minVotes, limit);
 }
 
 /** A signature as the index and the result store keep it (base64). */

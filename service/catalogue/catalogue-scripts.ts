@@ -68,7 +68,7 @@ end
  * every bucket in the same pass (a key twice in one table appends twice, as the in-memory index does).
  * ARGV: base, gen, image, version, lease ms, tables, keys per table, packed keys, max bucket size.
  * Returns {'have', gen, entry} | {'version', gen, stored} | {'full'} | {'ok', gen, slot, contents of the
- * buckets back to back, their lengths (space-separated)}.
+ * buckets back to back, their lengths (little-endian uint16)}.
  */
 const RESERVE = `${PRELUDE}${BUCKET_FIELDS}${RESERVATIONS}
 local meta = g .. ':meta'
@@ -87,7 +87,9 @@ end
 local per = tonumber(ARGV[7])
 local tables = per > 0 and bucketFields(tonumber(ARGV[6]), per, ARGV[8]) or {}
 -- The buckets' contents back to back and their lengths: two strings, not 1,600 (the worker parsed a
--- reply element per bucket in more time than Redis took to read it).
+-- reply element per bucket in more time than Redis took to read it). The lengths as little-endian
+-- uint16 (a bucket holds at most maxBucket 3-byte entries), packed by one call: as decimal text,
+-- formatting 1,600 numbers took Redis ~0.35 ms per look-up.
 local contents = {}
 local lengths = {}
 local kept = 0
@@ -96,13 +98,16 @@ local function keep(v)
   contents[kept] = v
   lengths[kept] = #v
 end
+local function packedLengths()
+  return struct.pack('<' .. string.rep('H', kept), unpack(lengths))
+end
 if slot then
   redis.call('HSET', pend, 's' .. slot, at)
   for t, fields in ipairs(tables) do
     local values = redis.call('HMGET', g .. ':lsh:' .. (t - 1), unpack(fields))
     for k = 1, per do keep(values[k] or '') end
   end
-  return { 'ok', gen, slot, table.concat(contents), table.concat(lengths, ' ') }
+  return { 'ok', gen, slot, table.concat(contents), packedLengths() }
 end
 local n = tonumber(redis.call('HGET', meta, 'slots') or '0')
 if n >= 16777216 then return { 'full' } end
@@ -131,7 +136,7 @@ for t, fields in ipairs(tables) do
 end
 redis.call('SETRANGE', g .. ':slot', n * 4, struct.pack('<I4', PENDING))
 redis.call('HSET', pend, 'i' .. image, slot, 's' .. slot, at)
-return { 'ok', gen, slot, table.concat(contents), table.concat(lengths, ' ') }
+return { 'ok', gen, slot, table.concat(contents), packedLengths() }
 `;
 
 /**

@@ -5,6 +5,12 @@
  *
  *   npm run bench:catalogue -- ../shared/data [size, default 200000] [workers, default 2] [in flight per worker, default 2] [base cache file] [staged]
  *
+ * Options after the positional ones: `--filled N` fills the index in bulk with the stream's first N images
+ * first (buckets exactly as the look-up script writes them, one lineage per synthetic lineage with its
+ * first image as root and only representative), then times the next `size` images through the real path:
+ * the cost of an assignment at a catalogue of N images in minutes instead of a walk of hours;
+ * `--cpu-prof DIR` runs the workers under `node --cpu-prof` (profiles written to DIR).
+ *
  * `staged` replaces verification by the synthetic truth (a pair verifies when it is of one synthetic
  * lineage): the index then holds the true lineages and every Redis operation of a real run, without the
  * verification's CPU — a run to a larger size, for memory and Redis time only.
@@ -22,19 +28,25 @@
  * cumulative time against log size) and the extrapolation to 2 M images; then pairwise precision and
  * recall of the resulting lineages against the synthetic truth.
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
+import { CANDIDATE_INDEX_DEFAULTS } from '../../analysis/lineage/candidate-index.ts';
+import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
+import { lineageIdFor } from '../../analysis/lineage/lineage-id.ts';
 import type { PairSimilarity } from '../../analysis/lineage/lineage-join.ts';
 import { lineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
 import { decodeSignature, encodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import { similarity } from '../../analysis/lineage/similarity-index.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
-import { CatalogueIndex } from '../../service/catalogue/catalogue-index.ts';
+import { CatalogueIndex, SLOT_BYTES } from '../../service/catalogue/catalogue-index.ts';
 import { CatalogueKeys } from '../../service/catalogue/catalogue-keys.ts';
 import { STORED_SIGNATURE } from '../../service/store/result-store.ts';
 import { scorePartition } from '../eval/lineage-eval.ts';
@@ -72,6 +84,17 @@ interface Finished {
   cpuMs: number;
   attempts: number;
   created: number;
+  /** Pair verifications (the similarity the join decision asks for). */
+  verifications: number;
+}
+
+interface Ready {
+  kind: 'ready';
+}
+
+/** Images between two progress lines: 10k, or the whole run when it is shorter. */
+function checkpointOf(size: number): number {
+  return Math.min(CHECKPOINT, size);
 }
 
 /** The image id of synthetic image `n`: its true lineage readable from it. */
@@ -82,19 +105,31 @@ function imageId(truth: number, n: number): string {
 /** The pair similarity of a `staged` run: the truth, readable from the synthetic content hashes (lineage number first). */
 const sameSyntheticLineage: PairSimilarity = (a, b) => (a.contentHash.slice(0, 8) === b.contentHash.slice(0, 8) ? { index: 1, homography: [1, 0, 0, 0, 1, 0, 0, 0, 1] } : { index: 0 });
 
-async function runWorker(url: string, basePath: string, size: number, workers: number, worker: number, inFlight: number, startAt: number, staged: boolean): Promise<void> {
+async function runWorker(url: string, basePath: string, size: number, workers: number, worker: number, inFlight: number, filled: number, staged: boolean): Promise<void> {
   await loadOpenCV();
-  const groups = (JSON.parse(readFileSync(basePath, 'utf8')) as string[][]).map((g) => g.map((b) => decodeSignature(Buffer.from(b, 'base64'))));
+  const groups = loadGroups(basePath);
   const redis = new Redis(url);
-  const index = new CatalogueIndex(redis, PREFIX, staged ? lineageMatcher({ similarity: sameSyntheticLineage }) : lineageMatcher());
-  const stream = syntheticCatalogue(groups, size);
-  let n = 0;
+  let verifications = 0;
+  const verify: PairSimilarity = staged ? sameSyntheticLineage : (a, b) => similarity(a, b);
+  // Counted, not timed: a CPU-time reading per verification cost more than a tenth of the worker's time (--cpu-prof).
+  const counted: PairSimilarity = (a, b) => {
+    verifications++;
+    return verify(a, b);
+  };
+  const index = new CatalogueIndex(redis, PREFIX, lineageMatcher({ similarity: counted }));
+  const stream = syntheticCatalogue(groups, filled + size);
+  for (let k = 0; k < filled; k++) stream.next();
+  let n = filled;
   let done = 0;
   let assignMs = 0;
   let makeMs = 0;
   let attempts = 0;
   let created = 0;
-  const share = CHECKPOINT / workers;
+  const share = checkpointOf(size) / workers;
+  const startAt = await new Promise<number>((resolve) => {
+    process.once('message', (m: { startAt: number }) => resolve(m.startAt));
+    process.send!({ kind: 'ready' } satisfies Ready);
+  });
   while (Date.now() < startAt) await new Promise((resolve) => setTimeout(resolve, 5));
   const cpuAtStart = process.cpuUsage();
   const next = () => {
@@ -125,7 +160,7 @@ async function runWorker(url: string, basePath: string, size: number, workers: n
   await Promise.all(Array.from({ length: inFlight }, lane));
   const cpu = process.cpuUsage(cpuAtStart);
   await redis.quit();
-  process.send!({ kind: 'finished', done, assignMs, makeMs, cpuMs: (cpu.user + cpu.system) / 1000, attempts, created } satisfies Finished, () => process.exit(0));
+  process.send!({ kind: 'finished', done, assignMs, makeMs, cpuMs: (cpu.user + cpu.system) / 1000, attempts, created, verifications } satisfies Finished, () => process.exit(0));
 }
 
 function usedMemory(info: string): number {
@@ -138,12 +173,15 @@ function redisCpuSeconds(info: string): number {
 }
 
 async function main(): Promise<void> {
-  const dataDir = process.argv[2] ?? '../shared/data';
-  const size = Number(process.argv[3] ?? 200_000);
-  const workers = Number(process.argv[4] ?? 2);
-  const inFlight = Number(process.argv[5] ?? 2);
-  const cache = process.argv[6];
-  const staged = process.argv[7] === 'staged';
+  const { values: options, positionals } = parseArgs({ allowPositionals: true, options: { filled: { type: 'string', default: '0' }, 'cpu-prof': { type: 'string' } } });
+  const dataDir = positionals[0] ?? '../shared/data';
+  const size = Number(positionals[1] ?? 200_000);
+  const workers = Number(positionals[2] ?? 2);
+  const inFlight = Number(positionals[3] ?? 2);
+  const cache = positionals[4];
+  const staged = positionals[5] === 'staged';
+  const filled = Number(options.filled);
+  const checkpoint = checkpointOf(size);
   const work = mkdtempSync(join(tmpdir(), 'artmeta-catalogue-bench-'));
   let basePath = join(work, 'base.json');
   if (cache && existsSync(cache)) {
@@ -158,12 +196,16 @@ async function main(): Promise<void> {
   const server = await RedisServer.start(undefined, INDEX_REDIS.args, INDEX_REDIS.env);
   const redis = new Redis(server.url);
   try {
-    const stored = await storeSignatures(redis, basePath, size);
+    const stored = await storeSignatures(redis, basePath, filled, size);
+    console.log(`result store: ${stored.count} signatures, ${(stored.bytes / 2 ** 20).toFixed(1)} MiB (${(stored.bytes / stored.count).toFixed(0)} bytes per image; not counted below)`);
     const before = usedMemory(await redis.info('memory'));
+    if (filled > 0) {
+      const started = performance.now();
+      const lineages = await fillIndex(redis, basePath, filled);
+      console.log(`filled in bulk: ${filled} images in ${lineages} lineages (${((performance.now() - started) / 1000).toFixed(0)} s); timing the next ${size}`);
+    }
     const redisCpuBefore = redisCpuSeconds(await redis.info('cpu'));
     await redis.config('RESETSTAT');
-    console.log(`result store: ${size} signatures, ${(stored / 2 ** 20).toFixed(1)} MiB (${(stored / size).toFixed(0)} bytes per image; not counted below)`);
-    const startAt = Date.now() + 8_000; // every worker has loaded OpenCV and the base by then
     console.log(
       `${'images'.padStart(8)} ${'s for 10k'.padStart(9)} ${'cumulative s'.padStart(12)} ${'used_memory MiB'.padStart(15)} ${'bytes/image'.padStart(11)} ${'CPU ms/image: workers'.padStart(21)} ${'redis'.padStart(6)}`,
     );
@@ -173,15 +215,29 @@ async function main(): Promise<void> {
     const cpuAt: number[] = [];
     const memoryAt: number[] = [];
     const finished: Finished[] = [];
+    const children: ChildProcess[] = [];
+    let startAt = Number.POSITIVE_INFINITY;
+    let ready = 0;
     await Promise.all(
       Array.from(
         { length: workers },
         (_, k) =>
           new Promise<void>((resolve, reject) => {
-            const child = fork(fileURLToPath(import.meta.url), ['--worker', server.url, basePath, String(size), String(workers), String(k), String(inFlight), String(startAt), staged ? 'staged' : ''], {
+            const profile = options['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', options['cpu-prof']] : [];
+            const child = fork(fileURLToPath(import.meta.url), ['--worker', server.url, basePath, String(size), String(workers), String(k), String(inFlight), String(filled), staged ? 'staged' : ''], {
               stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+              execArgv: [...process.execArgv, ...profile],
             });
-            child.on('message', (m: Progress | Finished) => {
+            children.push(child);
+            child.on('message', (m: Progress | Finished | Ready) => {
+              if (m.kind === 'ready') {
+                // Every worker has loaded OpenCV and the base (and skipped the filled images) by then.
+                if (++ready === workers) {
+                  startAt = Date.now() + 100;
+                  for (const c of children) c.send({ startAt });
+                }
+                return;
+              }
               if (m.kind !== 'progress') return void finished.push(m);
               progress[k]!.push(m.atMs);
               workerCpuAt[k]!.push(m.cpuMs);
@@ -197,10 +253,10 @@ async function main(): Promise<void> {
                   memoryAt[step - 1] = memory;
                   const t = (Math.max(...progress.map((p) => p[step - 1]!)) - startAt) / 1000;
                   const previous = step > 1 ? (Math.max(...progress.map((p) => p[step - 2]!)) - startAt) / 1000 : 0;
-                  const n = step * CHECKPOINT;
+                  const n = filled + step * checkpoint;
                   console.log(
                     `${String(n).padStart(8)} ${(t - previous).toFixed(1).padStart(9)} ${t.toFixed(1).padStart(12)} ${(memory / 2 ** 20).toFixed(1).padStart(15)} ${((memory - before) / n).toFixed(0).padStart(11)} ` +
-                      `${((workerCpu - previousWorkerCpu) / CHECKPOINT).toFixed(2).padStart(21)} ${(redisStep / CHECKPOINT).toFixed(2).padStart(6)}`,
+                      `${((workerCpu - previousWorkerCpu) / checkpoint).toFixed(2).padStart(21)} ${(redisStep / checkpoint).toFixed(2).padStart(6)}`,
                   );
                 });
               }
@@ -213,7 +269,8 @@ async function main(): Promise<void> {
     const after = usedMemory(await redis.info('memory'));
     const redisCpu = redisCpuSeconds(await redis.info('cpu')) - redisCpuBefore;
     const images = finished.reduce((a, f) => a + f.done, 0);
-    const perImage = (after - before) / images;
+    const indexed = filled + images;
+    const perImage = (after - before) / indexed;
     const signatureBytes = await representativeBytes(redis);
     const makeSeconds = Math.max(...finished.map((f) => f.makeMs)) / 1000;
     const attempts = finished.reduce((a, f) => a + f.attempts, 0);
@@ -221,6 +278,8 @@ async function main(): Promise<void> {
     console.log(`${images} images by ${workers} workers (${inFlight} in flight each) in ${wallSeconds.toFixed(1)} s: ${(images / wallSeconds).toFixed(0)} assignments/s wall clock`);
     console.log(`  making up synthetic signatures took up to ${makeSeconds.toFixed(1)} s per worker; without it ${(images / (wallSeconds - makeSeconds)).toFixed(0)} assignments/s`);
     console.log(`  decisions per image ${(attempts / images).toFixed(3)} (waits for an older reservation and conflicts: ${attempts - images}); lineages created ${created}`);
+    const verifications = finished.reduce((a, f) => a + f.verifications, 0);
+    console.log(`  pair verifications per image ${(verifications / images).toFixed(2)}`);
     // CPU per assignment, not wall time: what the machine's other load does not change much, and what
     // bounds the rate when the 2 cores are the catalogue's alone.
     const workerCpuMs = finished.reduce((a, f) => a + f.cpuMs - f.makeMs, 0) / images;
@@ -231,13 +290,13 @@ async function main(): Promise<void> {
     );
     console.log(`  Redis time per assignment by command (INFO commandstats; a script's time includes the commands it calls): ${commandTimes(await redis.info('commandstats'), images)}`);
     console.log(
-      `Redis used_memory ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB: the index takes ${perImage.toFixed(0)} bytes per image, of which signatures copied into it ${(signatureBytes / images).toFixed(0)}`,
+      `Redis used_memory ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB: the index takes ${perImage.toFixed(0)} bytes per image, of which signatures copied into it ${(signatureBytes / indexed).toFixed(0)}`,
     );
     const parts = await indexBreakdown(redis);
-    console.log(`  MEMORY USAGE per image: ${Object.entries(parts).map(([part, bytes]) => `${part} ${(bytes / images).toFixed(0)}`).join(', ')}`);
+    console.log(`  MEMORY USAGE per image: ${Object.entries(parts).map(([part, bytes]) => `${part} ${(bytes / indexed).toFixed(0)}`).join(', ')}`);
     const checkpoints: { n: number; t: number }[] = [];
     const steps = Math.min(...progress.map((p) => p.length));
-    for (let j = 0; j < steps; j++) checkpoints.push({ n: (j + 1) * CHECKPOINT, t: (Math.max(...progress.map((p) => p[j]!)) - startAt) / 1000 });
+    for (let j = 0; j < steps; j++) checkpoints.push({ n: filled + (j + 1) * checkpoint, t: (Math.max(...progress.map((p) => p[j]!)) - startAt) / 1000 });
     if (checkpoints.length >= 2) {
       const slope = growthExponent(
         checkpoints.map((c) => c.n),
@@ -248,8 +307,9 @@ async function main(): Promise<void> {
       // Buckets fill up as the catalogue grows (their fixed cost is paid early): what an image adds over
       // the second half of the run is what the next ones will cost.
       const half = Math.floor(checkpoints.length / 2) - 1;
-      const marginal = half >= 0 && memoryAt[half] && memoryAt[checkpoints.length - 1] ? (memoryAt[checkpoints.length - 1]! - memoryAt[half]!) / ((checkpoints.length - 1 - half) * CHECKPOINT) : perImage;
-      const at2M = after + marginal * (2e6 - images);
+      const marginal = half >= 0 && memoryAt[half] && memoryAt[checkpoints.length - 1] ? (memoryAt[checkpoints.length - 1]! - memoryAt[half]!) / ((checkpoints.length - 1 - half) * checkpoint) : perImage;
+      // The index's bytes only: `after` includes the result store's signatures, which are not counted.
+      const at2M = after - before + marginal * (2e6 - indexed);
       console.log(`growth exponent (least-squares slope of log cumulative time vs log size): ${slope.toFixed(3)}`);
       if (cpuAt.length === checkpoints.length) {
         const cpuSlope = growthExponent(
@@ -264,12 +324,13 @@ async function main(): Promise<void> {
       );
     }
     if (staged) console.log('staged verification (the synthetic truth): no in-process reference');
-    const reference = staged ? Number.NaN : await inProcessRate(basePath, Math.min(images, 10_000));
-    if (!staged) console.log(
+    if (filled > 0) console.log('filled in bulk: no in-process reference');
+    const reference = staged || filled > 0 ? Number.NaN : await inProcessRate(basePath, Math.min(images, 10_000));
+    if (!Number.isNaN(reference)) console.log(
       `reference, same machine right after: in-process LineageIndex.add (bench:cluster's path, one thread, no Redis) ${reference.toFixed(0)} images/s over the first ${Math.min(images, 10_000)}; the catalogue ran at ${((images / wallSeconds / reference) * 100).toFixed(0)}% of that`,
     );
     const score = await partitionScore(redis);
-    console.log(`lineages vs synthetic truth: pairwise precision ${score.precision.toFixed(4)}, recall ${score.recall.toFixed(4)}, false-merge pairs ${score.falseMergePairs}`);
+    console.log(`lineages vs synthetic truth: pairwise precision ${score.precision.toFixed(4)}, recall ${score.recall.toFixed(4)}, false-merge pairs ${score.falseMergePairs}; partition digest ${score.digest}`);
   } finally {
     await redis.quit();
     await server.stop();
@@ -293,7 +354,7 @@ function commandTimes(info: string, images: number): string {
 /** Images/s of the in-memory LineageIndex on the same synthetic stream: the machine's speed at this moment. */
 async function inProcessRate(basePath: string, count: number): Promise<number> {
   await loadOpenCV();
-  const groups = (JSON.parse(readFileSync(basePath, 'utf8')) as string[][]).map((g) => g.map((b) => decodeSignature(Buffer.from(b, 'base64'))));
+  const groups = loadGroups(basePath);
   const index = new LineageIndex();
   let ms = 0;
   let n = 0;
@@ -306,24 +367,117 @@ async function inProcessRate(basePath: string, count: number): Promise<number> {
 }
 
 /**
- * Puts every synthetic image's signature into the result store (base64, as the service keeps it), in
- * the order the workers will assign them; returns the store's bytes (INFO used_memory difference).
+ * Puts the synthetic images' signatures into the result store (base64, as the service keeps it), in
+ * the order the workers will assign them: every timed image's, and of the `filled` images only the
+ * roots' (the only ones the index reads, fillIndex). Returns how many and the store's bytes (INFO used_memory difference).
  */
-async function storeSignatures(redis: Redis, basePath: string, size: number): Promise<number> {
-  const groups = (JSON.parse(readFileSync(basePath, 'utf8')) as string[][]).map((g) => g.map((b) => decodeSignature(Buffer.from(b, 'base64'))));
+async function storeSignatures(redis: Redis, basePath: string, filled: number, size: number): Promise<{ count: number; bytes: number }> {
   const start = usedMemory(await redis.info('memory'));
   const keyPrefix = STORED_SIGNATURE.keyPrefix(PREFIX);
+  const roots = new Set<number>();
   let pipeline = redis.pipeline();
   let n = 0;
-  for (const { signature, truth } of syntheticCatalogue(groups, size)) {
-    pipeline.hset(`${keyPrefix}${imageId(truth, n++)}`, STORED_SIGNATURE.field, Buffer.from(encodeSignature(signature)).toString('base64'));
-    if (n % 500 === 0) {
+  let count = 0;
+  for (const { signature, truth } of syntheticCatalogue(loadGroups(basePath), filled + size)) {
+    const id = imageId(truth, n);
+    if (n++ < filled && roots.has(truth)) continue;
+    roots.add(truth);
+    pipeline.hset(`${keyPrefix}${id}`, STORED_SIGNATURE.field, Buffer.from(encodeSignature(signature)).toString('base64'));
+    if (++count % 500 === 0) {
       await pipeline.exec();
       pipeline = redis.pipeline();
     }
   }
   await pipeline.exec();
-  return usedMemory(await redis.info('memory')) - start;
+  return { count, bytes: usedMemory(await redis.info('memory')) - start };
+}
+
+/**
+ * Fills the index with the stream's first `filled` images as if each had been assigned in turn, without
+ * the assignments' cost: every image's bucket entries exactly as the look-up script appends them (slots in
+ * stream order, a bucket over the cap turned "F"), and one lineage per synthetic lineage, its first image
+ * its root and only representative (a real walk splits a few and keeps up to four representatives).
+ * Returns the number of lineages.
+ */
+async function fillIndex(redis: Redis, basePath: string, filled: number): Promise<number> {
+  const matcher = lineageMatcher();
+  const version = new CatalogueIndex(redis, PREFIX, matcher).version;
+  const keys = new CatalogueKeys(PREFIX).of('0');
+  const { indexedFeatures } = CANDIDATE_INDEX_DEFAULTS;
+  const { maxBucketSize } = matcher.limits;
+  // Every image's keys, table by table: keys[t][image * indexedFeatures + d] (counts[image] of them).
+  const bucketKeys = Array.from({ length: matcher.tables }, () => new Uint32Array(filled * indexedFeatures));
+  const counts = new Uint16Array(filled);
+  const lineageOf = new Uint32Array(filled);
+  const numOf = new Map<number, number>();
+  let pipeline = redis.pipeline();
+  let n = 0;
+  for (const { signature, truth } of syntheticCatalogue(loadGroups(basePath), filled)) {
+    matcher.candidateKeys(signature).forEach((table, t) => {
+      bucketKeys[t]!.set(table, n * indexedFeatures);
+      counts[n] = table.length;
+    });
+    const id = imageId(truth, n);
+    let num = numOf.get(truth);
+    if (num === undefined) {
+      numOf.set(truth, (num = numOf.size + 1));
+      const lineageId = lineageIdFor(signature.contentHash);
+      pipeline.hset(keys.lineage(num), 'id', lineageId, 'rev', '0', 'shape', JSON.stringify(matcher.startLineage(signature)), 'reps', id, 'slots', String(n));
+      pipeline.hset(keys.ids, lineageId, String(num));
+    }
+    lineageOf[n] = num;
+    pipeline.hincrby(keys.lineage(num), 'rev', 1);
+    pipeline.sadd(keys.members(num), id);
+    pipeline.hset(keys.images, id, `${n}:${num}`);
+    if (++n % 500 === 0) {
+      await pipeline.exec();
+      pipeline = redis.pipeline();
+    }
+  }
+  await pipeline.exec();
+  const slots = Buffer.alloc(filled * 4);
+  lineageOf.forEach((num, slot) => slots.writeUInt32LE(num, slot * 4));
+  await redis.set(keys.slots, slots);
+  await redis.hset(keys.meta, 'version', version, 'slots', String(filled), 'lineages', String(numOf.size));
+  const field = Buffer.alloc(3);
+  for (let t = 0; t < matcher.tables; t++) {
+    // A counting sort by key keeps each bucket's slots in stream order, as the appends left them.
+    const size = new Uint32Array(1 << CANDIDATE_INDEX_DEFAULTS.bitsPerKey);
+    const table = bucketKeys[t]!;
+    for (let image = 0; image < filled; image++) for (let d = 0; d < counts[image]!; d++) size[table[image * indexedFeatures + d]!]!++;
+    const start = new Uint32Array(size.length + 1);
+    for (let k = 0; k < size.length; k++) start[k + 1] = start[k]! + size[k]!;
+    const next = start.slice(0, size.length);
+    const entries = new Uint32Array(start[size.length]!);
+    for (let image = 0; image < filled; image++) for (let d = 0; d < counts[image]!; d++) entries[next[table[image * indexedFeatures + d]!]!++] = image;
+    let args: (string | Buffer)[] = [];
+    const flush = async () => {
+      if (args.length > 0) pipeline.hset(keys.table(t), ...args);
+      args = [];
+      if (pipeline.length >= 50) {
+        await pipeline.exec();
+        pipeline = redis.pipeline();
+      }
+    };
+    for (let key = 0; key < size.length; key++) {
+      if (size[key] === 0) continue;
+      field.writeUIntLE(key, 0, 3);
+      let value: Buffer | string = 'F';
+      if (size[key]! <= maxBucketSize) {
+        value = Buffer.alloc(size[key]! * SLOT_BYTES);
+        for (let e = 0; e < size[key]!; e++) value.writeUIntLE(entries[start[key]! + e]!, e * SLOT_BYTES, SLOT_BYTES);
+      }
+      args.push(Buffer.from(field), value);
+      if (args.length >= 1000) await flush();
+    }
+    await flush();
+  }
+  await pipeline.exec();
+  return numOf.size;
+}
+
+function loadGroups(basePath: string): ImageSignature[][] {
+  return (JSON.parse(readFileSync(basePath, 'utf8')) as string[][]).map((g) => g.map((b) => decodeSignature(Buffer.from(b, 'base64'))));
 }
 
 /** Where the index's memory is (MEMORY USAGE, every field counted): its LSH tables, image entries, and lineages. */
@@ -370,15 +524,22 @@ async function partitionScore(redis: Redis) {
     for (let i = 0; i < flat.length; i += 2) lineageOf.set(flat[i]!, flat[i + 1]!.split(':')[1]!);
     cursor = next;
   } while (cursor !== '0');
-  return scorePartition(
+  // The partition's digest: each image with the first image (by id) of its lineage, sorted — the same
+  // for the same decisions whatever the lineages' numbers (deterministic with one worker, one in flight).
+  const first = new Map<string, string>();
+  for (const [image, num] of lineageOf) if (!first.has(num) || image < first.get(num)!) first.set(num, image);
+  const lines = [...lineageOf].map(([image, num]) => `${image} ${first.get(num)!}`).sort();
+  const digest = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
+  const score = scorePartition(
     [...lineageOf.keys()].map((image) => image.slice(0, 8)),
     [...lineageOf.values()],
   );
+  return { ...score, digest };
 }
 
 if (process.argv[2] === '--worker') {
-  const [url, basePath, size, workers, worker, inFlight, startAt, staged] = process.argv.slice(3);
-  await runWorker(url!, basePath!, Number(size), Number(workers), Number(worker), Number(inFlight), Number(startAt), staged === 'staged');
+  const [url, basePath, size, workers, worker, inFlight, filled, staged] = process.argv.slice(3);
+  await runWorker(url!, basePath!, Number(size), Number(workers), Number(worker), Number(inFlight), Number(filled), staged === 'staged');
 } else {
   await main();
 }

@@ -5,6 +5,7 @@ import { lineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
 import { parseLengths, SLOT_BYTES, topVoted, voteTally } from '../../service/catalogue/catalogue-index.ts';
 import { fixtureSignatures, syntheticLineages } from '../support/catalogue-fixtures.ts';
 import { randomDescriptors, withDescriptors } from '../support/descriptor-signatures.ts';
+import { xorshift } from '../support/synthetic-signatures.ts';
 
 describe('catalogue candidate votes', () => {
   let bases: ImageSignature[];
@@ -62,10 +63,38 @@ describe('catalogue candidate votes', () => {
     const pack = (...slots: number[]) => Buffer.concat(slots.map((slot) => Buffer.from([slot & 0xff, (slot >> 8) & 0xff, slot >> 16])));
     // 2 tables × 2 keys, table-major, as the look-up returns them; the image's own slot is 7.
     const buckets = [pack(1, 2, 7), pack(2, 7, 9), Buffer.from('F'), pack(9)];
-    const lengths = parseLengths(Buffer.from(buckets.map((b) => b.length).join(' ')));
+    const lengths = parseLengths(Buffer.from(Uint16Array.from(buckets, (b) => b.length).buffer));
     expect(lengths).toEqual([9, 9, 1, 3]);
     const tally = voteTally({ bytes: Buffer.concat(buckets), lengths }, 2, 7);
     expect([...tally.keys()].sort()).toEqual([1, 2]);
     expect(tally.get(2)).toEqual({ votes: 2, score: 1 / Math.sqrt(2) + 1 });
+    expect([...voteTally({ bytes: Buffer.concat(buckets), lengths }, 2, 7, 2).keys()]).toEqual([2]);
+  });
+
+  it('tallies buckets of a large catalogue (tens of thousands of entries, many slots in several) as a plain count does', () => {
+    const random = xorshift(7);
+    const tables = 4;
+    const buckets = Array.from({ length: tables * 400 }, () => {
+      const slots = Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 20_000)).sort((a, b) => a - b);
+      return Buffer.concat(slots.map((slot) => Buffer.from([slot & 0xff, (slot >> 8) & 0xff, slot >> 16])));
+    });
+    // The reference: every entry's vote and weight added in the same order, in a Map.
+    const expected = new Map<number, { votes: number; score: number }>();
+    for (let d = 0; d < 400; d++) {
+      for (let t = 0; t < tables; t++) {
+        const bucket = buckets[t * 400 + d]!;
+        const below = Array.from({ length: bucket.length / 3 }, (_, e) => bucket.readUIntLE(e * 3, 3)).filter((slot) => slot < 15_000);
+        for (const slot of below) {
+          const tally = expected.get(slot) ?? { votes: 0, score: 0 };
+          tally.votes++;
+          tally.score += 1 / Math.sqrt(below.length);
+          expected.set(slot, tally);
+        }
+      }
+    }
+    const lengths = buckets.map((b) => b.length);
+    const qualified = [...expected].filter(([, tally]) => tally.votes >= 3);
+    expect(qualified.length).toBeGreaterThan(100);
+    expect(new Map([...voteTally({ bytes: Buffer.concat(buckets), lengths }, tables, 15_000, 3)].sort((a, b) => a[0] - b[0]))).toEqual(new Map(qualified.sort((a, b) => a[0] - b[0])));
   });
 });
