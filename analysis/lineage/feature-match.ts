@@ -1,6 +1,6 @@
-import { descriptorWords } from './hamming.ts';
 import { convexPolygonArea, projectPoint, quadOverRectangle, type Homography } from './homography.ts';
 import type { ImageSignature } from './image-signature.ts';
+import { RatioTestMatcher } from './ratio-test-matcher.ts';
 import { asHomography, ransacSimilarity } from './similarity-ransac.ts';
 
 /** How well the keypoints of two images agree on one geometric transform. */
@@ -94,93 +94,6 @@ export function matchFeatures(a: ImageSignature, b: ImageSignature, options: Fea
     nearMisses: fit.nearMisses,
     homography: fit.homography,
   };
-}
-
-/**
- * Ratio-test matching of a's descriptors (rows) against all of b's, a range of rows at a time: scanning
- * 0..k then k..n gives exactly the pairs of scanning 0..n. Pairs [row of a, keypoint of b] whose best
- * match is clearly better than the second best.
- */
-class RatioTestMatcher {
-  readonly rows: number;
-  private readonly wa: Int32Array;
-  private readonly wb: Int32Array;
-  private readonly nb: number;
-  /** For each keypoint of b, the row of a matched to it (-1: none) and their distance. */
-  private readonly taken: Int32Array;
-  private readonly takenDistance: Int32Array;
-
-  constructor(
-    da: Uint8Array,
-    db: Uint8Array,
-    private readonly ratio: number,
-    private readonly maxDistance: number,
-  ) {
-    this.wa = descriptorWords(da);
-    this.wb = descriptorWords(db);
-    this.rows = da.length / 32;
-    this.nb = db.length / 32;
-    this.taken = new Int32Array(this.nb).fill(-1);
-    this.takenDistance = new Int32Array(this.nb);
-  }
-
-  scan(from: number, to: number): void {
-    const { wa, wb, nb, taken, takenDistance } = this;
-    for (let i = from; i < to; i++) {
-      let best = 257;
-      let second = 257;
-      let bestJ = -1;
-      const a0 = wa[i * 8]!, a1 = wa[i * 8 + 1]!, a2 = wa[i * 8 + 2]!, a3 = wa[i * 8 + 3]!;
-      const a4 = wa[i * 8 + 4]!, a5 = wa[i * 8 + 5]!, a6 = wa[i * 8 + 6]!, a7 = wa[i * 8 + 7]!;
-      for (let j = 0; j < nb; j++) {
-        // Unrolled: this loop is where verification spends its time. A descriptor already as far as the
-        // second best over its first half can change neither best nor second: skip its other half.
-        const o = j * 8;
-        const half = total(byteSums(nibbleSums(a0 ^ wb[o]!, a1 ^ wb[o + 1]!), nibbleSums(a2 ^ wb[o + 2]!, a3 ^ wb[o + 3]!)));
-        if (half >= second) continue;
-        const d = half + total(byteSums(nibbleSums(a4 ^ wb[o + 4]!, a5 ^ wb[o + 5]!), nibbleSums(a6 ^ wb[o + 6]!, a7 ^ wb[o + 7]!)));
-        if (d < best) {
-          second = best;
-          best = d;
-          bestJ = j;
-        } else if (d < second) {
-          second = d;
-        }
-      }
-      if (bestJ < 0 || best > this.maxDistance || best >= this.ratio * second) continue;
-      // One keypoint of b matched by several of a: keep the closest, as cross-checking would.
-      if (taken[bestJ]! >= 0 && takenDistance[bestJ]! <= best) continue;
-      taken[bestJ] = i;
-      takenDistance[bestJ] = best;
-    }
-  }
-
-  /** The pairs so far, ordered by keypoint of b. */
-  pairs(): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
-    for (let j = 0; j < this.nb; j++) if (this.taken[j]! >= 0) out.push([this.taken[j]!, j]);
-    return out;
-  }
-}
-
-/**
- * Popcount in parts (SWAR), so that the counts of several words are added before the costly last steps:
- * the set bits of x and y per 4-bit nibble (each ≤ 8)…
- */
-function nibbleSums(x: number, y: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  y -= (y >>> 1) & 0x55555555;
-  return (x & 0x33333333) + ((x >>> 2) & 0x33333333) + (y & 0x33333333) + ((y >>> 2) & 0x33333333);
-}
-
-/** …then of two such per byte (each ≤ 32: four words' worth)… */
-function byteSums(p: number, q: number): number {
-  return (p & 0x0f0f0f0f) + ((p >>> 4) & 0x0f0f0f0f) + (q & 0x0f0f0f0f) + ((q >>> 4) & 0x0f0f0f0f);
-}
-
-/** …and the four bytes added (≤ 128, so the top byte cannot overflow, as eight words' 256 would). */
-function total(bytes: number): number {
-  return Math.imul(bytes, 0x01010101) >>> 24;
 }
 
 function fitTransform(
