@@ -39,7 +39,9 @@ const sides: Side[] = [
   { name: 'this checkout', matchFeatures, similarity },
 ];
 
+// The baseline's modules are its own instances, OpenCV runtime included.
 await loadOpenCV();
+await (await baselineModule('analysis/opencv/runtime.ts')).loadOpenCV();
 
 async function candidatePairs(folder: string): Promise<Pair[]> {
   const dir = join(dataDir, folder);
