@@ -5,7 +5,7 @@ import type { ImageSignature } from './image-signature.ts';
 import { joinRuleOf, LINEAGE_INDEX_DEFAULTS } from './lineage-clustering.ts';
 import { decideJoin, JOIN_DECISION_VERSION, startShape, type JoinDecision, type JoinRule, type LineageShape, type PairSimilarity, type RepresentativeEvidence } from './lineage-join.ts';
 import { SIGNATURE_VERSION } from './signature-codec.ts';
-import { defaultModel, PAIR_METRICS_VERSION } from './similarity-index.ts';
+import { defaultModel } from './similarity-index.ts';
 
 export type { JoinDecision, LineageShape, RepresentativeEvidence } from './lineage-join.ts';
 
@@ -78,7 +78,6 @@ export function lineageMatcher(options: MatcherOptions = {}): LineageMatcher {
         // Keys are bits of the signature's descriptors: another version's keypoints key other buckets.
         signature: SIGNATURE_VERSION,
         joinDecision: JOIN_DECISION_VERSION,
-        pairMetrics: PAIR_METRICS_VERSION,
         model,
         threshold: rule.threshold,
         minSharedCore: rule.minSharedCore,

@@ -38,12 +38,6 @@ export interface SimilarityModel {
  */
 const NEAR_MISS_SCALE = 0.1;
 
-/**
- * Version of how the metrics of a pair are measured from two signatures: a catalogue index built when
- * pairs were measured otherwise was built by another matcher. 2: aligned SSIM is SSIM's structure term.
- */
-export const PAIR_METRICS_VERSION = 2;
-
 /** Names and order of the model's inputs; the model file must list the same. */
 export const MODEL_FEATURES = ['histogram×overlap', 'ssim', 'inliers×rigidity', 'inlierRatio', 'overlap', 'emd×overlap', 'alignment', 'rigidity'] as const;
 

@@ -63,26 +63,6 @@ describe('similarity index', () => {
     expect(report.index).toBeGreaterThanOrEqual(defaultModel().threshold);
   });
 
-  it('does not count a vignette and a soft glow as moved structure in the aligned SSIM', async () => {
-    const { data, info } = await sharp(fixture('lineage-china.jpg')).raw().toBuffer({ resolveWithObject: true });
-    const blurred = await sharp(fixture('lineage-china.jpg')).blur(8).raw().toBuffer();
-    const looked = Buffer.alloc(data.length);
-    for (let y = 0; y < info.height; y++) {
-      for (let x = 0; x < info.width; x++) {
-        // Darker towards the corners (to 30%), and a glow: the lighter of the pixel and its blur, blended in.
-        const r2 = ((x / info.width - 0.5) ** 2 + (y / info.height - 0.5) ** 2) * 2;
-        for (let c = 0; c < 3; c++) {
-          const i = (y * info.width + x) * 3 + c;
-          looked[i] = Math.round((1 - 0.7 * r2) * (0.4 * data[i]! + 0.6 * Math.max(data[i]!, blurred[i]!)));
-        }
-      }
-    }
-    const copy = await sharp(looked, { raw: info }).jpeg({ quality: 70 }).toBuffer();
-    const report = similarity(china, computeSignature((await decodeImage(copy)).pixels));
-    // Full SSIM (luminance and contrast terms too) gave 0.778; its structure term 0.856.
-    expect(report.ssim).toBeGreaterThan(0.82);
-  });
-
   it('keeps unrelated images low', () => {
     const report = similarity(china, unrelated);
     expect(report.features.inliers).toBeLessThan(8);
