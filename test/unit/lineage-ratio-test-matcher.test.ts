@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import wabtInit from 'wabt';
 import { describe, expect, it } from 'vitest';
 import { RatioTestMatcher } from '../../analysis/lineage/ratio-test-matcher.ts';
 
@@ -140,5 +142,18 @@ describe('RatioTestMatcher', () => {
     const random = generator(4);
     const bases = Array.from({ length: 300 }, () => randomBytes(32, random));
     expectSamePairs(family(bases, 400, 30, random), family(bases, 397, 30, random), 200);
+  });
+});
+
+describe('nearest-descriptors.wasm', () => {
+  it('is what `npm run build:wasm` makes of the committed .wat', async () => {
+    const source = (name: string) => new URL(`../../analysis/lineage/${name}`, import.meta.url);
+    const wabt = await wabtInit();
+    const module = wabt.parseWat('nearest-descriptors.wat', readFileSync(source('nearest-descriptors.wat'), 'utf8'), { simd: true });
+    try {
+      expect(Buffer.from(module.toBinary({}).buffer).equals(readFileSync(source('nearest-descriptors.wasm')))).toBe(true);
+    } finally {
+      module.destroy();
+    }
   });
 });
