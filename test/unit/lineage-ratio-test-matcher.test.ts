@@ -91,9 +91,9 @@ const SETTINGS: Array<[ratio: number, maxDistance: number]> = [
   [1, 0],
 ];
 
-function expectSamePairs(da: Uint8Array, db: Uint8Array, split: number): void {
+function expectSamePairs(da: Uint8Array, db: Uint8Array, split: number, settings = SETTINGS): void {
   const rows = da.length / 32;
-  for (const [ratio, maxDistance] of SETTINGS) {
+  for (const [ratio, maxDistance] of settings) {
     const whole: Array<[number, number]> = [[0, rows]];
     const halves: Array<[number, number]> = [[0, split], [split, rows]];
     expect(kernelPairs(da, db, ratio, maxDistance, whole)).toEqual(referencePairs(da, db, ratio, maxDistance, whole));
@@ -142,6 +142,12 @@ describe('RatioTestMatcher', () => {
     const random = generator(4);
     const bases = Array.from({ length: 300 }, () => randomBytes(32, random));
     expectSamePairs(family(bases, 400, 30, random), family(bases, 397, 30, random), 200);
+  });
+
+  it('gives the reference pairs when the descriptors outgrow the kernel’s first page of memory', () => {
+    const random = generator(5);
+    const bases = Array.from({ length: 900 }, () => randomBytes(32, random));
+    expectSamePairs(family(bases, 1200, 30, random), family(bases, 903, 30, random), 700, [[0.9, 64]]);
   });
 });
 
