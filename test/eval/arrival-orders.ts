@@ -64,8 +64,10 @@ export function replayArrival(
     const lineage = index.add(String(image), signatures[image]!);
     const members = membersOf.get(lineage) ?? [];
     if (members.length > 0) {
-      // decideJoin stops at the first representative that passes: the last one verified decided.
-      const last = verified[verified.length - 1]!;
+      // decideJoin stops at the first representative of a lineage that passes: the last one of the joined
+      // lineage verified decided (other lineages may be verified after it).
+      const inLineage = new Set(members);
+      const last = verified.filter((v) => inLineage.has(positionOf.get(v.b)!)).pop()!;
       const via = positionOf.get(last.b)!;
       if (truth[via] !== truth[image] || truth[members[0]!] !== truth[image]) {
         const byTruth = new Map<string, number>();
