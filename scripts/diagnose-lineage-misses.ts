@@ -8,7 +8,12 @@
  * and, for `verify`, whether some member outside the representatives would have passed (a
  * representative-set loss). Images that join a wrong lineage are listed too.
  *
- *   npm run diagnose:lineage -- [synth dir, default .scratch/synth-lineages] [--verified N] [--representatives N] [--indexed N]
+ * --orders N then replays N seeded random arrival orders (the catalogue assigns images as they arrive,
+ * `artmeta cluster` in the canonical order): per order pairwise P / R and false-merge pairs, and each
+ * wrong join — the image, the lineage's root, the representative it verified against, the pair's index
+ * and metrics, and the lineage's members at that moment.
+ *
+ *   npm run diagnose:lineage -- [synth dir, default .scratch/synth-lineages] [--orders N] [--verified N] [--representatives N] [--indexed N]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,12 +24,14 @@ import { decodeSignature, encodeSignature, SIGNATURE_VERSION } from '../analysis
 import { signaturesOfFiles } from '../analysis/lineage/signature-files.ts';
 import { defaultModel, similarity } from '../analysis/lineage/similarity-index.ts';
 import { loadOpenCV } from '../analysis/opencv/runtime.ts';
+import { describeWrongJoin, replayOrders, summariseOrders } from '../test/eval/arrival-orders.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string): number | undefined => {
   const k = args.indexOf(name);
   return k >= 0 ? Number(args.splice(k, 2)[1]) : undefined;
 };
+const orders = option('--orders') ?? 0;
 const verifiedLineages = option('--verified') ?? LINEAGE_INDEX_DEFAULTS.verifiedLineages;
 const representatives = option('--representatives') ?? LINEAGE_INDEX_DEFAULTS.representatives;
 const minVotes = option('--min-votes') ?? LINEAGE_INDEX_DEFAULTS.minVotes;
@@ -156,3 +163,16 @@ for (let i = 0; i < files.length; i++) {
 console.log(`pairwise recall ${(found / truePairs).toFixed(4)} (${found}/${truePairs}), false-merge pairs ${falsePairs}`);
 console.log(`lost at: ${[...stages].map(([s, n]) => `${s} ${n}`).join(', ')}`);
 for (const [family, m] of byFamily) console.log(`  ${family}: ${[...m].map(([s, n]) => `${s} ${n}`).join(', ')}`);
+
+if (orders > 0) {
+  const truthOf = files.map((f) => truth[f]!);
+  const label = (k: number) => `${files[k]}(${truthOf[k]})`;
+  const options = { verifiedLineages, representatives, minVotes, candidates: candidateLimit, candidateIndex };
+  const replays = replayOrders(orders, all, truthOf, pair, options);
+  console.log(`\nrandom arrival orders (LineageIndex.add one image at a time, as the catalogue assigns):`);
+  for (const { order, score, wrongJoins } of replays) {
+    console.log(`order ${order + 1}: pairwise P ${score.precision.toFixed(4)} R ${score.recall.toFixed(4)}, false-merge pairs ${score.falseMergePairs}, wrong joins ${wrongJoins.length}`);
+    for (const w of wrongJoins) console.log(describeWrongJoin(w, label, all));
+  }
+  console.log(summariseOrders(replays));
+}

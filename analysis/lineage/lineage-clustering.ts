@@ -2,7 +2,7 @@ import { ArtmetaError } from '../errors.ts';
 import { CandidateIndex, type Candidate, type CandidateIndexOptions } from './candidate-index.ts';
 import type { ImageSignature } from './image-signature.ts';
 import { lineageIdFor } from './lineage-id.ts';
-import { decideJoin, startShape, verifiedRepresentatives, type JoinDecision, type JoinRule, type LineageShape, type PairSimilarity } from './lineage-join.ts';
+import { bestJoin, decideJoin, startShape, verifiedRepresentatives, type JoinDecision, type JoinRule, type LineageShape, type PairSimilarity } from './lineage-join.ts';
 import { defaultModel, similarity } from './similarity-index.ts';
 
 export interface Lineage {
@@ -161,17 +161,9 @@ export class LineageIndex {
         return similarity(a, b);
       },
     };
-    let joined: { lineage: number; decision: JoinDecision } | undefined;
     const voted = new Set(candidates.map((c) => c.slot));
-    // Best scored first; the first lineage that verifies wins — every one that passes is already above
-    // the threshold against a representative, and stopping there keeps the cost at ~1-2 verifications.
-    for (const lineage of this.candidateLineages(candidates)) {
-      const decision = decideJoin(rule, signature, this.lineages[lineage]!.shape, this.evidence(lineage, voted));
-      if (decision) {
-        joined = { lineage, decision };
-        break;
-      }
-    }
+    // Best scored first; a sure join ends the search at ~1-2 verifications (lineage-join.ts, bestJoin).
+    const joined = bestJoin(this.candidateLineages(candidates), (lineage) => decideJoin(rule, signature, this.lineages[lineage]!.shape, this.evidence(lineage, voted)));
     const lineage = joined ? joined.lineage : this.createLineage(id, signature, slot);
     if (joined) this.join(this.lineages[lineage]!, id, signature, slot, joined.decision);
     this.lineages[lineage]!.members.push(id);

@@ -8,6 +8,8 @@ import { SIGNATURE_VERSION } from './signature-codec.ts';
 import { defaultModel } from './similarity-index.ts';
 
 export type { JoinDecision, LineageShape, RepresentativeEvidence } from './lineage-join.ts';
+/** How the catalogue chooses among an image's candidate lineages: as LineageIndex does. */
+export { bestJoin } from './lineage-join.ts';
 
 /**
  * The lineage analysis as a store-independent index needs it — what the catalogue in Redis

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ArtmetaError } from '../../analysis/errors.ts';
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { lineageIdFor } from '../../analysis/lineage/lineage-id.ts';
-import type { LineageMatcher, LineageShape } from '../../analysis/lineage/lineage-matcher.ts';
+import { bestJoin, type LineageMatcher, type LineageShape } from '../../analysis/lineage/lineage-matcher.ts';
 import { decodeSignature, encodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
 import { STORED_SIGNATURE } from '../store/result-store.ts';
@@ -179,21 +179,19 @@ export class CatalogueIndex {
           }
           lineages = parseCandidates(reply);
         }
-        let join: { num: string; rev: string; shape: LineageShape; representative: boolean } | undefined;
-        for (const lineage of lineages) {
-          // Decoded when the join reads them: it verifies the root and the voted ones only (the look-up sent no others).
-          const representatives = lineage.representatives.map((r) => ({
-            voted: votedSlots.has(r.slot),
-            get signature() {
-              return decode(lineage.num, r.image, r.signature);
-            },
-          }));
-          const decision = this.matcher.tryJoin(signature, { shape: lineage.shape, representatives });
-          if (decision) {
-            join = { num: lineage.num, rev: lineage.rev, ...decision };
-            break;
-          }
-        }
+        // Decoded when the join reads them: it verifies the root and the voted ones only (the look-up sent no others).
+        const best = bestJoin(lineages, (lineage) =>
+          this.matcher.tryJoin(signature, {
+            shape: lineage.shape,
+            representatives: lineage.representatives.map((r) => ({
+              voted: votedSlots.has(r.slot),
+              get signature() {
+                return decode(lineage.num, r.image, r.signature);
+              },
+            })),
+          }),
+        );
+        const join = best && { num: best.lineage.num, rev: best.lineage.rev, ...best.decision };
         const shape = join?.shape ?? this.matcher.startLineage(signature);
         const reply = await this.redis.catalogueAssign(
           this.keys.generation,

@@ -10,7 +10,7 @@ import type { PlannedPair, VerificationMessage, VerificationReply, VerificationT
 export interface VerificationPoolOptions {
   /** Threads verifying pairs, each with its own OpenCV runtime (~100 MB). Default: one per core. */
   threads?: number;
-  /** The join threshold (a thread stops an image's plan at the first pair reaching it). Default: the model's. */
+  /** The join threshold (a thread stops verifying a planned lineage at the first pair reaching it). Default: the model's. */
   threshold?: number;
 }
 

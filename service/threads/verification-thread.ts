@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeError } from '../../analysis/errors.ts';
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
+import { joinSettles } from '../../analysis/lineage/lineage-join.ts';
 import type { VerifiedAhead } from '../../analysis/lineage/parallel-clustering.ts';
 import { readSignature, type ArenaPlace } from '../../analysis/lineage/signature-arena.ts';
 import { similarity } from '../../analysis/lineage/similarity-index.ts';
@@ -38,12 +39,16 @@ function verify({ id, signature, plan }: Extract<VerificationMessage, { kind: 'v
   const started = performance.now();
   const verified: VerifiedAhead[] = [];
   try {
+    // A group is one candidate lineage: a pair that passes likely decides it, and ends the plan only when
+    // the join is sure (bestJoin verifies the other lineages otherwise).
     for (const group of plan) {
       for (const pair of group) {
         const other = 'place' in pair ? readSignature(arenas.get(pair.arena)![pair.place.chunk]!, pair.place.offset) : pair.signature;
         const { index, homography } = similarity(signature, other);
         verified.push({ slot: pair.slot, index, ...(homography ? { homography } : {}) });
-        if (index >= threshold && homography) return { id, verified, ms: performance.now() - started };
+        if (index < threshold || !homography) continue;
+        if (joinSettles(index)) return { id, verified, ms: performance.now() - started };
+        break;
       }
     }
     return { id, verified, ms: performance.now() - started };

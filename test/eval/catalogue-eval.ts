@@ -32,8 +32,7 @@ import { CatalogueRebuild } from '../../service/catalogue/catalogue-rebuild.ts';
 import { ResultStore } from '../../service/store/result-store.ts';
 import type { Analysis } from '../../analysis/analysis-schema.ts';
 import { RedisServer } from '../support/redis-server.ts';
-import { shuffle } from '../../scripts/seeded-random.ts';
-import { xorshift } from '../support/synthetic-signatures.ts';
+import { arrivalOrder } from '../support/synthetic-signatures.ts';
 import { scorePartition, type PartitionScore } from './lineage-eval.ts';
 
 type Scores = Pick<PartitionScore, 'precision' | 'recall' | 'f1' | 'bcubedPrecision' | 'bcubedRecall' | 'bcubedF1'>;
@@ -90,7 +89,7 @@ async function evaluateFolder(dir: string, orders: number, server: RedisServer, 
   const oneWorkerRuns: Scores[] = [];
   const rebuilt: Scores[] = [];
   for (let order = 0; order < orders; order++) {
-    const shuffled = shuffle(files.map((_, k) => k), xorshift(1000 + order));
+    const shuffled = arrivalOrder(files.length, order);
     // Alternate images between the two workers, both starting at once.
     const shares = [0, 1].map((w) => {
       const path = join(work, `order-${order}-${w}.json`);

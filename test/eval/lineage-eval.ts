@@ -3,12 +3,13 @@
  * (at its committed model, fitted on synth:lineages, never on this data) against three peers, each
  * peer at the threshold best for it on that folder (connected components of its pairwise scores).
  *
- *   npm run eval:lineage -- ../shared/data [folders, default lineages,lineages-hard]
+ *   npm run eval:lineage -- ../shared/data [folders, default lineages,lineages-hard] [--orders N, default 20]
  *
  * Prints pairwise precision / recall / F1 over all image pairs, B-cubed precision / recall / F1, the
  * adjusted Rand index, the number of falsely merged pairs (pairs put together that belong to different
  * lineages), the best pairwise recall reachable at precision ≥ 0.99 over the method's threshold, and
- * artmeta's recall per transform family (see transformFamily).
+ * artmeta's recall per transform family (see transformFamily); then artmeta added one image at a time in
+ * N seeded random arrival orders (arrival-orders.ts): mean and min pairwise P and R, orders with a false merge.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -24,6 +25,7 @@ import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import { signaturesOfFiles } from '../../analysis/lineage/signature-files.ts';
 import { invertHomography } from '../../analysis/lineage/homography.ts';
 import { defaultModel, similarity, type SimilarityReport } from '../../analysis/lineage/similarity-index.ts';
+import { replayOrders, summariseOrders } from './arrival-orders.ts';
 
 /** sharp-phash is CommonJS exporting the function itself; its typings claim an ES default export. */
 const phash = createRequire(import.meta.url)('sharp-phash') as (image: Buffer) => Promise<string>;
@@ -193,6 +195,8 @@ function artmetaClustering(files: string[], signatures: ImageSignature[]) {
       const assigned = index.cluster(files.map((id, k) => ({ id, signature: signatures[k]! })));
       return files.map((f) => assigned.get(f)!);
     },
+    /** The pair similarity the clustering uses, remembered: replays of other orders reuse it. */
+    pair: cached,
     msPerPair: () => milliseconds / Math.max(1, computed),
     pairs: () => computed,
   };
@@ -270,7 +274,7 @@ const HEADER = [
 ].join(' ');
 
 /** Evaluates one folder with truth.json and transforms.json; prints its block. */
-export async function evaluateFolder(dir: string, label: string): Promise<PartitionScore> {
+export async function evaluateFolder(dir: string, label: string, orders = DEFAULT_ORDERS): Promise<PartitionScore> {
   const truthMap = JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')) as Record<string, string>;
   const transforms = JSON.parse(await readFile(join(dir, 'transforms.json'), 'utf8')) as Record<string, string | { family: string }>;
   const files = Object.keys(truthMap).sort();
@@ -316,6 +320,7 @@ export async function evaluateFolder(dir: string, label: string): Promise<Partit
   console.log(
     `artmeta: clustering at the model threshold ${clusterMs.toFixed(0)} ms, ${artmetaPairs} verified pairs (${artmeta.msPerPair().toFixed(2)} ms per pair) instead of ${(files.length * (files.length - 1)) / 2} for all pairs; threshold sweep best pairwise F1 ${artmetaSweep.best.f1.toFixed(4)} at ${artmetaSweep.best.threshold}`,
   );
+  if (orders > 0) console.log(`artmeta, ${summariseOrders(replayOrders(orders, signatures, truth, artmeta.pair))} (one image at a time, as the catalogue assigns)`);
   return atModel;
 }
 
@@ -331,11 +336,20 @@ async function computeOnlyMs(dir: string, files: string[]): Promise<number> {
   return total / files.length;
 }
 
+/**
+ * Random arrival orders replayed per folder besides `artmeta cluster`'s canonical order: the catalogue
+ * assigns images as they arrive. 20: the orders eval:catalogue submits in.
+ */
+const DEFAULT_ORDERS = 20;
+
 async function main(): Promise<void> {
-  const dataDir = process.argv[2] ?? '../shared/data';
-  const folders = (process.argv[3] ?? 'lineages,lineages-hard').split(',');
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--orders');
+  const orders = at >= 0 ? Number(args.splice(at, 2)[1]) : DEFAULT_ORDERS;
+  const dataDir = args[0] ?? '../shared/data';
+  const folders = (args[1] ?? 'lineages,lineages-hard').split(',');
   await loadOpenCV();
-  for (const folder of folders) await evaluateFolder(folder.startsWith('/') || folder.startsWith('.') ? folder : join(dataDir, folder), folder);
+  for (const folder of folders) await evaluateFolder(folder.startsWith('/') || folder.startsWith('.') ? folder : join(dataDir, folder), folder, orders);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

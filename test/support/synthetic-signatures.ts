@@ -18,6 +18,14 @@ export function xorshift(seed: number): () => number {
 }
 
 /**
+ * The `order`-th seeded random arrival order of `length` images (0-based): the orders the catalogue
+ * evaluation submits in and the lineage evaluations replay, so their figures are of the same orders.
+ */
+export function arrivalOrder(length: number, order: number): number[] {
+  return shuffle(Array.from({ length }, (_, k) => k), xorshift(1000 + order));
+}
+
+/**
  * A synthetic member of a synthetic lineage: `base` with every descriptor XORed by the lineage's
  * 256-bit `mask`, plus bit noise (`bitNoise` of the bits, default 2%) and half-pixel keypoint jitter. Inside one mask the geometry and
  * Hamming distances of the real derivatives are kept; descriptors under two masks are unrelated, so

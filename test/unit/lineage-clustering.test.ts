@@ -129,4 +129,29 @@ describe('LineageIndex', () => {
     expect(calls).toContain(`${t.contentHash}>${s.contentHash}`);
     expect(index.lineageOf('t')).not.toBe(index.lineageOf('r'));
   });
+
+  it('joins the candidate lineage it verifies best when the first one that passes is not sure', () => {
+    // Z, a copy of X, gets every vote of X and half of Y's (Y's other descriptors inverted), so X's
+    // lineage is verified first. Z passes X at 0.82, a pair the same scene a moment later can score,
+    // and Y at 0.97: it joins Y's lineage (it took the first that passed, X, until JOIN_DECISION_VERSION 3).
+    const x = { ...signatures.get('lineage-china.jpg')!, contentHash: 'x' };
+    const descriptors = Uint8Array.from(x.features.descriptors, (v, i) => (Math.floor(i / 32) % 2 === 1 ? v ^ 0xff : v));
+    const y = { ...x, contentHash: 'y', features: { ...x.features, descriptors } };
+    const z = { ...x, contentHash: 'z' };
+    const identity: Homography = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+    const scores: Record<string, number> = { 'y>x': 0.1, 'z>x': 0.82, 'z>y': 0.97 };
+    const calls: string[] = [];
+    const given = (a: ImageSignature, b: ImageSignature) => {
+      const pair = `${a.contentHash}>${b.contentHash}`;
+      calls.push(pair);
+      return { index: scores[pair]!, homography: identity };
+    };
+    const index = new LineageIndex({ threshold: 0.8, similarity: given });
+    index.add('x', x);
+    index.add('y', y);
+    index.add('z', z);
+    expect(calls.slice(1)).toEqual(['z>x', 'z>y']);
+    expect(index.lineageOf('y')).not.toBe(index.lineageOf('x'));
+    expect(index.lineageOf('z')).toBe(index.lineageOf('y'));
+  });
 });
