@@ -46,6 +46,42 @@ const BLOCK_ENTRIES = BLOCK_INTS - 1;
 
 export const CANDIDATE_INDEX_DEFAULTS: Required<CandidateIndexOptions> = { tables: 4, bitsPerKey: 22, indexedFeatures: 400, maxBucketSize: 512 };
 
+/**
+ * Images that chance alone may bring over the votes a candidate needs, at most (see votesAboveChance).
+ * One: an image with no sibling in the index then verifies ~one unrelated candidate, not six.
+ */
+export const CHANCE_CANDIDATES = 1;
+
+/**
+ * The votes a candidate needs in an index of `images` images: `minVotes`, or more where chance alone
+ * would give more than CHANCE_CANDIDATES unrelated images that many. With keys spread evenly, an
+ * unrelated image shares a look-up's buckets Poisson(rate) times, rate = tables × indexed² / 2^bits
+ * (0.153 for the defaults) whatever the index's size: the images over a fixed minVotes by chance grow in
+ * proportion to the index (at 3 votes ~6 at 10k images, ~110 at 200k), each a verification for an
+ * image with no sibling yet, and the one verification that matters loses its rank among them anyway.
+ * The defaults need 3 votes up to 1,892 images, 4 up to 50,010, 5 up to ~1.65 M, 6 beyond: a small index
+ * (the fitting and validation sets) keeps minVotes. A function of the index's size alone, not of the
+ * look-up's buckets: a textured picture's crowded buckets would raise the bar for the sibling it shares
+ * rare ones with (their rarity weight ranks it, see `query`). One rule for CandidateIndex.query and the
+ * catalogue's tally (service/catalogue), from the same count, so both find the same candidates.
+ */
+export function votesAboveChance(images: number, minVotes: number, options: Required<CandidateIndexOptions> = CANDIDATE_INDEX_DEFAULTS): number {
+  const rate = (options.tables * options.indexedFeatures ** 2) / 2 ** options.bitsPerKey;
+  // P(X = k) and P(X < k) of X ~ Poisson(rate), for k = minVotes, minVotes + 1, ...
+  let term = Math.exp(-rate);
+  let below = 0;
+  for (let k = 0; k < minVotes; k++) {
+    below += term;
+    term *= rate / (k + 1);
+  }
+  let votes = minVotes;
+  while (images * (1 - below) > CHANCE_CANDIDATES) {
+    below += term;
+    term *= rate / ++votes;
+  }
+  return votes;
+}
+
 /** The descriptor bits each hash table samples: fixed (seeded), so every process keys descriptors alike. */
 export function tableBits(tables: number, bitsPerKey: number): Int32Array[] {
   const out: Int32Array[] = [];
@@ -158,7 +194,8 @@ export class CandidateIndex {
         }
       }
     }
-    const out = touched.filter((s) => this.votes[s]! >= minVotes).map((slot) => ({ slot, votes: this.votes[slot]!, score: this.scores[slot]! }));
+    const needed = votesAboveChance(this.slots, minVotes, this.opts);
+    const out = touched.filter((s) => this.votes[s]! >= needed).map((slot) => ({ slot, votes: this.votes[slot]!, score: this.scores[slot]! }));
     out.sort((p, q) => q.score - p.score || q.votes - p.votes || p.slot - q.slot);
     return out.slice(0, limit);
   }

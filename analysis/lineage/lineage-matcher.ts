@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { bucketKey, CANDIDATE_INDEX_DEFAULTS, tableBits } from './candidate-index.ts';
+import { bucketKey, CANDIDATE_INDEX_DEFAULTS, CHANCE_CANDIDATES, tableBits } from './candidate-index.ts';
 import { descriptorWords, WORDS_PER_DESCRIPTOR } from './hamming.ts';
 import type { ImageSignature } from './image-signature.ts';
 import { joinRuleOf, LINEAGE_INDEX_DEFAULTS } from './lineage-clustering.ts';
@@ -86,6 +86,8 @@ export function lineageMatcher(options: MatcherOptions = {}): LineageMatcher {
         representatives: rule.representatives,
         index: CANDIDATE_INDEX_DEFAULTS,
         limits: LIMITS,
+        // The votes a candidate needs grow with the index (votesAboveChance).
+        chanceCandidates: CHANCE_CANDIDATES,
       }),
     )
     .digest('hex')

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ArtmetaError } from '../../analysis/errors.ts';
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { lineageIdFor } from '../../analysis/lineage/lineage-id.ts';
+import { votesAboveChance } from '../../analysis/lineage/candidate-index.ts';
 import { bestJoin, type LineageMatcher, type LineageShape } from '../../analysis/lineage/lineage-matcher.ts';
 import { decodeSignature, encodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
@@ -158,6 +159,7 @@ export class CatalogueIndex {
       }
       const slot = Number(third!.toString());
       // The votes of older slots only: the entries a look-up in slot order would have seen.
+      // Every slot in the tally has the votes a candidate needs (minVotes, or more in a large index: votesAboveChance).
       const tally = voteTally({ bytes: contents!, lengths: parseLengths(lengths!) }, keys.length, slot, minVotes);
       const voted = rankVotes(tally, minVotes, candidates);
       const votedSlots = new Set(voted);
@@ -169,7 +171,7 @@ export class CatalogueIndex {
         let lineages: CandidateLineage[] = [];
         if (voted.length > 0) {
           const [older, ...reply] = await this.redis.catalogueCandidatesBuffer(this.keys.generation, this.keys.base, generation, this.store, verifiedLineages, slot, RESERVATION_LEASE_MS, ...voted);
-          const waitFor = older!.length > 0 && older!.toString().split(' ').some((s) => (tally.get(Number(s))?.votes ?? 0) >= minVotes);
+          const waitFor = older!.length > 0 && older!.toString().split(' ').some((s) => tally.has(Number(s)));
           if (waitFor) {
             // An older image this one has a candidate's votes for is still deciding: its decision comes first.
             // It commits, or its lease ends (Redis's clock); waiting much longer than that means Redis is wrong.
@@ -286,8 +288,9 @@ export interface BucketContents {
 /**
  * The votes of CandidateIndex.query from the image's buckets (`tables` tables of equally many keys),
  * counting only the entries of slots below `below` (the image's own slot: the entries an image reserved
- * before it saw; a bucket's entries are in ascending slot order), for the slots with at least `minVotes`
- * votes. A vote weighs 1/√(bucket size); the weights are summed descriptor by descriptor, table by table,
+ * before it saw; a bucket's entries are in ascending slot order), for the slots with the votes a candidate
+ * needs: `minVotes`, or more in an index of many images (votesAboveChance of the `below` images the
+ * entries can be of, as CandidateIndex.query decides). A vote weighs 1/√(bucket size); the weights are summed descriptor by descriptor, table by table,
  * as CandidateIndex does, so the float sums — and the ranking — are identical. Full buckets ("F") say nothing.
  * Counted in typed arrays (an open-addressing table of the slots seen), not in a Map of objects, and only
  * the slots with minVotes votes come out: at a catalogue of 100k images a look-up returns ~15k entries,
@@ -308,6 +311,8 @@ export function voteTally({ bytes, lengths }: BucketContents, tables: number, be
     ends[k] = end;
     entries += (end - start) / SLOT_BYTES;
   }
+  // Slots below `below`: as many images as an in-memory index that added them in slot order holds.
+  const needed = Number.isFinite(below) ? votesAboveChance(below, minVotes) : minVotes;
   const { slots, votes, scores, mask, shift } = tallyScratch(entries);
   const seen = new Int32Array(entries);
   let distinct = 0;
@@ -329,7 +334,7 @@ export function voteTally({ bytes, lengths }: BucketContents, tables: number, be
           scores[h] = 0;
           seen[distinct++] = h;
         }
-        if (++votes[h]! === minVotes) qualified.push(h);
+        if (++votes[h]! === needed) qualified.push(h);
         scores[h]! += weight;
       }
     }
@@ -365,9 +370,9 @@ export function rankVotes(votes: ReadonlyMap<number, VoteTally>, minVotes: numbe
     .map(([slot]) => slot);
 }
 
-/** The candidates of CandidateIndex.query from the image's buckets, one Buffer each (see voteTally and rankVotes). */
-export function topVoted(buckets: readonly Buffer[], tables: number, minVotes: number, limit: number): number[] {
-  return rankVotes(voteTally({ bytes: Buffer.concat(buckets), lengths: buckets.map((b) => b.length) }, tables, Number.POSITIVE_INFINITY, minVotes), minVotes, limit);
+/** The candidates of CandidateIndex.query from the image's buckets, one Buffer each, in an index of `images` images (see voteTally and rankVotes). */
+export function topVoted(buckets: readonly Buffer[], tables: number, minVotes: number, limit: number, images: number): number[] {
+  return rankVotes(voteTally({ bytes: Buffer.concat(buckets), lengths: buckets.map((b) => b.length) }, tables, images, minVotes), minVotes, limit);
 }
 
 /** A signature as the index and the result store keep it (base64). */

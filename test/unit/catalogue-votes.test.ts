@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CandidateIndex } from '../../analysis/lineage/candidate-index.ts';
+import { CandidateIndex, votesAboveChance } from '../../analysis/lineage/candidate-index.ts';
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { lineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
 import { parseLengths, SLOT_BYTES, topVoted, voteTally } from '../../service/catalogue/catalogue-index.ts';
@@ -31,7 +31,7 @@ describe('catalogue candidate votes', () => {
     const { minVotes, candidates } = matcher.limits;
     for (const signature of images) {
       const expected = memory.query(signature, candidates, minVotes).map((c) => c.slot);
-      expect(topVoted(bucketsOf(signature), matcher.tables, minVotes, candidates)).toEqual(expected);
+      expect(topVoted(bucketsOf(signature), matcher.tables, minVotes, candidates, memory.size)).toEqual(expected);
       const slot = memory.add(signature);
       matcher.candidateKeys(signature).forEach((keys, t) => keys.forEach((key) => buckets[t]!.set(key, [...(buckets[t]!.get(key) ?? []), slot])));
     }
@@ -93,8 +93,11 @@ describe('catalogue candidate votes', () => {
       }
     }
     const lengths = buckets.map((b) => b.length);
-    const qualified = [...expected].filter(([, tally]) => tally.votes >= 3);
+    const needed = votesAboveChance(15_000, 3);
+    expect(needed).toBe(4);
+    const qualified = [...expected].filter(([, tally]) => tally.votes >= needed);
     expect(qualified.length).toBeGreaterThan(100);
+    expect(qualified.length).toBeLessThan([...expected.values()].filter((tally) => tally.votes >= 3).length);
     expect(new Map([...voteTally({ bytes: Buffer.concat(buckets), lengths }, tables, 15_000, 3)].sort((a, b) => a[0] - b[0]))).toEqual(new Map(qualified.sort((a, b) => a[0] - b[0])));
   });
 });
