@@ -59,7 +59,7 @@ export const CHANCE_CANDIDATES = 1;
  * (0.153 for the defaults) whatever the index's size: the images over a fixed minVotes by chance grow in
  * proportion to the index (at 3 votes ~6 at 10k images, ~110 at 200k), each a verification for an
  * image with no sibling yet, and the one verification that matters loses its rank among them anyway.
- * The defaults need 3 votes up to 1,892 images, 4 up to 50,010, 5 up to ~1.65 M, 6 beyond: a small index
+ * The defaults need 3 votes up to 1,892 images, 4 up to 50,004, 5 up to ~1.65 M, 6 beyond: a small index
  * (the fitting and validation sets) keeps minVotes. A function of the index's size alone, not of the
  * look-up's buckets: a textured picture's crowded buckets would raise the bar for the sibling it shares
  * rare ones with (their rarity weight ranks it, see `query`). One rule for CandidateIndex.query and the

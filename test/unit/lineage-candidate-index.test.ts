@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CandidateIndex } from '../../analysis/lineage/candidate-index.ts';
+import { CANDIDATE_INDEX_DEFAULTS, CandidateIndex, tableBits, votesAboveChance } from '../../analysis/lineage/candidate-index.ts';
 import { randomDescriptors, withDescriptors } from '../support/descriptor-signatures.ts';
 
 describe('CandidateIndex', () => {
@@ -14,5 +14,25 @@ describe('CandidateIndex', () => {
     // By raw votes every texture picture (6 descriptors × 4 tables) outvotes the sibling (4 × 4).
     expect(best?.slot).toBe(sibling);
     expect(best?.votes).toBe(16);
+  });
+
+  it('asks more votes of a candidate once the index is large enough that chance gives unrelated images that many', () => {
+    expect([1_892, 1_893, 50_004, 50_005].map((images) => votesAboveChance(images, 3))).toEqual([3, 4, 4, 5]);
+    // A descriptor one bit away from the sibling's, the bit only the first table samples: 3 votes (tables 2-4).
+    const { tables, bitsPerKey } = CANDIDATE_INDEX_DEFAULTS;
+    const bits = tableBits(tables, bitsPerKey);
+    const bit = [...bits[0]!].find((b) => bits.slice(1).every((other) => !other.includes(b)))!;
+    const [shared] = randomDescriptors(1, 5);
+    const near = Uint8Array.from(shared!);
+    near[bit >> 3]! ^= 1 << (bit & 7);
+    const sibling = withDescriptors([shared!, ...randomDescriptors(3, 6)]);
+    const query = withDescriptors([near, ...randomDescriptors(3, 7)]);
+    const small = new CandidateIndex();
+    small.add(sibling);
+    expect(small.query(query, 1, 3)).toEqual([expect.objectContaining({ slot: 0, votes: 3 })]);
+    const large = new CandidateIndex();
+    large.add(sibling);
+    for (let k = 0; k < 1_892; k++) large.add(withDescriptors(randomDescriptors(1, 1_000 + k)));
+    expect(large.query(query, 1, 3)).toEqual([]);
   });
 });
