@@ -90,14 +90,11 @@ local tables = per > 0 and bucketFields(tonumber(ARGV[6]), per, ARGV[8]) or {}
 -- reply element per bucket in more time than Redis took to read it). The lengths as little-endian
 -- uint16 (a bucket holds at most maxBucket 3-byte entries), packed by one call: as decimal text,
 -- formatting 1,600 numbers took Redis ~0.35 ms per look-up.
+-- Inlined, counted loops (no helper call, no # of a growing table per field): ~6 statements per field
+-- of 1,600 are the script's own share of a look-up.
 local contents = {}
 local lengths = {}
 local kept = 0
-local function keep(v)
-  kept = kept + 1
-  contents[kept] = v
-  lengths[kept] = #v
-end
 local function packedLengths()
   return struct.pack('<' .. string.rep('H', kept), unpack(lengths))
 end
@@ -105,7 +102,12 @@ if slot then
   redis.call('HSET', pend, 's' .. slot, at)
   for t, fields in ipairs(tables) do
     local values = redis.call('HMGET', g .. ':lsh:' .. (t - 1), unpack(fields))
-    for k = 1, per do keep(values[k] or '') end
+    for k = 1, per do
+      local v = values[k] or ''
+      kept = kept + 1
+      contents[kept] = v
+      lengths[kept] = #v
+    end
   end
   return { 'ok', gen, slot, table.concat(contents), packedLengths() }
 end
@@ -113,26 +115,31 @@ local n = tonumber(redis.call('HGET', meta, 'slots') or '0')
 if n >= 16777216 then return { 'full' } end
 redis.call('HSET', meta, 'slots', n + 1)
 slot = tostring(n)
-local maxBucket = tonumber(ARGV[9])
+local maxBytes = tonumber(ARGV[9]) * 3
 local entry = struct.pack('<I3', n)
 for t, fields in ipairs(tables) do
   local key = g .. ':lsh:' .. (t - 1)
   local values = redis.call('HMGET', key, unpack(fields))
   local current = {}
   local changes = {}
-  for k, field in ipairs(fields) do
+  local c = 0
+  for k = 1, per do
+    local field = fields[k]
     local before = values[k] or ''
-    keep(before)
+    kept = kept + 1
+    contents[kept] = before
+    lengths[kept] = #before
     local v = current[field] or before
     if v ~= 'F' then
       v = v .. entry
-      if #v / 3 > maxBucket then v = 'F' end
+      if #v > maxBytes then v = 'F' end
       current[field] = v
-      changes[#changes + 1] = field
-      changes[#changes + 1] = v
+      changes[c + 1] = field
+      changes[c + 2] = v
+      c = c + 2
     end
   end
-  if #changes > 0 then redis.call('HSET', key, unpack(changes)) end
+  if c > 0 then redis.call('HSET', key, unpack(changes)) end
 end
 redis.call('SETRANGE', g .. ':slot', n * 4, struct.pack('<I4', PENDING))
 redis.call('HSET', pend, 'i' .. image, slot, 's' .. slot, at)
