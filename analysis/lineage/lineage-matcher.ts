@@ -42,7 +42,7 @@ export interface CandidateLimits {
   candidates: number;
   /** Distinct candidate lineages verified per new image, most voted first. */
   verifiedLineages: number;
-  /** Votes an image needs before it is worth verifying. */
+  /** Votes an image needs before it is worth verifying (more in a large index: votesAboveChance). */
   minVotes: number;
   /** Buckets holding more entries than this say nothing and are skipped (and no longer grown). */
   maxBucketSize: number;
