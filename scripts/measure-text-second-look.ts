@@ -18,7 +18,8 @@
  *
  * `--second-verifier FILE` scores the second look's lines with a verifier fitted for it (`npm run
  * fit:text -- ... --look N --out FILE`) instead of the committed one; the reported probabilities of
- * both looks are then read against each one's own operating point (rescaled so it reads 0.5).
+ * both looks are then read against each one's own operating point (rescaled so it reads 0.5);
+ * `--first-verifier FILE` likewise replaces the committed verifier for the first look.
  *
  * A band-limited second look (only in rows around the first look's unsure lines, see Band) is fitted
  * on the first folder too: the best band spending at most `--max-cost` (default 0.25) of a whole second
@@ -26,7 +27,7 @@
  * and evidence, so any verifier can score them) for the next run.
  *
  *   npm run measure:text-second-look -- <fit synth folder> <folder>... [--second N] [--max-share S]
- *     [--max-cost C] [--second-verifier FILE] [--cache DIR]
+ *     [--max-cost C] [--first-verifier FILE] [--second-verifier FILE] [--cache DIR]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,13 +84,16 @@ const maxShare = option('--max-share') ?? 0.45;
 const maxCost = option('--max-cost') ?? 0.25;
 const secondVerifierAt = args.indexOf('--second-verifier');
 const secondVerifierFile = secondVerifierAt >= 0 ? args.splice(secondVerifierAt, 2)[1] : undefined;
+const firstVerifierAt = args.indexOf('--first-verifier');
+const firstVerifierFile = firstVerifierAt >= 0 ? args.splice(firstVerifierAt, 2)[1] : undefined;
 const cacheAt = args.indexOf('--cache');
 const cacheDir = cacheAt >= 0 ? args.splice(cacheAt, 2)[1] : undefined;
 const folders = args.filter((a) => !a.startsWith('--'));
-if (folders.length < 2) throw new Error('usage: npm run measure:text-second-look -- <fit synth folder> <folder>... [--second N] [--max-share S] [--max-cost C] [--second-verifier FILE] [--cache DIR]');
+if (folders.length < 2) throw new Error('usage: npm run measure:text-second-look -- <fit synth folder> <folder>... [--second N] [--max-share S] [--max-cost C] [--first-verifier FILE] [--second-verifier FILE] [--cache DIR]');
 
-const model = lineVerifierModel();
-const secondModel: LineVerifierModel = secondVerifierFile ? (JSON.parse(readFileSync(secondVerifierFile, 'utf8')) as LineVerifierModel) : model;
+const readModel = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as LineVerifierModel;
+const model = firstVerifierFile ? readModel(firstVerifierFile) : lineVerifierModel();
+const secondModel = secondVerifierFile ? readModel(secondVerifierFile) : model;
 const firstOptions = ARTMETA_CANDIDATE_OPTIONS;
 const secondOptions: CandidateOptions = { ...ARTMETA_CANDIDATE_OPTIONS, limitSide: secondSide, minLongSide: secondSide };
 
