@@ -23,6 +23,7 @@ import { LINE_EVIDENCE_NAMES, lineEvidence } from '../analysis/text/line-evidenc
 import { type LineVerifierModel, TEXT_LINE_VERIFIER_URL, verifyLine } from '../analysis/text/line-verifier.ts';
 import { ARTMETA_CANDIDATE_OPTIONS, type CandidateOptions, textLineCandidates } from '../analysis/text/text-line-candidates.ts';
 import { matchBoxes } from '../test/eval/box-matching.ts';
+import { lineOperatingPoint } from './verifier-operating-point.ts';
 
 /** L2 penalty and steps of the logistic fit: enough to converge on a few thousand lines. */
 const L2 = 1e-3;
@@ -184,40 +185,27 @@ async function main(): Promise<void> {
   const textFree = samples.filter((s) => s.truth.length === 0);
   const clearShare = (t: number) =>
     textFree.filter((s) => s.lines.every((l) => verifyLine(withThreshold(t), evidenceOf(l.evidence)) < t)).length / Math.max(1, textFree.length);
-  // Only thresholds that leave MIN_TEXT_FREE_CLEAR of the text-free images clear compete; when none
-  // does, the one leaving the most clear is taken and said so (a verifier that cannot tell the set's
-  // non-text lines from text, not an operating point).
-  let best: { threshold: number; figures: Figures; clear: number } | undefined;
-  let mostClear = { threshold: 0.95, clear: -1 };
-  for (let t = 0.05; t < 0.96; t += 0.01) {
-    const clear = clearShare(t);
-    if (clear > mostClear.clear) mostClear = { threshold: round(t), clear };
-    if (clear < MIN_TEXT_FREE_CLEAR) continue;
-    const f = figures(held, (l) => verifyLine(withThreshold(t), evidenceOf(l.evidence)) >= t);
-    if (!best || f.hmean > best.figures.hmean) best = { threshold: round(t), figures: f, clear };
-  }
-  if (!best) {
-    process.stderr.write(`no threshold leaves ${MIN_TEXT_FREE_CLEAR} of the text-free images clear: at most ${round(mostClear.clear)}, at ${mostClear.threshold}\n`);
-    const t = mostClear.threshold;
-    best = { threshold: t, figures: figures(held, (l) => verifyLine(withThreshold(t), evidenceOf(l.evidence)) >= t), clear: mostClear.clear };
-  }
-  const chosen = best;
+  const thresholds = Array.from({ length: 91 }, (_, k) => round(0.05 + k * 0.01));
+  const keptAt = (t: number) => (l: Sample['lines'][number]) => verifyLine(withThreshold(t), evidenceOf(l.evidence)) >= t;
+  const point = lineOperatingPoint(thresholds, clearShare, (t) => figures(held, keptAt(t)).hmean, MIN_TEXT_FREE_CLEAR);
+  if (!point.met) process.stderr.write(`no threshold leaves ${MIN_TEXT_FREE_CLEAR} of the text-free images clear: at most ${round(point.clear)}, at ${point.threshold}\n`);
+  const chosen = { threshold: point.threshold, figures: figures(held, keptAt(point.threshold)), clear: point.clear };
   const detectorAlone = figures(held, (l) => l.score >= 0.6);
   const image = imageOperatingPoint(samples, (l) => verifyLine(withThreshold(chosen.threshold), evidenceOf(l.evidence)));
   const out = {
-    ...withThreshold(best.threshold),
+    ...withThreshold(chosen.threshold),
     imageThreshold: image.threshold,
     made: {
       by: `npm run fit:text (scripts/fit-text-verifier.ts)${look === undefined ? '' : ` --look ${look}`}`,
       data: `npm run synth:text: ${samples.length} images in ${dir}, ${train.length} to fit, ${held.length} held out`,
       lines: { fitted: ys.length, text: ys.filter((y) => y === 1).length },
-      heldOut: { verifier: rounded(best.figures), detectorAloneAtBoxThreshold06: rounded(detectorAlone) },
-      textFreeImagesClear: { images: textFree.length, share: round(best.clear) },
+      heldOut: { verifier: rounded(chosen.figures), detectorAloneAtBoxThreshold06: rounded(detectorAlone) },
+      textFreeImagesClear: { images: textFree.length, share: round(chosen.clear) },
       image: { images: samples.length, hasTextAccuracy: round(image.accuracy), textFreeClear: round(image.clear) },
     },
   };
   await writeFile(outFile, `${JSON.stringify(out, null, 1)}\n`);
-  process.stdout.write(`${JSON.stringify(out.made, null, 1)}\nthreshold ${best.threshold}, image threshold ${image.threshold}\n`);
+  process.stdout.write(`${JSON.stringify(out.made, null, 1)}\nthreshold ${chosen.threshold}, image threshold ${image.threshold}\n`);
 }
 
 await main();
