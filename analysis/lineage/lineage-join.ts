@@ -79,9 +79,10 @@ export const SURE_JOIN_INDEX = 0.9;
  * Changes whenever decideJoin or bestJoin would decide otherwise for the same rule: the catalogue's
  * matcher version covers it, so an index built under older decisions is rebuilt. 2: the root verified
  * only when voted for or no representative was, NEW_PART_COVERAGE 0.9. 3: the best of the candidate
- * lineages below SURE_JOIN_INDEX.
+ * lineages below SURE_JOIN_INDEX. 4: a pair whose matches drift together scores 0 (MAX_COHERENT_DRIFT in
+ * similarity-index.ts) — the pair similarity's decision, versioned here with the join's.
  */
-export const JOIN_DECISION_VERSION = 3;
+export const JOIN_DECISION_VERSION = 4;
 
 const IDENTITY: Homography = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 
