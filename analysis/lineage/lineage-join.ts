@@ -65,7 +65,8 @@ const NEW_PART_COVERAGE = 0.9;
  * lineages are verified too and the one it verified against best joins it (bestJoin). Pairs of two
  * photos (the same scene a moment later) reach the threshold too, mostly where one side is a small copy
  * that cannot show what moved: on synth:lineages the highest such pair is 0.880 (the --harder sets,
- * held out: 0.865 and 0.942), so 0.9 keeps a margin of 0.02 on the fitting set. When images arrive in
+ * held out: 0.865 and 0.942; the coherent-drift veto in similarity-index.ts now gives the 0.942 pair 0),
+ * so 0.9 keeps a margin of 0.02 on the fitting set. When images arrive in
  * the order `artmeta cluster` adds them (largest first) the image's own lineage usually wins the vote
  * anyway; in random orders it often came second, and the first lineage that passed took it. On the
  * fitting set in 20 random arrival orders this cut the orders with a false merge 11 → 4 (held out: s7
