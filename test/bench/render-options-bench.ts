@@ -21,6 +21,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
+import type { Box } from '../../analysis/geometry/box.ts';
 import { ssim } from 'ssim.js';
 import { encoderOptions, renderCrop, renderFromMaster, renderPlan } from '../../api/render/crop-render.ts';
 import { MASTER_MIN_OVERSAMPLING, cropInMaster, decodeMaster, masterSize, type RenderMaster } from '../../api/render/render-master.ts';
@@ -225,6 +226,7 @@ async function largeSources(): Promise<void> {
 async function photographicMasters(): Promise<void> {
   const scale = DEFAULT_RENDER_MASTER_MAX_SIDE / 3840;
   const buckets = new Map<string, Quality[]>();
+  const shifted = new Map<string, Quality[]>();
   const bucketOf = (ratio: number) => ['1-1.25', '1.25-1.5', '1.5-2', '2-2.5', '2.5-3', '≥3'][[1.25, 1.5, 2, 2.5, 3].filter((edge) => ratio >= edge).length]!;
   for (const photo of photos) {
     const { width, height } = photo.master;
@@ -239,20 +241,30 @@ async function photographicMasters(): Promise<void> {
         const out = Math.round(inMaster.w / factor);
         const outSize = { width: out, height: Math.round((out * ah) / aw) };
         const ratio = Math.min(inMaster.w / outSize.width, inMaster.h / outSize.height);
-        const [fromMaster, full] = await Promise.all([
-          rgba(sharp(await renderFromMaster(reduced, inMaster, outSize, { format: 'png' }))),
-          rgba(sharp(photo.bytes).extract({ left: box.x, top: box.y, width: box.w, height: box.h }).resize(outSize.width, outSize.height, { fit: 'fill' })),
-        ]);
+        const fromFull = (b: Box) => rgba(sharp(photo.bytes).extract({ left: b.x, top: b.y, width: b.w, height: b.h }).resize(outSize.width, outSize.height, { fit: 'fill' }));
+        const [fromMaster, full] = await Promise.all([rgba(sharp(await renderFromMaster(reduced, inMaster, outSize, { format: 'png' }))), fromFull(box)]);
         const bucket = bucketOf(ratio);
         buckets.set(bucket, [...(buckets.get(bucket) ?? []), compare(fromMaster, full)]);
+        // The scale of a crop's own precision: the same render with the crop one source pixel aside.
+        const aside = oneColumnAside(box, width);
+        if (aside) shifted.set(bucket, [...(shifted.get(bucket) ?? []), compare(await fromFull(aside), full)]);
       }
     }
   }
-  console.log(`photographic detail: the ${photos.length} photos, masters at ${scale.toFixed(3)} of their size, 3 canvases, unencoded, against the full-resolution decode, by the crop's size in master pixels over the output's:`);
+  console.log(
+    `photographic detail: the ${photos.length} photos, masters at ${scale.toFixed(3)} of their size, 3 canvases, unencoded, against the full-resolution decode, ` +
+      "by the crop's size in master pixels over the output's; and, for scale, the full-resolution render of the crop moved one source pixel aside (where it can be):",
+  );
   for (const bucket of ['1-1.25', '1.25-1.5', '1.5-2', '2-2.5', '2.5-3', '≥3']) {
     const xs = buckets.get(bucket);
-    if (xs) console.log(`  ${bucket.padEnd(9)} n=${String(xs.length).padEnd(4)} ${summary(xs)}${bucket === '2-2.5' ? `  ← served from a reduced master from ${MASTER_MIN_OVERSAMPLING}×` : ''}`);
+    if (xs) console.log(`  ${bucket.padEnd(9)} n=${String(xs.length).padEnd(4)} ${summary(xs)}  | crop 1 px aside: ${shifted.get(bucket) ? summary(shifted.get(bucket)!) : 'none'}${bucket === '2-2.5' ? `  ← served from a reduced master from ${MASTER_MIN_OVERSAMPLING}×` : ''}`);
   }
+}
+
+/** The crop one column left (or right, at the left edge), when the image has one to spare. */
+function oneColumnAside(box: Box, width: number): Box | undefined {
+  if (box.x > 0) return { ...box, x: box.x - 1 };
+  return box.x + box.w < width ? { ...box, x: box.x + 1 } : undefined;
 }
 
 type Quality = { psnr: number; ssim: number };
