@@ -28,6 +28,8 @@ import { MASTER_MIN_OVERSAMPLING, cropInMaster, decodeMaster, masterSize, type R
 import { DEFAULT_RENDER_MASTER_MAX_SIDE } from '../../service/config.ts';
 
 const dataDir = process.argv[2] ?? '../shared/data';
+/** `--only masters`: the reduced-master measurements alone (photographic detail, large sources). */
+const mastersOnly = process.argv.slice(3).join(' ') === '--only masters';
 const WIDTH = 640;
 const PASSES = 4;
 const MAX_PIXELS = 100_000_000;
@@ -95,6 +97,15 @@ const variants: Variant[] = [
 ];
 
 try {
+  if (!mastersOnly) await encoderVariants();
+  await photographicMasters();
+  await largeSources();
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Each encoder setting and pipeline order of the variants above, on the photos. */
+async function encoderVariants(): Promise<void> {
   // Reference: the current pipeline's pixels before encoding.
   const reference = await Promise.all(photos.map((p) => rgba(current(p))));
   const cpu = variants.map(() => photos.map(() => 0));
@@ -131,10 +142,6 @@ try {
     `  ½ decode against the current pixels, the ${halved.length} photos whose crop is ≥ 2× the output: ` +
       `PSNR min ${psnr[0]!.toFixed(2)} median ${pick(psnr, 0.5).toFixed(2)}, SSIM min ${structure[0]!.toFixed(4)} median ${pick(structure, 0.5).toFixed(4)}`,
   );
-  await photographicMasters();
-  await largeSources();
-} finally {
-  await rm(dir, { recursive: true, force: true });
 }
 
 /**
