@@ -78,16 +78,22 @@ export function outputSize(crop: Box, request: Pick<RenderRequest, 'canvas' | 'w
  * to the master size, else scaled down to it) with the crop in the master's pixels, when the master
  * has the pixels the render needs; else decoded from the source's bytes, the whole image resized
  * first when the crop is much larger than the output (see SHRINK_ON_LOAD_FROM). Chosen from the
- * request, the image's size and the configured master size alone, never from what is cached, so one
+ * request, the image's size and the master policy (configuration) alone, never from what is cached, so one
  * URL always gives the same bytes.
  */
 export type RenderPlan = { from: 'master'; master: Size; crop: Box; reduced: boolean } | { from: 'source'; order: 'shrink-first' | 'extract-first' };
 
-export function renderPlan(crop: Box, size: Size, source: Size, masterMaxSide: number): RenderPlan {
-  const master = masterSize(source, masterMaxSide);
+/** The masters a process keeps: their longest side, and whether larger images get reduced ones (see keepsReducedMasters). */
+export interface MasterPolicy {
+  maxSide: number;
+  reduced: boolean;
+}
+
+export function renderPlan(crop: Box, size: Size, source: Size, masters: MasterPolicy): RenderPlan {
+  const master = masterSize(source, masters.maxSide);
   const reduced = isReduced(master, source);
   const inMaster = cropInMaster(crop, source, master);
-  if (masterServes(inMaster, size, reduced)) return { from: 'master', master, crop: inMaster, reduced };
+  if ((masters.reduced || !reduced) && masterServes(inMaster, size, reduced)) return { from: 'master', master, crop: inMaster, reduced };
   return { from: 'source', order: resizesFirst(crop, size) ? 'shrink-first' : 'extract-first' };
 }
 

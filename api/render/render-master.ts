@@ -32,6 +32,16 @@ export function masterSize(source: Size, maxSide: number): Size {
   return { width: Math.max(1, Math.round(source.width * scale)), height: Math.max(1, Math.round(source.height * scale)) };
 }
 
+/**
+ * Whether a master cache of this many bytes takes reduced masters: it must hold one of the largest
+ * (maxSide² RGBA), else every render would make one to throw it away, at twice the CPU of rendering
+ * from the source (a 3840 px JPEG: a full decode against one at ¼). Without, a larger image's
+ * renders decode the source.
+ */
+export function keepsReducedMasters(cacheBytes: number, maxSide: number): boolean {
+  return cacheBytes >= maxSide * maxSide * 4;
+}
+
 export function isReduced(master: Size, source: Size): boolean {
   return master.width !== source.width || master.height !== source.height;
 }

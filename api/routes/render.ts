@@ -7,7 +7,7 @@ import type { AnalysisCache } from '../../service/store/analysis-cache.ts';
 import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { ByteBoundedCache, type CacheOutcome } from '../render/byte-bounded-cache.ts';
 import { RENDER_CONTENT_TYPES, outputSize, renderCrop, renderEtag, renderFromMaster, renderPlan } from '../render/crop-render.ts';
-import { decodeMaster, type RenderMaster } from '../render/render-master.ts';
+import { decodeMaster, keepsReducedMasters, type RenderMaster } from '../render/render-master.ts';
 import { RENDER_FORMATS, RENDER_PREFIX, verifyRenderPath } from '../render/render-url.ts';
 import { errorResponses } from './error-schema.ts';
 
@@ -41,6 +41,7 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
   // needs it to evict nothing, so a cache there could only expire by TTL and would compete with jobs.
   const pictures = new ByteBoundedCache<Buffer>(config.api.renderCacheBytes, (picture) => picture.length);
   const masters = new ByteBoundedCache<RenderMaster>(config.api.renderMasterBytes, (master) => master.pixels.length);
+  const masterPolicy = { maxSide: config.api.renderMasterMaxSide, reduced: keepsReducedMasters(config.api.renderMasterBytes, config.api.renderMasterMaxSide) };
   app.get(
     `${RENDER_PREFIX}/*`,
     {
@@ -94,7 +95,7 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
       const { hash, analysis } = (await cache.known(image.hash, analyzeRequest)) ?? (await cache.forBytes(await image.bytes(), analyzeRequest));
       const crop = analysis.crops[render.canvas.label]!;
       const size = outputSize(crop, render);
-      const plan = renderPlan(crop, size, analysis, config.api.renderMasterMaxSide);
+      const plan = renderPlan(crop, size, analysis, masterPolicy);
       // The ETag names everything that decides the bytes: it is also the picture's cache key.
       const etag = renderEtag(hash, crop, size, plan, render);
       // Caching headers only on answers worth keeping, never on an error.

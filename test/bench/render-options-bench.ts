@@ -34,6 +34,8 @@ const WIDTH = 640;
 const PASSES = 4;
 const MAX_PIXELS = 100_000_000;
 const LARGE_SOURCES = '/usr/share/backgrounds';
+/** The masters of a serve with the default configuration. */
+const MASTERS = { maxSide: DEFAULT_RENDER_MASTER_MAX_SIDE, reduced: true };
 const LARGE_SOURCE_NAMES = ['2004default.jpg', 'firstgeneration.jpg', 'rhythm.jpg', 'string.jpg', 'the-mouse.jpg'];
 
 const photosDir = join(dataDir, 'photos');
@@ -167,7 +169,7 @@ async function largeSources(): Promise<void> {
     const source = { width, height };
     const crop = { x: 0, y: Math.round((height - (width * 9) / 16) / 2), w: width, h: Math.round((width * 9) / 16) };
     const size = { width: WIDTH, height: Math.round((WIDTH * 9) / 16) };
-    const plan = renderPlan(crop, size, source, DEFAULT_RENDER_MASTER_MAX_SIDE);
+    const plan = renderPlan(crop, size, source, MASTERS);
     if (plan.from !== 'master') throw new Error(`${name}: a 640 px render is expected from the reduced master`);
     const small = masterSize(source, 1280);
     let master: RenderMaster | undefined;
@@ -196,7 +198,7 @@ async function largeSources(): Promise<void> {
       const box = { x: (width - w) >> 1, y: (height - Math.round((w * ah) / aw)) >> 1, w, h: Math.round((w * ah) / aw) };
       for (const out of [240, 320, 480, 640, 800, 1024, 1280]) {
         const outSize = { width: out, height: Math.round((out * ah) / aw) };
-        const served = renderPlan(box, outSize, source, DEFAULT_RENDER_MASTER_MAX_SIDE);
+        const served = renderPlan(box, outSize, source, MASTERS);
         if (served.from !== 'master') {
           toSource++;
           continue;
