@@ -20,9 +20,9 @@ export const DEFAULT_RENDER_MASTER_BYTES = 128 * 1024 * 1024;
  * decoded, a larger one scaled down to it, and a render is cut from the master when the master has
  * twice the output's pixels across the crop. 2048 px serves a 1024 px `<img>` (or 512 px at 2×
  * density) of a whole-width crop of any image, and a master holds at most 2048×2048×4 bytes (16.8
- * MB with alpha, 12.6 without; 7.9 MB for a 16:10 photo). Making one of a 3840×2400 JPEG costs 92 ms of CPU, about twice a
- * 640 px render decoded at ¼; every later size, format or canvas cut from it costs 6 (JPEG) to 20
- * (WebP) ms instead of 41-49 (bench:render-options, large sources).
+ * MB with alpha, 12.6 without; 7.9-8.3 MB for a 16:10 photo). Making one of a 3640-3840×2400 JPEG
+ * decodes it whole: 101 ms of CPU, about twice a 640 px render decoded at ¼ (48-55); every later
+ * size, format or canvas cut from it costs 10-13 ms instead (bench:render-options, large sources).
  */
 export const DEFAULT_RENDER_MASTER_MAX_SIDE = 2048;
 /** Past the largest output side (MAX_RENDER_SIDE in api/render/render-url.ts) a larger master serves nothing more. */

@@ -8,9 +8,10 @@ import type { Size } from './crop-render.ts';
  * master's, then the render's) then lose nothing visible: the master keeps every frequency the
  * output can show, and some above. Measured (bench:render-options, the 40 bench photos with masters
  * at 0.53 of their size, as 2048 px is of a 3840 px photo; luma PSNR / SSIM against extracting from
- * the full-resolution decode, min / median): 30.2 / 44.7 dB and 0.978 / 0.996 for crops 2-2.5× the
- * output, 29.6 / 43.6 and 0.978 / 0.996 at 1.5-2× (the margin), but 25.6 / 40.9 and 0.932 / 0.992 at
- * 1-1.25×, where the master has barely more pixels than the output.
+ * the full-resolution decode, min / median): 31.0 / 43.8 dB and 0.978 / 0.996 for crops 2-2.5× the
+ * output, less than moving the crop one source pixel aside changes the full-resolution render (28.6
+ * / 36.4 dB, 0.953 / 0.983); 29.6 / 44.7 and 0.978 / 0.996 at 1.5-2× (the margin), but 25.6 / 40.9
+ * and 0.932 / 0.992 at 1-1.25×, where the master has barely more pixels than the output.
  */
 export const MASTER_MIN_OVERSAMPLING = 2;
 
