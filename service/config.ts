@@ -11,8 +11,9 @@ import { DEFAULT_CANVASES, parseCanvasList } from '../analysis/crop/canvas-spec.
 export const DEFAULT_RENDER_CACHE_BYTES = 64 * 1024 * 1024;
 /**
  * Render masters an API process keeps: 128 MiB holds about 90 decoded 800×600 photos (1.4 MB each),
- * at least 10 of the largest (2048×2048, 12.6 MB): the images whose other sizes, formats and
- * canvases are asked for soon after the first.
+ * 16 masters of 3840×2400 photos (scaled to 2048×1280, 7.9 MB), at least 7 of the largest (2048×2048
+ * with alpha, 16.8 MB): the images whose other sizes, formats and canvases are asked for soon after
+ * the first.
  */
 export const DEFAULT_RENDER_MASTER_BYTES = 128 * 1024 * 1024;
 /**
