@@ -15,7 +15,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadOpenCV } from '../analysis/opencv/runtime.ts';
 import { signaturesOfFiles } from '../analysis/lineage/signature-files.ts';
-import { MODEL_FEATURES, applyModel, modelInputs, similarityMetrics, type SimilarityModel, type SimilarityReport } from '../analysis/lineage/similarity-index.ts';
+import { MODEL_FEATURES, modelInputs, pairIndex, similarityMetrics, type SimilarityModel, type SimilarityReport } from '../analysis/lineage/similarity-index.ts';
 
 const FOLDS = 5;
 const L2 = 0.01;
@@ -57,7 +57,8 @@ for (let fold = 0; fold < FOLDS; fold++) {
   const train = samples.filter((s) => s.folds[0] !== fold && s.folds[1] !== fold);
   const test = samples.filter((s) => Math.min(...s.folds) === fold);
   const model = fit(train);
-  for (const s of test) outOfFold.push({ p: applyModel(model, s.x), y: s.y });
+  // pairIndex, as clustering scores a pair: the model, then the coherent-drift veto.
+  for (const s of test) outOfFold.push({ p: pairIndex(model, s.metrics), y: s.y });
 }
 const threshold = chooseThreshold(outOfFold);
 const cv = confusion(outOfFold, threshold);

@@ -1,5 +1,5 @@
 /**
- * `npm run fit:text [-- <synth dir>...]`: fits the text line verifier (models/text-line-verifier.json)
+ * `npm run fit:text [-- <synth dir>... [--look N] [--out FILE]]`: fits the text line verifier (models/text-line-verifier.json)
  * on `npm run synth:text` output — never on the validation set. Candidate lines come
  * from artmeta's candidate stage; a line matching a truth line (IoU ≥ 0.5) is text, one touching no
  * truth line is not, fragments and merges are left out of the fit. Logistic regression on
@@ -7,6 +7,10 @@
  * best line Hmean on the fifth (held out) among those that leave 95% of the text-free images without
  * a line, which also gives the figures written into the model; the image threshold (noisy-OR of the
  * lines) is the one with the best has-text accuracy over all the images under the same condition.
+ *
+ * `--look N` measures the candidates at a network input of N px (long side; smaller images enlarged
+ * to it) instead of artmeta's, and `--out FILE` writes the model there instead of the committed
+ * verifier: a verifier for a larger look is fitted and compared without touching the committed one.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,8 +21,9 @@ import { loadOpenCV } from '../analysis/opencv/runtime.ts';
 import { anyLineIsText } from '../analysis/text/detect-text.ts';
 import { LINE_EVIDENCE_NAMES, lineEvidence } from '../analysis/text/line-evidence.ts';
 import { type LineVerifierModel, TEXT_LINE_VERIFIER_URL, verifyLine } from '../analysis/text/line-verifier.ts';
-import { ARTMETA_CANDIDATE_OPTIONS, textLineCandidates } from '../analysis/text/text-line-candidates.ts';
+import { ARTMETA_CANDIDATE_OPTIONS, type CandidateOptions, textLineCandidates } from '../analysis/text/text-line-candidates.ts';
 import { matchBoxes } from '../test/eval/box-matching.ts';
+import { lineOperatingPoint } from './verifier-operating-point.ts';
 
 /** L2 penalty and steps of the logistic fit: enough to converge on a few thousand lines. */
 const L2 = 1e-3;
@@ -42,18 +47,18 @@ interface Sample {
   lines: Array<Box & { score: number; evidence: number[] }>;
 }
 
-async function measure(dirs: string[]): Promise<Sample[]> {
+async function measure(dirs: string[], options: CandidateOptions): Promise<Sample[]> {
   await loadOpenCV();
   const samples: Sample[] = [];
-  for (const dir of dirs) await measureFolder(dir, samples);
+  for (const dir of dirs) await measureFolder(dir, samples, options);
   return samples;
 }
 
-async function measureFolder(dir: string, samples: Sample[]): Promise<void> {
+async function measureFolder(dir: string, samples: Sample[], options: CandidateOptions): Promise<void> {
   const truth = JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')) as Record<string, Box[]>;
   for (const file of Object.keys(truth).sort()) {
     const decoded = await decodeImage(join(dir, 'images', file));
-    const { map, lines } = await textLineCandidates(decoded.pixels, ARTMETA_CANDIDATE_OPTIONS);
+    const { map, lines } = await textLineCandidates(decoded.pixels, options);
     samples.push({
       file,
       image: { width: decoded.width, height: decoded.height },
@@ -150,10 +155,18 @@ const round = (v: number) => Math.round(v * 1000) / 1000;
 const rounded = (f: Figures) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, round(v)]));
 
 async function main(): Promise<void> {
-  const dirs = process.argv.length > 2 ? process.argv.slice(2) : ['.scratch/synth-text'];
+  const args = process.argv.slice(2);
+  const option = (name: string): string | undefined => {
+    const k = args.indexOf(name);
+    return k >= 0 ? args.splice(k, 2)[1] : undefined;
+  };
+  const look = option('--look');
+  const outFile = option('--out') ?? fileURLToPath(TEXT_LINE_VERIFIER_URL);
+  const options: CandidateOptions = look === undefined ? ARTMETA_CANDIDATE_OPTIONS : { ...ARTMETA_CANDIDATE_OPTIONS, limitSide: Number(look), minLongSide: Number(look) };
+  const dirs = args.length > 0 ? args : ['.scratch/synth-text'];
   if (dirs.some((d) => /shared\/data/.test(d))) throw new Error('the shared data folder is the validation set: fit on `npm run synth:text` output');
   const dir = dirs.join(' + ');
-  const samples = await measure(dirs);
+  const samples = await measure(dirs, options);
   const train = samples.filter((_, i) => i % HOLD_OUT_EVERY !== 0);
   const held = samples.filter((_, i) => i % HOLD_OUT_EVERY === 0);
   const xs: number[][] = [];
@@ -172,29 +185,27 @@ async function main(): Promise<void> {
   const textFree = samples.filter((s) => s.truth.length === 0);
   const clearShare = (t: number) =>
     textFree.filter((s) => s.lines.every((l) => verifyLine(withThreshold(t), evidenceOf(l.evidence)) < t)).length / Math.max(1, textFree.length);
-  let best = { threshold: 0.5, figures: figures(held, () => true), clear: 0 };
-  for (let t = 0.05; t < 0.96; t += 0.01) {
-    const clear = clearShare(t);
-    if (clear < MIN_TEXT_FREE_CLEAR) continue;
-    const f = figures(held, (l) => verifyLine(withThreshold(t), evidenceOf(l.evidence)) >= t);
-    if (f.hmean > best.figures.hmean) best = { threshold: round(t), figures: f, clear };
-  }
+  const thresholds = Array.from({ length: 91 }, (_, k) => round(0.05 + k * 0.01));
+  const keptAt = (t: number) => (l: Sample['lines'][number]) => verifyLine(withThreshold(t), evidenceOf(l.evidence)) >= t;
+  const point = lineOperatingPoint(thresholds, clearShare, (t) => figures(held, keptAt(t)).hmean, MIN_TEXT_FREE_CLEAR);
+  if (!point.met) process.stderr.write(`no threshold leaves ${MIN_TEXT_FREE_CLEAR} of the text-free images clear: at most ${round(point.clear)}, at ${point.threshold}\n`);
+  const chosen = { threshold: point.threshold, figures: figures(held, keptAt(point.threshold)), clear: point.clear };
   const detectorAlone = figures(held, (l) => l.score >= 0.6);
-  const image = imageOperatingPoint(samples, (l) => verifyLine(withThreshold(best.threshold), evidenceOf(l.evidence)));
+  const image = imageOperatingPoint(samples, (l) => verifyLine(withThreshold(chosen.threshold), evidenceOf(l.evidence)));
   const out = {
-    ...withThreshold(best.threshold),
+    ...withThreshold(chosen.threshold),
     imageThreshold: image.threshold,
     made: {
-      by: 'npm run fit:text (scripts/fit-text-verifier.ts)',
+      by: `npm run fit:text (scripts/fit-text-verifier.ts)${look === undefined ? '' : ` --look ${look}`}`,
       data: `npm run synth:text: ${samples.length} images in ${dir}, ${train.length} to fit, ${held.length} held out`,
       lines: { fitted: ys.length, text: ys.filter((y) => y === 1).length },
-      heldOut: { verifier: rounded(best.figures), detectorAloneAtBoxThreshold06: rounded(detectorAlone) },
-      textFreeImagesClear: { images: textFree.length, share: round(best.clear) },
+      heldOut: { verifier: rounded(chosen.figures), detectorAloneAtBoxThreshold06: rounded(detectorAlone) },
+      textFreeImagesClear: { images: textFree.length, share: round(chosen.clear) },
       image: { images: samples.length, hasTextAccuracy: round(image.accuracy), textFreeClear: round(image.clear) },
     },
   };
-  await writeFile(fileURLToPath(TEXT_LINE_VERIFIER_URL), `${JSON.stringify(out, null, 1)}\n`);
-  process.stdout.write(`${JSON.stringify(out.made, null, 1)}\nthreshold ${best.threshold}, image threshold ${image.threshold}\n`);
+  await writeFile(outFile, `${JSON.stringify(out, null, 1)}\n`);
+  process.stdout.write(`${JSON.stringify(out.made, null, 1)}\nthreshold ${chosen.threshold}, image threshold ${image.threshold}\n`);
 }
 
 await main();

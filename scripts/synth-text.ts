@@ -1,5 +1,5 @@
 /**
- * `npm run synth:text [-- <out dir> <count> <seed>]`: a reproducible synthetic text set for fitting
+ * `npm run synth:text [-- <out dir> <count> <seed>] [--object-rows S]`: a reproducible synthetic text set for fitting
  * artmeta's text verifier and line joining — never the validation set.
  * Photos and artwork from Debian packages that are not the validation set's sources, lines in many
  * Debian fonts and scripts, title/subtitle/badge treatments; one truth box per line, tight around its
@@ -40,6 +40,15 @@ const CLUTTER_PICTURES = /\/stamps\/(animals|food|plants)\/.*\.png$/;
 /** Share of images with pasted photographed objects, and how many (1 to CLUTTER_MAX). */
 const CLUTTER_SHARE = 0.5;
 const CLUTTER_MAX = 5;
+/**
+ * Rows of one photographed object repeated (3-8 copies, each 4-14% of the short side, evenly spaced
+ * with a little jitter): coins on a cloth, windows of a street, fruit on a shelf. A row of like blobs
+ * is what the network takes for a line of glyphs once an image is enlarged for a larger look (1024
+ * px): such rows, not the wallpapers' textures, are the false lines a larger look finds on photos.
+ * Off by default (`--object-rows S`: share of images with one to OBJECT_ROWS_MAX rows), so the seeds
+ * the committed verifier was fitted on are drawn as before.
+ */
+const OBJECT_ROWS_MAX = 3;
 /** Pictures there with lettering or logos of their own, left out. */
 const WITH_TEXT = [/focal-ubuntukylin/, /symbolic-/, /logo/, /Minduka/];
 /** Families of the validation set's fonts (its data README), left out so the fit never sees them. */
@@ -207,6 +216,29 @@ async function clutter(base: Sharp, width: number, height: number, pictures: str
   return sharp(await base.composite(layers).png().toBuffer());
 }
 
+/** Rows of copies of one object (see OBJECT_ROWS_MAX), sometimes desaturated like coins or a black-and-white print. */
+async function objectRows(base: Sharp, width: number, height: number, pictures: string[], rand: () => number): Promise<Sharp> {
+  const layers: Array<{ input: Buffer; left: number; top: number }> = [];
+  const rows = 1 + Math.floor(rand() * OBJECT_ROWS_MAX);
+  const short = Math.min(width, height);
+  for (let r = 0; r < rows; r++) {
+    const side = Math.max(6, Math.round(short * (0.04 + rand() * 0.1)));
+    let object = sharp(pictures[Math.floor(rand() * pictures.length)]!).resize(side, side, { fit: 'inside' });
+    if (rand() < 0.3) object = object.greyscale();
+    const { data: input, info } = await object.png().toBuffer({ resolveWithObject: true });
+    const copies = 3 + Math.floor(rand() * 6);
+    const step = info.width * (1.05 + rand() * 0.6);
+    const left0 = rand() * Math.max(1, width - step * copies);
+    const top = Math.floor(rand() * Math.max(1, height - info.height));
+    for (let k = 0; k < copies; k++) {
+      const left = Math.floor(left0 + k * step + (rand() - 0.5) * 0.1 * info.width);
+      if (left < 0 || left + info.width > width) continue;
+      layers.push({ input, left, top: Math.max(0, Math.min(height - info.height, top + Math.round((rand() - 0.5) * 0.1 * info.height))) });
+    }
+  }
+  return sharp(await base.composite(layers).png().toBuffer());
+}
+
 /** Scripts whose fonts commonly carry Latin (or CJK) glyphs beside their own. */
 const ALPHABETIC: readonly Script[] = ['latin', 'cyrillic', 'greek'];
 const CJK: readonly Script[] = ['han', 'japanese', 'hangul'];
@@ -239,9 +271,13 @@ function fontsByScript(): Record<Script, string[]> {
 const hex = (v: number[]) => `#${v.map((c) => Math.round(Math.min(255, Math.max(0, c))).toString(16).padStart(2, '0')).join('')}`;
 
 async function main(): Promise<void> {
-  const outDir = process.argv[2] ?? '.scratch/synth-text';
-  const count = Number(process.argv[3] ?? 600);
-  const seed = Number(process.argv[4] ?? 15);
+  const args = process.argv.slice(2);
+  const rowsAt = args.indexOf('--object-rows');
+  const objectRowShare = rowsAt >= 0 ? Number(args.splice(rowsAt, 2)[1]) : 0;
+  if (!(objectRowShare >= 0 && objectRowShare <= 1)) throw new Error('--object-rows takes a share in [0, 1]');
+  const outDir = args[0] ?? '.scratch/synth-text';
+  const count = Number(args[1] ?? 600);
+  const seed = Number(args[2] ?? 15);
   const rand = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const between = (a: number, b: number) => a + rand() * (b - a);
@@ -274,6 +310,7 @@ async function main(): Promise<void> {
       base = sharp(big).extract({ left: Math.floor(rand() * (Math.round(width * zoom) - width + 1)), top: Math.floor(rand() * (Math.round(height * zoom) - height + 1)), width, height });
     }
     if (rand() < CLUTTER_SHARE) base = await clutter(base, width, height, objects, rand);
+    if (objectRowShare > 0 && rand() < objectRowShare) base = await objectRows(base, width, height, objects, rand);
     const photo = await base.removeAlpha().raw().toBuffer();
     const lines: Line[] = [];
     const shapes: string[] = [];

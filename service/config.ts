@@ -11,10 +11,23 @@ import { DEFAULT_CANVASES, parseCanvasList } from '../analysis/crop/canvas-spec.
 export const DEFAULT_RENDER_CACHE_BYTES = 64 * 1024 * 1024;
 /**
  * Render masters an API process keeps: 128 MiB holds about 90 decoded 800×600 photos (1.4 MB each),
- * at least 10 of the largest (2048×2048, 12.6 MB): the images whose other sizes, formats and
- * canvases are asked for soon after the first.
+ * 16 masters of 3840×2400 photos (scaled to 2048×1280, 7.9 MB), at least 7 of the largest (2048×2048
+ * with alpha, 16.8 MB): the images whose other sizes, formats and canvases are asked for soon after
+ * the first.
  */
 export const DEFAULT_RENDER_MASTER_BYTES = 128 * 1024 * 1024;
+/**
+ * Longest side of a render master (api/render/render-master.ts): an image up to it is kept as
+ * decoded, a larger one scaled down to it, and a render is cut from the master when the master has
+ * twice the output's pixels across the crop. 2048 px serves a 1024 px `<img>` (or 512 px at 2×
+ * density) of a whole-width crop of any image, and a master holds at most 2048×2048×4 bytes (16.8
+ * MB with alpha, 12.6 without; 7.9-8.3 MB for a 16:10 photo). Making one of a 3640-3840×2400 JPEG
+ * decodes it whole: 101 ms of CPU, about twice a 640 px render decoded at ¼ (48-55); every later
+ * size, format or canvas cut from it costs 10-13 ms instead (bench:render-options, large sources).
+ */
+export const DEFAULT_RENDER_MASTER_MAX_SIDE = 2048;
+/** Past the largest output side (MAX_RENDER_SIDE in api/render/render-url.ts) a larger master serves nothing more. */
+const MAX_RENDER_MASTER_SIDE = 8192;
 
 /**
  * Every setting of the worker and the API comes from environment variables, read and validated once at
@@ -70,6 +83,12 @@ export const EnvSchema = Type.Object({
     0,
     'Decoded images (render masters) kept in memory by each API process for new /render sizes and formats, in bytes; 0 = none',
   ),
+  ARTMETA_RENDER_MASTER_MAX_SIDE: Type.Integer({
+    default: DEFAULT_RENDER_MASTER_MAX_SIDE,
+    minimum: 64,
+    maximum: MAX_RENDER_MASTER_SIDE,
+    description: 'Longest side of a render master: a larger image is kept scaled down to it, and serves the renders it has twice the pixels for',
+  }),
   ARTMETA_UPLOAD_TTL_SECONDS: Integer(24 * 3600, 1, 'How long an upload waits in Redis for its job'),
   ARTMETA_LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 });
@@ -92,6 +111,8 @@ export interface ArtmetaConfig {
     /** In-process bounds of /render's caches, in bytes (0 = off): encoded pictures, and decoded masters. */
     renderCacheBytes: number;
     renderMasterBytes: number;
+    /** Longest side of a decoded master; larger images are scaled down to it. */
+    renderMasterMaxSide: number;
   };
   worker: { concurrency: number; analysisThreads: number; lockMs: number; clusterConcurrency: number; analysisTimeoutMs: number };
   analysis: { aspects: string[]; maxPixels: number };
@@ -187,6 +208,7 @@ function toConfig(env: Env): ArtmetaConfig {
       renderKey: renderKey || undefined,
       renderCacheBytes: env.ARTMETA_RENDER_CACHE_BYTES,
       renderMasterBytes: env.ARTMETA_RENDER_MASTER_BYTES,
+      renderMasterMaxSide: env.ARTMETA_RENDER_MASTER_MAX_SIDE,
     },
     worker: {
       concurrency,

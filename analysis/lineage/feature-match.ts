@@ -26,6 +26,15 @@ export interface FeatureMatchReport {
    * transform — leaves many just off it. 0 when no transform was found.
    */
   nearMisses: number;
+  /**
+   * How far neighbouring inliers are off the transform in the same direction (localisation units,
+   * see localisationScale): the root of the mean dot product of the residuals of inliers 6-48 feature-frame
+   * pixels apart, after an affine fit to the inliers. A copy's residuals are each keypoint's own
+   * localisation noise and cancel out (≈ 0); the same scene a moment later — a smooth displacement under
+   * the RANSAC threshold, which neither near misses nor the RMS error tell from noise — leaves
+   * neighbours drifting together. 0 when no transform was found.
+   */
+  coherentDrift: number;
   /** 3×3 row-major homography from b's feature frame to a's, when a plausible one was found. */
   homography?: Homography;
 }
@@ -44,7 +53,7 @@ export interface FeatureMatchOptions {
   minMatches?: number;
 }
 
-const NO_MATCH: FeatureMatchReport = { matches: 0, inliers: 0, inlierRatio: 0, overlap: 0, reprojectionError: 0, nearMisses: 0 };
+const NO_MATCH: FeatureMatchReport = { matches: 0, inliers: 0, inlierRatio: 0, overlap: 0, reprojectionError: 0, nearMisses: 0, coherentDrift: 0 };
 /** Residuals up to this many RANSAC thresholds count as near misses (a displacement of a few pixels at 512 px). */
 const NEAR_MISS_RANGE = 3;
 
@@ -92,6 +101,7 @@ export function matchFeatures(a: ImageSignature, b: ImageSignature, options: Fea
     overlap: overlapShare(a, b, fit.homography),
     reprojectionError: fit.rmsError / localisation,
     nearMisses: fit.nearMisses,
+    coherentDrift: coherentDrift(fit.inlierPoints) / localisation,
     homography: fit.homography,
   };
 }
@@ -101,7 +111,7 @@ function fitTransform(
   b: ImageSignature,
   pairs: Array<[number, number]>,
   threshold: number,
-): { homography: Homography; inliers: number; rmsError: number; nearMisses: number } | undefined {
+): { homography: Homography; inliers: number; rmsError: number; nearMisses: number; inlierPoints: InlierPoints } | undefined {
   const src = new Float32Array(pairs.length * 2);
   const dst = new Float32Array(pairs.length * 2);
   pairs.forEach(([i, j], k) => {
@@ -114,12 +124,92 @@ function fitTransform(
   if (!fit) return undefined;
   const homography = asHomography(fit.model);
   let near = 0;
-  for (let k = 0; k < pairs.length; k++) {
-    if (fit.inliers[k]) continue;
+  const inlierPoints: InlierPoints = { src: new Float32Array(fit.inlierCount * 2), dst: new Float32Array(fit.inlierCount * 2) };
+  for (let k = 0, m = 0; k < pairs.length; k++) {
+    if (fit.inliers[k]) {
+      inlierPoints.src.set(src.subarray(k * 2, k * 2 + 2), m * 2);
+      inlierPoints.dst.set(dst.subarray(k * 2, k * 2 + 2), m * 2);
+      m++;
+      continue;
+    }
     const [x, y] = projectPoint(homography, src[k * 2]!, src[k * 2 + 1]!);
     if (Math.hypot(x - dst[k * 2]!, y - dst[k * 2 + 1]!) < NEAR_MISS_RANGE * threshold) near++;
   }
-  return { homography, inliers: fit.inlierCount, rmsError: fit.rmsError, nearMisses: near / (near + fit.inlierCount) };
+  return { homography, inliers: fit.inlierCount, rmsError: fit.rmsError, nearMisses: near / (near + fit.inlierCount), inlierPoints };
+}
+
+/** Matched keypoints on the transform: b's (src) and a's (dst), feature-frame pixels, x y interleaved. */
+interface InlierPoints {
+  src: Float32Array;
+  dst: Float32Array;
+}
+
+/**
+ * Inliers this close (feature-frame pixels of a) are neighbours whose residuals are compared: the
+ * synthetic moment-later displacement is smooth over about a sixth of the picture (~80 px of 512), one
+ * object's keypoints lie within a few dozen pixels. Closer than DRIFT_MIN_DISTANCE they may be one corner
+ * found twice (two pyramid levels), whose residuals agree whatever moved.
+ */
+const DRIFT_RADIUS = 48;
+const DRIFT_MIN_DISTANCE = 6;
+
+/** See FeatureMatchReport.coherentDrift; in feature-frame pixels. */
+function coherentDrift({ src, dst }: InlierPoints): number {
+  const n = src.length / 2;
+  const affine = affineFit(src, dst);
+  if (!affine) return 0;
+  const [p, q] = affine;
+  const points = Array.from({ length: n }, (_, k) => {
+    const sx = src[k * 2]!;
+    const sy = src[k * 2 + 1]!;
+    const x = dst[k * 2]!;
+    const y = dst[k * 2 + 1]!;
+    return { x, y, ex: p[0]! * sx + p[1]! * sy + p[2]! - x, ey: q[0]! * sx + q[1]! * sy + q[2]! - y };
+  }).sort((u, v) => u.x - v.x);
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const u = points[i]!;
+    for (let j = i + 1; j < n && points[j]!.x - u.x <= DRIFT_RADIUS; j++) {
+      const v = points[j]!;
+      const distance = Math.hypot(v.x - u.x, v.y - u.y);
+      if (distance > DRIFT_RADIUS || distance < DRIFT_MIN_DISTANCE) continue;
+      sum += u.ex * v.ex + u.ey * v.ey;
+      count++;
+    }
+  }
+  return count > 0 ? Math.sqrt(Math.max(0, sum / count)) : 0;
+}
+
+/**
+ * Least-squares affine map src → dst (x' = p·[x y 1], y' = q·[x y 1]): the drift is measured against it
+ * rather than the RANSAC similarity, so a slight stretch or a fit error — linear across the picture —
+ * is not taken for things that moved.
+ */
+function affineFit(src: Float32Array, dst: Float32Array): [number[], number[]] | undefined {
+  const normal = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const bx = [0, 0, 0];
+  const by = [0, 0, 0];
+  for (let k = 0; k < src.length / 2; k++) {
+    const v = [src[k * 2]!, src[k * 2 + 1]!, 1];
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) normal[i * 3 + j]! += v[i]! * v[j]!;
+      bx[i]! += v[i]! * dst[k * 2]!;
+      by[i]! += v[i]! * dst[k * 2 + 1]!;
+    }
+  }
+  const p = solve3(normal, bx);
+  const q = solve3(normal, by);
+  return p && q ? [p, q] : undefined;
+}
+
+/** Solves the 3×3 system m·x = b (row-major m) by Cramer's rule; undefined when it is singular. */
+function solve3(m: number[], b: number[]): number[] | undefined {
+  const det = (c: number[]) => c[0]! * (c[4]! * c[8]! - c[5]! * c[7]!) - c[1]! * (c[3]! * c[8]! - c[5]! * c[6]!) + c[2]! * (c[3]! * c[7]! - c[4]! * c[6]!);
+  const d = det(m);
+  // Relative to the diagonal: the sums grow with the number of points and the square of their spread.
+  if (!(Math.abs(d) > 1e-10 * Math.abs(m[0]! * m[4]! * m[8]!))) return undefined;
+  return [0, 1, 2].map((col) => det(m.map((v, i) => (i % 3 === col ? b[Math.floor(i / 3)]! : v))) / d);
 }
 
 /**

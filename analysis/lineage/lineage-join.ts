@@ -65,7 +65,8 @@ const NEW_PART_COVERAGE = 0.9;
  * lineages are verified too and the one it verified against best joins it (bestJoin). Pairs of two
  * photos (the same scene a moment later) reach the threshold too, mostly where one side is a small copy
  * that cannot show what moved: on synth:lineages the highest such pair is 0.880 (the --harder sets,
- * held out: 0.865 and 0.942), so 0.9 keeps a margin of 0.02 on the fitting set. When images arrive in
+ * held out: 0.865 and 0.942; the coherent-drift veto in similarity-index.ts now gives the 0.942 pair 0),
+ * so 0.9 keeps a margin of 0.02 on the fitting set. When images arrive in
  * the order `artmeta cluster` adds them (largest first) the image's own lineage usually wins the vote
  * anyway; in random orders it often came second, and the first lineage that passed took it. On the
  * fitting set in 20 random arrival orders this cut the orders with a false merge 11 → 4 (held out: s7
@@ -79,9 +80,10 @@ export const SURE_JOIN_INDEX = 0.9;
  * Changes whenever decideJoin or bestJoin would decide otherwise for the same rule: the catalogue's
  * matcher version covers it, so an index built under older decisions is rebuilt. 2: the root verified
  * only when voted for or no representative was, NEW_PART_COVERAGE 0.9. 3: the best of the candidate
- * lineages below SURE_JOIN_INDEX.
+ * lineages below SURE_JOIN_INDEX. 4: a pair whose matches drift together scores 0 (MAX_COHERENT_DRIFT in
+ * similarity-index.ts) — the pair similarity's decision, versioned here with the join's.
  */
-export const JOIN_DECISION_VERSION = 3;
+export const JOIN_DECISION_VERSION = 4;
 
 const IDENTITY: Homography = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 

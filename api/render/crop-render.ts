@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import sharp, { type Sharp } from 'sharp';
 import type { Box } from '../../analysis/geometry/box.ts';
 import { MAX_RENDER_SIDE, type RenderFormat, type RenderRequest } from './render-url.ts';
-import { hasMaster, masterCrop, type RenderMaster } from './render-master.ts';
+import { cropInMaster, isReduced, masterCrop, masterServes, masterSize, type RenderMaster } from './render-master.ts';
 
 export const RENDER_CONTENT_TYPES: Record<RenderFormat, string> = {
   jpeg: 'image/jpeg',
@@ -74,25 +74,42 @@ export function outputSize(crop: Box, request: Pick<RenderRequest, 'canvas' | 'w
 }
 
 /**
- * How a render gets its pixels: cut from the image's master (images up to MASTER_MAX_SIDE, see
- * render-master.ts), else decoded from the source's bytes, the whole image resized first when the
- * crop is much larger than the output (see SHRINK_ON_LOAD_FROM). Chosen from the request and the
- * image's size alone, never from what is cached, so one URL always gives the same bytes.
+ * How a render gets its pixels: cut from the image's master (render-master.ts: the image itself up
+ * to the master size, else scaled down to it) with the crop in the master's pixels, when the master
+ * has the pixels the render needs; else decoded from the source's bytes, the whole image resized
+ * first when the crop is much larger than the output (see SHRINK_ON_LOAD_FROM). Chosen from the
+ * request, the image's size and the master policy (configuration) alone, never from what is cached, so one
+ * URL always gives the same bytes.
  */
-export type RenderPlan = 'master' | 'shrink-first' | 'extract-first';
+export type RenderPlan = { from: 'master'; master: Size; crop: Box; reduced: boolean } | { from: 'source'; order: 'shrink-first' | 'extract-first' };
 
-export function renderPlan(crop: Box, size: Size, source: Size): RenderPlan {
-  if (hasMaster(source)) return 'master';
-  return resizesFirst(crop, size) ? 'shrink-first' : 'extract-first';
+/** The masters a process keeps: their longest side, and whether larger images get reduced ones (see keepsReducedMasters). */
+export interface MasterPolicy {
+  maxSide: number;
+  reduced: boolean;
 }
 
-/** A render cut from a master: extract, resize, encode. */
+export function renderPlan(crop: Box, size: Size, source: Size, masters: MasterPolicy): RenderPlan {
+  const master = masterSize(source, masters.maxSide);
+  const reduced = isReduced(master, source);
+  const inMaster = cropInMaster(crop, source, master);
+  if ((masters.reduced || !reduced) && masterServes(inMaster, size, reduced)) return { from: 'master', master, crop: inMaster, reduced };
+  return { from: 'source', order: resizesFirst(crop, size) ? 'shrink-first' : 'extract-first' };
+}
+
+/** A plan as the ETag names it: a full-size master's renders keep the ETags they had before reduced masters. */
+function planLabel(plan: RenderPlan): string {
+  if (plan.from === 'source') return plan.order;
+  return plan.reduced ? `master ${plan.master.width}x${plan.master.height}` : 'master';
+}
+
+/** A render cut from a master: extract (the crop in the master's pixels), resize, encode. */
 export function renderFromMaster(master: RenderMaster, crop: Box, size: Size, request: Pick<RenderRequest, 'format' | 'quality'>): Promise<Buffer> {
   return encode(masterCrop(master, crop).resize(size.width, size.height, { fit: 'fill' }), request);
 }
 
 /**
- * A render decoded from the source's bytes, for an image too large for a master: orient as
+ * A render decoded from the source's bytes, for a render its image's master has too few pixels for: orient as
  * displayed (crop boxes and `source`, the image's size, are in displayed pixels), extract, resize,
  * encode; a crop much larger than the output is resized first.
  */
@@ -138,12 +155,12 @@ function resizeThenExtract(image: Sharp, crop: Box, size: Size, source: Size): S
 
 /**
  * A strong ETag for the picture a render gives, and the key of the rendered-picture cache: the
- * source's bytes, the crop, the output size, the plan, the encoder's settings
+ * source's bytes, the crop, the output size, the plan (with a reduced master's size), the encoder's settings
  * and the libvips and sharp versions that encode, so that a change to any of them gives new ETags
  * for the new bytes.
  */
 export function renderEtag(contentHash: string, crop: Box, size: Size, plan: RenderPlan, request: Pick<RenderRequest, 'format' | 'quality'>): string {
   const encoding = JSON.stringify(encoderOptions(request.format, request.quality));
-  const key = [contentHash, crop.x, crop.y, crop.w, crop.h, size.width, size.height, plan, request.format, encoding, sharp.versions.vips, sharp.versions.sharp].join('|');
+  const key = [contentHash, crop.x, crop.y, crop.w, crop.h, size.width, size.height, planLabel(plan), request.format, encoding, sharp.versions.vips, sharp.versions.sharp].join('|');
   return `"${createHash('sha256').update(key).digest('base64url').slice(0, 27)}"`;
 }

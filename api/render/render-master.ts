@@ -3,17 +3,19 @@ import type { Box } from '../../analysis/geometry/box.ts';
 import type { Size } from './crop-render.ts';
 
 /**
- * Longest side of an image that gets a render master: its decode, upright, kept so that the next
- * size, format or canvas of the same image is cut from the pixels without decoding again (on the 800
- * px bench photos a decode is 4.5 of the 15.6 ms of a 640 px WebP render). 2048 px holds a 1024 px
- * `<img>` at 2× density and bounds a master at 12.6 MB (2048×2048×3); an 800×600 photo's is 1.4 MB.
- * Larger images are decoded from their bytes for every render, where sharp's shrink-on-load makes a
- * 640 px render of a 3840 px photo cost 53 ms of CPU: a master of it, scaled to 2048 px, costs 103 ms
- * to make (77 for the decode alone) and 8.4 MB to keep (bench:render-options, large sources).
+ * How many times larger than its output a render's crop must be, in a reduced master's pixels, for
+ * the render to be cut from that master rather than decoded from the source. Two resamplings (the
+ * master's, then the render's) then lose nothing visible: the master keeps every frequency the
+ * output can show, and some above. Measured (bench:render-options, the 40 bench photos with masters
+ * at 0.53 of their size, as 2048 px is of a 3840 px photo; luma PSNR / SSIM against extracting from
+ * the full-resolution decode, min / median): 31.0 / 43.8 dB and 0.978 / 0.996 for crops 2-2.5× the
+ * output, less than moving the crop one source pixel aside changes the full-resolution render (28.6
+ * / 36.4 dB, 0.953 / 0.983); 29.6 / 44.7 and 0.978 / 0.996 at 1.5-2× (the margin), but 25.6 / 40.9
+ * and 0.932 / 0.992 at 1-1.25×, where the master has barely more pixels than the output.
  */
-export const MASTER_MAX_SIDE = 2048;
+export const MASTER_MIN_OVERSAMPLING = 2;
 
-/** Decoded pixels of one image, upright, at its displayed size. */
+/** Decoded pixels of one image, upright, at its displayed size or scaled down to its master size. */
 export interface RenderMaster {
   pixels: Buffer;
   width: number;
@@ -21,18 +23,61 @@ export interface RenderMaster {
   channels: 1 | 2 | 3 | 4;
 }
 
-/** Whether renders of an image of this displayed size are cut from its master (see MASTER_MAX_SIDE). */
-export function hasMaster(source: Size): boolean {
-  return Math.max(source.width, source.height) <= MASTER_MAX_SIDE;
+/**
+ * The size of an image's master: the image itself up to `maxSide` a side (its pixels exactly), a
+ * larger image scaled to `maxSide` on its long side (ARTMETA_RENDER_MASTER_MAX_SIDE).
+ */
+export function masterSize(source: Size, maxSide: number): Size {
+  const scale = maxSide / Math.max(source.width, source.height);
+  if (scale >= 1) return source;
+  return { width: Math.max(1, Math.round(source.width * scale)), height: Math.max(1, Math.round(source.height * scale)) };
 }
 
-/** Decodes an image into its master, oriented as displayed. */
-export async function decodeMaster(bytes: Buffer, maxPixels: number): Promise<RenderMaster> {
-  const { data, info } = await sharp(bytes, { autoOrient: true, limitInputPixels: maxPixels, pages: 1 }).raw().toBuffer({ resolveWithObject: true });
+/**
+ * Whether a master cache of this many bytes takes reduced masters: it must hold one of the largest
+ * (maxSide² RGBA), else every render would make one to throw it away, at twice the CPU of rendering
+ * from the source (a 3840 px JPEG: a full decode against one at ¼). Without, a larger image's
+ * renders decode the source.
+ */
+export function keepsReducedMasters(cacheBytes: number, maxSide: number): boolean {
+  return cacheBytes >= maxSide * maxSide * 4;
+}
+
+export function isReduced(master: Size, source: Size): boolean {
+  return master.width !== source.width || master.height !== source.height;
+}
+
+/** A crop of the source (displayed pixels) in a master's pixels: its edges scaled and rounded, within the master. */
+export function cropInMaster(crop: Box, source: Size, master: Size): Box {
+  if (!isReduced(master, source)) return crop;
+  const [sx, sy] = [master.width / source.width, master.height / source.height];
+  const x = Math.min(master.width - 1, Math.round(crop.x * sx));
+  const y = Math.min(master.height - 1, Math.round(crop.y * sy));
+  const right = Math.min(master.width, Math.round((crop.x + crop.w) * sx));
+  const bottom = Math.min(master.height, Math.round((crop.y + crop.h) * sy));
+  return { x, y, w: Math.max(1, right - x), h: Math.max(1, bottom - y) };
+}
+
+/**
+ * Whether a master has the pixels a render needs: a full-size master always, a reduced one when the
+ * crop in its pixels is at least MASTER_MIN_OVERSAMPLING times the output (else the source is decoded).
+ */
+export function masterServes(cropOfMaster: Box, size: Size, reduced: boolean): boolean {
+  return !reduced || Math.min(cropOfMaster.w / size.width, cropOfMaster.h / size.height) >= MASTER_MIN_OVERSAMPLING;
+}
+
+/**
+ * Decodes an image into its master, oriented as displayed: as decoded, or scaled down to `master`
+ * (lanczos3; sharp decodes a JPEG at ½, ¼ or ⅛ on the way when the image is 3× the master or more).
+ */
+export async function decodeMaster(bytes: Buffer, source: Size, master: Size, maxPixels: number): Promise<RenderMaster> {
+  const image = sharp(bytes, { autoOrient: true, limitInputPixels: maxPixels, pages: 1 });
+  const pixels = isReduced(master, source) ? image.resize(master.width, master.height, { fit: 'fill' }) : image;
+  const { data, info } = await pixels.raw().toBuffer({ resolveWithObject: true });
   return { pixels: data, width: info.width, height: info.height, channels: info.channels };
 }
 
-/** A sharp pipeline on the crop of a master. */
+/** A sharp pipeline on a crop of a master (in the master's pixels). */
 export function masterCrop(master: RenderMaster, crop: Box): Sharp {
   return sharp(master.pixels, { raw: { width: master.width, height: master.height, channels: master.channels } }).extract({
     left: crop.x,

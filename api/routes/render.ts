@@ -7,7 +7,7 @@ import type { AnalysisCache } from '../../service/store/analysis-cache.ts';
 import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { ByteBoundedCache, type CacheOutcome } from '../render/byte-bounded-cache.ts';
 import { RENDER_CONTENT_TYPES, outputSize, renderCrop, renderEtag, renderFromMaster, renderPlan } from '../render/crop-render.ts';
-import { decodeMaster, type RenderMaster } from '../render/render-master.ts';
+import { decodeMaster, keepsReducedMasters, type RenderMaster } from '../render/render-master.ts';
 import { RENDER_FORMATS, RENDER_PREFIX, verifyRenderPath } from '../render/render-url.ts';
 import { errorResponses } from './error-schema.ts';
 
@@ -41,6 +41,7 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
   // needs it to evict nothing, so a cache there could only expire by TTL and would compete with jobs.
   const pictures = new ByteBoundedCache<Buffer>(config.api.renderCacheBytes, (picture) => picture.length);
   const masters = new ByteBoundedCache<RenderMaster>(config.api.renderMasterBytes, (master) => master.pixels.length);
+  const masterPolicy = { maxSide: config.api.renderMasterMaxSide, reduced: keepsReducedMasters(config.api.renderMasterBytes, config.api.renderMasterMaxSide) };
   app.get(
     `${RENDER_PREFIX}/*`,
     {
@@ -94,7 +95,7 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
       const { hash, analysis } = (await cache.known(image.hash, analyzeRequest)) ?? (await cache.forBytes(await image.bytes(), analyzeRequest));
       const crop = analysis.crops[render.canvas.label]!;
       const size = outputSize(crop, render);
-      const plan = renderPlan(crop, size, analysis);
+      const plan = renderPlan(crop, size, analysis, masterPolicy);
       // The ETag names everything that decides the bytes: it is also the picture's cache key.
       const etag = renderEtag(hash, crop, size, plan, render);
       // Caching headers only on answers worth keeping, never on an error.
@@ -102,10 +103,11 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).headers(cacheable).send();
       let source: RenderSource = 'miss';
       const { value: picture, outcome } = await pictures.getOrMake(etag, async () => {
-        if (plan !== 'master') return renderCrop(await image.bytes(), crop, size, analysis, render, config.analysis.maxPixels);
-        const master = await masters.getOrMake(hash, async () => decodeMaster(await image.bytes(), config.analysis.maxPixels));
+        if (plan.from === 'source') return renderCrop(await image.bytes(), crop, size, analysis, render, config.analysis.maxPixels);
+        // One master per image: its size follows from the image's and the configured bound alone.
+        const master = await masters.getOrMake(hash, async () => decodeMaster(await image.bytes(), analysis, plan.master, config.analysis.maxPixels));
         if (master.outcome !== 'made') source = 'master';
-        return renderFromMaster(master.value, crop, size, render);
+        return renderFromMaster(master.value, plan.crop, size, render);
       });
       return reply
         .headers({ ...cacheable, [RENDER_CACHE_HEADER]: answeredFrom(outcome, source) })

@@ -10,24 +10,32 @@
  *   and its pixels against the current ones. A probe only: /render has bytes, not a file.
  * - renders cut from a cached master (api/render/render-master.ts: the decoded image, kept), whose
  *   CPU leaves out the decode; its pixels are the current ones;
- * - on large sources (Debian's wallpapers, 3640-3840 px, when installed), why they get no master:
- *   a 640 px render with shrink-on-load, against making a master scaled to 2048 px and a render cut
- *   from it, and that render's pixels against the shrink-on-load pipeline's.
+ * - reduced masters (images larger than ARTMETA_RENDER_MASTER_MAX_SIDE): the quality of renders cut
+ *   from them by how many times the output the crop is in master pixels, on the photos with masters
+ *   scaled as a 3840 px photo's; on large sources (Debian's wallpapers, 3640-3840 px, when
+ *   installed) the CPU of making one and of renders cut from it against rendering from the source,
+ *   and the quality of every render it serves.
  * Variants are interleaved photo by photo, so load from other processes hits them alike.
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
+import type { Box } from '../../analysis/geometry/box.ts';
 import { ssim } from 'ssim.js';
-import { encoderOptions, renderCrop, renderFromMaster } from '../../api/render/crop-render.ts';
-import { MASTER_MAX_SIDE, decodeMaster, type RenderMaster } from '../../api/render/render-master.ts';
+import { encoderOptions, renderCrop, renderFromMaster, renderPlan } from '../../api/render/crop-render.ts';
+import { MASTER_MIN_OVERSAMPLING, cropInMaster, decodeMaster, masterSize, type RenderMaster } from '../../api/render/render-master.ts';
+import { DEFAULT_RENDER_MASTER_MAX_SIDE } from '../../service/config.ts';
 
 const dataDir = process.argv[2] ?? '../shared/data';
+/** `--only masters`: the reduced-master measurements alone (photographic detail, large sources). */
+const mastersOnly = process.argv.slice(3).join(' ') === '--only masters';
 const WIDTH = 640;
 const PASSES = 4;
 const MAX_PIXELS = 100_000_000;
 const LARGE_SOURCES = '/usr/share/backgrounds';
+/** The masters of a serve with the default configuration. */
+const MASTERS = { maxSide: DEFAULT_RENDER_MASTER_MAX_SIDE, reduced: true };
 const LARGE_SOURCE_NAMES = ['2004default.jpg', 'firstgeneration.jpg', 'rhythm.jpg', 'string.jpg', 'the-mouse.jpg'];
 
 const photosDir = join(dataDir, 'photos');
@@ -48,7 +56,7 @@ const photos: Photo[] = await Promise.all(names.map(async (name, i) => {
   const file = join(dir, `${i}.jpg`);
   await writeFile(file, bytes);
   const { width, height } = await sharp(bytes).metadata();
-  const master = await decodeMaster(bytes, MAX_PIXELS);
+  const master = await decodeMaster(bytes, { width, height }, { width, height }, MAX_PIXELS);
   const w = Math.min(width, Math.floor((height * 16) / 9));
   const h = Math.round((w * 9) / 16);
   const out = Math.min(WIDTH, w);
@@ -91,6 +99,15 @@ const variants: Variant[] = [
 ];
 
 try {
+  if (!mastersOnly) await encoderVariants();
+  await photographicMasters();
+  await largeSources();
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Each encoder setting and pipeline order of the variants above, on the photos. */
+async function encoderVariants(): Promise<void> {
   // Reference: the current pipeline's pixels before encoding.
   const reference = await Promise.all(photos.map((p) => rgba(current(p))));
   const cpu = variants.map(() => photos.map(() => 0));
@@ -127,68 +144,143 @@ try {
     `  ½ decode against the current pixels, the ${halved.length} photos whose crop is ≥ 2× the output: ` +
       `PSNR min ${psnr[0]!.toFixed(2)} median ${pick(psnr, 0.5).toFixed(2)}, SSIM min ${structure[0]!.toFixed(4)} median ${pick(structure, 0.5).toFixed(4)}`,
   );
-  await largeSources();
-} finally {
-  await rm(dir, { recursive: true, force: true });
 }
 
 /**
- * Large sources, a full-width 16:9 crop to 640 px: the shrink-on-load pipeline (decoded at ¼) against
- * the making of a 2048 px master and a render cut from it; pixels of the master's render against the
- * shrink-on-load pipeline's (both unencoded: PNG).
+ * Large sources (the wallpapers), a full-width 16:9 crop to 640 px, one at a time, CPU per render:
+ * today's render from the source (decoded at ¼ by shrink-on-load), the making of a reduced master
+ * (at the default bound, and at 1280 px, the largest a 3840 px JPEG can be decoded at ½ for by
+ * sharp), and renders cut from it; the first render of an image is a making and a cut. Then the
+ * quality of what the reduced master serves (renderPlan's choice over five canvases and seven
+ * widths), unencoded, against today's pipeline and against extracting from the full-resolution
+ * decode (lanczos3, no shrink-on-load: the reference), and bytes of the encoded 640 px renders.
  */
 async function largeSources(): Promise<void> {
   const names = (await readdir(LARGE_SOURCES).catch(() => [] as string[])).filter((name) => LARGE_SOURCE_NAMES.includes(name));
   if (names.length === 0) return;
-  const cpu = { direct: [] as number[], making: [] as number[], fromMaster: [] as number[] };
-  const quality: { psnr: number; ssim: number }[] = [];
+  const cpu: Record<string, number[]> = {};
+  const bytesOut: Record<string, number[]> = {};
+  const masterBytes: number[] = [];
+  const quality = { vsNow: [] as Quality[], vsFull: [] as Quality[], nowVsFull: [] as Quality[] };
+  let toSource = 0;
   for (const name of names) {
     const bytes = await readFile(join(LARGE_SOURCES, name));
     const { width, height } = await sharp(bytes, { autoOrient: true }).metadata();
     const source = { width, height };
     const crop = { x: 0, y: Math.round((height - (width * 9) / 16) / 2), w: width, h: Math.round((width * 9) / 16) };
     const size = { width: WIDTH, height: Math.round((WIDTH * 9) / 16) };
+    const plan = renderPlan(crop, size, source, MASTERS);
+    if (plan.from !== 'master') throw new Error(`${name}: a 640 px render is expected from the reduced master`);
+    const small = masterSize(source, 1280);
     let master: RenderMaster | undefined;
     for (let pass = 0; pass < PASSES; pass++) {
-      const timed = async <T>(key: keyof typeof cpu, run: () => Promise<T>): Promise<T> => {
+      const timed = async <T>(key: string, run: () => Promise<T>): Promise<T> => {
         const before = process.cpuUsage();
         const out = await run();
         const used = process.cpuUsage(before);
-        if (pass > 0) cpu[key].push((used.user + used.system) / 1000);
+        if (pass > 0) (cpu[key] ??= []).push((used.user + used.system) / 1000);
         return out;
       };
-      await timed('direct', () => renderCrop(bytes, crop, size, source, { format: 'webp' }, MAX_PIXELS));
-      master = await timed('making', () => scaledMaster(bytes, source));
-      await timed('fromMaster', () => renderFromMaster(master!, scaled(crop, master!.width / width), size, { format: 'webp' }));
+      for (const format of ['webp', 'jpeg'] as const) {
+        const direct = await timed(`${format} from the source (before)`, () => renderCrop(bytes, crop, size, source, { format }, MAX_PIXELS));
+        if (pass === 0) (bytesOut[`${format} before`] ??= []).push(direct.length);
+      }
+      master = await timed(`making the ${plan.master.width} px master`, () => decodeMaster(bytes, source, plan.master, MAX_PIXELS));
+      await timed(`making a ${small.width} px master`, () => decodeMaster(bytes, source, small, MAX_PIXELS));
+      for (const format of ['webp', 'jpeg'] as const) {
+        const cut = await timed(`${format} cut from the master`, () => renderFromMaster(master!, plan.crop, size, { format }));
+        if (pass === 0) (bytesOut[`${format} from the master`] ??= []).push(cut.length);
+      }
     }
-    const [fromMaster, direct] = await Promise.all([
-      renderFromMaster(master!, scaled(crop, master!.width / width), size, { format: 'png' }),
-      renderCrop(bytes, crop, size, source, { format: 'png' }, MAX_PIXELS),
-    ]);
-    quality.push(compare(await rgba(sharp(fromMaster)), await rgba(sharp(direct))));
+    masterBytes.push(master!.pixels.length);
+    for (const [aw, ah] of [[16, 9], [1, 1], [4, 5], [9, 16], [21, 9]] as const) {
+      const w = Math.min(width, Math.floor((height * aw) / ah));
+      const box = { x: (width - w) >> 1, y: (height - Math.round((w * ah) / aw)) >> 1, w, h: Math.round((w * ah) / aw) };
+      for (const out of [240, 320, 480, 640, 800, 1024, 1280]) {
+        const outSize = { width: out, height: Math.round((out * ah) / aw) };
+        const served = renderPlan(box, outSize, source, MASTERS);
+        if (served.from !== 'master') {
+          toSource++;
+          continue;
+        }
+        const [fromMaster, now, full] = await Promise.all([
+          rgba(sharp(await renderFromMaster(master!, served.crop, outSize, { format: 'png' }))),
+          rgba(sharp(await renderCrop(bytes, box, outSize, source, { format: 'png' }, MAX_PIXELS))),
+          rgba(sharp(bytes, { autoOrient: true }).extract({ left: box.x, top: box.y, width: box.w, height: box.h }).resize(outSize.width, outSize.height, { fit: 'fill' })),
+        ]);
+        quality.vsNow.push(compare(fromMaster, now));
+        quality.vsFull.push(compare(fromMaster, full));
+        quality.nowVsFull.push(compare(now, full));
+      }
+    }
   }
-  const [psnr, structure] = [sorted(quality.map((q) => q.psnr)), sorted(quality.map((q) => q.ssim))];
-  console.log(`large sources: ${names.length} Debian wallpapers from ${LARGE_SOURCES} (3640-3840×2400), full-width 16:9 crop, ${WIDTH} px wide WebP, CPU ms mean (max):`);
-  const show = (xs: number[]) => `${mean(xs).toFixed(2)} (${Math.max(...xs).toFixed(2)})`;
-  console.log(`  shrink-on-load pipeline ${show(cpu.direct)}; making a master scaled to ${MASTER_MAX_SIDE} px ${show(cpu.making)}; render from that master ${show(cpu.fromMaster)}`);
+  console.log(`large sources: ${names.length} Debian wallpapers from ${LARGE_SOURCES} (3640-3840×2400), full-width 16:9 crop, ${WIDTH} px wide, CPU ms per render, mean (max):`);
+  for (const [key, xs] of Object.entries(cpu)) console.log(`  ${key.padEnd(34)} ${mean(xs).toFixed(2).padStart(6)} (${Math.max(...xs).toFixed(2)})`);
+  const first = (format: string) => mean(cpu[`making the ${DEFAULT_RENDER_MASTER_MAX_SIDE} px master`]!) + mean(cpu[`${format} cut from the master`]!);
+  console.log(`  first render of an image (making + cut): WebP ${first('webp').toFixed(2)}, JPEG ${first('jpeg').toFixed(2)}; a master holds ${(mean(masterBytes) / 1e6).toFixed(2)} MB`);
+  console.log(`  KB per 640 px render: ${Object.entries(bytesOut).map(([key, xs]) => `${key} ${(mean(xs) / 1000).toFixed(1)}`).join(', ')}`);
   console.log(
-    `  render from a scaled master against the shrink-on-load pipeline, unencoded: PSNR min ${psnr[0]!.toFixed(2)} median ${pick(psnr, 0.5).toFixed(2)}, ` +
-      `SSIM min ${structure[0]!.toFixed(4)} median ${pick(structure, 0.5).toFixed(4)}`,
+    `  renders the reduced master serves (5 canvases × 7 widths, 240-1280 px; ${quality.vsFull.length} served, ${toSource} sent to the source), unencoded, luma PSNR dB / SSIM min / median:`,
   );
+  console.log(`    reduced master against the full-resolution decode: ${summary(quality.vsFull)}`);
+  console.log(`    before (shrink-on-load) against the full-resolution decode: ${summary(quality.nowVsFull)}`);
+  console.log(`    reduced master against before: ${summary(quality.vsNow)}`);
 }
 
-/** A master as /render would keep it for a large image if it did: scaled to MASTER_MAX_SIDE. */
-async function scaledMaster(bytes: Buffer, source: { width: number; height: number }): Promise<RenderMaster> {
-  const scale = MASTER_MAX_SIDE / Math.max(source.width, source.height);
-  const { data, info } = await sharp(bytes, { autoOrient: true })
-    .resize(Math.round(source.width * scale), Math.round(source.height * scale), { fit: 'fill' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { pixels: data, width: info.width, height: info.height, channels: info.channels };
+/**
+ * Photographic detail, which the wallpapers lack: the 40 photos with masters at 2048/3840 of their
+ * size (as a 3840 px photo's), every render ratio from 1.1× to 3.5× of the master's pixels across
+ * the crop, against extracting from the full-resolution decode: what MASTER_MIN_OVERSAMPLING rests on.
+ */
+async function photographicMasters(): Promise<void> {
+  const scale = DEFAULT_RENDER_MASTER_MAX_SIDE / 3840;
+  const buckets = new Map<string, Quality[]>();
+  const shifted = new Map<string, Quality[]>();
+  const bucketOf = (ratio: number) => ['1-1.25', '1.25-1.5', '1.5-2', '2-2.5', '2.5-3', '≥3'][[1.25, 1.5, 2, 2.5, 3].filter((edge) => ratio >= edge).length]!;
+  for (const photo of photos) {
+    const { width, height } = photo.master;
+    const source = { width, height };
+    const master = masterSize(source, Math.round(Math.max(width, height) * scale));
+    const reduced = await decodeMaster(photo.bytes, source, master, MAX_PIXELS);
+    for (const [aw, ah] of [[16, 9], [1, 1], [9, 16]] as const) {
+      const w = Math.min(width, Math.floor((height * aw) / ah));
+      const box = { x: (width - w) >> 1, y: (height - Math.round((w * ah) / aw)) >> 1, w, h: Math.round((w * ah) / aw) };
+      const inMaster = cropInMaster(box, source, master);
+      for (const factor of [1.1, 1.4, 1.8, 2, 2.3, 2.8, 3.5]) {
+        const out = Math.round(inMaster.w / factor);
+        const outSize = { width: out, height: Math.round((out * ah) / aw) };
+        const ratio = Math.min(inMaster.w / outSize.width, inMaster.h / outSize.height);
+        const fromFull = (b: Box) => rgba(sharp(photo.bytes).extract({ left: b.x, top: b.y, width: b.w, height: b.h }).resize(outSize.width, outSize.height, { fit: 'fill' }));
+        const [fromMaster, full] = await Promise.all([rgba(sharp(await renderFromMaster(reduced, inMaster, outSize, { format: 'png' }))), fromFull(box)]);
+        const bucket = bucketOf(ratio);
+        buckets.set(bucket, [...(buckets.get(bucket) ?? []), compare(fromMaster, full)]);
+        // The scale of a crop's own precision: the same render with the crop one source pixel aside.
+        const aside = oneColumnAside(box, width);
+        if (aside) shifted.set(bucket, [...(shifted.get(bucket) ?? []), compare(await fromFull(aside), full)]);
+      }
+    }
+  }
+  console.log(
+    `photographic detail: the ${photos.length} photos, masters at ${scale.toFixed(3)} of their size, 3 canvases, unencoded, against the full-resolution decode, ` +
+      "by the crop's size in master pixels over the output's; and, for scale, the full-resolution render of the crop moved one source pixel aside (where it can be):",
+  );
+  for (const bucket of ['1-1.25', '1.25-1.5', '1.5-2', '2-2.5', '2.5-3', '≥3']) {
+    const xs = buckets.get(bucket);
+    if (xs) console.log(`  ${bucket.padEnd(9)} n=${String(xs.length).padEnd(4)} ${summary(xs)}  | crop 1 px aside: ${shifted.get(bucket) ? summary(shifted.get(bucket)!) : 'none'}${bucket === '2-2.5' ? `  ← served from a reduced master from ${MASTER_MIN_OVERSAMPLING}×` : ''}`);
+  }
 }
 
-function scaled(crop: { x: number; y: number; w: number; h: number }, scale: number) {
-  return { x: Math.round(crop.x * scale), y: Math.round(crop.y * scale), w: Math.round(crop.w * scale), h: Math.round(crop.h * scale) };
+/** The crop one column left (or right, at the left edge), when the image has one to spare. */
+function oneColumnAside(box: Box, width: number): Box | undefined {
+  if (box.x > 0) return { ...box, x: box.x - 1 };
+  return box.x + box.w < width ? { ...box, x: box.x + 1 } : undefined;
+}
+
+type Quality = { psnr: number; ssim: number };
+
+function summary(xs: Quality[]): string {
+  const [psnr, structure] = [sorted(xs.map((q) => q.psnr)), sorted(xs.map((q) => q.ssim))];
+  return `PSNR ${psnr[0]!.toFixed(2)} / ${pick(psnr, 0.5).toFixed(2)}, SSIM ${structure[0]!.toFixed(4)} / ${pick(structure, 0.5).toFixed(4)}`;
 }
 
 interface Pixels {

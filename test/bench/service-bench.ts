@@ -10,7 +10,8 @@
  *   decoded masters only, both), from a cached master, and warm (the picture cache), against
  *   the same request answered by a plain sharp resize of the same file (a bare node:http server in
  *   this process: read the file, resize, encode); the same on large photos (Debian's wallpapers,
- *   3640-3840 px, when installed), where the crop is 6× the output and JPEG shrink-on-load applies.
+ *   3640-3840 px, when installed), where the crop is 6× the output: a cold render decodes the source
+ *   at ¼ (JPEG shrink-on-load), the others are cut from the image's master scaled to 2048 px.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -43,7 +44,7 @@ const KNOWN_ROUTE = 'route="/v1/images/:hash/crop-hints"';
 const RENDER_KEY = 'bench-render-key-0123456789abcdef0123';
 const RENDER_WIDTH = 640;
 const LARGE_SOURCES = '/usr/share/backgrounds';
-/** Requests per half on the large sources: each render decodes a 9-megapixel JPEG. */
+/** Requests per half on the large sources: each cold render decodes a 9-megapixel JPEG. */
 const LARGE_PER_HALF = 100;
 const LARGE_SOURCE_NAMES = ['2004default.jpg', 'firstgeneration.jpg', 'rhythm.jpg', 'string.jpg', 'the-mouse.jpg'];
 

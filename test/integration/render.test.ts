@@ -20,9 +20,12 @@ const RENDER_KEY = 'render-key-for-tests-0123456789abcdef';
 /** Small bounds, so that a few renders overflow them: about six 160 px pictures, four decoded fixtures. */
 const PICTURE_CACHE_BYTES = 40_000;
 const MASTER_CACHE_BYTES = 2_000_000;
+const REDUCED_MASTER_SIDE = 240;
 
 describe('GET /render/… (signed crop rendering), on a real Redis and analysis thread', () => {
   let app: FastifyInstance;
+  /** The same service with a 240 px master bound and no picture cache: a 480 px fixture stands for a large photo. */
+  let reducedApp: FastifyInstance;
   let close: () => Promise<void>;
   let root: string;
   let analyses = 0;
@@ -51,9 +54,11 @@ describe('GET /render/… (signed crop rendering), on a real Redis and analysis 
     const deps = await connectAppDeps(config, counted);
     close = deps.close;
     app = await buildApp(config, { ...deps, logger: false });
+    reducedApp = await buildApp({ ...config, api: { ...config.api, renderMasterMaxSide: REDUCED_MASTER_SIDE, renderCacheBytes: 0 } }, { ...deps, logger: false });
   });
 
   afterAll(async () => {
+    await reducedApp?.close();
     await app?.close();
     await close?.();
   });
@@ -232,5 +237,34 @@ describe('GET /render/… (signed crop rendering), on a real Redis and analysis 
     const response = await get(stdout.trim());
     expect(response.statusCode).toBe(200);
     expect(await sharp(response.rawPayload).metadata()).toMatchObject({ format: 'jpeg', width: 120, height: 68 });
+  });
+
+  it('an image larger than the master bound: small renders from its reduced master, larger ones from the source', async () => {
+    // service-6.jpg is 480×350: its master is 240×175, and its 16:9 crop hint at most 480×270 (240×135 of the master).
+    const render = (width: number, format: 'png' | 'webp' = 'webp') => reducedApp.inject({ url: path('service-6.jpg', { width, format }) });
+    const first = await render(64);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.headers['x-render-cache']).toBe('miss');
+    expect(await sharp(first.rawPayload).metadata()).toMatchObject({ width: 64, height: 36 });
+    // Another small size: cut from the reduced master, no decode of the source.
+    const second = await render(60);
+    expect(second.headers['x-render-cache']).toBe('master');
+    expect(await sharp(second.rawPayload).metadata()).toMatchObject({ width: 60, height: 34 });
+    // 200 px needs more than the master's pixels (less than 2× across the crop): the source, every time.
+    for (let i = 0; i < 2; i++) {
+      const large = await render(200);
+      expect(large.headers['x-render-cache']).toBe('miss');
+      expect(await sharp(large.rawPayload).metadata()).toMatchObject({ width: 200, height: 113 });
+    }
+    // The full service keeps the image as its own master: another picture, another ETag.
+    expect((await get(path('service-6.jpg', { width: 64 }))).headers.etag).not.toBe(first.headers.etag);
+    // The reduced master's picture is the crop hint's: within resampling of extracting it from the full decode.
+    const hash = contentHash(await readFile(fixture('service-6.jpg')));
+    const box = (await app.inject({ url: `/v1/images/${hash}/crop-hints?aspect=16:9`, headers: { 'x-api-key': API_KEY } })).json().crops['16:9'] as { x: number; y: number; w: number; h: number };
+    const rendered = await sharp((await render(64, 'png')).rawPayload).raw().toBuffer();
+    const expected = await sharp(fixture('service-6.jpg')).extract({ left: box.x, top: box.y, width: box.w, height: box.h }).resize(64, 36, { fit: 'fill' }).raw().toBuffer();
+    let difference = 0;
+    for (let i = 0; i < rendered.length; i++) difference += Math.abs(rendered[i]! - expected[i]!);
+    expect(difference / rendered.length).toBeLessThan(4);
   });
 });

@@ -23,3 +23,37 @@ describe('matchFeatures', () => {
     expect(matchFeatures(placed(a), placed(b)).matches).toBe(0);
   });
 });
+
+describe('matchFeatures: coherent drift', () => {
+  /** 100 descriptors on a 10 × 10 grid 45 px apart, b's keypoints moved by `move`. */
+  const grid = (move: (x: number, y: number, k: number) => [number, number]): [ImageSignature, ImageSignature] => {
+    const descriptors = randomDescriptors(100, 11);
+    const at = (shift: boolean) => {
+      const signature = withDescriptors(descriptors);
+      descriptors.forEach((_, k) => {
+        const x = 30 + (k % 10) * 45;
+        const y = 30 + Math.floor(k / 10) * 45;
+        const [dx, dy] = shift ? move(x, y, k) : [0, 0];
+        signature.features.points.set([x + dx, y + dy], k * 2);
+      });
+      return { ...signature, width: 512, height: 512, featureFrame: { width: 512, height: 512 } };
+    };
+    return [at(false), at(true)];
+  };
+
+  it('is about 0 for keypoints jittered independently, as a copy places them', () => {
+    let seed = 7;
+    const jitter = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 3;
+    const report = matchFeatures(...grid(() => [jitter(), jitter()]));
+    expect(report.inliers).toBe(100);
+    expect(report.coherentDrift).toBeLessThan(0.3);
+  });
+
+  it('sees a smooth displacement under the RANSAC threshold that near misses do not', () => {
+    // Up to 3.5 px, smooth over ~130 px: every match stays an inlier (threshold 4 px), no near miss.
+    const report = matchFeatures(...grid((x, y) => [2.5 * Math.sin((2 * Math.PI * x) / 256), 2.5 * Math.cos((2 * Math.PI * y) / 256)]));
+    expect(report.inliers).toBe(100);
+    expect(report.nearMisses).toBe(0);
+    expect(report.coherentDrift).toBeGreaterThan(1.5);
+  });
+});

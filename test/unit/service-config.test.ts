@@ -114,4 +114,10 @@ describe('render cache bounds', () => {
     expect(() => loadConfig({ ARTMETA_RENDER_MASTER_BYTES: '128MB' })).toThrow(/ARTMETA_RENDER_MASTER_BYTES/);
     expect(() => loadConfig({ ARTMETA_RENDER_CACHE_BYTES: String(totalmem()) })).toThrow(/more than half/);
   });
+
+  it('bound a master to 2048 px a side unless set, between 64 and 8192', () => {
+    expect(loadConfig({}).api.renderMasterMaxSide).toBe(2048);
+    expect(loadConfig({ ARTMETA_RENDER_MASTER_MAX_SIDE: '1280' }).api.renderMasterMaxSide).toBe(1280);
+    for (const bad of ['63', '8193', '2048px', '1e3']) expect(() => loadConfig({ ARTMETA_RENDER_MASTER_MAX_SIDE: bad }), bad).toThrow(/ARTMETA_RENDER_MASTER_MAX_SIDE/);
+  });
 });
