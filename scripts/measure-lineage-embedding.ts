@@ -3,7 +3,7 @@
  * hard negatives? Measured on `npm run synth:lineages` sets only (never the validation data), as a peer
  * of the committed index in the same run.
  *
- *   npm run measure:lineage-embedding -- --model <encoder.onnx> <synth dir>... [--side 320]
+ *   npm run measure:lineage-embedding -- --model <encoder.onnx> <synth dir>... [--side 320] [--cross 1000] [--reuse]
  *
  * The encoder is any ONNX network taking 1×H×W×4 NHWC RGB+1 in 0-255 and giving 1×C×h×w features
  * (the MobileNetV2 encoder of M-LSD, cut at block_12, in the study of BENCHMARKS.md). Each image is
@@ -14,8 +14,10 @@
  *   smaller image's cells — overlap evidence that needs no keypoint to survive;
  * Pairs: every pair of images of one source photo (positives; hard negatives: time pairs and
  * neighbouring regions) and, of different photos, the hardest by global cosine and by HSV histogram
- * (same-colour photos) plus a seeded sample. The first directory chooses each score's threshold
- * (the lowest with no negative at or above it); the others are held out.
+ * (same-colour photos) plus a seeded sample (--cross N of each). The first directory chooses each
+ * score's threshold (the lowest with no negative at or above it); the others are held out. Each run
+ * writes its pairs to <dir>/embedding-pairs.json; --reuse reports from those without measuring.
+ * The encoder: `npx tsx scripts/cut-lineage-encoder.ts` on the package's mlsd_512x512_large.onnx.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,6 +75,8 @@ const VIEWS = ['colour', 'grey'] as const;
 const session = reuse ? undefined : await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', logSeverityLevel: 3 });
 if (!reuse) await loadOpenCV();
 const thresholds: number[][] = [];
+/** The combined model of `combined`, fitted on the first set. */
+let comboModel: { w: number[]; t: number } | undefined;
 for (const [d, dir] of dirs.entries()) await study(dir, d === 0);
 
 async function study(dir: string, choose: boolean): Promise<void> {
@@ -343,7 +347,6 @@ function report(dir: string, pairs: Pair[], images: number, networkMs: number, c
  * The index and the learned scores in one logistic model (class-weighted, fitted on the first set, in
  * sample): its threshold is the lowest with no negative of the first set at or above it.
  */
-let comboModel: { w: number[]; t: number } | undefined;
 function combined(pairs: Pair[], choose: boolean): void {
   const x = (p: Pair) => [logit(p.index), ...p.global, ...p.regional, 1];
   const y = (p: Pair) => (p.kind === 'positive' ? 1 : 0);
