@@ -34,8 +34,8 @@ const MAX_RENDER_MASTER_SIDE = 8192;
  * start: a bad value stops the process with a message naming the variable. The defaults below are the
  * documented ones (docs/deployment.md lists them all).
  */
-const Integer = (defaultValue: number, minimum: number, description: string) =>
-  Type.Integer({ default: defaultValue, minimum, description });
+const Integer = (defaultValue: number, minimum: number, description: string, maximum?: number) =>
+  Type.Integer({ default: defaultValue, minimum, ...(maximum === undefined ? {} : { maximum }), description });
 
 export const EnvSchema = Type.Object({
   ARTMETA_REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379', pattern: '^rediss?://', description: 'Redis every API and worker shares' }),
@@ -83,12 +83,12 @@ export const EnvSchema = Type.Object({
     0,
     'Decoded images (render masters) kept in memory by each API process for new /render sizes and formats, in bytes; 0 = none',
   ),
-  ARTMETA_RENDER_MASTER_MAX_SIDE: Type.Integer({
-    default: DEFAULT_RENDER_MASTER_MAX_SIDE,
-    minimum: 64,
-    maximum: MAX_RENDER_MASTER_SIDE,
-    description: 'Longest side of a render master: a larger image is kept scaled down to it, and serves the renders it has twice the pixels for',
-  }),
+  ARTMETA_RENDER_MASTER_MAX_SIDE: Integer(
+    DEFAULT_RENDER_MASTER_MAX_SIDE,
+    64,
+    'Longest side of a render master: a larger image is kept scaled down to it, and serves the renders it has twice the pixels for',
+    MAX_RENDER_MASTER_SIDE,
+  ),
   ARTMETA_UPLOAD_TTL_SECONDS: Integer(24 * 3600, 1, 'How long an upload waits in Redis for its job'),
   ARTMETA_LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 });
