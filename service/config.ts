@@ -11,21 +11,35 @@ import { DEFAULT_CANVASES, parseCanvasList } from '../analysis/crop/canvas-spec.
 export const DEFAULT_RENDER_CACHE_BYTES = 64 * 1024 * 1024;
 /**
  * Render masters an API process keeps: 128 MiB holds about 90 decoded 800×600 photos (1.4 MB each),
- * 16 masters of 3840×2400 photos (scaled to 2048×1280, 7.9 MB), at least 7 of the largest (2048×2048
- * with alpha, 16.8 MB): the images whose other sizes, formats and canvases are asked for soon after
+ * 19 masters of 3840×2400 photos (scaled to 1920×1200, 6.9 MB), at least 9 of the largest (1920×1920
+ * with alpha, 14.7 MB): the images whose other sizes, formats and canvases are asked for soon after
  * the first.
  */
 export const DEFAULT_RENDER_MASTER_BYTES = 128 * 1024 * 1024;
 /**
  * Longest side of a render master (api/render/render-master.ts): an image up to it is kept as
  * decoded, a larger one scaled down to it, and a render is cut from the master when the master has
- * twice the output's pixels across the crop. 2048 px serves a 1024 px `<img>` (or 512 px at 2×
- * density) of a whole-width crop of any image, and a master holds at most 2048×2048×4 bytes (16.8
- * MB with alpha, 12.6 without; 7.9-8.3 MB for a 16:10 photo). Making one of a 3640-3840×2400 JPEG
- * decodes it whole: 101 ms of CPU, about twice a 640 px render decoded at ¼ (48-55); every later
- * size, format or canvas cut from it costs 10-13 ms instead (bench:render-options, large sources).
+ * twice the output's pixels across the crop. 1920 px is half of 3840, the width of 4K (UHD) pictures,
+ * the commonest large size: libjpeg decodes such a JPEG's master directly at ½, with nothing left to
+ * resample (35 ms of CPU for a 3840×2400 wallpaper, against 106 for a full decode scaled to 2048 px,
+ * the bound before; a 3640 px one still decodes whole: 1820 px at ½ would be short of the bound). It
+ * serves a 960 px `<img>` (or 480 px at 2× density) of a whole-width crop of any image, and a master
+ * holds at most 1920×1920×4 bytes (14.7 MB with alpha, 11.1 without; 6.9 MB for a 16:10 photo).
+ * Every later size, format or canvas cut from it costs 10-13 ms of CPU (bench:render-options, large
+ * sources).
  */
-export const DEFAULT_RENDER_MASTER_MAX_SIDE = 2048;
+export const DEFAULT_RENDER_MASTER_MAX_SIDE = 1920;
+/**
+ * WebP encoder effort of /render (0-6; sharp's default is 4). A render is encoded while its client
+ * waits, then cached for a year (immutable URLs), so its bytes are paid on every view. Cut from a
+ * master, the encode is most of a WebP render's CPU (9.9 of 11.7 ms at 640 px). On 20 photos
+ * outside the validation set (bench:render-options --only webp): effort 2 encodes in 11.8 ms of CPU
+ * against 24.1 at 4, for 3.3% more bytes; effort 0 in 7.6 ms for 13.2% more bytes than effort 2 at
+ * the same fidelity to the unencoded pixels (luma PSNR median 38.2 against 37.8 dB, SSIM 0.970 and
+ * 0.970), effort 1 in 9.4 ms for 8.1% more. Kept at 2, as the bytes are paid per view and the CPU
+ * per new picture; an operator whose CPU is dearer than bandwidth sets 0.
+ */
+export const DEFAULT_RENDER_WEBP_EFFORT = 2;
 /** Past the largest output side (MAX_RENDER_SIDE in api/render/render-url.ts) a larger master serves nothing more. */
 const MAX_RENDER_MASTER_SIDE = 8192;
 
@@ -89,6 +103,7 @@ export const EnvSchema = Type.Object({
     'Longest side of a render master: a larger image is kept scaled down to it, and serves the renders it has twice the pixels for',
     MAX_RENDER_MASTER_SIDE,
   ),
+  ARTMETA_RENDER_WEBP_EFFORT: Integer(DEFAULT_RENDER_WEBP_EFFORT, 0, 'WebP encoder effort of /render, 0-6: lower is less CPU per new picture for more bytes per view', 6),
   ARTMETA_UPLOAD_TTL_SECONDS: Integer(24 * 3600, 1, 'How long an upload waits in Redis for its job'),
   ARTMETA_LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 });
@@ -113,6 +128,8 @@ export interface ArtmetaConfig {
     renderMasterBytes: number;
     /** Longest side of a decoded master; larger images are scaled down to it. */
     renderMasterMaxSide: number;
+    /** libwebp's effort (method) for WebP renders. */
+    renderWebpEffort: number;
   };
   worker: { concurrency: number; analysisThreads: number; lockMs: number; clusterConcurrency: number; analysisTimeoutMs: number };
   analysis: { aspects: string[]; maxPixels: number };
@@ -209,6 +226,7 @@ function toConfig(env: Env): ArtmetaConfig {
       renderCacheBytes: env.ARTMETA_RENDER_CACHE_BYTES,
       renderMasterBytes: env.ARTMETA_RENDER_MASTER_BYTES,
       renderMasterMaxSide: env.ARTMETA_RENDER_MASTER_MAX_SIDE,
+      renderWebpEffort: env.ARTMETA_RENDER_WEBP_EFFORT,
     },
     worker: {
       concurrency,

@@ -3,6 +3,7 @@ import sharp, { type Sharp } from 'sharp';
 import type { Box } from '../../analysis/geometry/box.ts';
 import { MAX_RENDER_SIDE, type RenderFormat, type RenderRequest } from './render-url.ts';
 import { cropInMaster, isReduced, masterCrop, masterServes, masterSize, type RenderMaster } from './render-master.ts';
+import { DEFAULT_RENDER_WEBP_EFFORT } from '../../service/config.ts';
 
 export const RENDER_CONTENT_TYPES: Record<RenderFormat, string> = {
   jpeg: 'image/jpeg',
@@ -14,16 +15,6 @@ export const RENDER_CONTENT_TYPES: Record<RenderFormat, string> = {
 const PIXEL_CANVAS = /^(\d+)x(\d+)$/i;
 
 /**
- * WebP encoder effort (0-6; sharp's default is 4). A render is encoded while its client waits, and
- * then cached for a year (immutable URLs), so its bytes are paid on every view. On the 40 photos of
- * bench:render-options, 640 px: effort 2 costs 17.8 ms CPU per render against 30.3 at 4, for 3% more
- * bytes (27.2 against 26.5 KB); effort 1 or 0 cost 15.5 or 13.7 ms for 10% or 17% more bytes at the
- * same PSNR and SSIM, and at effort 2's bytes (effort 0, quality 75) lose 0.9 dB PSNR and 0.008 SSIM
- * (medians over the photos).
- */
-const WEBP_EFFORT = 2;
-
-/**
  * JPEG Huffman tables: sharp optimises them by default, a second pass over the image. Off, the
  * pixels are the same and a render costs less: on the 40 photos of bench:service at 640 px the
  * encode took 1.5 ms instead of 3.2 ms (CPU, one at a time) and a render 9.0 instead of 10.7 ms of
@@ -31,11 +22,16 @@ const WEBP_EFFORT = 2;
  */
 const JPEG_OPTIMISE_CODING = false;
 
+/** How a picture is encoded: the request's format and quality, and the server's WebP effort (ARTMETA_RENDER_WEBP_EFFORT). */
+export interface RenderEncoding extends Pick<RenderRequest, 'format' | 'quality'> {
+  webpEffort?: number;
+}
+
 /** How each format is encoded: the asked quality, else the encoder's default. */
-export function encoderOptions(format: RenderFormat, quality?: number): { quality?: number; effort?: number; optimiseCoding?: boolean } {
+export function encoderOptions(format: RenderFormat, quality?: number, webpEffort = DEFAULT_RENDER_WEBP_EFFORT): { quality?: number; effort?: number; optimiseCoding?: boolean } {
   return {
     ...(quality !== undefined ? { quality } : {}),
-    ...(format === 'webp' ? { effort: WEBP_EFFORT } : {}),
+    ...(format === 'webp' ? { effort: webpEffort } : {}),
     ...(format === 'jpeg' ? { optimiseCoding: JPEG_OPTIMISE_CODING } : {}),
   };
 }
@@ -97,14 +93,18 @@ export function renderPlan(crop: Box, size: Size, source: Size, masters: MasterP
   return { from: 'source', order: resizesFirst(crop, size) ? 'shrink-first' : 'extract-first' };
 }
 
-/** A plan as the ETag names it: a full-size master's renders keep the ETags they had before reduced masters. */
+/**
+ * A plan as the ETag names it: a full-size master's renders keep the ETags they had before reduced
+ * masters; a reduced master's name its size and how a JPEG's is decoded (at a DCT scale, see
+ * jpegDecodeScale: new pixels, new ETags).
+ */
 function planLabel(plan: RenderPlan): string {
   if (plan.from === 'source') return plan.order;
-  return plan.reduced ? `master ${plan.master.width}x${plan.master.height}` : 'master';
+  return plan.reduced ? `master ${plan.master.width}x${plan.master.height} dct-scaled` : 'master';
 }
 
 /** A render cut from a master: extract (the crop in the master's pixels), resize, encode. */
-export function renderFromMaster(master: RenderMaster, crop: Box, size: Size, request: Pick<RenderRequest, 'format' | 'quality'>): Promise<Buffer> {
+export function renderFromMaster(master: RenderMaster, crop: Box, size: Size, request: RenderEncoding): Promise<Buffer> {
   return encode(masterCrop(master, crop).resize(size.width, size.height, { fit: 'fill' }), request);
 }
 
@@ -118,17 +118,17 @@ export async function renderCrop(
   crop: Box,
   size: Size,
   source: Size,
-  request: Pick<RenderRequest, 'format' | 'quality'>,
+  request: RenderEncoding,
   maxPixels: number,
 ): Promise<Buffer> {
   const input = sharp(bytes, { autoOrient: true, limitInputPixels: maxPixels, pages: 1 });
   return encode(resizesFirst(crop, size) ? resizeThenExtract(input, crop, size, source) : extractThenResize(input, crop, size), request);
 }
 
-function encode(image: Sharp, request: Pick<RenderRequest, 'format' | 'quality'>): Promise<Buffer> {
+function encode(image: Sharp, request: RenderEncoding): Promise<Buffer> {
   // JPEG has no alpha: transparent areas go white, as a page behind an <img> usually is.
   const flat = request.format === 'jpeg' ? image.flatten({ background: '#ffffff' }) : image;
-  return flat.toFormat(request.format, encoderOptions(request.format, request.quality)).toBuffer();
+  return flat.toFormat(request.format, encoderOptions(request.format, request.quality, request.webpEffort)).toBuffer();
 }
 
 /** Whether a render resizes the whole image before taking the crop (see SHRINK_ON_LOAD_FROM). */
@@ -159,8 +159,8 @@ function resizeThenExtract(image: Sharp, crop: Box, size: Size, source: Size): S
  * and the libvips and sharp versions that encode, so that a change to any of them gives new ETags
  * for the new bytes.
  */
-export function renderEtag(contentHash: string, crop: Box, size: Size, plan: RenderPlan, request: Pick<RenderRequest, 'format' | 'quality'>): string {
-  const encoding = JSON.stringify(encoderOptions(request.format, request.quality));
+export function renderEtag(contentHash: string, crop: Box, size: Size, plan: RenderPlan, request: RenderEncoding): string {
+  const encoding = JSON.stringify(encoderOptions(request.format, request.quality, request.webpEffort));
   const key = [contentHash, crop.x, crop.y, crop.w, crop.h, size.width, size.height, planLabel(plan), request.format, encoding, sharp.versions.vips, sharp.versions.sharp].join('|');
   return `"${createHash('sha256').update(key).digest('base64url').slice(0, 27)}"`;
 }

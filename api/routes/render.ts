@@ -60,7 +60,7 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
           'Path: `/render/<signature>/canvas:16:9[/width:640|/height:360][/quality:80][/enlarge:1]/(url|path):<base64url of the source>.(jpeg|webp|avif|png)`. ' +
           'The signature is the unpadded URL-safe Base64 HMAC-SHA256, under ARTMETA_RENDER_KEY, of the path after it (from its `/`). ' +
           'The crop is the stored crop hint of the image for that canvas (the image is analysed first if unknown). ' +
-          'Never larger than the crop unless `enlarge:1`. Encoded at the format\'s default quality unless `quality:`; WebP at effort 2, JPEG without Huffman-table optimisation. ' +
+          'Never larger than the crop unless `enlarge:1`. Encoded at the format\'s default quality unless `quality:`; WebP at effort 2 (ARTMETA_RENDER_WEBP_EFFORT), JPEG without Huffman-table optimisation. ' +
           'Rendered pictures and decoded images are kept in memory by each API process (`x-render-cache` says how an answer was made). ' +
           'No API key: the signature is the authorisation.',
         security: [],
@@ -97,17 +97,18 @@ export async function renderRoutes(app: FastifyInstance, { config, store, cache 
       const size = outputSize(crop, render);
       const plan = renderPlan(crop, size, analysis, masterPolicy);
       // The ETag names everything that decides the bytes: it is also the picture's cache key.
-      const etag = renderEtag(hash, crop, size, plan, render);
+      const encoding = { format: render.format, quality: render.quality, webpEffort: config.api.renderWebpEffort };
+      const etag = renderEtag(hash, crop, size, plan, encoding);
       // Caching headers only on answers worth keeping, never on an error.
       const cacheable = { etag, 'cache-control': CACHE_CONTROL };
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).headers(cacheable).send();
       let source: RenderSource = 'miss';
       const { value: picture, outcome } = await pictures.getOrMake(etag, async () => {
-        if (plan.from === 'source') return renderCrop(await image.bytes(), crop, size, analysis, render, config.analysis.maxPixels);
+        if (plan.from === 'source') return renderCrop(await image.bytes(), crop, size, analysis, encoding, config.analysis.maxPixels);
         // One master per image: its size follows from the image's and the configured bound alone.
         const master = await masters.getOrMake(hash, async () => decodeMaster(await image.bytes(), analysis, plan.master, config.analysis.maxPixels));
         if (master.outcome !== 'made') source = 'master';
-        return renderFromMaster(master.value, plan.crop, size, render);
+        return renderFromMaster(master.value, plan.crop, size, encoding);
       });
       return reply
         .headers({ ...cacheable, [RENDER_CACHE_HEADER]: answeredFrom(outcome, source) })

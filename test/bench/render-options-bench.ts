@@ -28,8 +28,8 @@ import { MASTER_MIN_OVERSAMPLING, cropInMaster, decodeMaster, masterSize, type R
 import { DEFAULT_RENDER_MASTER_MAX_SIDE } from '../../service/config.ts';
 
 const dataDir = process.argv[2] ?? '../shared/data';
-/** `--only masters`: the reduced-master measurements alone (photographic detail, large sources). */
-const mastersOnly = process.argv.slice(3).join(' ') === '--only masters';
+/** `--only masters` or `--only webp`: the reduced-master measurements alone (photographic detail, large sources), or the WebP efforts on photos outside the validation set. */
+const only = process.argv.slice(3).join(' ').replace(/^--only /, '');
 const WIDTH = 640;
 const PASSES = 4;
 const MAX_PIXELS = 100_000_000;
@@ -37,6 +37,11 @@ const LARGE_SOURCES = '/usr/share/backgrounds';
 /** The masters of a serve with the default configuration. */
 const MASTERS = { maxSide: DEFAULT_RENDER_MASTER_MAX_SIDE, reduced: true };
 const LARGE_SOURCE_NAMES = ['2004default.jpg', 'firstgeneration.jpg', 'rhythm.jpg', 'string.jpg', 'the-mouse.jpg'];
+/**
+ * Photos from Debian packages, none from the validation set, none chosen for this: every JPEG photo
+ * tuxpaint-data ships as a drawing template (19, 604-1296 px) and matplotlib's sample photo.
+ */
+const OUTSIDE_PHOTOS = { dir: '/usr/share/tuxpaint/templates', extra: ['/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg'] };
 
 const photosDir = join(dataDir, 'photos');
 const names = (await readdir(photosDir)).filter((f) => f.endsWith('.jpg')).sort().slice(8, 48);
@@ -99,9 +104,12 @@ const variants: Variant[] = [
 ];
 
 try {
-  if (!mastersOnly) await encoderVariants();
-  await photographicMasters();
-  await largeSources();
+  if (only === '' ) await encoderVariants();
+  if (only === '' || only === 'webp') await webpEfforts();
+  if (only === '' || only === 'masters') {
+    await photographicMasters();
+    await largeSources();
+  }
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
@@ -144,6 +152,68 @@ async function encoderVariants(): Promise<void> {
     `  ½ decode against the current pixels, the ${halved.length} photos whose crop is ≥ 2× the output: ` +
       `PSNR min ${psnr[0]!.toFixed(2)} median ${pick(psnr, 0.5).toFixed(2)}, SSIM min ${structure[0]!.toFixed(4)} median ${pick(structure, 0.5).toFixed(4)}`,
   );
+}
+
+/**
+ * WebP effort 0-4 on photos outside the validation set (OUTSIDE_PHOTOS), as /render cuts them from a
+ * master: the largest centred 16:9 crop, 640 px wide (or the crop's width if less), at the default
+ * quality. Per effort: CPU of the encode alone (from the cut pixels, one at a time), KB, and luma
+ * PSNR / SSIM of the decoded picture against the unencoded pixels and against effort 4's picture
+ * (sharp's default effort), min / median over the photos.
+ */
+async function webpEfforts(): Promise<void> {
+  const files = [
+    ...(await readdir(OUTSIDE_PHOTOS.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.jpg')).sort().map((f) => join(OUTSIDE_PHOTOS.dir, f)),
+    ...OUTSIDE_PHOTOS.extra,
+  ];
+  const cuts = await Promise.all(files.map(async (file) => {
+    const bytes = await readFile(file).catch(() => undefined);
+    if (!bytes) return undefined;
+    const { width, height } = await sharp(bytes, { autoOrient: true }).metadata();
+    const w = Math.min(width, Math.floor((height * 16) / 9));
+    const h = Math.round((w * 9) / 16);
+    const out = Math.min(WIDTH, w);
+    const { data, info } = await sharp(bytes, { autoOrient: true })
+      .extract({ left: (width - w) >> 1, top: (height - h) >> 1, width: w, height: h })
+      .resize(out, Math.round((out * 9) / 16), { fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { data, info };
+  }));
+  const pictures = cuts.filter((c) => c !== undefined);
+  if (pictures.length === 0) return;
+  const efforts = [0, 1, 2, 3, 4];
+  const encode = (c: (typeof pictures)[number], effort: number) =>
+    sharp(c.data, { raw: { width: c.info.width, height: c.info.height, channels: c.info.channels } }).webp({ ...encoderOptions('webp'), effort }).toBuffer();
+  const cpu = efforts.map(() => 0);
+  const outputs = efforts.map(() => [] as Buffer[]);
+  for (let pass = 0; pass < PASSES; pass++) {
+    for (const [i, c] of pictures.entries()) {
+      for (const [e, effort] of efforts.entries()) {
+        const before = process.cpuUsage();
+        const out = await encode(c, effort);
+        const used = process.cpuUsage(before);
+        if (pass === 0) outputs[e]![i] = out;
+        else cpu[e]! += (used.user + used.system) / 1000 / (PASSES - 1) / pictures.length;
+      }
+    }
+  }
+  const unencoded = await Promise.all(pictures.map((c) => rgba(sharp(c.data, { raw: { width: c.info.width, height: c.info.height, channels: c.info.channels } }))));
+  const effort4 = await Promise.all(outputs[efforts.indexOf(4)]!.map((out) => rgba(sharp(out))));
+  console.log(
+    `WebP effort on ${pictures.length} photos outside the validation set (Debian tuxpaint-data's JPEG templates, matplotlib's grace_hopper.jpg), largest centred 16:9 crop, ` +
+      `${WIDTH} px wide, quality ${encoderOptions('webp').quality ?? 'default'}; CPU ms of the encode alone (mean), KB (mean), luma PSNR dB / SSIM min / median:`,
+  );
+  const kb4 = outputs[efforts.indexOf(4)]!.reduce((sum, out) => sum + out.length, 0);
+  for (const [e, effort] of efforts.entries()) {
+    const decoded = await Promise.all(outputs[e]!.map((out) => rgba(sharp(out))));
+    const kb = outputs[e]!.reduce((sum, out) => sum + out.length, 0);
+    console.log(
+      `  effort ${effort}${effort === encoderOptions('webp').effort ? ' (now)' : ''}  CPU ${cpu[e]!.toFixed(2).padStart(5)}  ${(kb / pictures.length / 1000).toFixed(1)} KB (${((kb / kb4 - 1) * 100).toFixed(1).padStart(5)}% on effort 4)  ` +
+        `against the unencoded pixels ${summary(decoded.map((d, i) => compare(d, unencoded[i]!)))}` +
+        (effort === 4 ? '' : `; against effort 4's picture ${summary(decoded.map((d, i) => compare(d, effort4[i]!)))}`),
+    );
+  }
 }
 
 /**

@@ -62,6 +62,8 @@ const env = {
   ARTMETA_CONCURRENCY: '1',
   ARTMETA_ANALYSIS_THREADS: '1',
   ARTMETA_LOG_LEVEL: 'warn',
+  // The render settings under study, from the bench's own environment when set (A/B runs of one build).
+  ...Object.fromEntries(['ARTMETA_RENDER_WEBP_EFFORT', 'ARTMETA_RENDER_MASTER_MAX_SIDE'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
 };
 const config = loadConfig(env);
 const children: ChildProcess[] = [];
@@ -166,6 +168,7 @@ try {
   console.log('  [x-render-cache answers]; CPU ms per request of the answering process (/proc), and of this process as the load generator');
   console.log('  first = first request of each URL to a serve with the default caches; cold = caches off, every request decodes its source;');
   console.log('  master = picture cache off, every request a new picture cut from the cached decoded image; warm = the same URLs again, default caches');
+  console.log(`  WebP effort ${config.api.renderWebpEffort} (serve and the plain resize), masters of at most ${config.api.renderMasterMaxSide} px a side`);
   console.log(`  machine load average before rendering: ${loadBefore.map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   printRenders(renders);
   if (largeRenders.length > 0) {
@@ -351,7 +354,7 @@ async function startPlainResizeServer(files: string[]): Promise<{ url: string; c
     readFile(file)
       .then((bytes) => {
         const format = match[2] as 'webp' | 'jpeg';
-        return sharp(bytes).resize({ width: RENDER_WIDTH, withoutEnlargement: true }).toFormat(format, encoderOptions(format)).toBuffer();
+        return sharp(bytes).resize({ width: RENDER_WIDTH, withoutEnlargement: true }).toFormat(format, encoderOptions(format, undefined, config.api.renderWebpEffort)).toBuffer();
       })
       .then(
         (picture) => response.writeHead(200, { 'content-type': `image/${match[2]}` }).end(picture),

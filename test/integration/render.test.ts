@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
@@ -26,6 +26,8 @@ describe('GET /render/… (signed crop rendering), on a real Redis and analysis 
   let app: FastifyInstance;
   /** The same service with a 240 px master bound and no picture cache: a 480 px fixture stands for a large photo. */
   let reducedApp: FastifyInstance;
+  /** The same service encoding WebP at effort 0 (ARTMETA_RENDER_WEBP_EFFORT). */
+  let fastWebpApp: FastifyInstance;
   let close: () => Promise<void>;
   let root: string;
   let analyses = 0;
@@ -55,9 +57,11 @@ describe('GET /render/… (signed crop rendering), on a real Redis and analysis 
     close = deps.close;
     app = await buildApp(config, { ...deps, logger: false });
     reducedApp = await buildApp({ ...config, api: { ...config.api, renderMasterMaxSide: REDUCED_MASTER_SIDE, renderCacheBytes: 0 } }, { ...deps, logger: false });
+    fastWebpApp = await buildApp({ ...config, api: { ...config.api, renderWebpEffort: 0 } }, { ...deps, logger: false });
   });
 
   afterAll(async () => {
+    await fastWebpApp?.close();
     await reducedApp?.close();
     await app?.close();
     await close?.();
@@ -242,6 +246,8 @@ describe('GET /render/… (signed crop rendering), on a real Redis and analysis 
   it('an image larger than the master bound: small renders from its reduced master, larger ones from the source', async () => {
     // service-6.jpg is 480×350: its master is 240×175, and its 16:9 crop hint at most 480×270 (240×135 of the master).
     const render = (width: number, format: 'png' | 'webp' = 'webp') => reducedApp.inject({ url: path('service-6.jpg', { width, format }) });
+    const leftovers = async () => (await readdir(tmpdir())).filter((name) => name.startsWith('artmeta-master-')).length;
+    const tempBefore = await leftovers();
     const first = await render(64);
     expect(first.statusCode, first.body).toBe(200);
     expect(first.headers['x-render-cache']).toBe('miss');
@@ -266,5 +272,20 @@ describe('GET /render/… (signed crop rendering), on a real Redis and analysis 
     let difference = 0;
     for (let i = 0; i < rendered.length; i++) difference += Math.abs(rendered[i]! - expected[i]!);
     expect(difference / rendered.length).toBeLessThan(4);
+    // The master was decoded at ½ by libjpeg through a temporary file, which is gone.
+    expect(await leftovers()).toBe(tempBefore);
+  });
+
+  it('encodes WebP at the configured effort, under its own ETag; JPEG renders are the same', async () => {
+    const webp = path('service-2.jpg', { width: 160 });
+    const [now, fast] = [await get(webp), await fastWebpApp.inject({ url: webp })];
+    expect(fast.statusCode, fast.body).toBe(200);
+    expect(await sharp(fast.rawPayload).metadata()).toMatchObject({ format: 'webp', width: 160, height: 90 });
+    expect(fast.headers.etag).not.toBe(now.headers.etag);
+    expect(fast.rawPayload.equals(now.rawPayload)).toBe(false);
+    const jpeg = path('service-2.jpg', { width: 160, format: 'jpeg' });
+    const [jpegNow, jpegFast] = [await get(jpeg), await fastWebpApp.inject({ url: jpeg })];
+    expect(jpegFast.headers.etag).toBe(jpegNow.headers.etag);
+    expect(jpegFast.rawPayload.equals(jpegNow.rawPayload)).toBe(true);
   });
 });

@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { Box } from '../../analysis/geometry/box.ts';
 import { renderCrop, renderEtag, renderFromMaster, renderPlan, resizesFirst, type Size } from '../../api/render/crop-render.ts';
-import { MASTER_MIN_OVERSAMPLING, cropInMaster, decodeMaster, keepsReducedMasters, masterSize } from '../../api/render/render-master.ts';
+import { MASTER_MIN_OVERSAMPLING, cropInMaster, decodeMaster, jpegDecodeScale, keepsReducedMasters, masterSize } from '../../api/render/render-master.ts';
 import { DEFAULT_RENDER_MASTER_MAX_SIDE } from '../../service/config.ts';
 import { fixture } from '../support/fixtures.ts';
 
@@ -78,19 +79,19 @@ describe('render masters: one decode, upright, serves every render of an image u
 
   it('a larger image gets a master scaled to the master size, which serves the renders it has twice the pixels for', () => {
     const wallpaper = { width: 3840, height: 2400 };
-    expect(masterSize(wallpaper, MASTERS.maxSide)).toEqual({ width: 2048, height: 1280 });
+    expect(masterSize(wallpaper, MASTERS.maxSide)).toEqual({ width: 1920, height: 1200 });
     const crop = { x: 0, y: 120, w: 3840, h: 2160 };
-    // 640×360 from 2048×1152 of the master: 3.2×.
+    // 640×360 from 1920×1080 of the master: 3×.
     expect(renderPlan(crop, { width: 640, height: 360 }, wallpaper, MASTERS)).toEqual({
       from: 'master',
-      master: { width: 2048, height: 1280 },
-      crop: { x: 0, y: 64, w: 2048, h: 1152 },
+      master: { width: 1920, height: 1200 },
+      crop: { x: 0, y: 60, w: 1920, h: 1080 },
       reduced: true,
     });
-    expect(renderPlan(crop, { width: 1024, height: 576 }, wallpaper, MASTERS)).toMatchObject({ from: 'master' });
-    // Past half the master's pixels across the crop, the source is decoded: 1025 px needs 2050 of the master's 2048.
-    expect(renderPlan(crop, { width: 1025, height: 577 }, wallpaper, MASTERS)).toEqual({ from: 'source', order: 'shrink-first' });
-    // A tight crop: 853×480 of the master for a 500 px render is 1.7×; from the source it is 3.2× (shrink-on-load), for 640 px 2.5×.
+    expect(renderPlan(crop, { width: 960, height: 540 }, wallpaper, MASTERS)).toMatchObject({ from: 'master' });
+    // Past half the master's pixels across the crop, the source is decoded: 961 px needs 1922 of the master's 1920.
+    expect(renderPlan(crop, { width: 961, height: 541 }, wallpaper, MASTERS)).toEqual({ from: 'source', order: 'shrink-first' });
+    // A tight crop: 800×450 of the master for a 500 px render is 1.6×; from the source it is 3.2× (shrink-on-load), for 640 px 2.5×.
     const tight = { x: 0, y: 0, w: 1600, h: 900 };
     expect(renderPlan(tight, { width: 500, height: 281 }, wallpaper, MASTERS)).toEqual({ from: 'source', order: 'shrink-first' });
     expect(renderPlan(tight, { width: 640, height: 360 }, wallpaper, MASTERS)).toEqual({ from: 'source', order: 'extract-first' });
@@ -119,8 +120,10 @@ describe('render masters: one decode, upright, serves every render of an image u
     const crop = { x: 0, y: 120, w: 3840, h: 2160 };
     const size = { width: 480, height: 270 };
     const etag = (maxSide: number) => renderEtag('hash', crop, size, renderPlan(crop, size, wallpaper, { maxSide, reduced: true }), { format: 'webp' });
-    expect(etag(2048)).not.toBe(etag(1536));
-    expect(etag(2048)).toBe(etag(2048));
+    expect(etag(1920)).not.toBe(etag(1536));
+    expect(etag(1920)).toBe(etag(1920));
+    // Reduced masters are decoded at a DCT scale since 7 Dec 2026: the ETag of main before then, for this render at a 2048 px bound, is gone.
+    expect(etag(2048)).not.toBe('"g-4XYGTvVNHBTI-IAbKXW9MWS92"');
     // A full-size master's renders keep their ETag whatever the bound above the image's size.
     const photo = { width: 800, height: 600 };
     const small = (maxSide: number) => renderEtag('hash', { x: 0, y: 75, w: 800, h: 450 }, size, renderPlan({ x: 0, y: 75, w: 800, h: 450 }, size, photo, { maxSide, reduced: true }), { format: 'webp' });
@@ -148,5 +151,65 @@ describe('render masters: one decode, upright, serves every render of an image u
     // Measured: 0.96 for the crop, 41.7 for the misplaced one.
     expect(same).toBeLessThan(4);
     expect(other).toBeGreaterThan(10);
+  });
+});
+
+describe('JPEG masters decoded at a DCT scale: libjpeg at ½, ¼ or ⅛ where the master keeps all its pixels', () => {
+  it('takes the largest scale that still leaves the master size on both axes (libvips rounds a scaled side down)', () => {
+    // 3840 px (4K) at the default bound: exactly ½.
+    expect(jpegDecodeScale({ width: 3840, height: 2400 }, { width: 1920, height: 1200 })).toBe(2);
+    // A 12 MP phone photo: ½ (2000×1500), then resampled to the bound.
+    expect(jpegDecodeScale({ width: 4000, height: 3000 }, masterSize({ width: 4000, height: 3000 }, 1920))).toBe(2);
+    // 3640 px: 1820 at ½ is short of 1920, so decoded whole.
+    expect(jpegDecodeScale({ width: 3640, height: 2400 }, masterSize({ width: 3640, height: 2400 }, 1920))).toBe(1);
+    expect(jpegDecodeScale({ width: 8000, height: 6000 }, masterSize({ width: 8000, height: 6000 }, 1920))).toBe(4);
+    // 549 rows at ½ are 274, one short of the master's 275.
+    expect(jpegDecodeScale({ width: 800, height: 549 }, { width: 400, height: 275 })).toBe(1);
+    // Past ⅛ with 3× or more left to resample, sharp shrinks on load by itself: no scale of ours on top.
+    expect(jpegDecodeScale({ width: 64_000, height: 1000 }, masterSize({ width: 64_000, height: 1000 }, 1920))).toBe(1);
+  });
+
+  it("gives libjpeg's ½ decode, upright, and leaves no temporary file behind", async () => {
+    const leftovers = async () => (await readdir(tmpdir())).filter((name) => name.startsWith('artmeta-master-')).length;
+    const before = await leftovers();
+    // service-6.jpg is 480×350: a 240×175 master is its ½ decode.
+    const bytes = await readFile(fixture('service-6.jpg'));
+    const master = await decodeMaster(bytes, { width: 480, height: 350 }, { width: 240, height: 175 }, MAX_PIXELS);
+    expect(master).toMatchObject({ width: 240, height: 175, channels: 3 });
+    const half = await sharp(`${fixture('service-6.jpg')}[shrink=2]`).raw().toBuffer();
+    expect(master.pixels.equals(half)).toBe(true);
+    // Not what a full decode resampled gives (the path before): the test tells the two apart.
+    const resampled = await sharp(bytes).resize(240, 175, { fit: 'fill' }).raw().toBuffer();
+    expect(master.pixels.equals(resampled)).toBe(false);
+    expect(meanAbsoluteDifference(master.pixels, resampled)).toBeLessThan(3);
+    expect(await leftovers()).toBe(before);
+    // EXIF orientation 6 (stored 240×320, displayed 320×240): the ½ master is upright, as the upright twin's.
+    const rotated = await decodeMaster(await readFile(fixture('astronaut-exif6.jpg')), { width: 320, height: 240 }, { width: 160, height: 120 }, MAX_PIXELS);
+    const upright = await decodeMaster(await readFile(fixture('astronaut-upright.jpg')), { width: 320, height: 240 }, { width: 160, height: 120 }, MAX_PIXELS);
+    expect(rotated).toMatchObject({ width: 160, height: 120 });
+    expect(meanAbsoluteDifference(rotated.pixels, upright.pixels)).toBeLessThan(4);
+  });
+
+  it('decodes other formats whole and resamples them, as before', async () => {
+    const png = await sharp(await readFile(fixture('service-6.jpg'))).png().toBuffer();
+    const master = await decodeMaster(png, { width: 480, height: 350 }, { width: 240, height: 175 }, MAX_PIXELS);
+    const resampled = await sharp(png).resize(240, 175, { fit: 'fill' }).raw().toBuffer();
+    expect(master.pixels.equals(resampled)).toBe(true);
+  });
+});
+
+describe('WebP effort (ARTMETA_RENDER_WEBP_EFFORT)', () => {
+  it('encodes at the effort given and names it in the ETag; other formats keep their ETags', async () => {
+    const crop = { x: 0, y: 75, w: 800, h: 450 };
+    const size = { width: 480, height: 270 };
+    const plan = renderPlan(crop, size, { width: 800, height: 600 }, MASTERS);
+    expect(renderEtag('hash', crop, size, plan, { format: 'webp', webpEffort: 0 })).not.toBe(renderEtag('hash', crop, size, plan, { format: 'webp' }));
+    expect(renderEtag('hash', crop, size, plan, { format: 'webp', webpEffort: 2 })).toBe(renderEtag('hash', crop, size, plan, { format: 'webp' }));
+    expect(renderEtag('hash', crop, size, plan, { format: 'jpeg', webpEffort: 0 })).toBe(renderEtag('hash', crop, size, plan, { format: 'jpeg' }));
+    const master = await decodeMaster(await readFile(fixture('service-6.jpg')), { width: 480, height: 350 }, { width: 480, height: 350 }, MAX_PIXELS);
+    const box = { x: 40, y: 60, w: 400, h: 225 };
+    const [fast, now] = await Promise.all([0, 2].map((webpEffort) => renderFromMaster(master, box, { width: 320, height: 180 }, { format: 'webp', webpEffort })));
+    expect(fast!.equals(now!)).toBe(false);
+    expect(await sharp(fast).metadata()).toMatchObject({ format: 'webp', width: 320, height: 180 });
   });
 });

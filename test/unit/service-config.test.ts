@@ -115,9 +115,15 @@ describe('render cache bounds', () => {
     expect(() => loadConfig({ ARTMETA_RENDER_CACHE_BYTES: String(totalmem()) })).toThrow(/more than half/);
   });
 
-  it('bound a master to 2048 px a side unless set, between 64 and 8192', () => {
-    expect(loadConfig({}).api.renderMasterMaxSide).toBe(2048);
+  it('bound a master to 1920 px a side unless set, between 64 and 8192', () => {
+    expect(loadConfig({}).api.renderMasterMaxSide).toBe(1920);
     expect(loadConfig({ ARTMETA_RENDER_MASTER_MAX_SIDE: '1280' }).api.renderMasterMaxSide).toBe(1280);
     for (const bad of ['63', '8193', '2048px', '1e3']) expect(() => loadConfig({ ARTMETA_RENDER_MASTER_MAX_SIDE: bad }), bad).toThrow(/ARTMETA_RENDER_MASTER_MAX_SIDE/);
+  });
+
+  it('encode WebP renders at effort 2 unless set, between 0 and 6', () => {
+    expect(loadConfig({}).api.renderWebpEffort).toBe(2);
+    expect(loadConfig({ ARTMETA_RENDER_WEBP_EFFORT: '0' }).api.renderWebpEffort).toBe(0);
+    for (const bad of ['-1', '7', '1.5', 'fast']) expect(() => loadConfig({ ARTMETA_RENDER_WEBP_EFFORT: bad }), bad).toThrow(/ARTMETA_RENDER_WEBP_EFFORT/);
   });
 });
