@@ -27,13 +27,41 @@ export interface RenderMaster {
 }
 
 /**
- * The size of an image's master: the image itself up to `maxSide` a side (its pixels exactly), a
- * larger image scaled to `maxSide` on its long side (ARTMETA_RENDER_MASTER_MAX_SIDE).
+ * The scales at which libjpeg decodes a JPEG in the DCT domain (½, ¼, ⅛), largest first. Decoding at
+ * 1/d skips most of the inverse DCT, colour conversion and upsampling of the rows, and leaves a
+ * smaller image to resample: a 3840×2400 wallpaper's master at ½ (1920×1200) costs 35 ms of CPU
+ * against 62 for a full decode resampled to the same size (bench:render-options, large sources).
+ */
+const JPEG_DCT_SCALES = [8, 4, 2] as const;
+
+/**
+ * How far below the bound a master may be when libjpeg's ½, ¼ or ⅛ decode gives it directly (see
+ * JPEG_DCT_SCALES): at least this fraction of the bound on its long side. Such a master costs half
+ * as much to make or less, nothing being decoded at full size or resampled (a 3640×2400 wallpaper at
+ * ½, 1820 px: 28 ms of CPU against 51 for a full decode resampled to 1920 px, 72 against 205 when
+ * an ICC profile must be converted; scratch run, load ~9), and serves whole-width renders up to 910
+ * px instead of 960. 3640 px sources, a common wallpaper width, are within it by 5% (1820 = 0.95 ×
+ * 1920). Much lower, more renders would go to the source (50-60 ms each) than the saving pays for.
+ */
+export const DCT_MASTER_MIN_FILL = 0.9;
+
+/**
+ * The size of an image's master: the image itself up to `maxSide` a side (its pixels exactly); a
+ * larger image at ½, ¼ or ⅛ of its size (rounded down, as libvips decodes a JPEG at that scale) when
+ * that fits the bound and fills at least DCT_MASTER_MIN_FILL of it; else scaled to `maxSide` on its long side
+ * (ARTMETA_RENDER_MASTER_MAX_SIDE). The size, not the format, decides: every image of a size gets
+ * the same master size, so a plan never depends on the bytes.
  */
 export function masterSize(source: Size, maxSide: number): Size {
-  const scale = maxSide / Math.max(source.width, source.height);
-  if (scale >= 1) return source;
-  return { width: Math.max(1, Math.round(source.width * scale)), height: Math.max(1, Math.round(source.height * scale)) };
+  const long = Math.max(source.width, source.height);
+  if (long <= maxSide) return source;
+  const scale = [...JPEG_DCT_SCALES].reverse().find((d) => Math.floor(long / d) <= maxSide);
+  if (scale !== undefined && Math.floor(long / scale) >= DCT_MASTER_MIN_FILL * maxSide) {
+    const [width, height] = scaledDecode(source, scale);
+    if (width >= 1 && height >= 1) return { width, height };
+  }
+  const factor = maxSide / long;
+  return { width: Math.max(1, Math.round(source.width * factor)), height: Math.max(1, Math.round(source.height * factor)) };
 }
 
 /**
@@ -69,13 +97,6 @@ export function masterServes(cropOfMaster: Box, size: Size, reduced: boolean): b
   return !reduced || Math.min(cropOfMaster.w / size.width, cropOfMaster.h / size.height) >= MASTER_MIN_OVERSAMPLING;
 }
 
-/**
- * The scales at which libjpeg decodes a JPEG in the DCT domain (½, ¼, ⅛), largest first. Decoding at
- * 1/d skips most of the inverse DCT, colour conversion and upsampling of the rows, and leaves a
- * smaller image to resample: a 3840×2400 wallpaper's master at ½ (1920×1200) costs 35 ms of CPU
- * against 62 for a full decode resampled to the same size (bench:render-options, large sources).
- */
-const JPEG_DCT_SCALES = [8, 4, 2] as const;
 
 /**
  * The largest DCT scale 1/d at which a JPEG still has at least the master's pixels on both axes

@@ -24,7 +24,7 @@ import sharp, { type Sharp } from 'sharp';
 import type { Box } from '../../analysis/geometry/box.ts';
 import { ssim } from 'ssim.js';
 import { encoderOptions, renderCrop, renderFromMaster, renderPlan } from '../../api/render/crop-render.ts';
-import { MASTER_MIN_OVERSAMPLING, cropInMaster, decodeMaster, masterSize, type RenderMaster } from '../../api/render/render-master.ts';
+import { MASTER_MIN_OVERSAMPLING, cropInMaster, decodeMaster, jpegDecodeScale, masterSize, type RenderMaster } from '../../api/render/render-master.ts';
 import { DEFAULT_RENDER_MASTER_MAX_SIDE } from '../../service/config.ts';
 
 const dataDir = process.argv[2] ?? '../shared/data';
@@ -231,6 +231,7 @@ async function largeSources(): Promise<void> {
   const cpu: Record<string, number[]> = {};
   const bytesOut: Record<string, number[]> = {};
   const masterBytes: number[] = [];
+  const perImage: string[] = [];
   const quality = { vsNow: [] as Quality[], vsFull: [] as Quality[], nowVsFull: [] as Quality[] };
   let toSource = 0;
   for (const name of names) {
@@ -263,6 +264,8 @@ async function largeSources(): Promise<void> {
       }
     }
     masterBytes.push(master!.pixels.length);
+    const making = cpu[`making the ${plan.master.width} px master`]!.slice(-(PASSES - 1));
+    perImage.push(`${name} ${width}×${height} → ${plan.master.width}×${plan.master.height} at 1/${jpegDecodeScale(source, plan.master)}: ${mean(making).toFixed(1)}`);
     for (const [aw, ah] of [[16, 9], [1, 1], [4, 5], [9, 16], [21, 9]] as const) {
       const w = Math.min(width, Math.floor((height * aw) / ah));
       const box = { x: (width - w) >> 1, y: (height - Math.round((w * ah) / aw)) >> 1, w, h: Math.round((w * ah) / aw) };
@@ -287,6 +290,7 @@ async function largeSources(): Promise<void> {
   console.log(`large sources: ${names.length} Debian wallpapers from ${LARGE_SOURCES} (3640-3840×2400), full-width 16:9 crop, ${WIDTH} px wide, CPU ms per render, mean (max):`);
   for (const [key, xs] of Object.entries(cpu)) console.log(`  ${key.padEnd(34)} ${mean(xs).toFixed(2).padStart(6)} (${Math.max(...xs).toFixed(2)})`);
   const first = (format: string) => mean(cpu[`making the ${DEFAULT_RENDER_MASTER_MAX_SIDE} px master`]!) + mean(cpu[`${format} cut from the master`]!);
+  console.log(`  making the master, per image (JPEG decoded at 1/d by libjpeg, then resampled to the master if larger), CPU ms: ${perImage.join('; ')}`);
   console.log(`  first render of an image (making + cut): WebP ${first('webp').toFixed(2)}, JPEG ${first('jpeg').toFixed(2)}; a master holds ${(mean(masterBytes) / 1e6).toFixed(2)} MB`);
   console.log(`  KB per 640 px render: ${Object.entries(bytesOut).map(([key, xs]) => `${key} ${(mean(xs) / 1000).toFixed(1)}`).join(', ')}`);
   console.log(

@@ -155,13 +155,27 @@ describe('render masters: one decode, upright, serves every render of an image u
 });
 
 describe('JPEG masters decoded at a DCT scale: libjpeg at ½, ¼ or ⅛ where the master keeps all its pixels', () => {
+  it('a master is the ½, ¼ or ⅛ decode when that fills 90% of the bound, else the image scaled to the bound', () => {
+    expect(masterSize({ width: 3840, height: 2400 }, 1920)).toEqual({ width: 1920, height: 1200 });
+    expect(masterSize({ width: 3640, height: 2400 }, 1920)).toEqual({ width: 1820, height: 1200 });
+    // 1728 px at ½ is 90% of 1920; 1727 is not.
+    expect(masterSize({ width: 3456, height: 2304 }, 1920)).toEqual({ width: 1728, height: 1152 });
+    expect(masterSize({ width: 3455, height: 2304 }, 1920)).toEqual({ width: 1920, height: 1280 });
+    // Rounded down, as libvips decodes: 3641 px at ½ is 1820.
+    expect(masterSize({ width: 2401, height: 3641 }, 1920)).toEqual({ width: 1200, height: 1820 });
+    expect(masterSize({ width: 7680, height: 4320 }, 1920)).toEqual({ width: 1920, height: 1080 });
+    // 12 MP: 2000 at ½ is past the bound, 1000 at ¼ too short: scaled.
+    expect(masterSize({ width: 4000, height: 3000 }, 1920)).toEqual({ width: 1920, height: 1440 });
+    expect(masterSize({ width: 1920, height: 1080 }, 1920)).toEqual({ width: 1920, height: 1080 });
+  });
+
   it('takes the largest scale that still leaves the master size on both axes (libvips rounds a scaled side down)', () => {
     // 3840 px (4K) at the default bound: exactly ½.
     expect(jpegDecodeScale({ width: 3840, height: 2400 }, { width: 1920, height: 1200 })).toBe(2);
     // A 12 MP phone photo: ½ (2000×1500), then resampled to the bound.
     expect(jpegDecodeScale({ width: 4000, height: 3000 }, masterSize({ width: 4000, height: 3000 }, 1920))).toBe(2);
-    // 3640 px: 1820 at ½ is short of 1920, so decoded whole.
-    expect(jpegDecodeScale({ width: 3640, height: 2400 }, masterSize({ width: 3640, height: 2400 }, 1920))).toBe(1);
+    // 3640 px: its master is its ½ decode, 1820 px (95% of the bound).
+    expect(jpegDecodeScale({ width: 3640, height: 2400 }, masterSize({ width: 3640, height: 2400 }, 1920))).toBe(2);
     expect(jpegDecodeScale({ width: 8000, height: 6000 }, masterSize({ width: 8000, height: 6000 }, 1920))).toBe(4);
     // 549 rows at ½ are 274, one short of the master's 275.
     expect(jpegDecodeScale({ width: 800, height: 549 }, { width: 400, height: 275 })).toBe(1);
