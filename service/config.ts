@@ -19,14 +19,14 @@ export const DEFAULT_RENDER_MASTER_BYTES = 128 * 1024 * 1024;
 /**
  * Longest side of a render master (api/render/render-master.ts): an image up to it is kept as
  * decoded, a larger one scaled down to it, and a render is cut from the master when the master has
- * twice the output's pixels across the crop. 1920 px is half of 3840, the width of 4K (UHD) pictures,
- * the commonest large size: libjpeg decodes such a JPEG's master directly at ½, with nothing left to
- * resample (35 ms of CPU for a 3840×2400 wallpaper, against 106 for a full decode scaled to 2048 px,
- * the bound before; a 3640 px one still decodes whole: 1820 px at ½ would be short of the bound). It
- * serves a 960 px `<img>` (or 480 px at 2× density) of a whole-width crop of any image, and a master
- * holds at most 1920×1920×4 bytes (14.7 MB with alpha, 11.1 without; 6.9 MB for a 16:10 photo).
- * Every later size, format or canvas cut from it costs 10-13 ms of CPU (bench:render-options, large
- * sources).
+ * twice the output's pixels across the crop. 1920 px is half of 3840, the width of 4K (UHD)
+ * pictures, the commonest large size: libjpeg decodes such a JPEG's master directly at ½, with
+ * nothing left to resample (and a 3640 px one at ½ too, 1820 px: DCT_MASTER_MIN_FILL); on 5
+ * 3640-3840×2400 wallpapers a master costs 71 ms of CPU against 125 for a full decode scaled to 2048
+ * px, the bound before (one process, interleaved, load ~10). It serves a 960 px `<img>` (or 480 px at
+ * 2× density) of a whole-width crop of any image, and a master holds at most 1920×1920×4 bytes (14.7
+ * MB with alpha, 11.1 without; 6.9 MB for a 3840×2400 photo). Every later size, format or canvas cut
+ * from it costs 10-18 ms of CPU (bench:render-options, bench:service, large sources).
  */
 export const DEFAULT_RENDER_MASTER_MAX_SIDE = 1920;
 /**

@@ -14,7 +14,10 @@ import type { Size } from './crop-render.ts';
  * the full-resolution decode, min / median): 31.0 / 43.8 dB and 0.978 / 0.996 for crops 2-2.5× the
  * output, less than moving the crop one source pixel aside changes the full-resolution render (28.6
  * / 36.4 dB, 0.953 / 0.983); 29.6 / 44.7 and 0.978 / 0.996 at 1.5-2× (the margin), but 25.6 / 40.9
- * and 0.932 / 0.992 at 1-1.25×, where the master has barely more pixels than the output.
+ * and 0.932 / 0.992 at 1-1.25×, where the master has barely more pixels than the output. With
+ * masters at ½ (libjpeg's decode, as a 3840 px photo's at the 1920 px bound), 2-2.5×: 29.0 / 52.1
+ * dB and 0.959 / 0.997, about the one-pixel move's (29.2 / 36.8, 0.957 / 0.985): the minimum is the
+ * exactly-2× case, the same with a resampled master of that size (27.4 against 27.6 dB at 2×).
  */
 export const MASTER_MIN_OVERSAMPLING = 2;
 
@@ -28,9 +31,11 @@ export interface RenderMaster {
 
 /**
  * The scales at which libjpeg decodes a JPEG in the DCT domain (½, ¼, ⅛), largest first. Decoding at
- * 1/d skips most of the inverse DCT, colour conversion and upsampling of the rows, and leaves a
- * smaller image to resample: a 3840×2400 wallpaper's master at ½ (1920×1200) costs 35 ms of CPU
- * against 62 for a full decode resampled to the same size (bench:render-options, large sources).
+ * 1/d skips most of the inverse DCT, colour conversion (an embedded ICC profile's too) and
+ * upsampling of the rows, and leaves a smaller image to resample: on 5 Debian wallpapers
+ * (3640-3840×2400) a master costs 30-134 ms of CPU (mean 71) against 62-247 (mean 125) for a full
+ * decode resampled to 2048 px (one process, interleaved, load ~10; the entropy decoding of every
+ * coefficient remains, hence a progressive 8.9 MB JPEG's 134).
  */
 const JPEG_DCT_SCALES = [8, 4, 2] as const;
 
@@ -38,9 +43,9 @@ const JPEG_DCT_SCALES = [8, 4, 2] as const;
  * How far below the bound a master may be when libjpeg's ½, ¼ or ⅛ decode gives it directly (see
  * JPEG_DCT_SCALES): at least this fraction of the bound on its long side. Such a master costs half
  * as much to make or less, nothing being decoded at full size or resampled (a 3640×2400 wallpaper at
- * ½, 1820 px: 28 ms of CPU against 51 for a full decode resampled to 1920 px, 72 against 205 when
- * an ICC profile must be converted; scratch run, load ~9), and serves whole-width renders up to 910
- * px instead of 960. 3640 px sources, a common wallpaper width, are within it by 5% (1820 = 0.95 ×
+ * ½, 1820 px: 30 ms of CPU against 62 for a full decode resampled to 2048 px, 89 against 247 when an
+ * ICC profile must be converted; one process, interleaved, load ~10), and serves whole-width renders
+ * up to 910 px instead of 960. 3640 px sources, a common wallpaper width, are within it by 5% (1820 = 0.95 ×
  * 1920). Much lower, more renders would go to the source (50-60 ms each) than the saving pays for.
  */
 export const DCT_MASTER_MIN_FILL = 0.9;
