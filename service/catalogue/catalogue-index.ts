@@ -299,8 +299,9 @@ export interface BucketContents {
  * slots with one vote, so the cost per entry is what grows. Two passes over them with a counter per
  * slot addressed by the slot itself (slots are dense): the first counts, the second counts the votes and
  * sums the weights of the slots with the votes needed only, in CandidateIndex's order, and clears the
- * others' counters on the way. A hashed table of the slots seen cost ~110 ns per entry in the worker at 100k images (bench:catalogue
- * --filled --cpu-prof: three-quarters of the workers' growth from 10k to 100k; BENCHMARKS.md).
+ * others' counters on the way. The hashed table of the slots seen it replaces was three-quarters of the
+ * workers' growth from 10k to 100k images in a profile, and cost them 0.6–0.9 ms more per assignment at
+ * 100k (bench:catalogue --filled, side by side; BENCHMARKS.md).
  */
 export function voteTally({ bytes, lengths }: BucketContents, tables: number, below = Number.POSITIVE_INFINITY, minVotes = 1): Map<number, VoteTally> {
   const perTable = lengths.length / tables;
