@@ -10,7 +10,8 @@
  *   box-score: DB found a box on it, but its mean probability is under the box threshold;
  *   stirred:   the map rises on it (peak ≥ STIRRED) without a box (below DB's binarisation or size);
  *   never:     the network's map stays quiet on it.
- * Counts per folder, per role, per script and per height (share of the image height); `--list` prints
+ * Counts per folder, per role, per script, per height (share of the image height) and, on synth:text
+ * folders, per treatment (its truth's `style`: a line counts under each of its tags); `--list` prints
  * every miss. Folders: a synth:text folder (images/ and truth.json with scripts) or a folder laid out as
  * the validation set's text folders — on those, look and never fit.
  *
@@ -118,13 +119,14 @@ class CrossTab {
 
 async function diagnose(folder: string): Promise<void> {
   const synth = existsSync(join(folder, 'images'));
-  const truth = JSON.parse(readFileSync(join(folder, 'truth.json'), 'utf8')) as Record<string, Array<TruthLine & { script?: string }>>;
+  const truth = JSON.parse(readFileSync(join(folder, 'truth.json'), 'utf8')) as Record<string, Array<TruthLine & { script?: string; style?: string[] }>>;
   const provenance = synth ? {} : (JSON.parse(readFileSync(join(folder, 'provenance.json'), 'utf8')) as Record<string, string>);
   const model = lineVerifierModel();
   const total = new CrossTab();
   const byRole = new CrossTab();
   const byScript = new CrossTab();
   const byHeight = new CrossTab();
+  const byStyle = new CrossTab();
   const misses: string[] = [];
   let falsePositives = 0;
   const counts = { tp: 0, fp: 0, fn: 0 };
@@ -148,6 +150,7 @@ async function diagnose(folder: string): Promise<void> {
       byRole.add(t.role, category);
       byScript.add(script, category);
       byHeight.add(heightBin(t.h / decoded.height), category);
+      if (t.style) for (const tag of t.style.length ? t.style : ['plain']) byStyle.add(tag, category);
       if (category !== 'found') misses.push(`  ${file}  ${category.padEnd(9)} ${t.role.padEnd(8)} ${script.padEnd(10)} truth ${fmt(t)} "${t.text}" ${detail}`);
     }
     const kept = holdsText ? lines.filter((l) => l.probability >= model.threshold) : [];
@@ -172,6 +175,7 @@ async function diagnose(folder: string): Promise<void> {
       byRole.format('role'),
       byScript.format('script'),
       byHeight.format('height'),
+      ...(byStyle.rows.size ? [byStyle.format('treatment')] : []),
       ...(list ? ['  misses:', ...misses] : []),
       '',
     ].join('\n'),

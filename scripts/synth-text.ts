@@ -141,6 +141,8 @@ interface Line {
   /** A soft drop shadow, a hard (unblurred) one, or a glow around the letters. */
   shadow?: 'soft' | 'hard' | 'glow';
   plate?: { color: string; opacity: number };
+  /** Fill a tenth to a fifth of the range off the background's mean colour. */
+  lowContrast: boolean;
 }
 
 export interface SynthTruth {
@@ -151,6 +153,8 @@ export interface SynthTruth {
   text: string;
   role: string;
   script: string;
+  /** The line's treatments (lineStyle), so `diagnose:text` can say which kind of line is missed. */
+  style: string[];
 }
 
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -324,7 +328,7 @@ async function main(): Promise<void> {
       const box = await inkBox(width, height, lineSvg(line, k, true));
       if (!box || box.x <= 0 || box.y <= 0 || box.x + box.w >= width || box.y + box.h >= height) continue;
       if (boxes.some((b) => overlapShare(b, box) > 0.1)) continue;
-      boxes.push({ ...box, text: line.text, role: line.role, script: line.script });
+      boxes.push({ ...box, text: line.text, role: line.role, script: line.script, style: lineStyle(line) });
       if (line.plate) {
         const pad = Math.max(3, box.h * 0.35);
         shapes.push(`<rect x="${box.x - pad * 1.4}" y="${box.y - pad}" width="${box.w + pad * 2.8}" height="${box.h + pad * 2}" rx="${pad * 0.6}" fill="${line.plate.color}" fill-opacity="${line.plate.opacity}"/>`);
@@ -344,6 +348,21 @@ async function main(): Promise<void> {
   await writeFile(join(outDir, 'truth.json'), JSON.stringify(truth, null, 1));
   process.stdout.write(`synth:text: ${count} images, ${Object.values(truth).flat().length} lines, seed ${seed}, in ${outDir}\n`);
   process.stdout.write(`fonts per script: ${SCRIPTS.map((s) => `${s} ${fonts[s].length}`).join(', ')}\n`);
+}
+
+/** Tags of a line's treatments, drawn from its plan (no random draw: the images stay as they were). */
+function lineStyle(line: Line): string[] {
+  const tags = [
+    line.lowContrast && 'low-contrast',
+    line.angle !== 0 && 'rotated',
+    line.spacing > 0 && 'spaced',
+    line.outlineOnly && 'outline',
+    line.stroke && !line.outlineOnly && 'stroked',
+    line.shadow && `shadow-${line.shadow}`,
+    line.plate && 'plate',
+    line.fill === 'url' && 'gradient',
+  ];
+  return tags.filter((t): t is string => typeof t === 'string');
 }
 
 /** The filter behind a line: a soft or hard drop shadow, or a glow in the opposite tone of the fill. */
@@ -428,7 +447,7 @@ function planLines(
       lines.push({
         text: part, role: role as Line['role'], script, family, weight: rand() < 0.4 ? 'bold' : 'normal', size, x, y: cursor + size, anchor,
         angle: role === 'badge' ? 0 : angle, spacing: !joins && rand() < 0.2 ? Math.round(size * between(0.05, 0.35)) : 0,
-        fill: plate ? plateFill : fill, ...(stroke && !plate ? { stroke } : {}), outlineOnly: outlineOnly && !plate, ...(!plate && !lowContrast && rand() < 0.4 ? { shadow: pick(['soft', 'hard', 'glow'] as const) } : {}), ...(plate ? { plate } : {}),
+        fill: plate ? plateFill : fill, ...(stroke && !plate ? { stroke } : {}), outlineOnly: outlineOnly && !plate, ...(!plate && !lowContrast && rand() < 0.4 ? { shadow: pick(['soft', 'hard', 'glow'] as const) } : {}), ...(plate ? { plate } : {}), lowContrast,
       });
       cursor += size * between(1.25, 1.5);
     }

@@ -290,33 +290,45 @@ export interface BucketContents {
  * counting only the entries of slots below `below` (the image's own slot: the entries an image reserved
  * before it saw; a bucket's entries are in ascending slot order), for the slots with the votes a candidate
  * needs: `minVotes`, or more in an index of many images (votesAboveChance of the `below` images the
- * entries can be of, as CandidateIndex.query decides). A vote weighs 1/√(bucket size); the weights are summed descriptor by descriptor, table by table,
- * as CandidateIndex does, so the float sums — and the ranking — are identical. Full buckets ("F") say nothing.
- * Counted in typed arrays (an open-addressing table of the slots seen), not in a Map of objects, and only
- * the slots with minVotes votes come out: at a catalogue of 100k images a look-up returns ~15k entries,
- * nearly all of slots with one vote; ranking every slot seen took 3.1% of the worker's profile there (0.3%
- * now; the count itself about 8% either way: bench:catalogue --filled with --cpu-prof, BENCHMARKS.md).
+ * entries can be of, as CandidateIndex.query decides). A vote weighs 1/√(bucket size); the weights are
+ * summed descriptor by descriptor, table by table, as CandidateIndex does, so the float sums — and the
+ * ranking — are identical. Full buckets ("F") say nothing.
+ *
+ * The entries a look-up returns grow in proportion to the catalogue (an unrelated image shares a
+ * look-up's buckets Poisson(0.153) times: ~15k entries at 100k images, ~30k at 200k), nearly all of
+ * slots with one vote, so the cost per entry is what grows. Two passes over them with a counter per
+ * slot addressed by the slot itself (slots are dense): the first counts, the second counts the votes and
+ * sums the weights of the slots with the votes needed only, in CandidateIndex's order, and clears the
+ * others' counters on the way. The hashed table of the slots seen it replaces was three-quarters of the
+ * workers' growth from 10k to 100k images in a profile, and cost them 0.6–0.9 ms more per assignment at
+ * 100k (bench:catalogue --filled, side by side; BENCHMARKS.md).
  */
 export function voteTally({ bytes, lengths }: BucketContents, tables: number, below = Number.POSITIVE_INFINITY, minVotes = 1): Map<number, VoteTally> {
   const perTable = lengths.length / tables;
   const starts = new Int32Array(lengths.length);
   const ends = new Int32Array(lengths.length);
   const slotAt = (o: number) => bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16);
-  let entries = 0;
+  let slots = 0;
   for (let k = 0; k < lengths.length; k++) {
     const start = k > 0 ? starts[k - 1]! + lengths[k - 1]! : 0;
     let end = start + lengths[k]! - (lengths[k]! % SLOT_BYTES);
     while (end - start >= SLOT_BYTES && slotAt(end - SLOT_BYTES) >= below) end -= SLOT_BYTES;
     starts[k] = start;
     ends[k] = end;
-    entries += (end - start) / SLOT_BYTES;
+    // A bucket's last entry is its largest slot.
+    if (end - start >= SLOT_BYTES) slots = Math.max(slots, slotAt(end - SLOT_BYTES) + 1);
   }
   // Slots below `below`: as many images as an in-memory index that added them in slot order holds.
-  const needed = Number.isFinite(below) ? votesAboveChance(below, minVotes) : minVotes;
-  const { slots, votes, scores, mask, shift } = tallyScratch(entries);
-  const seen = new Int32Array(entries);
-  let distinct = 0;
-  const qualified: number[] = [];
+  // (At least one vote: a cleared counter must never qualify.)
+  const needed = Math.max(1, Number.isFinite(below) ? votesAboveChance(below, minVotes) : minVotes);
+  const votes = voteCounters(slots);
+  for (let k = 0; k < lengths.length; k++) {
+    for (let o = starts[k]!, end = ends[k]!; o < end; o += SLOT_BYTES) {
+      const slot = slotAt(o);
+      if (votes[slot]! < SATURATED) votes[slot]!++;
+    }
+  }
+  const tally = new Map<number, VoteTally>();
   for (let d = 0; d < perTable; d++) {
     for (let t = 0; t < tables; t++) {
       const k = t * perTable + d;
@@ -326,34 +338,38 @@ export function voteTally({ bytes, lengths }: BucketContents, tables: number, be
       const weight = 1 / Math.sqrt((end - start) / SLOT_BYTES);
       for (let o = start; o < end; o += SLOT_BYTES) {
         const slot = slotAt(o);
-        let h = Math.imul(slot, 0x9e3779b1) >>> shift;
-        while (slots[h] !== -1 && slots[h] !== slot) h = (h + 1) & mask;
-        if (slots[h] === -1) {
-          slots[h] = slot;
-          votes[h] = 0;
-          scores[h] = 0;
-          seen[distinct++] = h;
+        const count = votes[slot]!;
+        if (count >= needed) {
+          let entry = tally.get(slot);
+          if (!entry) tally.set(slot, (entry = { votes: 0, score: 0 }));
+          entry.votes++;
+          entry.score += weight;
+        } else if (count > 0) {
+          votes[slot] = 0;
         }
-        if (++votes[h]! === needed) qualified.push(h);
-        scores[h]! += weight;
       }
     }
   }
-  const tally = new Map<number, VoteTally>();
-  for (const h of qualified) tally.set(slots[h]!, { votes: votes[h]!, score: scores[h]! });
-  for (let i = 0; i < distinct; i++) slots[seen[i]!] = -1;
+  for (const slot of tally.keys()) votes[slot] = 0;
   return tally;
 }
 
-/** voteTally's open-addressing table, reused (a tally never awaits, so two never overlap) and grown to stay at most half full. */
-let scratch = { slots: new Int32Array(0), votes: new Int32Array(0), scores: new Float64Array(0) };
+/**
+ * voteTally's first-pass counters, one byte per slot (2 MB at 2 M images: the fewer cache lines its random
+ * increments touch, the cheaper), all zero between two tallies (a tally never awaits, so two never
+ * overlap), grown to the largest slot seen. They stop at SATURATED, far above any vote count a candidate
+ * needs (votesAboveChance: 6 up to 2^24 images); the second pass counts a candidate's votes exactly.
+ */
+let counters = new Uint8Array(0);
+const SATURATED = 255;
 
-function tallyScratch(entries: number) {
-  let bits = 12;
-  while (1 << bits < 2 * entries) bits++;
-  if (scratch.slots.length < 1 << bits) scratch = { slots: new Int32Array(1 << bits).fill(-1), votes: new Int32Array(1 << bits), scores: new Float64Array(1 << bits) };
-  const size = scratch.slots.length;
-  return { ...scratch, mask: size - 1, shift: 32 - Math.log2(size) };
+function voteCounters(slots: number): Uint8Array {
+  if (counters.length < slots) {
+    let size = Math.max(1024, counters.length);
+    while (size < slots) size *= 2;
+    counters = new Uint8Array(size);
+  }
+  return counters;
 }
 
 /** The bucket lengths of the look-up's reply (little-endian uint16, catalogue-scripts.ts). */

@@ -71,6 +71,19 @@ describe('catalogue candidate votes', () => {
     expect([...voteTally({ bytes: Buffer.concat(buckets), lengths }, 2, 7, 2).keys()]).toEqual([2]);
   });
 
+  it('counts a slot voted for by hundreds of buckets exactly, and leaves no count behind for the next tally', () => {
+    const pack = (...slots: number[]) => Buffer.concat(slots.map((slot) => Buffer.from([slot & 0xff, (slot >> 8) & 0xff, slot >> 16])));
+    // 300 buckets hold slot 5 (a flat picture's descriptors all in one bucket of each table, say), 299 of them slot 9 too.
+    const crowded = Array.from({ length: 300 }, (_, k) => (k === 0 ? pack(5) : pack(5, 9)));
+    const tallyOf = (buckets: Buffer[], below: number) => voteTally({ bytes: Buffer.concat(buckets), lengths: buckets.map((b) => b.length) }, 2, below, 3);
+    const first = tallyOf(crowded, 10);
+    expect(first.get(5)?.votes).toBe(300);
+    expect(first.get(9)?.votes).toBe(299);
+    // Slot 9 again, by two buckets only: under the votes needed, whatever the tally before counted for it.
+    expect([...tallyOf([pack(9), pack(9), pack(3), pack(3)], 10).keys()]).toEqual([]);
+    expect(tallyOf(crowded, 10)).toEqual(first);
+  });
+
   it('tallies buckets of a large catalogue (tens of thousands of entries, many slots in several) as a plain count does', () => {
     const random = xorshift(7);
     const tables = 4;
