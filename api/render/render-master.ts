@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import type { Box } from '../../analysis/geometry/box.ts';
+import { sniffFormat } from '../../analysis/image/decode-image.ts';
 import type { Size } from './crop-render.ts';
 
 /**
@@ -102,7 +103,6 @@ export function masterServes(cropOfMaster: Box, size: Size, reduced: boolean): b
   return !reduced || Math.min(cropOfMaster.w / size.width, cropOfMaster.h / size.height) >= MASTER_MIN_OVERSAMPLING;
 }
 
-
 /**
  * The largest DCT scale 1/d at which a JPEG still has at least the master's pixels on both axes
  * (libvips rounds a scaled side down: it drops libjpeg's partial last block), so that the master
@@ -121,10 +121,6 @@ function scaledDecode(source: Size, scale: number): [number, number] {
   return [Math.floor(source.width / scale), Math.floor(source.height / scale)];
 }
 
-function isJpeg(bytes: Buffer): boolean {
-  return bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-}
-
 /**
  * Decodes an image into its master, oriented as displayed: as decoded, or scaled down to `master`
  * (lanczos3). A JPEG at least twice the master's size is decoded at ½, ¼ or ⅛ by libjpeg first
@@ -134,7 +130,7 @@ function isJpeg(bytes: Buffer): boolean {
  */
 export async function decodeMaster(bytes: Buffer, source: Size, master: Size, maxPixels: number): Promise<RenderMaster> {
   const options = { autoOrient: true, limitInputPixels: maxPixels, pages: 1 };
-  const scale = isReduced(master, source) && isJpeg(bytes) ? jpegDecodeScale(source, master) : 1;
+  const scale = isReduced(master, source) && sniffFormat(bytes) === 'jpeg' ? jpegDecodeScale(source, master) : 1;
   if (scale === 1) return toMaster(sharp(bytes, options), source, master);
   const dir = await mkdtemp(join(tmpdir(), 'artmeta-master-'));
   try {
