@@ -1,4 +1,4 @@
-import { convexPolygonArea, projectPoint, quadOverRectangle, type Homography } from './homography.ts';
+import { convexPolygonArea, determinant, invertHomography, projectPoint, quadOverRectangle, type Homography } from './homography.ts';
 import type { ImageSignature } from './image-signature.ts';
 import { RatioTestMatcher } from './ratio-test-matcher.ts';
 import { asHomography, ransacSimilarity } from './similarity-ransac.ts';
@@ -187,7 +187,7 @@ function coherentDrift({ src, dst }: InlierPoints): number {
  * is not taken for things that moved.
  */
 function affineFit(src: Float32Array, dst: Float32Array): [number[], number[]] | undefined {
-  const normal = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const normal: Homography = [0, 0, 0, 0, 0, 0, 0, 0, 0];
   const bx = [0, 0, 0];
   const by = [0, 0, 0];
   for (let k = 0; k < src.length / 2; k++) {
@@ -198,18 +198,12 @@ function affineFit(src: Float32Array, dst: Float32Array): [number[], number[]] |
       by[i]! += v[i]! * dst[k * 2 + 1]!;
     }
   }
-  const p = solve3(normal, bx);
-  const q = solve3(normal, by);
-  return p && q ? [p, q] : undefined;
-}
-
-/** Solves the 3×3 system m·x = b (row-major m) by Cramer's rule; undefined when it is singular. */
-function solve3(m: number[], b: number[]): number[] | undefined {
-  const det = (c: number[]) => c[0]! * (c[4]! * c[8]! - c[5]! * c[7]!) - c[1]! * (c[3]! * c[8]! - c[5]! * c[6]!) + c[2]! * (c[3]! * c[7]! - c[4]! * c[6]!);
-  const d = det(m);
-  // Relative to the diagonal: the sums grow with the number of points and the square of their spread.
-  if (!(Math.abs(d) > 1e-10 * Math.abs(m[0]! * m[4]! * m[8]!))) return undefined;
-  return [0, 1, 2].map((col) => det(m.map((v, i) => (i % 3 === col ? b[Math.floor(i / 3)]! : v))) / d);
+  // Singular or nearly, relative to the diagonal (the sums grow with the number of points and the
+  // square of their spread): the inliers lie on a line and fix no affine map.
+  if (!(Math.abs(determinant(normal)) > 1e-10 * Math.abs(normal[0] * normal[4] * normal[8]))) return undefined;
+  const inverse = invertHomography(normal);
+  const times = (b: number[]) => [0, 1, 2].map((r) => inverse[r * 3]! * b[0]! + inverse[r * 3 + 1]! * b[1]! + inverse[r * 3 + 2]! * b[2]!);
+  return [times(bx), times(by)];
 }
 
 /**

@@ -40,13 +40,19 @@ export function quadOverRectangle(polygon: Array<[number, number]>, w: number, h
   return convexPolygonArea(poly);
 }
 
-/** Inverse of a homography (adjugate / determinant). */
+/** Determinant of a 3×3 row-major matrix (a homography's, or any other's): invertHomography's divisor. */
+export function determinant(m: Homography): number {
+  const [a, b, c, d, e, f, g, k, l] = m;
+  return a * (e * l - f * k) - b * (d * l - f * g) + c * (d * k - e * g);
+}
+
+/** Inverse of a homography, or of any invertible 3×3 row-major matrix (adjugate / determinant). */
 export function invertHomography(h: Homography): Homography {
   const [a, b, c, d, e, f, g, k, l] = h;
   const A = e * l - f * k;
   const B = -(d * l - f * g);
   const C = d * k - e * g;
-  const det = a * A + b * B + c * C;
+  const det = determinant(h);
   return [
     A / det, -(b * l - c * k) / det, (b * f - c * e) / det,
     B / det, (a * l - c * g) / det, -(a * f - c * d) / det,
