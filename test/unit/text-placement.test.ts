@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArtmetaError } from '../../analysis/errors.ts';
 import { type Box, intersection } from '../../analysis/geometry/box.ts';
-import { placeBox } from '../../analysis/text/placement.ts';
+import { placeBox, runOnExtent } from '../../analysis/text/placement.ts';
+import { unreportedEvidence } from '../../analysis/text/placement-evidence.ts';
 import { type PlacementRequest, parsePlacementSpec } from '../../analysis/text/placement-spec.ts';
 
 const image = { width: 1000, height: 600 };
@@ -62,6 +63,43 @@ describe('placeBox', () => {
     expect(result.box).toBeUndefined();
     expect(result.score).toBe(0);
     expect(result.reason).toMatch(/nothing fits.*detected text/);
+  });
+
+  it('keeps off the run-on of a line: a word the detector missed on its baseline', () => {
+    // The title's left word was not proposed: the line found starts 120 px right of the corner badge.
+    const found = { x: 338, y: 24, w: 500, h: 60, probability: 0.9 };
+    expect(placeBox(image, corners, { text: [found], faces: [] }, { lineRunOn: 0 }).anchor).toBe('top-left');
+    const result = placeBox(image, corners, { text: [found], faces: [] }, { lineRunOn: 2 });
+    expect(result).toMatchObject({ fits: true, anchor: 'bottom-left' });
+  });
+
+  it('runs a line on along its long side only', () => {
+    expect(runOnExtent({ x: 100, y: 50, w: 200, h: 20 }, 1.5)).toEqual({ x: 70, y: 50, w: 260, h: 20 });
+    expect(runOnExtent({ x: 100, y: 50, w: 20, h: 200 }, 1.5)).toEqual({ x: 100, y: 20, w: 20, h: 260 });
+  });
+
+  it('takes the place with the least text evidence when none is clear of it, but never covers a reported line', () => {
+    const weak = (x: number, y: number, probability: number) => ({ x, y, w: 60, h: 20, probability });
+    // Unreported candidates in every corner: the faintest one's corner wins, at a lower score.
+    const evidence = [weak(40, 30, 0.4), weak(900, 30, 0.3), weak(40, 550, 0.2), weak(900, 550, 0.05)];
+    const result = placeBox(image, corners, { text: [], faces: [], evidence }, { lineRunOn: 0 });
+    expect(result).toMatchObject({ fits: true, anchor: 'bottom-right' });
+    expect(result.score).toBeLessThan(placeBox(image, corners, { text: [], faces: [] }).score);
+    // Evidence is soft, a reported line is not: reported text in the three faint corners leaves the strongest.
+    const reported = [weak(900, 30, 0.9), weak(40, 550, 0.9), weak(900, 550, 0.9)];
+    expect(placeBox(image, corners, { text: reported, faces: [], evidence }, { lineRunOn: 0 }).anchor).toBe('top-left');
+  });
+
+  it('makes evidence of the lines a detection did not report, on the reported scale', () => {
+    const lines = [
+      { x: 10.4, y: 5.6, w: 50.2, h: 10.1, probability: 0.8 },
+      { x: 100, y: 5, w: 40, h: 10, probability: 0.2 },
+      { x: 200, y: 5, w: 40, h: 10, probability: 0.02 },
+    ];
+    // Threshold 0.4: the first line was reported, the second reads 0.25, the third 0.025 (under the floor).
+    expect(unreportedEvidence(lines, [lines[0]!], 0.4, 0.1)).toEqual([{ x: 100, y: 5, w: 40, h: 10, probability: 0.25 }]);
+    // An image not said to hold text reported nothing: all its lines are evidence.
+    expect(unreportedEvidence(lines, [], 0.4, 0).map((e) => e.x)).toEqual([10, 100, 200]);
   });
 
   it('refuses a box larger than the image', () => {
