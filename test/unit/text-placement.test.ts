@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { ArtmetaError } from '../../analysis/errors.ts';
 import { type Box, intersection } from '../../analysis/geometry/box.ts';
 import { placeBox, runOnExtent } from '../../analysis/text/placement.ts';
-import { unreportedEvidence } from '../../analysis/text/placement-evidence.ts';
 import { type PlacementRequest, parsePlacementSpec } from '../../analysis/text/placement-spec.ts';
 
 const image = { width: 1000, height: 600 };
@@ -88,18 +87,6 @@ describe('placeBox', () => {
     // Evidence is soft, a reported line is not: reported text in the three faint corners leaves the strongest.
     const reported = [weak(900, 30, 0.9), weak(40, 550, 0.9), weak(900, 550, 0.9)];
     expect(placeBox(image, corners, { text: reported, faces: [], evidence }, { lineRunOn: 0 }).anchor).toBe('top-left');
-  });
-
-  it('makes evidence of the lines a detection did not report, on the reported scale', () => {
-    const lines = [
-      { x: 10.4, y: 5.6, w: 50.2, h: 10.1, probability: 0.8 },
-      { x: 100, y: 5, w: 40, h: 10, probability: 0.2 },
-      { x: 200, y: 5, w: 40, h: 10, probability: 0.02 },
-    ];
-    // Threshold 0.4: the first line was reported, the second reads 0.25, the third 0.025 (under the floor).
-    expect(unreportedEvidence(lines, [lines[0]!], 0.4, 0.1)).toEqual([{ x: 100, y: 5, w: 40, h: 10, probability: 0.25 }]);
-    // An image not said to hold text reported nothing: all its lines are evidence.
-    expect(unreportedEvidence(lines, [], 0.4, 0).map((e) => e.x)).toEqual([10, 100, 200]);
   });
 
   it('refuses a box larger than the image', () => {
