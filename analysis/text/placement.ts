@@ -21,8 +21,10 @@ export interface PlacementOptions {
 }
 
 /**
- * Default run-on of a line, in its heights. Fitted by `npm run measure:text-placement` on synth:text
- * truth (see LINE_RUN_ON's note in README): the smallest run-on with the best badge placement there.
+ * Default run-on of a reported line, in its heights: none. `npm run measure:text-placement` on
+ * synth:text seeds 21 and 23 (1200 images, 14,396 placements): once the unreported lines are evidence,
+ * no run-on from 0.5 to 4 heights changes a single placement, though 2% of the lines found there have
+ * ink more than 2.4 heights past an end; the smallest run-on among the best is kept.
  */
 export const LINE_RUN_ON = 0;
 
