@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { PLACEMENT_EVIDENCE_MAX } from './text/placement.ts';
 
 /**
  * The JSON shape of one analysed image: what `artmeta analyze` prints per line, what a queue job
@@ -53,6 +54,13 @@ export const TextSchema = Type.Object(
   {
     probability: Type.Number({ minimum: 0, maximum: 1, description: 'Probability that the image holds text' }),
     regions: Type.Array(TextRegionSchema, { description: 'Line-level text boxes' }),
+    evidence: Type.Optional(
+      Type.Array(TextRegionSchema, {
+        maxItems: PLACEMENT_EVIDENCE_MAX,
+        description:
+          'Candidate lines not reported as text (probability < 0.5, or any line of an image not said to hold text), likeliest first: placement keeps clear of them where it can. Absent in analyses stored before it was kept (their placements avoid the regions only)',
+      }),
+    ),
   },
   { $id: 'Text' },
 );

@@ -72,7 +72,7 @@ export function analyzeDecoded(
     crops: cropHints(size, { keep, focalPoint, whole: faces }, canvases),
     keep,
     ...(text ? { text } : {}),
-    ...(options.place ? { placement: placeBox(size, options.place, { text: text?.regions ?? [], faces }) } : {}),
+    ...(options.place ? { placement: placeBox(size, options.place, { text: text?.regions ?? [], faces, evidence: text?.evidence ?? [] }) } : {}),
   };
 }
 
@@ -80,6 +80,7 @@ function displayedText(detection: TextResult, toDisplayed: (b: Box) => Box): Tex
   return {
     probability: detection.probability,
     regions: detection.regions.map((r) => ({ ...toDisplayed(r), probability: r.probability })),
+    evidence: (detection.evidence ?? []).map((r) => ({ ...toDisplayed(r), probability: r.probability })),
   };
 }
 

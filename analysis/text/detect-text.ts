@@ -3,6 +3,7 @@ import type { Box } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { lineEvidence } from './line-evidence.ts';
 import { lineVerifierModel, verifyLine } from './line-verifier.ts';
+import { PLACEMENT_EVIDENCE_MAX } from './placement.ts';
 import { ARTMETA_CANDIDATE_OPTIONS, type CandidateOptions, textLineCandidates } from './text-line-candidates.ts';
 
 export interface TextDetectionOptions extends Partial<CandidateOptions> {
@@ -29,7 +30,15 @@ export interface TextDetection {
   probability: number;
   /** Line boxes in the input image's pixels, likeliest first, each with probability ≥ 0.5. */
   regions: Array<Box & { probability: number }>;
+  /**
+   * The candidate lines not reported (probability < 0.5 on the same scale; or every line, whatever its
+   * probability, of an image not said to hold text), likeliest first, at most PLACEMENT_EVIDENCE_MAX:
+   * placement keeps clear of them where it can, since a badge on missed text costs more than a badge
+   * moved to another corner.
+   */
+  evidence: Array<Box & { probability: number }>;
 }
+
 
 /**
  * Finds lines of text: PaddleOCR's DB detector proposes word boxes, which join into lines; each line
@@ -62,7 +71,8 @@ export function anyLineIsText(probabilities: readonly number[]): number {
  * The reported form of scored lines (raw verifier probabilities). The image holds text when the
  * noisy-OR of its lines reaches `imageThreshold`: one weak line alone is not enough, several are.
  * Then its lines reaching `threshold` are reported, in whole pixels inside the image, likeliest
- * first, probabilities rescaled so `threshold` reads 0.5 (the image's so `imageThreshold` does).
+ * first, probabilities rescaled so `threshold` reads 0.5 (the image's so `imageThreshold` does);
+ * the other lines are kept, in the same form, as placement evidence.
  */
 export function textDetectionFromLines(
   lines: Array<Box & { probability: number }>,
@@ -71,18 +81,24 @@ export function textDetectionFromLines(
 ): TextDetection {
   const anyText = anyLineIsText(lines.map((l) => l.probability));
   const probability = round3(calibrate(anyText, imageThreshold));
-  if (anyText < imageThreshold) return { probability, regions: [] };
-  const regions = lines
-    .filter((l) => l.probability >= threshold)
-    .sort((a, b) => b.probability - a.probability)
-    .map((l) => {
-      const x = Math.max(0, Math.floor(l.x));
-      const y = Math.max(0, Math.floor(l.y));
-      const w = Math.min(image.width, Math.ceil(l.x + l.w)) - x;
-      const h = Math.min(image.height, Math.ceil(l.y + l.h)) - y;
-      return { x, y, w, h, probability: round3(calibrate(l.probability, threshold)) };
-    });
-  return { probability, regions };
+  const holdsText = anyText >= imageThreshold;
+  const reported = (l: { probability: number }) => holdsText && l.probability >= threshold;
+  const inPixels = (l: Box & { probability: number }) => {
+    const x = Math.max(0, Math.floor(l.x));
+    const y = Math.max(0, Math.floor(l.y));
+    const w = Math.min(image.width, Math.ceil(l.x + l.w)) - x;
+    const h = Math.min(image.height, Math.ceil(l.y + l.h)) - y;
+    return { x, y, w, h, probability: round3(calibrate(l.probability, threshold)) };
+  };
+  const likeliestFirst = [...lines].sort((a, b) => b.probability - a.probability);
+  return {
+    probability,
+    regions: likeliestFirst.filter(reported).map(inPixels),
+    evidence: likeliestFirst
+      .filter((l) => !reported(l))
+      .slice(0, PLACEMENT_EVIDENCE_MAX)
+      .map(inPixels),
+  };
 }
 
 /**

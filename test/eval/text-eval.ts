@@ -19,7 +19,7 @@ import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { liveScopedObjects } from '../../analysis/opencv/mat-scope.ts';
 import { loadOpenCV, wasmHeapBytes } from '../../analysis/opencv/runtime.ts';
 import { detectText } from '../../analysis/text/detect-text.ts';
-import { placeBox } from '../../analysis/text/placement.ts';
+import { placeBox, type TextEvidence } from '../../analysis/text/placement.ts';
 import type { PlacementRequest } from '../../analysis/text/placement-spec.ts';
 import { PADDLE_CANDIDATE_OPTIONS, textLineCandidates } from '../../analysis/text/text-line-candidates.ts';
 
@@ -177,15 +177,16 @@ export interface PlacementCheck {
 }
 
 /**
- * Whether a badge placed around the detected text overlaps a truth line. Only images where some
- * corner is free of truth text count (elsewhere no answer could be right).
+ * Whether a badge placed around the detected text (and the unreported candidate lines, when the
+ * detector gives them) overlaps a truth line. Only images where some corner is free of truth text
+ * count (elsewhere no answer could be right).
  */
-function checkPlacement(check: PlacementCheck, file: string, size: { width: number; height: number }, detected: Box[], truth: TruthLine[]): void {
+function checkPlacement(check: PlacementCheck, file: string, size: { width: number; height: number }, detected: Box[], evidence: TextEvidence[], truth: TruthLine[]): void {
   check.images++;
   // A corner is free when the badge there touches no truth box at all (no safety padding).
   if (!placeBox(size, BADGE_REQUEST, { text: truth, faces: [] }, { textPadding: 0 }).fits) return;
   check.withFreeCorner++;
-  const placed = placeBox(size, BADGE_REQUEST, { text: detected, faces: [] });
+  const placed = placeBox(size, BADGE_REQUEST, { text: detected, faces: [], evidence });
   if (!placed.fits || !placed.box) check.notPlaced.push(file);
   else if (truth.some((t) => intersection(placed.box!, t))) check.placedOnText.push(file);
   else check.placedClear++;
@@ -225,6 +226,9 @@ interface Detector {
   roles: FoundTally;
   scripts: FoundTally;
   placement: PlacementCheck;
+  /** The same badge placed around the reported lines alone (for a detector that gives evidence: the rule before it). */
+  placementRegionsOnly: PlacementCheck;
+  givesEvidence: boolean;
 }
 
 function detector(name: string): Detector {
@@ -233,17 +237,31 @@ function detector(name: string): Detector {
     roles: new FoundTally(),
     scripts: new FoundTally(),
     placement: { images: 0, withFreeCorner: 0, placedClear: 0, placedOnText: [], notPlaced: [] },
+    placementRegionsOnly: { images: 0, withFreeCorner: 0, placedClear: 0, placedOnText: [], notPlaced: [] },
+    givesEvidence: false,
   };
 }
 
-function record(d: Detector, file: string, size: { width: number; height: number }, predicted: Box[], saysText: boolean, truth: TruthLine[], script: string, ms: number): LineCounts {
+/** `evidence`: the detector's unreported candidate lines, which its badge placement also keeps clear of. */
+function record(
+  d: Detector,
+  file: string,
+  size: { width: number; height: number },
+  predicted: Box[],
+  saysText: boolean,
+  truth: TruthLine[],
+  script: string,
+  ms: number,
+  evidence: TextEvidence[] = [],
+): LineCounts {
   const c = d.tally.add(predicted, saysText, truth, ms);
   for (const t of truth.filter((l) => !l.ignore)) {
     const hit = predicted.some((p) => iou(p, t) >= TEXT_MATCH_IOU);
     d.roles.add(t.role, hit);
     d.scripts.add(script, hit);
   }
-  checkPlacement(d.placement, file, size, predicted, truth);
+  checkPlacement(d.placement, file, size, predicted, evidence, truth);
+  if (d.givesEvidence) checkPlacement(d.placementRegionsOnly, file, size, predicted, [], truth);
   return c;
 }
 
@@ -258,7 +276,7 @@ async function evaluateFolder(dataDir: string, folder: string, worker: Tesseract
   const truth = await readTextTruth(dataDir, folder);
   const provenance = JSON.parse(await readFile(join(dataDir, folder, 'provenance.json'), 'utf8')) as Record<string, string>;
   const files = Object.keys(truth).sort();
-  const artmeta = detector('artmeta detectText');
+  const artmeta = { ...detector('artmeta detectText'), givesEvidence: true };
   const paddle = detector('PaddleOCR det alone (960, DB 0.3/0.6, lines)');
   const tesseract = detector('tesseract.js (psm 11, line conf >= 60)');
   for (const file of files) {
@@ -271,7 +289,8 @@ async function evaluateFolder(dataDir: string, folder: string, worker: Tesseract
     let start = performance.now();
     const found = await detectText(decoded.pixels);
     const ours = found.regions.map((r) => scaleBox(r, decoded.scale));
-    const c = record(artmeta, file, size, ours, found.probability >= 0.5, lines, script, performance.now() - start);
+    const evidence = found.evidence.map((e) => ({ ...scaleBox(e, decoded.scale), probability: e.probability }));
+    const c = record(artmeta, file, size, ours, found.probability >= 0.5, lines, script, performance.now() - start, evidence);
     if (verbose && (c.fp || c.fn)) process.stdout.write(`${folder}/${file}  artmeta tp ${c.tp} fp ${c.fp} fn ${c.fn}  p=${found.probability}\n`);
 
     start = performance.now();
@@ -335,6 +354,7 @@ function formatFolder(r: FolderReport): string {
     out.push(`  ${d.tally.name}: found per role: ${d.roles.format()}`);
     out.push(`  ${d.tally.name}: found per script: ${d.scripts.format()}`);
     out.push(`  ${d.tally.name}: placement (badge 20% x 8%, four corners): ${formatPlacement(d.placement)}`);
+    if (d.givesEvidence) out.push(`  ${d.tally.name}: placement around reported lines only (no evidence): ${formatPlacement(d.placementRegionsOnly)}`);
   }
   return out.join('\n');
 }

@@ -5,6 +5,7 @@ import { type Box, iou } from '../../analysis/geometry/box.ts';
 import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { detectText, textDetectionFromLines } from '../../analysis/text/detect-text.ts';
+import { PLACEMENT_EVIDENCE_MAX } from '../../analysis/text/placement.ts';
 import { rotatedBox } from '../../analysis/geometry/rotated-box.ts';
 import { fixture } from '../support/fixtures.ts';
 
@@ -82,7 +83,7 @@ describe('detectText on real images', () => {
   ])('copes with a flat %ix%i image', async (width, height) => {
     const flat = await sharp({ create: { width, height, channels: 3, background: '#6a6a6a' } }).png().toBuffer();
     const { pixels } = await decodeImage(flat);
-    expect(await detectText(pixels)).toEqual({ probability: 0, regions: [] });
+    expect(await detectText(pixels)).toEqual({ probability: 0, regions: [], evidence: [] });
   });
 
   it('rejects an operating threshold outside (0, 1)', async () => {
@@ -100,12 +101,24 @@ describe('detectText on real images', () => {
     const found = textDetectionFromLines(lines, { width: 100, height: 100 }, { threshold: 0.4, imageThreshold: 0.58 });
     expect(found.regions).toEqual([{ x: 10, y: 10, w: 80, h: 20, probability: 0.75 }]);
     expect(found.probability).toBe(0.75);
+    // The line left out stays as placement evidence, on the same scale: 0.5 × 0.3 / 0.4.
+    expect(found.evidence).toEqual([{ x: 10, y: 40, w: 80, h: 20, probability: 0.375 }]);
+  });
+
+  it('keeps the likeliest unreported lines as placement evidence, in whole pixels, at most PLACEMENT_EVIDENCE_MAX', () => {
+    const faint = Array.from({ length: PLACEMENT_EVIDENCE_MAX + 4 }, (_, i) => ({ x: 2.6, y: 4 * i + 0.4, w: 50.2, h: 3, probability: 0.01 * (i + 1) }));
+    const found = textDetectionFromLines(faint, { width: 100, height: 100 }, { threshold: 0.4, imageThreshold: 0.9 });
+    expect(found.regions).toEqual([]);
+    expect(found.evidence).toHaveLength(PLACEMENT_EVIDENCE_MAX);
+    expect(found.evidence[0]).toEqual({ x: 2, y: 76, w: 51, h: 4, probability: 0.25 });
+    expect(found.evidence.at(-1)!.probability).toBe(0.063);
   });
 
   it('reports no line when the image as a whole stays under its threshold, and does when several weak lines reach it', () => {
     const one = [{ x: 10, y: 10, w: 80, h: 20, probability: 0.45 }];
     const options = { threshold: 0.4, imageThreshold: 0.6 };
-    expect(textDetectionFromLines(one, { width: 100, height: 100 }, options)).toEqual({ probability: 0.375, regions: [] });
+    // The image is not said to hold text: its line, though over the line threshold, is only evidence.
+    expect(textDetectionFromLines(one, { width: 100, height: 100 }, options)).toEqual({ probability: 0.375, regions: [], evidence: [{ x: 10, y: 10, w: 80, h: 20, probability: 0.542 }] });
     const two = [...one, { x: 10, y: 40, w: 80, h: 20, probability: 0.45 }];
     const found = textDetectionFromLines(two, { width: 100, height: 100 }, options);
     expect(found.regions).toHaveLength(2);
