@@ -18,7 +18,7 @@ export const BoxSchema = Type.Object(
 
 export const PointSchema = Type.Object({ x: Type.Integer({ minimum: 0 }), y: Type.Integer({ minimum: 0 }) }, { $id: 'Point' });
 
-export const ShotSchema = Type.Union(
+const ShotSchema = Type.Union(
   [Type.Literal('close-up'), Type.Literal('upper-body'), Type.Literal('full-body'), Type.Literal('none')],
   {
     $id: 'Shot',
@@ -27,7 +27,7 @@ export const ShotSchema = Type.Union(
   },
 );
 
-export const PersonSchema = Type.Object(
+const PersonSchema = Type.Object(
   {
     box: BoxSchema,
     face: Type.Optional(BoxSchema),
@@ -42,7 +42,7 @@ export const ErrorSchema = Type.Object(
   { $id: 'AnalysisError', description: 'Why an image could not be analysed; code is stable' },
 );
 
-export const TextRegionSchema = Type.Object({
+const TextRegionSchema = Type.Object({
   x: Type.Integer({ minimum: 0 }),
   y: Type.Integer({ minimum: 0 }),
   w: Type.Integer({ minimum: 0 }),
@@ -50,7 +50,7 @@ export const TextRegionSchema = Type.Object({
   probability: Type.Number({ minimum: 0, maximum: 1 }),
 });
 
-export const TextSchema = Type.Object(
+const TextSchema = Type.Object(
   {
     probability: Type.Number({ minimum: 0, maximum: 1, description: 'Probability that the image holds text' }),
     regions: Type.Array(TextRegionSchema, { description: 'Line-level text boxes' }),
@@ -65,7 +65,7 @@ export const TextSchema = Type.Object(
   { $id: 'Text' },
 );
 
-export const PlacementSchema = Type.Object(
+const PlacementSchema = Type.Object(
   {
     fits: Type.Boolean(),
     box: Type.Optional(BoxSchema),
@@ -101,7 +101,6 @@ export const FailedAnalysisSchema = Type.Object({ file: Type.Optional(Type.Strin
 
 export type Analysis = Static<typeof AnalysisSchema>;
 export type FailedAnalysis = Static<typeof FailedAnalysisSchema>;
-export type Person = Static<typeof PersonSchema>;
 export type Shot = Static<typeof ShotSchema>;
 export type TextResult = Static<typeof TextSchema>;
 export type PlacementResult = Static<typeof PlacementSchema>;

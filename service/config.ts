@@ -8,14 +8,14 @@ import { DEFAULT_CANVASES, parseCanvasList } from '../analysis/crop/canvas-spec.
  * Rendered pictures an API process keeps: 64 MiB holds about 2,000 renders of 640 px (27-37 kB in
  * WebP or JPEG), a page's worth of images for every popular canvas; a CDN in front keeps the rest.
  */
-export const DEFAULT_RENDER_CACHE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_RENDER_CACHE_BYTES = 64 * 1024 * 1024;
 /**
  * Render masters an API process keeps: 128 MiB holds about 90 decoded 800×600 photos (1.4 MB each),
  * 19 masters of 3840×2400 photos (scaled to 1920×1200, 6.9 MB), at least 9 of the largest (1920×1920
  * with alpha, 14.7 MB): the images whose other sizes, formats and canvases are asked for soon after
  * the first.
  */
-export const DEFAULT_RENDER_MASTER_BYTES = 128 * 1024 * 1024;
+const DEFAULT_RENDER_MASTER_BYTES = 128 * 1024 * 1024;
 /**
  * Longest side of a render master (api/render/render-master.ts): an image up to it is kept as
  * decoded, a larger one scaled down to it, and a render is cut from the master when the master has
@@ -51,7 +51,7 @@ const MAX_RENDER_MASTER_SIDE = 8192;
 const Integer = (defaultValue: number, minimum: number, description: string, maximum?: number) =>
   Type.Integer({ default: defaultValue, minimum, ...(maximum === undefined ? {} : { maximum }), description });
 
-export const EnvSchema = Type.Object({
+const EnvSchema = Type.Object({
   ARTMETA_REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379', pattern: '^rediss?://', description: 'Redis every API and worker shares' }),
   ARTMETA_REDIS_CLUSTER: Type.Boolean({ default: false, description: 'Connect to a Redis Cluster (the URL names one seed node)' }),
   ARTMETA_PREFIX: Type.String({
@@ -110,7 +110,7 @@ export const EnvSchema = Type.Object({
 
 type Env = Static<typeof EnvSchema>;
 
-export const MIN_RENDER_KEY_LENGTH = 32;
+const MIN_RENDER_KEY_LENGTH = 32;
 
 export interface ArtmetaConfig {
   redis: { url: string; cluster: boolean };

@@ -21,7 +21,7 @@ export interface EdgeFocusOptions extends EnergyMapOptions {
   contextThreshold?: number;
 }
 
-export const DEFAULT_EDGE_FOCUS_OPTIONS = { threshold: 1.2, clipPercentile: 0.9, contextThreshold: 0.8 };
+const DEFAULT_EDGE_FOCUS_OPTIONS = { threshold: 1.2, clipPercentile: 0.9, contextThreshold: 0.8 };
 
 export interface EdgeFocus {
   /** Region where sharp detail concentrates, in the input image's pixels. */

@@ -18,7 +18,7 @@ export interface EnergyMapOptions {
   gridSize?: number;
 }
 
-export const DEFAULT_ENERGY_MAP_OPTIONS: Required<EnergyMapOptions> = {
+const DEFAULT_ENERGY_MAP_OPTIONS: Required<EnergyMapOptions> = {
   workingSize: 320,
   blurSigma: 0.5,
   gridSize: 40,

@@ -1,8 +1,8 @@
 import type { RgbImage } from '../image/rgb-image.ts';
 
 /** Bins per HSV axis. Hue gets most bins: it is what tells a forest from a sunset; value gets few because exposure edits move it. */
-export const HISTOGRAM_BINS = { hue: 16, saturation: 4, value: 2 } as const;
-export const HISTOGRAM_SIZE = HISTOGRAM_BINS.hue * HISTOGRAM_BINS.saturation * HISTOGRAM_BINS.value;
+const HISTOGRAM_BINS = { hue: 16, saturation: 4, value: 2 } as const;
+const HISTOGRAM_SIZE = HISTOGRAM_BINS.hue * HISTOGRAM_BINS.saturation * HISTOGRAM_BINS.value;
 
 /**
  * Normalised HSV colour histogram (sums to 1). Pixels are sampled on a grid of at most ~`maxSamples`

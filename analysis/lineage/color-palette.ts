@@ -109,7 +109,7 @@ function squaredDistance(samples: Float32Array, i: number, centres: ArrayLike<nu
 }
 
 /** sRGB (D65) to CIELAB. */
-export function rgbToLab(r: number, g: number, b: number): [number, number, number] {
+function rgbToLab(r: number, g: number, b: number): [number, number, number] {
   const lr = linear(r);
   const lg = linear(g);
   const lb = linear(b);

@@ -45,7 +45,7 @@ export interface SignatureOptions {
   textRegions?: Box[];
 }
 
-export const DEFAULT_SIGNATURE_OPTIONS = {
+const DEFAULT_SIGNATURE_OPTIONS = {
   thumbnailSize: 64,
   featureSize: 512,
   maxFeatures: 400,

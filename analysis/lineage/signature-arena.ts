@@ -11,7 +11,7 @@ export interface ArenaPlace {
  * few dozen chunks (each announced once to every thread), small enough that the last, partly filled
  * one wastes little.
  */
-export const ARENA_CHUNK_BYTES = 64 << 20;
+const ARENA_CHUNK_BYTES = 64 << 20;
 
 const HEADER_INTS = 13;
 

@@ -137,7 +137,7 @@ export function defaultModel(): SimilarityModel {
   return cached;
 }
 
-export function loadModel(path: URL | string): SimilarityModel {
+function loadModel(path: URL | string): SimilarityModel {
   let model: SimilarityModel;
   try {
     model = JSON.parse(readFileSync(path, 'utf8')) as SimilarityModel;

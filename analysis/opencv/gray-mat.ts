@@ -18,7 +18,7 @@ export interface GrayImage {
 const grays = new WeakMap<RgbImage, GrayImage>();
 
 /** The grey of a working image (OpenCV's RGB to grey), converted on first use and shared after. */
-export function grayOf(image: RgbImage): GrayImage {
+function grayOf(image: RgbImage): GrayImage {
   let gray = grays.get(image);
   if (!gray) {
     gray = withMats((scope) => {

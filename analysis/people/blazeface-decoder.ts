@@ -21,7 +21,7 @@ export interface ScoredBox extends Box {
  * BlazeFace's six key points, in the order the model regresses them (the subject's right and left:
  * the right eye is on the image's left in a frontal face).
  */
-export const KEY_POINTS = ['rightEye', 'leftEye', 'nose', 'mouth', 'rightEar', 'leftEar'] as const;
+const KEY_POINTS = ['rightEye', 'leftEye', 'nose', 'mouth', 'rightEar', 'leftEar'] as const;
 export type KeyPoints = Record<(typeof KEY_POINTS)[number], Point>;
 
 /** A network face with its key points, both in the same coordinates as the box. */

@@ -61,14 +61,14 @@ const FULL_BODY_STRENGTH_NEIGHBORS = 20;
  * ~2.5-3) or, for a close-up, the neck and the shoulders' start (1.7); hair above (0.4 face heights:
  * the face box starts at the brows).
  */
-export const BODY_FROM_FACE = { shoulderWidths: 3, closeUpWidths: 1.7, hairHeights: 0.4 } as const;
+const BODY_FROM_FACE = { shoulderWidths: 3, closeUpWidths: 1.7, hairHeights: 0.4 } as const;
 /**
  * Strength of a faceless body is discounted to 0.6 of the cascade's: body cascades fire on doors and
  * trunks, and nothing else backs them. Bodies that agree with a face raise its strength by up to 0.3
  * of what it lacks: they confirm a person, not a face.
  */
-export const FACELESS_BODY_STRENGTH = 0.6;
-export const BODY_BACKING = 0.3;
+const FACELESS_BODY_STRENGTH = 0.6;
+const BODY_BACKING = 0.3;
 
 /**
  * Finds the people in a working image (long side up to ~1024 px): faces from the frontal (upright,

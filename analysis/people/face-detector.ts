@@ -150,7 +150,7 @@ export function isConfidentProfile(face: NetworkFace): boolean {
  * by up to ~16°, the cascades' whole tolerance, so below that the line says nothing about tilt and
  * turning by it lost profiles (spans 0.01-0.20 turned by 34-90°, then no check fired).
  */
-export const MIN_EYE_SPAN_TO_TURN = 0.25;
+const MIN_EYE_SPAN_TO_TURN = 0.25;
 
 /**
  * The frontal cascade's square window around a network face (the inverse of faceBoxFromWindow),
@@ -247,9 +247,9 @@ export function detectFaces(
  * network's and the cascades' boxes of one face differ in convention and scale step, while two
  * neighbouring faces in a group overlap by far less.
  */
-export const SAME_FACE = { minIou: 0.3, minInside: 0.6 } as const;
+const SAME_FACE = { minIou: 0.3, minInside: 0.6 } as const;
 /** Each further box of the same face raises its strength by up to 0.3 of what it lacks. */
-export const AGREEMENT_GAIN = 0.3;
+const AGREEMENT_GAIN = 0.3;
 
 function sameFace(a: Box, b: Box): boolean {
   return iou(a, b) > SAME_FACE.minIou || coverage(a, b) > SAME_FACE.minInside || coverage(b, a) > SAME_FACE.minInside;

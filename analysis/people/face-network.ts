@@ -33,7 +33,7 @@ export interface FaceNetworkOptions {
   tileProposalScore: number;
 }
 
-export const DEFAULT_FACE_NETWORK_OPTIONS: FaceNetworkOptions = { minScore: 0.5, tileShare: 0.6, tileProposalScore: 0.15 };
+const DEFAULT_FACE_NETWORK_OPTIONS: FaceNetworkOptions = { minScore: 0.5, tileShare: 0.6, tileProposalScore: 0.15 };
 
 /** MediaPipe BlazeFace full range, see models/README.md. Input 1×256×256×3 (NHWC), RGB in [-1,1]. */
 export const FACE_NETWORK_FILE = fileURLToPath(new URL('../../models/face_detection_back_256x256_barracuda.onnx', import.meta.url));
@@ -42,7 +42,7 @@ const OUTPUTS = { scores16: 'Identity:0', scores8: 'Identity_1:0', boxes16: 'Ide
 const network = new NetworkSession(FACE_NETWORK_FILE, 'face network');
 
 /** Loads the face network once per process (or worker thread), see NetworkSession. */
-export function loadFaceNetwork(): Promise<ort.InferenceSession> {
+function loadFaceNetwork(): Promise<ort.InferenceSession> {
   return network.load();
 }
 

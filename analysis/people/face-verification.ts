@@ -36,25 +36,25 @@ export interface FaceEvidence {
  * that eye and not the other one, an eyebrow or a nostril. Both eyes must be found so: of the 141
  * negatives' network candidates 12 show one eye at a key point (apes, birds, a cow), none both.
  */
-export const EYE_AT_KEY_POINT = 0.12;
+const EYE_AT_KEY_POINT = 0.12;
 
 /** Side the window is resampled to for the crop checks: eyes are then ~20 px, the eye cascade's window. */
-export const CHECK_FACE_SIZE = 96;
+const CHECK_FACE_SIZE = 96;
 /** The crop around the window, in window sides: a quarter-window margin on each side, so a re-scan can find the face a little off. */
-export const CHECK_CROP_SIDES = 1.5;
+const CHECK_CROP_SIDES = 1.5;
 /**
  * Sizes at which the re-scans look for the face, in window sides: 0.75-1.35, the spread of the
  * network's and the cascades' boxes around one face (a cascade's own pyramid step of 1.2 misses by
  * up to a factor 1.2 either way, plus the box conventions' differences).
  */
-export const RESCAN_SIZES = { min: 0.75, max: 1.35 } as const;
+const RESCAN_SIZES = { min: 0.75, max: 1.35 } as const;
 /**
  * Pyramid steps of the crop scans: 1.05 for the re-scans, whose raw window count is the measure
  * (a fine step gives a count that grows smoothly with how face-like the crop is); OpenCV's own
  * default of 1.1 for the second cascade and the eyes, which are asked yes or no.
  */
-export const RESCAN_STEP = 1.05;
-export const CHECK_STEP = 1.1;
+const RESCAN_STEP = 1.05;
+const CHECK_STEP = 1.1;
 /** Window sizes of every scan of a check crop (re-scans and second cascade), px of the crop. */
 const CHECK_SIZES = { minSize: CHECK_FACE_SIZE * RESCAN_SIZES.min, maxSize: CHECK_FACE_SIZE * RESCAN_SIZES.max };
 /** A re-scan: the raw window count at a fine step (no neighbours asked). */
@@ -63,20 +63,20 @@ const RESCAN_SETTINGS = { scaleFactor: RESCAN_STEP, minNeighbors: 0, ...CHECK_SI
  * A hit belongs to the face when its centre lies within this share of the face's width and height
  * of the face's centre: 0.3, under the half at which it would centre on a neighbouring face's edge.
  */
-export const SAME_PLACE_SHARE = 0.3;
+const SAME_PLACE_SHARE = 0.3;
 /**
  * Where the eye cascade looks: the top 55% of the window (the eyes sit at 35-45% of a frontal
  * window's height), for eyes 0.12-0.4 window widths wide (an eye is ~0.2; the cascade's window
  * holds some brow and lid around it), with OpenCV's default 3 neighbours.
  */
-export const EYE_BAND = 0.55;
-export const EYE_SIZES = { min: 0.12, max: 0.4 } as const;
-export const EYE_NEIGHBOURS = 3;
+const EYE_BAND = 0.55;
+const EYE_SIZES = { min: 0.12, max: 0.4 } as const;
+const EYE_NEIGHBOURS = 3;
 /**
  * Where skin is measured: the middle half of the window across and 25-85% of it down — cheeks, nose
  * and mouth, not hair, background or beard shadow at the window's edges.
  */
-export const SKIN_CORE = { x: 0.25, y: 0.25, w: 0.5, h: 0.6 } as const;
+const SKIN_CORE = { x: 0.25, y: 0.25, w: 0.5, h: 0.6 } as const;
 
 /**
  * The candidate's window plus a quarter-window margin, turned upright by its tilt and scaled so the

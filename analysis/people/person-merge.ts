@@ -14,14 +14,14 @@ export interface PersonEvidence {
  * 4-11 face heights tall (a standing adult is ~7.5 face heights; the window adds margin, a child or
  * a person cut by the frame fewer).
  */
-export const FULL_BODY_HEAD = { minInside: 0.7, topShare: 0.3, minFaceHeights: 4, maxFaceHeights: 11 } as const;
+const FULL_BODY_HEAD = { minInside: 0.7, topShare: 0.3, minFaceHeights: 4, maxFaceHeights: 11 } as const;
 /**
  * Two body hits are one body when they overlap by IoU > 0.3 or one lies 70% inside the other (the
  * two body cascades and neighbouring scales place one person differently); a faceless body half
  * over a known face is that person's, not a new one.
  */
-export const SAME_BODY = { minIou: 0.3, minInside: 0.7 } as const;
-export const BODY_OVER_FACE = 0.5;
+const SAME_BODY = { minIou: 0.3, minInside: 0.7 } as const;
+const BODY_OVER_FACE = 0.5;
 
 /**
  * Whether `face` can be the head of `body`: where that kind of window has its head, and of a

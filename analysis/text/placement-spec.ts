@@ -1,7 +1,7 @@
 import { ArtmetaError } from '../errors.ts';
 
 /** Where a placed box may go. Corners and centres sit at the margin from the image edges. */
-export const PLACEMENT_ANCHORS = [
+const PLACEMENT_ANCHORS = [
   'top-left',
   'top-center',
   'top-right',
@@ -24,7 +24,7 @@ export interface PlacementRequest {
 }
 
 /** Anchors used when a spec names none: every corner and both centres. */
-export const DEFAULT_ANCHORS: PlacementAnchor[] = ['top-left', 'top-right', 'bottom-left', 'bottom-right', 'top-center', 'bottom-center'];
+const DEFAULT_ANCHORS: PlacementAnchor[] = ['top-left', 'top-right', 'bottom-left', 'bottom-right', 'top-center', 'bottom-center'];
 
 const ANCHOR_GROUPS: Record<string, PlacementAnchor[]> = {
   corners: ['top-left', 'top-right', 'bottom-left', 'bottom-right'],

@@ -26,9 +26,9 @@ export interface PlacementOptions {
  * no run-on from 0.5 to 4 heights changes a single placement, though 2% of the lines found there have
  * ink more than 2.4 heights past an end; the smallest run-on among the best is kept.
  */
-export const LINE_RUN_ON = 0;
+const LINE_RUN_ON = 0;
 
-export const DEFAULT_PLACEMENT_OPTIONS: Required<PlacementOptions> = {
+const DEFAULT_PLACEMENT_OPTIONS: Required<PlacementOptions> = {
   margin: 0.03,
   textPadding: 0.01,
   facePadding: 0.15,

@@ -11,7 +11,7 @@ export const CLUSTER_QUEUE = 'cluster';
 
 export const ContentHashSchema = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the image bytes, hex' });
 
-export const ImageSourceSchema = Type.Union(
+const ImageSourceSchema = Type.Union(
   [
     Type.Object({ url: Type.String({ format: 'uri', maxLength: 4096, description: 'http(s) URL the worker downloads' }) }, { additionalProperties: false }),
     Type.Object({ path: Type.String({ minLength: 1, maxLength: 4096, description: 'File under one of ARTMETA_PATH_ROOTS' }) }, { additionalProperties: false }),
@@ -70,4 +70,3 @@ export type AnalyzeSubmission = Static<typeof AnalyzeSubmissionSchema>;
 export type AnalyzeJobResult = Static<typeof AnalyzeJobResultSchema>;
 export type ClusterJobData = Static<typeof ClusterJobDataSchema>;
 export type ClusterJobResult = Static<typeof ClusterJobResultSchema>;
-export type Lineage = Static<typeof LineageSchema>;

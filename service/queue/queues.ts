@@ -21,7 +21,7 @@ export type ClusterQueue = Queue<ClusterJobData, ClusterJobResult>;
 type JobsConfig = Pick<ArtmetaConfig, 'jobs' | 'prefix' | 'analysis'>;
 
 /** Retries with exponential backoff, bounded retention of finished jobs. */
-export function defaultJobOptions(config: JobsConfig): JobsOptions {
+function defaultJobOptions(config: JobsConfig): JobsOptions {
   const { attempts, backoffMs, keepCompleted, keepFailed, keepSeconds } = config.jobs;
   return {
     attempts,

@@ -1,10 +1,10 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { parseCanvasList } from '../../analysis/crop/canvas-spec.ts';
 import { ArtmetaError } from '../../analysis/errors.ts';
 import { parsePlacementSpec, type PlacementRequest } from '../../analysis/text/placement-spec.ts';
 
 /** More canvases than this in one request is a mistake or an abuse, not a use. */
-export const MAX_CANVASES = 32;
+const MAX_CANVASES = 32;
 
 /** The options of one analysis as a client writes them: API JSON, `?aspect=`, CLI flags. */
 export const AnalyzeOptionsSchema = Type.Object({
@@ -14,8 +14,6 @@ export const AnalyzeOptionsSchema = Type.Object({
   text: Type.Optional(Type.Boolean({ description: 'Return the text regions (default true); every analysis detects text, this only shapes the answer' })),
   place: Type.Optional(Type.String({ maxLength: 64, description: 'Find a text-safe placement of a box: WxH[@anchors], e.g. 300x80 or 20%x8%@corners' })),
 });
-
-export type AnalyzeOptionsInput = Static<typeof AnalyzeOptionsSchema>;
 
 /**
  * One analysis request in its parsed, valid form: what the job carries, what the answer is shaped

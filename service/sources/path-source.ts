@@ -75,7 +75,7 @@ function fileVersion(real: string, info: BigIntStats): FileVersion {
 }
 
 /** The real path of `path` if it is inside a root; throws INVALID_ARGUMENT (escape) or NOT_FOUND. */
-export async function resolveUnderRoots(path: string, roots: readonly string[]): Promise<string> {
+async function resolveUnderRoots(path: string, roots: readonly string[]): Promise<string> {
   const first = roots[0];
   if (first === undefined) throw new ArtmetaError('INVALID_ARGUMENT', 'path sources are disabled (ARTMETA_PATH_ROOTS is empty)');
   if (path.includes('\0')) throw new ArtmetaError('INVALID_ARGUMENT', 'path contains a NUL byte');

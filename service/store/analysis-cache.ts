@@ -99,7 +99,7 @@ function isReusable(stored: StoredImage): boolean {
 }
 
 /** A stored analysis shaped by a request: its canvases, its text choice, its placement. */
-export function answerFor(stored: Analysis, request: AnalyzeRequest): Analysis {
+function answerFor(stored: Analysis, request: AnalyzeRequest): Analysis {
   const answer: Analysis = { ...stored, crops: storedCropHints(stored, request.canvases) };
   delete answer.placement;
   if (!request.text) delete answer.text;
