@@ -49,7 +49,7 @@ const JPEG_DCT_SCALES = [8, 4, 2] as const;
  * up to 910 px instead of 960. 3640 px sources, a common wallpaper width, are within it by 5% (1820 = 0.95 ×
  * 1920). Much lower, more renders would go to the source (50-60 ms each) than the saving pays for.
  */
-export const DCT_MASTER_MIN_FILL = 0.9;
+const DCT_MASTER_MIN_FILL = 0.9;
 
 /**
  * The size of an image's master: the image itself up to `maxSide` a side (its pixels exactly); a

@@ -27,8 +27,8 @@ const binary = { schema: { type: 'string', format: 'binary' } };
  * rendered-picture cache, `shared` the render another request was making of the same picture,
  * `master` cut from a cached decoded image, `miss` decoded from the source now.
  */
-export const RENDER_CACHE_HEADER = 'x-render-cache';
-export const RENDER_CACHE_STATES = ['hit', 'shared', 'master', 'miss'] as const;
+const RENDER_CACHE_HEADER = 'x-render-cache';
+const RENDER_CACHE_STATES = ['hit', 'shared', 'master', 'miss'] as const;
 type RenderSource = 'master' | 'miss';
 
 /** `GET /render/…`: an image cropped to a canvas and resized, behind a signed URL, for `<img src>`. */

@@ -16,7 +16,7 @@ import { analysisThreads, positiveInteger } from '../thread-count.ts';
 import { startProgress } from '../progress.ts';
 
 /** Analysed when `artmeta analyze` is given no input: real photos shipped with the repo. */
-export const SAMPLES_DIR = fileURLToPath(new URL('../../samples/', import.meta.url));
+const SAMPLES_DIR = fileURLToPath(new URL('../../samples/', import.meta.url));
 
 interface AnalyzeCommandOptions {
   aspect: string;
