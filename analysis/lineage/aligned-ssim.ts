@@ -4,10 +4,8 @@ import type { Box } from '../geometry/box.ts';
 import { composeHomographies, invertHomography, scaling, type Homography } from './homography.ts';
 import type { ImageSignature } from './image-signature.ts';
 
-export interface AlignedSsimOptions {
-  /** Fewer overlapping thumbnail pixels than this and the SSIM is not trusted (reported as 0). Default 300. */
-  minOverlapPixels?: number;
-}
+/** Fewer overlapping thumbnail pixels than this and the SSIM is not trusted (reported as 0). */
+const MIN_OVERLAP_PIXELS = 300;
 
 /**
  * SSIM of two thumbnails after warping one onto the other with the feature homography (b → a, in
@@ -17,13 +15,13 @@ export interface AlignedSsimOptions {
  * difference, while structure that moved or was painted over does.
  * The image that is sharper over the overlap is the one warped, so warping only ever shrinks pixels.
  */
-export function alignedSsim(a: ImageSignature, b: ImageSignature, homography: Homography, options: AlignedSsimOptions = {}): number {
+export function alignedSsim(a: ImageSignature, b: ImageSignature, homography: Homography): number {
   const toThumbA = scaling(a.thumbnail.width / a.featureFrame.width, a.thumbnail.height / a.featureFrame.height);
   const fromThumbB = scaling(b.featureFrame.width / b.thumbnail.width, b.featureFrame.height / b.thumbnail.height);
   const bToA = composeHomographies(toThumbA, composeHomographies(homography, fromThumbB));
   const magnifies = Math.abs(bToA[0] * bToA[4] - bToA[1] * bToA[3]) > 1;
   const [fixed, moving, transform] = magnifies ? [b, a, invertHomography(bToA)] : [a, b, bToA];
-  return withMats((scope) => ssimOverOverlap(scope, fixed, moving, transform, options.minOverlapPixels ?? 300));
+  return withMats((scope) => ssimOverOverlap(scope, fixed, moving, transform, MIN_OVERLAP_PIXELS));
 }
 
 function ssimOverOverlap(scope: MatScope, fixed: ImageSignature, moving: ImageSignature, transform: Homography, minPixels: number): number {

@@ -39,19 +39,17 @@ export interface FeatureMatchReport {
   homography?: Homography;
 }
 
-export interface FeatureMatchOptions {
-  /** Lowe's ratio: best match must be this much closer than the second best. Default 0.9: texture (grass, foliage) has many near-twins, and the RANSAC model is strict enough to take the extra outliers. */
-  ratio?: number;
-  /** Hamming distance above which a match is not considered. Default 64 of 256 bits. */
-  maxDistance?: number;
-  /**
-   * RANSAC reprojection threshold in feature-frame pixels for images at least as large as the frame.
-   * Default 4; scaled up for enlarged images (see localisationScale).
-   */
-  ransacThreshold?: number;
-  /** Fewer matches than this and no homography is attempted. Default 8. */
-  minMatches?: number;
-}
+/** Lowe's ratio: best match must be this much closer than the second best. 0.9: texture (grass, foliage) has many near-twins, and the RANSAC model is strict enough to take the extra outliers. */
+const RATIO_TEST = 0.9;
+/** Hamming distance above which a match is not considered (of 256 bits). */
+const MAX_MATCH_DISTANCE = 64;
+/**
+ * RANSAC reprojection threshold in feature-frame pixels for images at least as large as the frame;
+ * scaled up for enlarged images (see localisationScale).
+ */
+const RANSAC_THRESHOLD = 4;
+/** Fewer matches than this and no homography is attempted. */
+const MIN_MATCHES = 8;
 
 const NO_MATCH: FeatureMatchReport = { matches: 0, inliers: 0, inlierRatio: 0, overlap: 0, reprojectionError: 0, nearMisses: 0, coherentDrift: 0 };
 /** Residuals up to this many RANSAC thresholds count as near misses (a displacement of a few pixels at 512 px). */
@@ -76,22 +74,21 @@ const EARLY_CHECK_MIN_INLIERS = 4;
  * reported as a homography. A pair whose first keypoints find no transform stops there (see
  * EARLY_CHECK_MIN_INLIERS).
  */
-export function matchFeatures(a: ImageSignature, b: ImageSignature, options: FeatureMatchOptions = {}): FeatureMatchReport {
-  const minMatches = options.minMatches ?? 8;
+export function matchFeatures(a: ImageSignature, b: ImageSignature): FeatureMatchReport {
   const localisation = localisationScale(a, b);
-  const threshold = (options.ransacThreshold ?? 4) * localisation;
-  const matcher = new RatioTestMatcher(a.features.descriptors, b.features.descriptors, options.ratio ?? 0.9, options.maxDistance ?? 64);
+  const threshold = RANSAC_THRESHOLD * localisation;
+  const matcher = new RatioTestMatcher(a.features.descriptors, b.features.descriptors, RATIO_TEST, MAX_MATCH_DISTANCE);
   if (matcher.rows > EARLY_CHECK_FEATURES) {
     matcher.scan(0, EARLY_CHECK_FEATURES);
     const early = matcher.pairs();
-    const fit = early.length >= minMatches ? fitTransform(a, b, early, threshold) : undefined;
+    const fit = early.length >= MIN_MATCHES ? fitTransform(a, b, early, threshold) : undefined;
     if (!fit || fit.inliers < EARLY_CHECK_MIN_INLIERS) return { ...NO_MATCH, matches: early.length };
     matcher.scan(EARLY_CHECK_FEATURES, matcher.rows);
   } else {
     matcher.scan(0, matcher.rows);
   }
   const pairs = matcher.pairs();
-  if (pairs.length < minMatches) return { ...NO_MATCH, matches: pairs.length };
+  if (pairs.length < MIN_MATCHES) return { ...NO_MATCH, matches: pairs.length };
   const fit = fitTransform(a, b, pairs, threshold);
   if (!fit) return { ...NO_MATCH, matches: pairs.length };
   return {

@@ -2,10 +2,8 @@ import sharp from 'sharp';
 import type { Analysis } from '../analysis-schema.ts';
 import type { Box } from '../geometry/box.ts';
 
-export interface DebugOverlayOptions {
-  /** Long side of the picture, in pixels. Default 1024. */
-  maxSize?: number;
-}
+/** Long side of the picture, in pixels. */
+const OVERLAY_LONG_SIDE = 1024;
 
 const CROP_COLOURS = ['#ff9f1c', '#2ec4b6', '#e71d36', '#a06cd5', '#3a86ff', '#8ac926'];
 
@@ -14,9 +12,8 @@ const CROP_COLOURS = ['#ff9f1c', '#2ec4b6', '#e71d36', '#a06cd5', '#3a86ff', '#8
  * interest (blue), focal point (red), every crop (one colour each, labelled), text regions (magenta)
  * and the placement (cyan) — for a person to check by eye.
  */
-export async function renderDebugOverlay(input: string | Buffer, analysis: Analysis, options: DebugOverlayOptions = {}): Promise<Buffer> {
-  const maxSize = options.maxSize ?? 1024;
-  const scale = Math.min(1, maxSize / Math.max(analysis.width, analysis.height));
+export async function renderDebugOverlay(input: string | Buffer, analysis: Analysis): Promise<Buffer> {
+  const scale = Math.min(1, OVERLAY_LONG_SIDE / Math.max(analysis.width, analysis.height));
   const width = Math.round(analysis.width * scale);
   const height = Math.round(analysis.height * scale);
   const stroke = Math.max(2, Math.round(Math.max(width, height) / 300));
