@@ -117,7 +117,7 @@ function fitTransform(
     dst[k * 2] = a.features.points[i * 2]!;
     dst[k * 2 + 1] = a.features.points[i * 2 + 1]!;
   });
-  const fit = ransacSimilarity(src, dst, { threshold });
+  const fit = ransacSimilarity(src, dst, threshold);
   if (!fit) return undefined;
   const homography = asHomography(fit.model);
   let near = 0;

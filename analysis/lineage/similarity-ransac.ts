@@ -11,16 +11,12 @@ export interface SimilarityTransform {
   ty: number;
 }
 
-export interface RansacOptions {
-  /** Reprojection error (pixels) under which a match is an inlier. Default 4. */
-  threshold?: number;
-  /** Most hypotheses tried; fewer once the inlier rate is known to be high. Default 400. */
-  iterations?: number;
-  /** Scale range accepted (ratio of the two frames). Default 1/8..8. */
-  maxScale?: number;
-  /** Largest turn accepted, degrees. Default 5: derivatives are straightened by at most a few degrees. */
-  maxAngleDegrees?: number;
-}
+/** Most hypotheses tried; fewer once the inlier rate is known to be high. */
+const MAX_HYPOTHESES = 400;
+/** Scale range accepted (ratio of the two frames): 1/8..8. */
+const MAX_SCALE = 8;
+/** Largest turn accepted, degrees: derivatives are straightened by at most a few degrees. */
+const MAX_TURN_DEGREES = 5;
 
 export interface RansacResult {
   model: SimilarityTransform;
@@ -35,14 +31,13 @@ export interface RansacResult {
  * perspective, no flip): two matches fix it. Four parameters instead of a homography's eight means a
  * tight threshold still finds the transform among many outliers, and a stereo, viewpoint or
  * moment-later pair — whose parallax or motion a full homography would partly absorb — does not fit
- * it. Deterministic: the hypotheses come from a fixed-seed generator.
+ * it. Deterministic: the hypotheses come from a fixed-seed generator. `threshold`: reprojection error
+ * (pixels) under which a match is an inlier.
  */
-export function ransacSimilarity(src: Float32Array, dst: Float32Array, options: RansacOptions = {}): RansacResult | undefined {
+export function ransacSimilarity(src: Float32Array, dst: Float32Array, threshold: number): RansacResult | undefined {
   const n = src.length / 2;
   if (n < 3) return undefined;
-  const threshold = options.threshold ?? 4;
-  const maxScale = options.maxScale ?? 8;
-  const maxAngle = ((options.maxAngleDegrees ?? 5) * Math.PI) / 180;
+  const maxAngle = (MAX_TURN_DEGREES * Math.PI) / 180;
   const t2 = threshold * threshold;
   let random = 0x9e3779b9;
   const next = () => {
@@ -53,11 +48,11 @@ export function ransacSimilarity(src: Float32Array, dst: Float32Array, options: 
   };
   const plausible = (m: SimilarityTransform) => {
     const s = Math.hypot(m.a, m.b);
-    return s > 1 / maxScale && s < maxScale && Math.abs(Math.atan2(m.b, m.a)) <= maxAngle;
+    return s > 1 / MAX_SCALE && s < MAX_SCALE && Math.abs(Math.atan2(m.b, m.a)) <= maxAngle;
   };
   let best: SimilarityTransform | undefined;
   let bestCount = 0;
-  let iterations = options.iterations ?? 400;
+  let iterations = MAX_HYPOTHESES;
   for (let it = 0; it < iterations; it++) {
     const i = next();
     const j = next();
