@@ -66,14 +66,17 @@ function decodeLayer(scores: Float32Array, boxes: Float32Array, cells: number, a
   return found;
 }
 
+/** Boxes overlapping a better-scored one by more than this (IoU) are the same face. */
+const SAME_FACE_IOU = 0.3;
+
 /**
  * One box per face, best score first: neighbouring anchors (and overlapping tiles) all fire on the
  * same face, and the best-scored one is kept.
  */
-export function suppressOverlaps<T extends ScoredBox>(boxes: readonly T[], maxIou = 0.3): T[] {
+export function suppressOverlaps<T extends ScoredBox>(boxes: readonly T[]): T[] {
   const kept: T[] = [];
   for (const box of [...boxes].sort((a, b) => b.score - a.score)) {
-    if (!kept.some((k) => iou(k, box) > maxIou)) kept.push(box);
+    if (!kept.some((k) => iou(k, box) > SAME_FACE_IOU)) kept.push(box);
   }
   return kept;
 }
