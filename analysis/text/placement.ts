@@ -36,6 +36,18 @@ const DEFAULT_PLACEMENT_OPTIONS: Required<PlacementOptions> = {
   lineRunOn: LINE_RUN_ON,
 };
 
+/** Clearance counts up to this share of the short side; beyond that a position is simply free. */
+const CLEARANCE_REACH = 0.1;
+/**
+ * A free position's score: a floor for fitting at all, then clearance from obstacles, then the
+ * anchor's rank (clearance outweighs the order the anchors were listed in).
+ */
+const SCORE_WEIGHTS = { fits: 0.6, clearance: 0.3, preference: 0.1 } as const;
+/** A place on text evidence scores at most this share less than it would clear of it. */
+const EVIDENCE_PENALTY = 0.5;
+/** The top of the subtitle band keeps this much less of the anchor's preference than its bottom. */
+const SUBTITLE_RISE_COST = 0.5;
+
 interface Candidate {
   box: Box;
   anchor: PlacementAnchor;
@@ -108,10 +120,10 @@ export function placeBox(image: Size, request: PlacementRequest, obstacles: Plac
       continue;
     }
     const evidence = soft.reduce((sum, e) => sum + (intersection(candidate.box, e.box) ? e.probability : 0), 0);
-    // Clearance counts up to a tenth of the short side; beyond that a position is simply free.
-    const clearance = Math.min(1, nearestDistance(candidate.box, near) / (0.1 * shortSide));
-    // A place on text evidence scores at most half of what it would clear of it.
-    const score = (0.6 + 0.3 * clearance + 0.1 * candidate.preference) * (1 - 0.5 * Math.min(1, evidence));
+    const clearance = Math.min(1, nearestDistance(candidate.box, near) / (CLEARANCE_REACH * shortSide));
+    const score =
+      (SCORE_WEIGHTS.fits + SCORE_WEIGHTS.clearance * clearance + SCORE_WEIGHTS.preference * candidate.preference) *
+      (1 - EVIDENCE_PENALTY * Math.min(1, evidence));
     const better = !best || evidence < best.evidence - 1e-9 || (evidence <= best.evidence + 1e-9 && score > best.score + 1e-9);
     if (better) best = { candidate, evidence, score };
   }
@@ -166,7 +178,7 @@ function anchorCandidates(image: Size, size: Size, margin: number, anchors: Plac
         const step = Math.max(1, Math.round(size.height / 4));
         for (let y = bottom, i = 0; y >= highest; y -= step, i++) {
           // Lower in the band reads as a subtitle; each step up costs a little preference.
-          out.push({ box: place(centerX, y), anchor, preference: preference * (1 - (0.5 * (bottom - y)) / Math.max(1, bottom - highest)) });
+          out.push({ box: place(centerX, y), anchor, preference: preference * (1 - (SUBTITLE_RISE_COST * (bottom - y)) / Math.max(1, bottom - highest)) });
         }
         break;
       }
