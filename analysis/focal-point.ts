@@ -94,9 +94,12 @@ export function nearestPerson(people: readonly DetectedPerson[]): DetectedPerson
   return nearest ?? people[0];
 }
 
+/** Share of a box that must lie in another for it to count as on it (a face on the sharp region). */
+const MOSTLY_ON = 0.5;
+
 /** Whether half of either box lies in the other: a face on the sharp region, or the region on the face. */
 function overlapsMostly(a: Box, b: Box): boolean {
-  return coverage(a, b) >= 0.5 || coverage(b, a) >= 0.5;
+  return coverage(a, b) >= MOSTLY_ON || coverage(b, a) >= MOSTLY_ON;
 }
 
 /**
@@ -111,7 +114,7 @@ function overlapsMostly(a: Box, b: Box): boolean {
  */
 function peopleKeep(chosen: DetectedPerson, inFocus: readonly DetectedPerson[], sharp: Box): Box[] {
   const head = headOf(chosen);
-  const aroundHead = coverage(head, sharp) >= 0.5;
+  const aroundHead = coverage(head, sharp) >= MOSTLY_ON;
   if (inFocus.length > 1) {
     const everyone = inFocus.map((p) => p.box).reduce(union);
     const faces = inFocus.map((p) => p.face ?? topOf(p.box));
@@ -125,13 +128,19 @@ function headOf(person: DetectedPerson): Box {
   return person.face ? withHeadroom(person.face) : topOf(person.box);
 }
 
-/** A face plus the space a portrait crop leaves around it: above the hair, beside the ears, the chin. */
+/**
+ * A face plus the space a portrait crop leaves around it, in face sizes: a quarter beside each ear,
+ * half above for the hair, 0.3 below for the chin.
+ */
+const HEADROOM = { left: 0.25, above: 0.5, width: 1.5, height: 1.8 } as const;
+/** Without a face, the head is the top of a person's box, at most this many box widths tall. */
+const HEAD_HEIGHT_IN_WIDTHS = 1.2;
+
 function withHeadroom(face: Box): Box {
-  return { x: face.x - face.w * 0.25, y: face.y - face.h * 0.5, w: face.w * 1.5, h: face.h * 1.8 };
+  return { x: face.x - face.w * HEADROOM.left, y: face.y - face.h * HEADROOM.above, w: face.w * HEADROOM.width, h: face.h * HEADROOM.height };
 }
 
-/** Without a face, the head is in the top of a person's box. */
 function topOf(person: Box): Box {
-  const h = Math.min(person.h, person.w * 1.2);
+  const h = Math.min(person.h, person.w * HEAD_HEIGHT_IN_WIDTHS);
   return { x: person.x, y: person.y, w: person.w, h };
 }

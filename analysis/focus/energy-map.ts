@@ -100,12 +100,15 @@ export function energyMapOfGray(image: OpenCV.Mat, options: EnergyMapOptions = {
   });
 }
 
+/** A frame's inner edge and rim reach this share of the long side into the content box (at least 2 px). */
+const FRAME_RIM = 0.02;
+
 /**
- * The content box of a framed image pulled in by 2% of the long side, clear of the frame's inner
- * edge and the light or dark rim a scanned canvas or print often has; never empty.
+ * The content box of a framed image pulled in by FRAME_RIM, clear of the frame's inner edge and the
+ * light or dark rim a scanned canvas or print often has; never empty.
  */
 function insideFrame(content: Box, width: number, height: number): Box {
-  const margin = content.w === width && content.h === height ? 0 : Math.max(2, Math.round(0.02 * Math.max(width, height)));
+  const margin = content.w === width && content.h === height ? 0 : Math.max(2, Math.round(FRAME_RIM * Math.max(width, height)));
   const x = Math.min(content.x + margin, width - 1);
   const y = Math.min(content.y + margin, height - 1);
   return { x, y, w: Math.max(1, Math.min(content.w - 2 * margin, width - x)), h: Math.max(1, Math.min(content.h - 2 * margin, height - y)) };
