@@ -32,6 +32,13 @@ export type LineEvidence = Record<(typeof LINE_EVIDENCE_NAMES)[number], number>;
 const CROP_HEIGHT = 32;
 /** Longest crop measured, in crop heights; longer lines are measured on their first part. */
 const MAX_CROP_ASPECT = 24;
+/** mapFill counts the map pixels above this probability: DB's own binarisation threshold (PADDLE_DB_OPTIONS). */
+const MAP_FILL_PROBABILITY = 0.3;
+/**
+ * Components between these shares of the crop height are glyph-like (alignment, height share):
+ * smaller ones are punctuation and accents, ones as tall as the crop are bars, plates and frames.
+ */
+const GLYPH_HEIGHT_SHARE = { min: 0.3, max: 0.98 } as const;
 
 /**
  * Measures one candidate line (image px) on the working image and the network's map.
@@ -62,7 +69,7 @@ function mapEvidence(map: ProbabilityMap, line: Box): { mapPeak: number; mapFill
     for (let x = x0; x < x1; x++) {
       const p = map.data[y * map.width + x]!;
       if (p > peak) peak = p;
-      if (p > 0.3) fill++;
+      if (p > MAP_FILL_PROBABILITY) fill++;
       n++;
     }
   }
@@ -139,7 +146,7 @@ function measureInk(scope: MatScope, gray: OpenCV.Mat, ink: OpenCV.Mat): GlyphEv
     if (area < 4 || stats.intAt(i, c.CC_STAT_WIDTH) > 3 * height) continue;
     glyphs.push({ top, bottom: top + h, h });
   }
-  const glyphLike = glyphs.filter((g) => g.h >= 0.3 * height && g.h <= 0.98 * height);
+  const glyphLike = glyphs.filter((g) => g.h >= GLYPH_HEIGHT_SHARE.min * height && g.h <= GLYPH_HEIGHT_SHARE.max * height);
   const bottoms = glyphLike.map((g) => g.bottom / height);
   const meanBottom = bottoms.reduce((s, v) => s + v, 0) / Math.max(1, bottoms.length);
   const spread = Math.sqrt(bottoms.reduce((s, v) => s + (v - meanBottom) ** 2, 0) / Math.max(1, bottoms.length));
