@@ -4,13 +4,13 @@ import type { RgbImage } from '../image/rgb-image.ts';
 const HISTOGRAM_BINS = { hue: 16, saturation: 4, value: 2 } as const;
 const HISTOGRAM_SIZE = HISTOGRAM_BINS.hue * HISTOGRAM_BINS.saturation * HISTOGRAM_BINS.value;
 
-/**
- * Normalised HSV colour histogram (sums to 1). Pixels are sampled on a grid of at most ~`maxSamples`
- * points: a histogram of 128 bins does not need every pixel.
- */
-export function colorHistogram(image: RgbImage, maxSamples = 16_384): Float32Array {
+/** Pixels sampled, on a grid: a histogram of 128 bins does not need every pixel. */
+const HISTOGRAM_SAMPLES = 16_384;
+
+/** Normalised HSV colour histogram (sums to 1), over about HISTOGRAM_SAMPLES pixels. */
+export function colorHistogram(image: RgbImage): Float32Array {
   const hist = new Float32Array(HISTOGRAM_SIZE);
-  const step = Math.max(1, Math.floor(Math.sqrt((image.width * image.height) / maxSamples)));
+  const step = Math.max(1, Math.floor(Math.sqrt((image.width * image.height) / HISTOGRAM_SAMPLES)));
   let count = 0;
   for (let y = 0; y < image.height; y += step) {
     for (let x = 0; x < image.width; x += step) {

@@ -20,7 +20,7 @@ export interface ImageSignature {
   histogram: Float32Array;
   /** Grayscale thumbnail for aligned SSIM. */
   thumbnail: GrayImage;
-  /** Width and height of the frame ORB ran on (long side `featureSize`); keypoints are in its pixels. */
+  /** Width and height of the frame ORB ran on (long side FEATURE_SIZE); keypoints are in its pixels. */
   featureFrame: { width: number; height: number };
   features: OrbFeatures;
   /** CIELAB palette for the Earth Mover's Distance. */
@@ -30,14 +30,6 @@ export interface ImageSignature {
 }
 
 export interface SignatureOptions {
-  /** Long side of the stored grayscale thumbnail. Default 64 (with 400 keypoints the signature stays under 20 kB). */
-  thumbnailSize?: number;
-  /** Long side of the frame ORB runs on; images are scaled to it so keypoint scales are comparable. Default 512. */
-  featureSize?: number;
-  /** ORB keypoints kept. Default 400: two crops sharing a quarter of the picture still share ~100. */
-  maxFeatures?: number;
-  /** Palette colours for EMD. Default 8. */
-  paletteColors?: number;
   /**
    * Text regions in pixels of `image` (e.g. from detectText), so that a title treatment neither adds
    * keypoints nor lowers SSIM. Default none.
@@ -45,29 +37,22 @@ export interface SignatureOptions {
   textRegions?: Box[];
 }
 
-const DEFAULT_SIGNATURE_OPTIONS = {
-  thumbnailSize: 64,
-  featureSize: 512,
-  maxFeatures: 400,
-  paletteColors: 8,
-} as const;
-
-/** Pixels sampled for the palette: 1024 fix the weights of 8 colours to about 1/1000, at a quarter of the k-means time of 4096. */
-const PALETTE_SAMPLES = 1024;
+/** Long side of the stored grayscale thumbnail (with 400 keypoints the signature stays under 20 kB). */
+const THUMBNAIL_SIZE = 64;
+/** Long side of the frame ORB runs on; images are scaled to it so keypoint scales are comparable. */
+const FEATURE_SIZE = 512;
 
 /** Computes the signature of one decoded image. Pure and synchronous; OpenCV must be loaded. */
 export function computeSignature(image: RgbImage, options: SignatureOptions = {}): ImageSignature {
-  const opts = { ...DEFAULT_SIGNATURE_OPTIONS, ...options };
   const textRegions = (options.textRegions ?? []).map((b) => ({
     x: b.x / image.width,
     y: b.y / image.height,
     w: b.w / image.width,
     h: b.h / image.height,
   }));
-  const [featureGray, thumbnail] = grayAtLongSides(image, [opts.featureSize, opts.thumbnailSize]) as [GrayImage, GrayImage];
+  const [featureGray, thumbnail] = grayAtLongSides(image, [FEATURE_SIZE, THUMBNAIL_SIZE]) as [GrayImage, GrayImage];
   const frame = contrastNormalised(featureGray);
   const features = orbFeatures(frame, {
-    maxFeatures: opts.maxFeatures,
     exclude: textRegions.map((b) => ({ x: b.x * frame.width, y: b.y * frame.height, w: b.w * frame.width, h: b.h * frame.height })),
   });
   return {
@@ -78,7 +63,7 @@ export function computeSignature(image: RgbImage, options: SignatureOptions = {}
     thumbnail,
     featureFrame: { width: frame.width, height: frame.height },
     features,
-    palette: colorPalette(image, { colors: opts.paletteColors, maxSamples: PALETTE_SAMPLES }),
+    palette: colorPalette(image),
     textRegions,
   };
 }

@@ -13,19 +13,19 @@ export interface OrbFeatures {
 
 export const DESCRIPTOR_BYTES = 32;
 
-const DEFAULT_FAST_THRESHOLD = 15;
+/**
+ * FAST threshold, 15 (signature v3; 5 before): on the contrast-normalised frame most photos have more
+ * corners above 15 than the 800 detected (4 of 83 validation images keep fewer than 400), and the weak
+ * corners 5 let through cost ~30% of ORB's time (41.8 → 29.7 ms CPU) — synth:lineages gave the same
+ * pairwise recall with 15 as with 5 (BENCHMARKS.md). Soft, low-contrast photos still get keypoints
+ * through the fallback below.
+ */
+const FAST_THRESHOLD = 15;
+
+/** Keypoints kept: two crops sharing a quarter of the picture still share ~100. */
+const MAX_FEATURES = 400;
 
 export interface OrbOptions {
-  /** Keypoints kept. Default 400. */
-  maxFeatures?: number;
-  /**
-   * FAST threshold. Default 15 (signature v3; 5 before): on the contrast-normalised frame most photos
-   * have more corners above 15 than the 800 detected (4 of 83 validation images keep fewer than 400),
-   * and the weak corners 5 let through cost ~30% of ORB's time (41.8 → 29.7 ms CPU) — synth:lineages
-   * gave the same pairwise recall with 15 as with 5 (BENCHMARKS.md). Soft, low-contrast photos still
-   * get keypoints through the fallback below.
-   */
-  fastThreshold?: number;
   /** Regions (pixels of the frame) whose keypoints are dropped, e.g. title treatments. Default none. */
   exclude?: Box[];
 }
@@ -33,13 +33,12 @@ export interface OrbOptions {
 /**
  * Detects ORB keypoints on a grayscale frame and keeps the strongest ones outside `exclude`. Soft or
  * small (upscaled) images can give only a handful at the normal FAST threshold — too few to align —
- * so when fewer than half of `maxFeatures` are found, detection runs again at the lowest threshold.
+ * so when fewer than half of MAX_FEATURES are found, detection runs again at the lowest threshold.
  */
 export function orbFeatures(frame: GrayImage, options: OrbOptions = {}): OrbFeatures {
-  const maxFeatures = options.maxFeatures ?? 400;
-  const first = detectOrb(frame, maxFeatures, options.fastThreshold ?? DEFAULT_FAST_THRESHOLD, options.exclude ?? []);
-  if (first.points.length / 2 >= maxFeatures / 2) return first;
-  const second = detectOrb(frame, maxFeatures, 1, options.exclude ?? []);
+  const first = detectOrb(frame, MAX_FEATURES, FAST_THRESHOLD, options.exclude ?? []);
+  if (first.points.length / 2 >= MAX_FEATURES / 2) return first;
+  const second = detectOrb(frame, MAX_FEATURES, 1, options.exclude ?? []);
   return second.points.length > first.points.length ? second : first;
 }
 
@@ -47,7 +46,7 @@ function detectOrb(frame: GrayImage, maxFeatures: number, fastThreshold: number,
   return withMats((scope) => {
     const c = cv();
     const gray = scope.track(c.matFromArray(frame.height, frame.width, c.CV_8UC1, frame.data));
-    // Detect more than needed: the grid spread picks among them.
+    // Detect more than needed: the grid spread picks among them. The other arguments are OpenCV's defaults.
     const orb = scope.track(new c.ORB(maxFeatures * 2, 1.2, 8, 31, 0, 2, c.ORB_HARRIS_SCORE, 31, fastThreshold));
     const keypoints = scope.track(new c.KeyPointVector());
     const descriptors = scope.track(new c.Mat());
