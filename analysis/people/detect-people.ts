@@ -14,7 +14,7 @@ import { DEFAULT_FACE_DETECTION_OPTIONS, detectFaces, type FaceDetectionOptions 
 import type { NetworkFace } from './face-network.ts';
 import { toGrayMat } from '../opencv/gray-mat.ts';
 import { evidenceBox, mergePersons, type PersonEvidence } from './person-merge.ts';
-import { DEFAULT_PERSON_SCORE_WEIGHTS, personScore, type PersonScoreWeights } from './person-score.ts';
+import { personScore } from './person-score.ts';
 import { bodyDepth } from './body-depth.ts';
 import { edgeCrispness } from './edge-crispness.ts';
 import { regionSharpness } from './region-sharpness.ts';
@@ -41,17 +41,14 @@ export interface PeopleDetectionOptions {
   faces?: Partial<FaceDetectionOptions>;
   /** Body scan settings. Default DEFAULT_BODY_DETECTION_OPTIONS. */
   bodies?: Partial<BodyDetectionOptions>;
-  /**
-   * Neighbours a body found around a face, but not with it as its head (a neighbour's), needs to
-   * count as a person without a face. Default 8: body cascades fire on doors, trunks and railings,
-   * so a faceless body must be a strong hit.
-   */
-  minFacelessBodyNeighbors?: number;
-  /** Weights of the interest score. Default DEFAULT_PERSON_SCORE_WEIGHTS. */
-  scoreWeights?: Partial<PersonScoreWeights>;
 }
 
-const DEFAULT_MIN_FACELESS_BODY_NEIGHBORS = 8;
+/**
+ * Neighbours a body found around a face, but not with it as its head (a neighbour's), needs to
+ * count as a person without a face: body cascades fire on doors, trunks and railings, so a faceless
+ * body must be a strong hit.
+ */
+const MIN_FACELESS_BODY_NEIGHBORS = 8;
 
 /** Body-cascade neighbours at which a body's strength saturates. */
 const FULL_BODY_STRENGTH_NEIGHBORS = 20;
@@ -88,9 +85,7 @@ export function detectPeople(
 ): DetectedPerson[] {
   const faceOptions = { ...DEFAULT_FACE_DETECTION_OPTIONS, ...options.faces };
   const bodyOptions = { ...DEFAULT_BODY_DETECTION_OPTIONS, ...options.bodies };
-  const weights = { ...DEFAULT_PERSON_SCORE_WEIGHTS, ...options.scoreWeights };
-  const minFacelessNeighbors = options.minFacelessBodyNeighbors ?? DEFAULT_MIN_FACELESS_BODY_NEIGHBORS;
-  checkOptions(faceOptions, bodyOptions, weights);
+  checkOptions(faceOptions, bodyOptions);
   const frame: Size = { width: image.width, height: image.height };
   if (image.width === 0 || image.height === 0) return [];
 
@@ -102,7 +97,7 @@ export function detectPeople(
       ...detectUpperBodyAround(scope, gray, face.box, bodyOptions.minNeighbors),
     ]);
     const persons = mergePersons(faces, bodies).filter(
-      (p) => p.face || p.bodies.some((b) => b.neighbors >= minFacelessNeighbors),
+      (p) => p.face || p.bodies.some((b) => b.neighbors >= MIN_FACELESS_BODY_NEIGHBORS),
     );
     const focusOf = (person: PersonEvidence): Box => person.face?.box ?? evidenceBox(person);
     const largestFocus = Math.max(...persons.map((p) => Math.sqrt(area(focusOf(p)))));
@@ -117,21 +112,20 @@ export function detectPeople(
         const focus = face ?? box;
         const sharpness = regionSharpness(scope, gray, focus);
         const crispness = edgeCrispness(gray, focus);
-        const score = personScore({ focus, sharpness, strength, image: frame, largestFocus }, weights);
+        const score = personScore({ focus, sharpness, strength, image: frame, largestFocus });
         return { box, ...(face ? { face: toPixelBox(face, frame) } : {}), shot, score, strength, sharpness, crispness };
       })
       .sort((a, b) => b.score - a.score);
   });
 }
 
-function checkOptions(faces: FaceDetectionOptions, bodies: BodyDetectionOptions, weights: PersonScoreWeights): void {
+function checkOptions(faces: FaceDetectionOptions, bodies: BodyDetectionOptions): void {
   const problems: string[] = [];
   // A scan image smaller than the cascade window finds nothing; a step ≤ 1 never ends.
   if (!(faces.frontalScanSize >= 24)) problems.push('faces.frontalScanSize must be >= 24');
   if (faces.profileScanSize !== 0 && !(faces.profileScanSize >= 20)) problems.push('faces.profileScanSize must be 0 or >= 20');
   if (!(faces.scaleFactor > 1) || !(bodies.scaleFactor > 1)) problems.push('scaleFactor must be > 1');
   if (!(faces.minNeighbors >= 0) || !(bodies.minNeighbors >= 0)) problems.push('minNeighbors must be >= 0');
-  if (Object.values(weights).some((w) => !(w >= 0))) problems.push('scoreWeights must be >= 0');
   if (problems.length > 0) throw new ArtmetaError('INVALID_ARGUMENT', `invalid people detection options: ${problems.join('; ')}`);
 }
 

@@ -1,18 +1,12 @@
 import { type Box, type Size, area, center } from '../geometry/box.ts';
 
-/** How much each cue weighs in the interest score; they sum to 1. */
-export interface PersonScoreWeights {
-  /** Bigger people draw the eye first. Default 0.4. */
-  size: number;
-  /** A person in focus is the subject, a blurred one is background. Default 0.25. */
-  sharpness: number;
-  /** Photographers put the subject near the centre: 1 there, falling to 0 at the corners. Default 0.1. */
-  position: number;
-  /** A surer detection is more likely a real person. Default 0.25. */
-  strength: number;
-}
-
-export const DEFAULT_PERSON_SCORE_WEIGHTS: PersonScoreWeights = { size: 0.4, sharpness: 0.25, position: 0.1, strength: 0.25 };
+/**
+ * How much each cue weighs in the interest score; they sum to 1. Size 0.4: bigger people draw the
+ * eye first. Sharpness 0.25: a person in focus is the subject, a blurred one is background. Position
+ * 0.1: photographers put the subject near the centre. Strength 0.25: a surer detection is more
+ * likely a real person.
+ */
+const PERSON_SCORE_WEIGHTS = { size: 0.4, sharpness: 0.25, position: 0.1, strength: 0.25 } as const;
 
 export interface PersonScoreInput {
   /** The face when there is one (it is what a viewer looks at), else the person box. */
@@ -40,7 +34,8 @@ const FULL_SIZE_SHARE = 0.35;
  * - position: 1 at the centre, falling linearly to 0 at the corners;
  * - strength: the detection strength as given.
  */
-export function personScore(input: PersonScoreInput, weights: PersonScoreWeights = DEFAULT_PERSON_SCORE_WEIGHTS): number {
+export function personScore(input: PersonScoreInput): number {
+  const weights = PERSON_SCORE_WEIGHTS;
   const { focus, image } = input;
   const shortSide = Math.min(image.width, image.height);
   const reference = Math.min(input.largestFocus, FULL_SIZE_SHARE * shortSide);
