@@ -2,15 +2,17 @@ import type { PlacementResult } from '../analysis-schema.ts';
 import { type Box, type Size, intersection } from '../geometry/box.ts';
 import type { PlacementAnchor, PlacementLength, PlacementRequest } from './placement-spec.ts';
 
+/** Gap between a placed box and the image edge, as a fraction of the short side. */
+const EDGE_MARGIN = 0.03;
+/** Clear space kept around a face, as a fraction of the face's long side. */
+const FACE_PADDING = 0.15;
+/** The subtitle band spans from this fraction of the height down to the bottom margin. */
+const SUBTITLE_BAND_TOP = 0.6;
+
+/** What evaluations and measurements vary; analysis uses the defaults. */
 export interface PlacementOptions {
-  /** Gap between a placed box and the image edge, as a fraction of the short side. Default 0.03. */
-  margin?: number;
   /** Clear space kept around detected text, as a fraction of the short side. Default 0.01. */
   textPadding?: number;
-  /** Clear space kept around a face, as a fraction of the face's long side. Default 0.15. */
-  facePadding?: number;
-  /** The subtitle band spans from this fraction of the height down to the bottom margin. Default 0.6. */
-  subtitleBandTop?: number;
   /**
    * How far a line of text may run on past the ends the detector found, in line heights along its
    * long side: a word the network did not propose on the same baseline. That run-on is soft evidence
@@ -29,10 +31,7 @@ export interface PlacementOptions {
 const LINE_RUN_ON = 0;
 
 const DEFAULT_PLACEMENT_OPTIONS: Required<PlacementOptions> = {
-  margin: 0.03,
   textPadding: 0.01,
-  facePadding: 0.15,
-  subtitleBandTop: 0.6,
   lineRunOn: LINE_RUN_ON,
 };
 
@@ -94,7 +93,7 @@ export function placeBox(image: Size, request: PlacementRequest, obstacles: Plac
   const opts = { ...DEFAULT_PLACEMENT_OPTIONS, ...options };
   const shortSide = Math.min(image.width, image.height);
   const size = { width: resolve(request.width, image.width), height: resolve(request.height, image.height) };
-  const margin = Math.round(opts.margin * shortSide);
+  const margin = Math.round(EDGE_MARGIN * shortSide);
   if (size.width + 2 * margin > image.width || size.height + 2 * margin > image.height) {
     return {
       fits: false,
@@ -106,11 +105,11 @@ export function placeBox(image: Size, request: PlacementRequest, obstacles: Plac
 
   const blocking: Obstacle[] = [
     ...obstacles.text.map((b) => ({ box: pad(b, opts.textPadding * shortSide), kind: 'text' as const })),
-    ...obstacles.faces.map((b) => ({ box: pad(b, opts.facePadding * Math.max(b.w, b.h)), kind: 'face' as const })),
+    ...obstacles.faces.map((b) => ({ box: pad(b, FACE_PADDING * Math.max(b.w, b.h)), kind: 'face' as const })),
   ];
   const soft = softEvidence(obstacles, opts.lineRunOn, opts.textPadding * shortSide);
   const near = [...blocking, ...soft];
-  const candidates = anchorCandidates(image, size, margin, request.anchors, opts.subtitleBandTop);
+  const candidates = anchorCandidates(image, size, margin, request.anchors, SUBTITLE_BAND_TOP);
   let best: { candidate: Candidate; evidence: number; score: number } | undefined;
   const blockedBy = { text: 0, face: 0 };
   for (const candidate of candidates) {
