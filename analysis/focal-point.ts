@@ -1,6 +1,6 @@
 import { area, center, coverage, union, type Box, type Point } from './geometry/box.ts';
 import type { RgbImage } from './image/rgb-image.ts';
-import { edgeFocusIn, type EdgeFocusOptions } from './focus/edge-focus.ts';
+import { edgeFocusIn } from './focus/edge-focus.ts';
 import { energyMapOfGray } from './focus/energy-map.ts';
 import { toGrayMat } from './opencv/gray-mat.ts';
 import { withMats } from './opencv/mat-scope.ts';
@@ -10,7 +10,6 @@ import type { Shot } from './analysis-schema.ts';
 
 export interface FocalPointOptions {
   people?: PeopleDetectionOptions;
-  edges?: EdgeFocusOptions;
   /**
    * A person is the subject only when their face (or body) is at least this sharp relative to the
    * whole image (energy over the image's mean). Default 0.6: in-focus faces in the dev photos
@@ -58,12 +57,12 @@ export interface FocalPoint {
 export function findFocalPoint(image: RgbImage, options: FocalPointOptions = {}, networkFaces?: readonly NetworkFace[]): FocalPoint {
   const { energy, people } = withMats((scope) => {
     const gray = toGrayMat(scope, image);
-    return { energy: energyMapOfGray(gray, options.edges), people: detectPeople(image, options.people, networkFaces, gray) };
+    return { energy: energyMapOfGray(gray), people: detectPeople(image, options.people, networkFaces, gray) };
   });
   const minSharpness = options.minSubjectSharpness ?? DEFAULT_MIN_SUBJECT_SHARPNESS;
   const minDetail = options.minSubjectDetail ?? DEFAULT_MIN_SUBJECT_DETAIL;
   const minCrispness = options.minSubjectCrispness ?? DEFAULT_MIN_SUBJECT_CRISPNESS;
-  const focus = edgeFocusIn(energy, options.edges);
+  const focus = edgeFocusIn(energy);
   const inFocus = people.filter((p) => {
     const focusBox = p.face ?? p.box;
     const crispEnough = p.crispness >= minCrispness || overlapsMostly(focusBox, focus.roi);

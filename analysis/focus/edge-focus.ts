@@ -1,8 +1,8 @@
 import { type Box, type Point, union } from '../geometry/box.ts';
-import type { EnergyMap, EnergyMapOptions } from './energy-map.ts';
+import type { EnergyMap } from './energy-map.ts';
 import { maxSumRectangle } from './max-sum-rectangle.ts';
 
-export interface EdgeFocusOptions extends EnergyMapOptions {
+export interface EdgeFocusOptions {
   /**
    * A cell belongs to the region of interest when its energy exceeds this multiple of the image's
    * mean energy. Default 1.2 (measured on focus/: 1.1-1.3 give the same hits).

@@ -6,23 +6,15 @@ import { cv } from '../opencv/runtime.ts';
 import { contentBounds } from './content-bounds.ts';
 import { toGrayMat } from '../opencv/gray-mat.ts';
 
-export interface EnergyMapOptions {
-  /** Long side, in pixels, the energy map is computed at. Default 320. */
-  workingSize?: number;
-  /**
-   * Sigma of the Gaussian blur that removes noise and JPEG ringing before the Laplacian. Default 0.5:
-   * stronger blur erases the fine detail that tells a sharp subject from a soft background.
-   */
-  blurSigma?: number;
-  /** Cells along the long side of the grid. Default 40. */
-  gridSize?: number;
-}
-
-const DEFAULT_ENERGY_MAP_OPTIONS: Required<EnergyMapOptions> = {
-  workingSize: 320,
-  blurSigma: 0.5,
-  gridSize: 40,
-};
+/** Long side, in pixels, the energy map is computed at. */
+const ENERGY_WORKING_SIZE = 320;
+/**
+ * Sigma of the Gaussian blur that removes noise and JPEG ringing before the Laplacian, 0.5: stronger
+ * blur erases the fine detail that tells a sharp subject from a soft background.
+ */
+const NOISE_BLUR_SIGMA = 0.5;
+/** Cells along the long side of the grid. */
+const GRID_CELLS = 40;
 
 /**
  * Where an image is sharp: Gaussian blur, grayscale, Laplacian, absolute value, averaged over a grid
@@ -65,8 +57,8 @@ export class EnergyMap {
   }
 }
 
-export function energyMap(image: RgbImage, options: EnergyMapOptions = {}): EnergyMap {
-  return withMats((scope) => energyMapOfGray(toGrayMat(scope, image), options));
+export function energyMap(image: RgbImage): EnergyMap {
+  return withMats((scope) => energyMapOfGray(toGrayMat(scope, image)));
 }
 
 /**
@@ -74,15 +66,14 @@ export function energyMap(image: RgbImage, options: EnergyMapOptions = {}): Ener
  * then the downscale and blur on one channel instead of three (all three steps are linear, so the
  * order changes only 8-bit rounding).
  */
-export function energyMapOfGray(image: OpenCV.Mat, options: EnergyMapOptions = {}): EnergyMap {
-  const opts = { ...DEFAULT_ENERGY_MAP_OPTIONS, ...options };
+export function energyMapOfGray(image: OpenCV.Mat): EnergyMap {
   const lib = cv();
-  const scale = Math.min(1, opts.workingSize / Math.max(image.cols, image.rows));
+  const scale = Math.min(1, ENERGY_WORKING_SIZE / Math.max(image.cols, image.rows));
   return withMats((scope) => {
     const small = scope.track(new lib.Mat());
     lib.resize(image, small, new lib.Size(Math.max(1, Math.round(image.cols * scale)), Math.max(1, Math.round(image.rows * scale))), 0, 0, lib.INTER_AREA);
     const fullGray = scope.track(new lib.Mat());
-    lib.GaussianBlur(small, fullGray, new lib.Size(0, 0), opts.blurSigma, opts.blurSigma, lib.BORDER_REFLECT);
+    lib.GaussianBlur(small, fullGray, new lib.Size(0, 0), NOISE_BLUR_SIGMA, NOISE_BLUR_SIGMA, lib.BORDER_REFLECT);
     const frame = insideFrame(contentBounds(fullGray.data, fullGray.cols, fullGray.rows), fullGray.cols, fullGray.rows);
     const gray = scope.track(fullGray.roi(new lib.Rect(frame.x, frame.y, frame.w, frame.h)));
     const laplacian = scope.track(new lib.Mat());
@@ -90,8 +81,8 @@ export function energyMapOfGray(image: OpenCV.Mat, options: EnergyMapOptions = {
     const energy = scope.track(new lib.Mat());
     lib.absdiff(laplacian, scope.track(lib.Mat.zeros(laplacian.rows, laplacian.cols, lib.CV_32F)), energy);
     const longSide = Math.max(frame.w, frame.h);
-    const cols = Math.max(1, Math.round((frame.w / longSide) * opts.gridSize));
-    const rows = Math.max(1, Math.round((frame.h / longSide) * opts.gridSize));
+    const cols = Math.max(1, Math.round((frame.w / longSide) * GRID_CELLS));
+    const rows = Math.max(1, Math.round((frame.h / longSide) * GRID_CELLS));
     const grid = scope.track(new lib.Mat());
     lib.resize(energy, grid, new lib.Size(cols, rows), 0, 0, lib.INTER_AREA);
     const toInput = image.cols / fullGray.cols;

@@ -7,7 +7,7 @@ import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import type { RgbImage } from '../../analysis/image/rgb-image.ts';
 import { BLURRED_PEOPLE_PATCH as PATCH, fixture } from '../support/fixtures.ts';
 
-const edgeFocus = (image: RgbImage, options: EdgeFocusOptions = {}) => edgeFocusIn(energyMap(image, options), options);
+const edgeFocus = (image: RgbImage, options: EdgeFocusOptions = {}) => edgeFocusIn(energyMap(image), options);
 
 describe('edgeFocus', () => {
   beforeAll(async () => {
