@@ -3,20 +3,17 @@ import { decodeImage, type DecodedImage, type DecodeOptions } from './image/deco
 import { cropHints } from './crop/crop-hints.ts';
 import { DEFAULT_CANVASES, parseCanvasList, type CanvasSpec } from './crop/canvas-spec.ts';
 import { loadOpenCV } from './opencv/runtime.ts';
-import { type FaceNetworkOptions, findNetworkFaces, type NetworkFace } from './people/face-network.ts';
+import { findNetworkFaces, type NetworkFace } from './people/face-network.ts';
 import { detectText, type TextDetection } from './text/detect-text.ts';
 import { placeBox } from './text/placement.ts';
 import type { PlacementRequest } from './text/placement-spec.ts';
 import { facesOf } from './crop/stored-crop-hints.ts';
-import { findFocalPoint, type FocalPointOptions } from './focal-point.ts';
+import { findFocalPoint } from './focal-point.ts';
 import type { Analysis, TextResult } from './analysis-schema.ts';
 
 export interface AnalyzeOptions extends DecodeOptions {
   /** Canvases to give crop hints for: `16:9`, `1:1`, `1280x720`… Default 16:9, 1:1, 2:3, 9:16, 4:5. */
   aspects?: string | readonly string[];
-  focal?: FocalPointOptions;
-  /** The face network's settings; false = faces from the Haar cascades alone. Default on. */
-  faceNetwork?: Partial<FaceNetworkOptions> | false;
   /** Detect text regions. Default true. */
   text?: boolean;
   /** Where a new box may go (parsePlacementSpec reads the `WxH[@anchors]` form); none by default. */
@@ -32,7 +29,7 @@ export async function analyzeImage(input: string | Buffer, options: AnalyzeOptio
 export async function decodeAndAnalyze(input: string | Buffer, options: AnalyzeOptions = {}): Promise<{ analysis: Analysis; decoded: DecodedImage }> {
   const canvases = parseCanvasList(options.aspects ?? DEFAULT_CANVASES);
   const [decoded] = await Promise.all([decodeImage(input, options), loadOpenCV()]);
-  const networkFaces = options.faceNetwork === false ? undefined : await findNetworkFaces(decoded.pixels, options.faceNetwork);
+  const networkFaces = await findNetworkFaces(decoded.pixels);
   const text = options.text === false ? undefined : await detectText(decoded.pixels);
   return { analysis: analyzeDecoded(decoded, canvases, options, networkFaces, text), decoded };
 }
@@ -50,7 +47,7 @@ export function analyzeDecoded(
 ): Analysis {
   const size: Size = { width: decoded.width, height: decoded.height };
   const toDisplayed = (b: Box): Box => toPixelBox(scaleBox(b, decoded.scale), size);
-  const focal = findFocalPoint(decoded.pixels, options.focal, networkFaces);
+  const focal = findFocalPoint(decoded.pixels, {}, networkFaces);
   const keep = focal.keep.map(toDisplayed);
   const focalPoint = toDisplayedPoint(focal.focalPoint, decoded.scale, size);
   const text = detectedText && displayedText(detectedText, toDisplayed);
