@@ -5,18 +5,18 @@ import { isIP, type LookupFunction } from 'node:net';
 import { ArtmetaError } from '../../analysis/errors.ts';
 import { AddressGuard } from './address-guard.ts';
 
-export interface UrlSourceOptions {
-  /** Largest body accepted, in bytes. Default 32 MiB. */
-  maxBytes?: number;
-  /** Time limit for the whole download including redirects, in ms. Default 10 000. */
-  timeoutMs?: number;
-  /** Host names or CIDR ranges that may be reached although private or loopback. Default none. */
-  allow?: readonly string[];
-  /** Redirects followed (each one checked like the first URL). Default 3. */
-  maxRedirects?: number;
+/** The configured limits: config.sources.url (ARTMETA_URL_*, whose defaults are in service/config.ts). */
+interface UrlSourceOptions {
+  /** Largest body accepted, in bytes. */
+  maxBytes: number;
+  /** Time limit for the whole download including redirects, in ms. */
+  timeoutMs: number;
+  /** Host names or CIDR ranges that may be reached although private or loopback. */
+  allow: readonly string[];
 }
 
-const DEFAULTS = { maxBytes: 32 * 1024 * 1024, timeoutMs: 10_000, allow: [] as readonly string[], maxRedirects: 3 };
+/** Redirects followed (each one checked like the first URL). */
+const MAX_REDIRECTS = 3;
 
 /** Content types an image may be served with; `application/octet-stream` is left to the decoder to judge. */
 const ACCEPTED_TYPE = /^(image\/[\w.+-]+|application\/octet-stream)\s*(;|$)/i;
@@ -28,8 +28,7 @@ const ACCEPTED_TYPE = /^(image\/[\w.+-]+|application\/octet-stream)\s*(;|$)/i;
  * Permanent problems throw ArtmetaError with the input's code; network faults and 5xx answers throw
  * SOURCE_UNAVAILABLE, which a job retries.
  */
-export async function fetchUrl(url: string, options: UrlSourceOptions = {}): Promise<Buffer> {
-  const opts = { ...DEFAULTS, ...options };
+export async function fetchUrl(url: string, opts: UrlSourceOptions): Promise<Buffer> {
   const guard = new AddressGuard(opts.allow);
   const signal = AbortSignal.timeout(opts.timeoutMs);
   let target = parseUrl(url);
@@ -38,7 +37,7 @@ export async function fetchUrl(url: string, options: UrlSourceOptions = {}): Pro
     const status = response.statusCode ?? 0;
     if (status >= 300 && status < 400 && response.headers.location) {
       response.resume();
-      if (redirects >= opts.maxRedirects) throw new ArtmetaError('INVALID_ARGUMENT', `${url}: more than ${opts.maxRedirects} redirects`);
+      if (redirects >= MAX_REDIRECTS) throw new ArtmetaError('INVALID_ARGUMENT', `${url}: more than ${MAX_REDIRECTS} redirects`);
       target = parseUrl(new URL(response.headers.location, target).href);
       continue;
     }
