@@ -6,9 +6,10 @@ import { ArtmetaError } from '../../analysis/errors.ts';
 export interface PathSourceOptions {
   /** Directories paths may point into (absolute). None = path sources are refused. */
   roots: readonly string[];
-  /** Largest file read, in bytes. Default 64 MiB. */
-  maxBytes?: number;
 }
+
+/** Largest file read, in bytes: the decoder refuses larger input anyway (DecodeOptions.maxInputBytes). */
+const MAX_PATH_BYTES = 64 * 1024 * 1024;
 
 /**
  * One version of a file, named without reading it: device, inode, size, modification and change
@@ -45,7 +46,7 @@ export async function readPathVersion(path: string, options: PathSourceOptions):
   });
   try {
     const before = await file.stat({ bigint: true });
-    checkFile(path, before, options);
+    checkFile(path, before);
     const bytes = await file.readFile();
     const [first, last] = [fileVersion(real, before), fileVersion(real, await file.stat({ bigint: true }))];
     return { bytes, version: first.key === last.key ? last : undefined };
@@ -60,14 +61,13 @@ export async function statPath(path: string, options: PathSourceOptions): Promis
   const info = await stat(real, { bigint: true }).catch((e: NodeJS.ErrnoException) => {
     throw new ArtmetaError('NOT_FOUND', `cannot read ${path}: ${e.code ?? e.message}`);
   });
-  checkFile(path, info, options);
+  checkFile(path, info);
   return fileVersion(real, info);
 }
 
-function checkFile(path: string, info: BigIntStats, options: PathSourceOptions): void {
-  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+function checkFile(path: string, info: BigIntStats): void {
   if (!info.isFile()) throw new ArtmetaError('NOT_FOUND', `not a file: ${path}`);
-  if (info.size > maxBytes) throw new ArtmetaError('INPUT_TOO_LARGE', `${path} is ${info.size} bytes, over the limit of ${maxBytes}`);
+  if (info.size > MAX_PATH_BYTES) throw new ArtmetaError('INPUT_TOO_LARGE', `${path} is ${info.size} bytes, over the limit of ${MAX_PATH_BYTES}`);
 }
 
 function fileVersion(real: string, info: BigIntStats): FileVersion {
