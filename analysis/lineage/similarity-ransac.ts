@@ -17,6 +17,8 @@ const MAX_HYPOTHESES = 400;
 const MAX_SCALE = 8;
 /** Largest turn accepted, degrees: derivatives are straightened by at most a few degrees. */
 const MAX_TURN_DEGREES = 5;
+/** Two keypoints closer than this (px) fix the scale and angle too poorly to propose a model. */
+const MIN_PAIR_SPAN = 8;
 
 export interface RansacResult {
   model: SimilarityTransform;
@@ -93,8 +95,7 @@ function twoPointModel(src: Float32Array, dst: Float32Array, i: number, j: numbe
   const dx = dst[j * 2]! - dst[i * 2]!;
   const dy = dst[j * 2 + 1]! - dst[i * 2 + 1]!;
   const length2 = sx * sx + sy * sy;
-  // Two keypoints closer than 8 px fix the scale and angle too poorly.
-  if (length2 < 64) return undefined;
+  if (length2 < MIN_PAIR_SPAN * MIN_PAIR_SPAN) return undefined;
   const a = (sx * dx + sy * dy) / length2;
   const b = (sx * dy - sy * dx) / length2;
   return { a, b, tx: dst[i * 2]! - a * src[i * 2]! + b * src[i * 2 + 1]!, ty: dst[i * 2 + 1]! - b * src[i * 2]! - a * src[i * 2 + 1]! };

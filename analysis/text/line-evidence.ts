@@ -39,6 +39,13 @@ const MAP_FILL_PROBABILITY = 0.3;
  * smaller ones are punctuation and accents, ones as tall as the crop are bars, plates and frames.
  */
 const GLYPH_HEIGHT_SHARE = { min: 0.3, max: 0.98 } as const;
+/**
+ * Ink components smaller than this (px at CROP_HEIGHT) are specks, and ones wider than this many crop
+ * heights span the crop (plates, frames, textures): neither is a glyph.
+ */
+const COMPONENT_LIMITS = { minArea: 4, maxWidthInHeights: 3 } as const;
+/** Watershed basins of fewer pixels than this are not counted. */
+const MIN_BASIN_PIXELS = 6;
 
 /**
  * Measures one candidate line (image px) on the working image and the network's map.
@@ -142,8 +149,7 @@ function measureInk(scope: MatScope, gray: OpenCV.Mat, ink: OpenCV.Mat): GlyphEv
     const top = stats.intAt(i, c.CC_STAT_TOP);
     const h = stats.intAt(i, c.CC_STAT_HEIGHT);
     const area = stats.intAt(i, c.CC_STAT_AREA);
-    // Specks and components spanning the whole crop (plates, frames, textures) are not glyphs.
-    if (area < 4 || stats.intAt(i, c.CC_STAT_WIDTH) > 3 * height) continue;
+    if (area < COMPONENT_LIMITS.minArea || stats.intAt(i, c.CC_STAT_WIDTH) > COMPONENT_LIMITS.maxWidthInHeights * height) continue;
     glyphs.push({ top, bottom: top + h, h });
   }
   const glyphLike = glyphs.filter((g) => g.h >= GLYPH_HEIGHT_SHARE.min * height && g.h <= GLYPH_HEIGHT_SHARE.max * height);
@@ -211,6 +217,6 @@ function watershedRegions(scope: MatScope, gray: OpenCV.Mat, ink: OpenCV.Mat, di
   const sizes = new Map<number, number>();
   for (let i = 0; i < m.length; i++) if (m[i]! > 0 && m[i]! < count) sizes.set(m[i]!, (sizes.get(m[i]!) ?? 0) + 1);
   const height = gray.rows;
-  const basins = [...sizes.values()].filter((s) => s >= 6).length;
+  const basins = [...sizes.values()].filter((s) => s >= MIN_BASIN_PIXELS).length;
   return Math.log1p((basins * height) / gray.cols);
 }
