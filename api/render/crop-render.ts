@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import sharp, { type Sharp } from 'sharp';
-import type { Box } from '../../analysis/geometry/box.ts';
+import type { Box, Size } from '../../analysis/geometry/box.ts';
 import { MAX_RENDER_SIDE, type RenderFormat, type RenderRequest } from './render-url.ts';
 import { cropInMaster, isReduced, masterCrop, masterServes, masterSize, type RenderMaster } from './render-master.ts';
 import { DEFAULT_RENDER_WEBP_EFFORT } from '../../service/config.ts';
@@ -49,11 +49,6 @@ export function encoderOptions(format: RenderFormat, quality?: number, webpEffor
  * CPU each (decoded at ¼), pixels within 0.36/255 on average of the other order.
  */
 const SHRINK_ON_LOAD_FROM = 3;
-
-export interface Size {
-  width: number;
-  height: number;
-}
 
 /**
  * The output size of a crop: the asked width or height, else a pixel canvas's own size

@@ -2,9 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import type { Box } from '../../analysis/geometry/box.ts';
+import type { Box, Size } from '../../analysis/geometry/box.ts';
 import { sniffFormat } from '../../analysis/image/decode-image.ts';
-import type { Size } from './crop-render.ts';
 
 /**
  * How many times larger than its output a render's crop must be, in a reduced master's pixels, for
