@@ -6,7 +6,7 @@ import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { detectText, textDetectionFromLines } from '../../analysis/text/detect-text.ts';
 import { PLACEMENT_EVIDENCE_MAX } from '../../analysis/text/placement.ts';
-import { rotatedBox } from '../../analysis/geometry/rotated-box.ts';
+import { rotatedBox } from '../support/rotated-box.ts';
 import { fixture } from '../support/fixtures.ts';
 
 /** Real images with their line boxes and origins: see text-fixtures.json and test/fixtures/README.md. */

@@ -1,4 +1,4 @@
-import type { Box, Size } from './box.ts';
+import type { Box, Size } from '../../analysis/geometry/box.ts';
 
 /**
  * The axis-aligned box around `b` after its image is turned by `degrees` (clockwise, as sharp's
