@@ -3,7 +3,6 @@ import { Worker } from 'node:worker_threads';
 import type { Analysis } from '../../analysis/analysis-schema.ts';
 import type { AnalyzeOptions } from '../../analysis/analyze-image.ts';
 import { ArtmetaError, type ErrorCode } from '../../analysis/errors.ts';
-import type { DecodeOptions } from '../../analysis/image/decode-image.ts';
 import type { AnalysisReply, AnalysisRequest, AnalysisTask } from './analysis-thread.ts';
 
 export interface AnalysisPoolOptions {
@@ -57,8 +56,8 @@ export class AnalysisPool {
   }
 
   /** The encoded lineage signature of one image, without the rest of the analysis. */
-  async signature(input: string | Buffer, options: DecodeOptions = {}): Promise<Uint8Array> {
-    const { signature } = await this.run({ kind: 'signature', input, options });
+  async signature(input: string | Buffer): Promise<Uint8Array> {
+    const { signature } = await this.run({ kind: 'signature', input });
     if (!signature) throw new ArtmetaError('INTERNAL', 'analysis thread returned no signature');
     return signature;
   }

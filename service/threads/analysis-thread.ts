@@ -3,7 +3,7 @@ import type { Analysis } from '../../analysis/analysis-schema.ts';
 import { analyzeImage, type AnalyzeOptions } from '../../analysis/analyze-image.ts';
 import { analyzeWithSignature } from '../../analysis/analyze-with-signature.ts';
 import { describeError } from '../../analysis/errors.ts';
-import { decodeImage, type DecodeOptions } from '../../analysis/image/decode-image.ts';
+import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { lineageSignature } from '../../analysis/lineage/lineage-signature.ts';
 import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
@@ -13,7 +13,7 @@ export type AnalysisTask =
   /** The analysis, and with `signature` also the lineage signature of the same decoded pixels. */
   | { kind: 'analyze'; input: string | Uint8Array; options: AnalyzeOptions; signature: boolean }
   /** The lineage signature alone (`artmeta cluster`). */
-  | { kind: 'signature'; input: string | Uint8Array; options: DecodeOptions };
+  | { kind: 'signature'; input: string | Uint8Array };
 
 export type AnalysisRequest = AnalysisTask & { id: number };
 
@@ -29,7 +29,7 @@ async function answer(request: AnalysisRequest): Promise<AnalysisReply> {
   const input = typeof request.input === 'string' ? request.input : Buffer.from(request.input);
   try {
     if (request.kind === 'signature') {
-      const [decoded] = await Promise.all([decodeImage(input, request.options), loadOpenCV()]);
+      const [decoded] = await Promise.all([decodeImage(input), loadOpenCV()]);
       return { id: request.id, signature: encodeSignature(await lineageSignature(decoded.pixels)) };
     }
     if (!request.signature) return { id: request.id, analysis: await analyzeImage(input, request.options) };
