@@ -21,7 +21,7 @@ const KMEANS_ITERATIONS = 12;
  */
 export function colorPalette(image: RgbImage): ColorPalette {
   const k = PALETTE_COLORS;
-  const samples = sampleLab(image, PALETTE_SAMPLES);
+  const samples = sampleLab(image);
   const n = samples.length / 3;
   const centres = seedCentres(samples, k);
   const assignment = new Int32Array(n);
@@ -44,8 +44,8 @@ export function colorPalette(image: RgbImage): ColorPalette {
   return { lab: centres, weights };
 }
 
-function sampleLab(image: RgbImage, maxSamples: number): Float32Array {
-  const step = Math.max(1, Math.floor(Math.sqrt((image.width * image.height) / maxSamples)));
+function sampleLab(image: RgbImage): Float32Array {
+  const step = Math.max(1, Math.floor(Math.sqrt((image.width * image.height) / PALETTE_SAMPLES)));
   const out = new Float32Array(Math.ceil(image.width / step) * Math.ceil(image.height / step) * 3);
   let o = 0;
   for (let y = 0; y < image.height; y += step) {

@@ -109,7 +109,7 @@ export function placeBox(image: Size, request: PlacementRequest, obstacles: Plac
   ];
   const soft = softEvidence(obstacles, opts.lineRunOn, opts.textPadding * shortSide);
   const near = [...blocking, ...soft];
-  const candidates = anchorCandidates(image, size, margin, request.anchors, SUBTITLE_BAND_TOP);
+  const candidates = anchorCandidates(image, size, margin, request.anchors);
   let best: { candidate: Candidate; evidence: number; score: number } | undefined;
   const blockedBy = { text: 0, face: 0 };
   for (const candidate of candidates) {
@@ -143,7 +143,7 @@ function resolve(length: PlacementLength, extent: number): number {
 }
 
 /** Every position each anchor allows; the subtitle band slides upwards from the bottom margin. */
-function anchorCandidates(image: Size, size: Size, margin: number, anchors: PlacementAnchor[], bandTop: number): Candidate[] {
+function anchorCandidates(image: Size, size: Size, margin: number, anchors: PlacementAnchor[]): Candidate[] {
   const left = margin;
   const right = image.width - margin - size.width;
   const centerX = Math.round((image.width - size.width) / 2);
@@ -173,7 +173,7 @@ function anchorCandidates(image: Size, size: Size, margin: number, anchors: Plac
         out.push({ box: place(right, bottom), anchor, preference });
         break;
       case 'subtitle': {
-        const highest = Math.min(bottom, Math.round(bandTop * image.height));
+        const highest = Math.min(bottom, Math.round(SUBTITLE_BAND_TOP * image.height));
         const step = Math.max(1, Math.round(size.height / 4));
         for (let y = bottom, i = 0; y >= highest; y -= step, i++) {
           // Lower in the band reads as a subtitle; each step up costs a little preference.
