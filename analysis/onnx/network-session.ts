@@ -27,4 +27,11 @@ export class NetworkSession {
     });
     return this.session;
   }
+
+  /** Frees the session (the next load creates it again). */
+  async release(): Promise<void> {
+    const current = this.session;
+    this.session = undefined;
+    if (current) await (await current).release();
+  }
 }
