@@ -1,6 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import { ArtmetaError } from '../errors.ts';
 
+/** Every network of this process (or worker thread), so that a thread can free them all as it stops. */
+const sessions = new Set<NetworkSession>();
+
 /**
  * One ONNX Runtime session per network per process (or worker thread), loaded on first use. One
  * intra-op thread: artmeta runs one analysis per core on worker threads, and a network that spread
@@ -12,7 +15,9 @@ export class NetworkSession {
   constructor(
     private readonly file: string,
     private readonly name: string,
-  ) {}
+  ) {
+    sessions.add(this);
+  }
 
   load(): Promise<ort.InferenceSession> {
     this.session ??= ort.InferenceSession.create(this.file, {
@@ -34,4 +39,12 @@ export class NetworkSession {
     this.session = undefined;
     if (current) await (await current).release();
   }
+}
+
+/**
+ * Frees this thread's network sessions (native memory ONNX Runtime holds outside the JS heap); a later
+ * load creates them again. An analysis thread calls it as it stops (service/threads/analysis-thread.ts).
+ */
+export async function releaseNetworkSessions(): Promise<void> {
+  await Promise.all([...sessions].map((s) => s.release()));
 }

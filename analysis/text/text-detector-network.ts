@@ -55,11 +55,6 @@ export function loadTextNetwork(precision: TextNetworkPrecision): Promise<ort.In
   return networks[precision].load();
 }
 
-/** Releases this thread's text network sessions (the next detection loads them again). */
-export async function releaseTextNetwork(): Promise<void> {
-  await Promise.all(Object.values(networks).map((n) => n.release()));
-}
-
 /**
  * The network input size for an image, as PaddleOCR's DetResizeForTest (limit_type "max"): scaled so
  * the long side is at most `limitSide`, each side rounded to a multiple of 32 (at least 32). An image

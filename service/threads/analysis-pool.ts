@@ -1,9 +1,10 @@
+import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Analysis } from '../../analysis/analysis-schema.ts';
 import type { AnalyzeOptions } from '../../analysis/analyze-image.ts';
 import { ArtmetaError, type ErrorCode } from '../../analysis/errors.ts';
-import type { AnalysisReply, AnalysisRequest, AnalysisTask } from './analysis-thread.ts';
+import type { AnalysisReply, AnalysisRequest, AnalysisTask, AnalysisThreadStop } from './analysis-thread.ts';
 
 export interface AnalysisPoolOptions {
   /** Worker threads, each with its own OpenCV runtime (~150 MB). Default: one per core. */
@@ -22,6 +23,13 @@ interface Slot {
 }
 
 const THREAD_URL = new URL('./analysis-thread-entry.mjs', import.meta.url);
+
+/**
+ * How long `close` lets a thread finish its task and free its sessions before terminating it. An
+ * analysis takes 0.1-0.5 s on this machine; a worker must exit within 10 s of SIGTERM, with its
+ * queue connections still to close after this.
+ */
+const THREAD_STOP_GRACE_MS = 3_000;
 
 /**
  * Runs analyses on worker threads so that CPU-bound OpenCV work uses every core and never blocks
@@ -70,10 +78,22 @@ export class AnalysisPool {
     });
   }
 
+  /**
+   * Rejects the tasks still waiting; each thread answers its task in hand, frees its network
+   * sessions and exits (terminated after THREAD_STOP_GRACE_MS).
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const task of this.waiting.splice(0)) task.reject(new ArtmetaError('INTERNAL', 'analysis pool closed'));
-    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    await Promise.all(this.slots.map((slot) => this.stop(slot)));
+  }
+
+  private async stop(slot: Slot): Promise<void> {
+    const exited = once(slot.worker, 'exit');
+    slot.worker.postMessage({ kind: 'stop' } satisfies AnalysisThreadStop);
+    const deadline = setTimeout(() => void slot.worker.terminate(), THREAD_STOP_GRACE_MS);
+    await exited;
+    clearTimeout(deadline);
   }
 
   private spawn(): Slot {
@@ -96,7 +116,11 @@ export class AnalysisPool {
   }
 
   private replace(slot: Slot, cause: Error): void {
-    if (this.closed) return;
+    if (this.closed) {
+      slot.task?.reject(new ArtmetaError('INTERNAL', `analysis pool closed before the answer: ${cause.message}`));
+      slot.task = undefined;
+      return;
+    }
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
     slot.worker.removeAllListeners();

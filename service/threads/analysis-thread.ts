@@ -6,6 +6,7 @@ import { describeError } from '../../analysis/errors.ts';
 import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { lineageSignature } from '../../analysis/lineage/lineage-signature.ts';
 import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import { releaseNetworkSessions } from '../../analysis/onnx/network-session.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 
 /** What a thread is asked for one image (`input`: a path or the bytes). */
@@ -17,12 +18,24 @@ export type AnalysisTask =
 
 export type AnalysisRequest = AnalysisTask & { id: number };
 
+/** Sent by AnalysisPool.close: finish the task in hand, free the network sessions, exit. */
+export interface AnalysisThreadStop {
+  kind: 'stop';
+}
+
 export type AnalysisReply =
   | { id: number; analysis?: Analysis; signature?: Uint8Array }
   | { id: number; error: ReturnType<typeof describeError> };
 
-parentPort?.on('message', (request: AnalysisRequest) => {
-  void answer(request).then((reply) => parentPort?.postMessage(reply));
+/** The task in hand: the pool sends a thread one at a time, and a stop waits for it. */
+let inHand: Promise<void> = Promise.resolve();
+
+parentPort?.on('message', (message: AnalysisRequest | AnalysisThreadStop) => {
+  if (message.kind === 'stop') {
+    void inHand.then(releaseNetworkSessions).finally(() => process.exit(0));
+    return;
+  }
+  inHand = answer(message).then((reply) => parentPort?.postMessage(reply));
 });
 
 async function answer(request: AnalysisRequest): Promise<AnalysisReply> {

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { detectText } from '../../analysis/text/detect-text.ts';
-import { loadTextNetwork, releaseTextNetwork, textProbabilityMap } from '../../analysis/text/text-detector-network.ts';
+import { releaseNetworkSessions } from '../../analysis/onnx/network-session.ts';
+import { loadTextNetwork, textProbabilityMap } from '../../analysis/text/text-detector-network.ts';
 import { fixture } from '../support/fixtures.ts';
 
 describe('the text network sessions', () => {
-  it('are created once per thread, reused, and released on demand', async () => {
+  it('are created once per thread, reused, and released as the thread stops', async () => {
     await loadOpenCV();
     const first = await loadTextNetwork('int8');
     expect(await loadTextNetwork('int8')).toBe(first);
@@ -15,7 +16,7 @@ describe('the text network sessions', () => {
     expect(await loadTextNetwork('int8')).toBe(first);
     const fp32 = await loadTextNetwork('fp32');
     expect(fp32).not.toBe(first);
-    await releaseTextNetwork();
+    await releaseNetworkSessions();
     const second = await loadTextNetwork('int8');
     expect(second).not.toBe(first);
     expect(await loadTextNetwork('fp32')).not.toBe(fp32);
