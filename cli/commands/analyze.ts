@@ -55,8 +55,8 @@ async function analyzeFiles(files: string[], request: AnalyzeRequest, options: A
   // Nothing is stored here, so skipping text detection (--no-text) saves its time.
   const analyzeOptions: AnalyzeOptions = { aspects: request.canvases, maxPixels: options.maxPixels, text: request.text, ...(request.place ? { place: request.place } : {}) };
   // Where the results go is checked before any thread starts: a bad path is a message, not a crash or a hang.
-  const out = options.out ? await openOut(options.out) : process.stdout;
   if (options.debugDir) await mkdir(options.debugDir, { recursive: true }).catch((e: NodeJS.ErrnoException) => cannotWrite('--debug-dir', options.debugDir!, e));
+  const out = options.out ? await openOut(options.out) : process.stdout;
   const debugNames = debugPictureNames(files);
   const pool = new AnalysisPool({ threads: analysisThreads(files.length, options.threads) });
   const progress = startProgress(files.length, 'analyze');
