@@ -64,7 +64,7 @@ function parseAnchors(spec: string, text: string): PlacementAnchor[] {
   for (const raw of text.split(',')) {
     const name = raw.trim().toLowerCase().replace('centre', 'center');
     const group = ANCHOR_GROUPS[name] ?? (isAnchor(name) ? [name] : undefined);
-    if (!group) throw invalid(spec, `unknown anchor "${raw.trim()}"; use ${PLACEMENT_ANCHORS.join(', ')}, corners or centers`);
+    if (!group) throw invalid(spec, `unknown anchor "${raw.trim()}"; use ${PLACEMENT_ANCHORS.join(', ')}, corners, centers or all`);
     for (const anchor of group) if (!anchors.includes(anchor)) anchors.push(anchor);
   }
   return anchors;

@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import type { Analysis, FailedAnalysis } from '../../analysis/analysis-schema.ts
 import type { AnalyzeOptions } from '../../analysis/analyze-image.ts';
 import { DEFAULT_CANVASES } from '../../analysis/crop/canvas-spec.ts';
 import { DEFAULT_DECODE_OPTIONS } from '../../analysis/image/decode-image.ts';
-import { describeError } from '../../analysis/errors.ts';
+import { ArtmetaError, describeError } from '../../analysis/errors.ts';
 import { renderDebugOverlay } from '../../analysis/render/debug-overlay.ts';
 import { parseAnalyzeRequest, type AnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { AnalysisPool } from '../../service/threads/analysis-pool.ts';
@@ -46,6 +46,7 @@ export function register(program: Command): void {
       const files = await listImageFiles(inputs.length > 0 ? inputs : [SAMPLES_DIR]);
       const failed = await analyzeFiles(files, request, options);
       process.stderr.write(`artmeta: ${files.length - failed} analysed, ${failed} failed\n`);
+      if (failed > 0) process.exitCode = 1;
     });
 }
 
@@ -53,18 +54,20 @@ export function register(program: Command): void {
 async function analyzeFiles(files: string[], request: AnalyzeRequest, options: AnalyzeCommandOptions): Promise<number> {
   // Nothing is stored here, so skipping text detection (--no-text) saves its time.
   const analyzeOptions: AnalyzeOptions = { aspects: request.canvases, maxPixels: options.maxPixels, text: request.text, ...(request.place ? { place: request.place } : {}) };
+  // Where the results go is checked before any thread starts: a bad path is a message, not a crash or a hang.
+  if (options.debugDir) await mkdir(options.debugDir, { recursive: true }).catch((e: NodeJS.ErrnoException) => cannotWrite('--debug-dir', options.debugDir!, e));
+  const out = options.out ? await openOut(options.out) : process.stdout;
+  const debugNames = debugPictureNames(files);
   const pool = new AnalysisPool({ threads: analysisThreads(files.length, options.threads) });
-  const out = options.out ? createWriteStream(options.out) : process.stdout;
   const progress = startProgress(files.length, 'analyze');
-  if (options.debugDir) await mkdir(options.debugDir, { recursive: true });
   let failed = 0;
   try {
-    const pending = files.map(async (file): Promise<Analysis | FailedAnalysis> => {
+    const pending = files.map(async (file, k): Promise<Analysis | FailedAnalysis> => {
       try {
         const analysis = { file, ...(await pool.analyze(file, analyzeOptions)) };
         // The analysis stands even when its debug picture cannot be written (disk full, bad dir).
         if (options.debugDir) {
-          await writeDebugPicture(options.debugDir, file, analysis).catch((e: unknown) => {
+          await writeDebugPicture(join(options.debugDir, debugNames[k]!), file, analysis).catch((e: unknown) => {
             process.stderr.write(`artmeta: no debug picture for ${file}: ${describeError(e).message}\n`);
           });
         }
@@ -85,7 +88,34 @@ async function analyzeFiles(files: string[], request: AnalyzeRequest, options: A
   return failed;
 }
 
-async function writeDebugPicture(dir: string, file: string, analysis: Analysis): Promise<void> {
-  const name = `${basename(file, extname(file))}.debug.jpg`;
-  await writeFile(join(dir, name), await renderDebugOverlay(file, analysis));
+async function openOut(path: string): Promise<WriteStream> {
+  const stream = createWriteStream(path);
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', (e: NodeJS.ErrnoException) => reject(e));
+  }).catch((e: NodeJS.ErrnoException) => cannotWrite('--out', path, e));
+  return stream;
+}
+
+function cannotWrite(option: string, path: string, e: NodeJS.ErrnoException): never {
+  throw new ArtmetaError('INVALID_ARGUMENT', `cannot write ${option} ${path}: ${e.code ?? e.message}`);
+}
+
+/**
+ * The debug picture's name for each file, in input order: `name.debug.jpg`, and `name-2.debug.jpg`
+ * for the next file of that name (folders are not mirrored, so two `cover.jpg` would overwrite each other).
+ */
+function debugPictureNames(files: readonly string[]): string[] {
+  const used = new Set<string>();
+  return files.map((file) => {
+    const stem = basename(file, extname(file));
+    let name = `${stem}.debug.jpg`;
+    for (let n = 2; used.has(name); n++) name = `${stem}-${n}.debug.jpg`;
+    used.add(name);
+    return name;
+  });
+}
+
+async function writeDebugPicture(path: string, file: string, analysis: Analysis): Promise<void> {
+  await writeFile(path, await renderDebugOverlay(file, analysis));
 }

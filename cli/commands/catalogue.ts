@@ -4,7 +4,7 @@ import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { CatalogueChecker } from '../../service/catalogue/catalogue-checker.ts';
 import { CatalogueRebuild } from '../../service/catalogue/catalogue-rebuild.ts';
 import type { ArtmetaConfig } from '../../service/config.ts';
-import { connectRedis, type RedisClient } from '../../service/queue/redis-connection.ts';
+import { connectReachableRedis, type RedisClient } from '../../service/queue/redis-connection.ts';
 import { ResultStore } from '../../service/store/result-store.ts';
 import { startProgress } from '../progress.ts';
 import { configOrExit } from '../service-config.ts';
@@ -45,7 +45,7 @@ export function register(program: Command): void {
 /** Runs a maintenance command on the configured Redis and always closes the connection. */
 async function withRedis(run: (config: ArtmetaConfig, redis: RedisClient) => Promise<void>): Promise<void> {
   const config = configOrExit();
-  const redis = connectRedis(config);
+  const redis = await connectReachableRedis(config);
   try {
     await run(config, redis);
   } finally {

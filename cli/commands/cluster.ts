@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { relative, sep } from 'node:path';
 import type { Command } from 'commander';
 import sharp from 'sharp';
+import { ArtmetaError, describeError, type ErrorCode } from '../../analysis/errors.ts';
 import { contactSheetReport, type ContactSheetMember } from '../../analysis/lineage/contact-sheet-report.ts';
 import { LineageIndex, type Lineage } from '../../analysis/lineage/lineage-clustering.ts';
 import { ParallelClustering } from '../../analysis/lineage/parallel-clustering.ts';
@@ -45,24 +46,46 @@ export function register(program: Command): void {
       nonNegativeInteger,
     )
     .action(async (dir: string, options: ClusterCommandOptions) => {
+      await requireDirectory(dir);
       const paths = await listImageFiles([dir]);
       const ids = paths.map((p) => relative(dir, p).split(sep).join('/'));
       await loadOpenCV();
       const signatures = await signaturesOnThreads(paths, analysisThreads(paths.length, options.threads));
-      const images = ids.map((id, k) => ({ id, signature: signatures[k]! }));
-      const verifyThreads = options.verifyThreads ?? (paths.length >= PARALLEL_VERIFICATION_MIN_IMAGES ? availableParallelism() : 0);
+      // A file that cannot be read is reported and left out, as `analyze` does: one bad file among
+      // thousands must not cost the run.
+      const images: ClusterImage[] = [];
+      const failed: Array<{ file: string; error: { code: ErrorCode; message: string } }> = [];
+      ids.forEach((id, k) => {
+        const signature = signatures[k]!;
+        if ('error' in signature) failed.push({ file: id, error: signature.error });
+        else images.push({ id, signature });
+      });
+      const verifyThreads = options.verifyThreads ?? (images.length >= PARALLEL_VERIFICATION_MIN_IMAGES ? availableParallelism() : 0);
       const { assigned, lineages } = await clusterImages(images, verifyThreads);
-      const result = { images: Object.fromEntries(ids.map((id) => [id, assigned.get(id)!])), lineages };
+      const result = { images: Object.fromEntries(images.map(({ id }) => [id, assigned.get(id)!])), lineages, failed };
       const json = `${JSON.stringify(result, null, 2)}\n`;
       if (options.out) await writeFile(options.out, json);
       else process.stdout.write(json);
-      if (options.report) await writeReport(options.report, dir, ids, signatures, lineages);
-      process.stderr.write(`artmeta: ${ids.length} images in ${lineages.length} lineages\n`);
+      if (options.report) await writeReport(options.report, dir, images, lineages);
+      process.stderr.write(`artmeta: ${images.length} images in ${lineages.length} lineages, ${failed.length} failed\n`);
+      if (failed.length > 0) process.exitCode = 1;
     });
 }
 
+interface ClusterImage {
+  id: string;
+  signature: ImageSignature;
+}
+
+async function requireDirectory(dir: string): Promise<void> {
+  const info = await stat(dir).catch((e: NodeJS.ErrnoException) => {
+    throw new ArtmetaError('NOT_FOUND', `cannot read ${dir}: ${e.code ?? e.message}`);
+  });
+  if (!info.isDirectory()) throw new ArtmetaError('INVALID_ARGUMENT', `${dir} is not a directory`);
+}
+
 /** LineageIndex.cluster, with its verifications on `threads` threads when there are any (same lineages). */
-async function clusterImages(images: Array<{ id: string; signature: ImageSignature }>, threads: number): Promise<{ assigned: Map<string, string>; lineages: Lineage[] }> {
+async function clusterImages(images: ClusterImage[], threads: number): Promise<{ assigned: Map<string, string>; lineages: Lineage[] }> {
   const progress = startProgress(images.length, 'cluster');
   try {
     if (threads === 0) {
@@ -81,16 +104,20 @@ async function clusterImages(images: Array<{ id: string; signature: ImageSignatu
   }
 }
 
-/** The lineage signature of every file, computed on a pool of threads (one per core by default). */
-async function signaturesOnThreads(paths: string[], threads: number): Promise<ImageSignature[]> {
+/** The lineage signature of every file (or why it has none), computed on a pool of threads (one per core by default). */
+async function signaturesOnThreads(paths: string[], threads: number): Promise<Array<ImageSignature | { error: { code: ErrorCode; message: string } }>> {
   const pool = new AnalysisPool({ threads });
   const progress = startProgress(paths.length, 'signatures');
   try {
     return await Promise.all(
       paths.map(async (path) => {
-        const signature = decodeSignature(await pool.signature(path));
-        progress.tick();
-        return signature;
+        try {
+          return decodeSignature(await pool.signature(path));
+        } catch (e) {
+          return { error: describeError(e) };
+        } finally {
+          progress.tick();
+        }
       }),
     );
   } finally {
@@ -99,8 +126,8 @@ async function signaturesOnThreads(paths: string[], threads: number): Promise<Im
   }
 }
 
-async function writeReport(path: string, dir: string, ids: string[], signatures: ImageSignature[], lineages: Lineage[]): Promise<void> {
-  const signatureOf = new Map(ids.map((id, k) => [id, signatures[k]!]));
+async function writeReport(path: string, dir: string, images: ClusterImage[], lineages: Lineage[]): Promise<void> {
+  const signatureOf = new Map(images.map(({ id, signature }) => [id, signature]));
   const members = new Map<string, ContactSheetMember>();
   for (const lineage of lineages) {
     const root = signatureOf.get(lineage.representative)!;

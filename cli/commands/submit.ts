@@ -5,33 +5,40 @@ import { ArtmetaError, describeError } from '../../analysis/errors.ts';
 import { parseJobFailure } from '../../service/queue/job-failure.ts';
 import type { AnalyzeJobResult, ImageSource } from '../../service/queue/job-schema.ts';
 import { ArtmetaQueues } from '../../service/queue/queues.ts';
-import { connectRedis } from '../../service/queue/redis-connection.ts';
+import { connectReachableRedis } from '../../service/queue/redis-connection.ts';
 import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { stageUpload } from '../../service/store/analysis-cache.ts';
 import { ResultStore } from '../../service/store/result-store.ts';
 import type { ArtmetaConfig } from '../../service/config.ts';
+import { listImageFiles } from '../image-files.ts';
 import { configOrExit } from '../service-config.ts';
+import { positiveInteger } from '../thread-count.ts';
+
+/** `--wait`'s default longest wait per job: an analysis takes seconds, a queue backlog may take minutes. */
+const DEFAULT_WAIT_SECONDS = 600;
 
 interface SubmitOptions {
   wait?: boolean;
   aspect?: string;
   path?: boolean;
-  timeout: string;
+  timeout: number;
 }
 
 export function register(program: Command): void {
   program
     .command('submit')
     .description('queue images for analysis: one JSON line per input with its job id (and with --wait, its result)')
-    .argument('<inputs...>', 'image files (uploaded through Redis) or http(s) URLs (fetched by the worker)')
+    .argument('<inputs...>', 'image files or directories (uploaded through Redis) or http(s) URLs (fetched by the worker)')
     .option('--wait', 'wait for every job and print its result')
     .option('--aspect <list>', 'extra canvases to give crop hints for, e.g. 16:9,1280x720')
     .option('--path', 'send files as paths for the workers to read (under their ARTMETA_PATH_ROOTS) instead of uploading them')
-    .option('--timeout <seconds>', 'with --wait: longest wait per job', '600')
-    .action(async (inputs: string[], options: SubmitOptions) => {
+    .option('--timeout <seconds>', 'with --wait: longest wait per job', positiveInteger, DEFAULT_WAIT_SECONDS)
+    .action(async (args: string[], options: SubmitOptions) => {
       const config = configOrExit();
       const request = parseAnalyzeRequest(options.aspect !== undefined ? { aspects: options.aspect } : {}, config.analysis.aspects);
-      const connection = connectRedis(config);
+      // Directories are walked here, as `analyze` walks them; URLs pass through as they are.
+      const inputs = (await Promise.all(args.map((input) => (isUrl(input) ? [input] : listImageFiles([input]))))).flat();
+      const connection = await connectReachableRedis(config);
       const queues = new ArtmetaQueues(connection, config);
       const store = new ResultStore(connection, config.prefix);
       const events = options.wait ? queues.analyzeEvents() : undefined;
@@ -55,7 +62,7 @@ export function register(program: Command): void {
           }
           const job = await queues.analyze.getJob(line.id);
           try {
-            const result = (await job?.waitUntilFinished(events, Number(options.timeout) * 1000)) as AnalyzeJobResult;
+            const result = (await job?.waitUntilFinished(events, options.timeout * 1000)) as AnalyzeJobResult;
             process.stdout.write(JSON.stringify({ ...line, ...result }) + '\n');
           } catch (e) {
             failed++;
@@ -72,9 +79,13 @@ export function register(program: Command): void {
 }
 
 async function sourceOf(input: string, options: SubmitOptions, store: ResultStore, config: ArtmetaConfig): Promise<ImageSource> {
-  if (/^https?:\/\//i.test(input)) return { url: input };
+  if (isUrl(input)) return { url: input };
   if (options.path) return { path: resolve(input) };
   return { upload: await stageUpload(store, await readUpload(input, config.api.uploadMaxBytes), config.jobs.uploadTtlSeconds) };
+}
+
+function isUrl(input: string): boolean {
+  return /^https?:\/\//i.test(input);
 }
 
 /** A file to upload, refused before it is read when it is over the upload limit the API also holds to. */

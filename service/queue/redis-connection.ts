@@ -22,6 +22,39 @@ export function connectRedis(config: Pick<ArtmetaConfig, 'redis'>, options: Redi
   return client;
 }
 
+/**
+ * How long a one-shot command (`artmeta submit`, `artmeta catalogue`) waits for Redis's first answer.
+ * A running Redis answers a PING in milliseconds, even across a data centre; 5 s also spans ioredis's
+ * first reconnect attempts (100 ms doubling), so a Redis restarting at that moment is waited for. The
+ * connection itself would wait forever (`maxRetriesPerRequest: null`), which for a wrong
+ * ARTMETA_REDIS_URL means a command that hangs without a word.
+ */
+export const ONE_SHOT_REDIS_TIMEOUT_MS = 5_000;
+
+/** A connection that has answered a PING, or an error naming the URL (without its password). */
+export async function connectReachableRedis(config: Pick<ArtmetaConfig, 'redis'>, timeoutMs = ONE_SHOT_REDIS_TIMEOUT_MS): Promise<RedisClient> {
+  const client = connectRedis(config);
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis at ${withoutPassword(config.redis.url)} did not answer within ${timeoutMs / 1000} s: is it running, and is ARTMETA_REDIS_URL right?`)), timeoutMs);
+  });
+  try {
+    await Promise.race([client.ping(), silence]);
+    return client;
+  } catch (e) {
+    client.disconnect();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
 /** How ioredis and BullMQ word a command or connection that failed for want of Redis. */
 const CONNECTION_ERROR = /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|max retries per request|connect ETIMEDOUT/i;
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, writeFile, copyFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,10 +18,14 @@ interface Line {
   error?: { code: string; message: string };
 }
 
-async function analyze(args: string[]): Promise<{ lines: Line[]; stderr: string }> {
-  const { stdout, stderr } = await run(process.execPath, [join(repo, 'bin/artmeta.js'), 'analyze', ...args], { cwd: repo, maxBuffer: 1 << 24 });
+/** `artmeta analyze <args>`: its lines, stderr and exit code (killed after 40 s: a hang fails the test). */
+async function analyze(args: string[]): Promise<{ lines: Line[]; stderr: string; code: number | null }> {
+  const { stdout, stderr, code } = await run(process.execPath, [join(repo, 'bin/artmeta.js'), 'analyze', ...args], { cwd: repo, maxBuffer: 1 << 24, timeout: 40_000 }).then(
+    (r) => ({ ...r, code: 0 }),
+    (e: { stdout: string; stderr: string; code: number | null }) => e,
+  );
   const text = stdout.trim();
-  return { lines: text ? text.split('\n').map((l) => JSON.parse(l) as Line) : [], stderr };
+  return { lines: text ? text.split('\n').map((l) => JSON.parse(l) as Line) : [], stderr, code };
 }
 
 describe('artmeta analyze (CLI, worker threads)', () => {
@@ -36,8 +40,8 @@ describe('artmeta analyze (CLI, worker threads)', () => {
     await copyFile(fixture('dandelions.jpg'), join(dir, 'e-good.jpg'));
   });
 
-  it('analyses a batch with bad files: each bad one a clear error, the rest analysed, in input order', async () => {
-    const { lines, stderr } = await analyze([dir, '--aspect', '16:9,1:1,1280x720', '--max-pixels', '50000000']);
+  it('analyses a batch with bad files: each bad one a clear error, the rest analysed, in input order, exit code 1', async () => {
+    const { lines, stderr, code } = await analyze([dir, '--aspect', '16:9,1:1,1280x720', '--max-pixels', '50000000']);
     expect(lines.map((l) => l.file.split('/').pop())).toEqual(['a-empty.jpg', 'b-truncated.jpg', 'c-not-an-image.jpg', 'd-good.jpg', 'e-good.jpg']);
     expect(lines.slice(0, 3).map((l) => l.error?.code)).toEqual(['EMPTY_INPUT', 'CORRUPT_IMAGE', 'UNSUPPORTED_FORMAT']);
     for (const line of lines.slice(3)) {
@@ -45,10 +49,12 @@ describe('artmeta analyze (CLI, worker threads)', () => {
       expect(Object.keys(line.crops!)).toEqual(['16:9', '1:1', '1280x720']);
     }
     expect(stderr).toContain('2 analysed, 3 failed');
+    expect(code).toBe(1);
   });
 
   it('refuses images over the pixel limit without stopping the batch', async () => {
-    const { lines } = await analyze([fixture('group-of-three.jpg'), fixture('dandelions.jpg'), '--max-pixels', '200000']);
+    const { lines, code } = await analyze([fixture('group-of-three.jpg'), fixture('dandelions.jpg'), '--max-pixels', '200000']);
+    expect(code).toBe(1);
     expect(lines[0]!.error?.code).toBe('PIXEL_LIMIT'); // 640×427
     expect(lines[1]!.error).toBeUndefined(); // 480×320
   });
@@ -68,7 +74,8 @@ describe('artmeta analyze (CLI, worker threads)', () => {
   it('writes JSON lines to --out and a debug picture per image to --debug-dir', async () => {
     const out = join(dir, 'out.jsonl');
     const debugDir = join(dir, 'debug');
-    await analyze([fixture('group-of-three.jpg'), '--out', out, '--debug-dir', debugDir, '--place', '20%x8%@corners']);
+    const { code } = await analyze([fixture('group-of-three.jpg'), '--out', out, '--debug-dir', debugDir, '--place', '20%x8%@corners']);
+    expect(code).toBe(0);
     const lines = (await readFile(out, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(1);
     const analysis = JSON.parse(lines[0]!) as Line & { placement?: { fits: boolean } };
@@ -77,7 +84,30 @@ describe('artmeta analyze (CLI, worker threads)', () => {
     expect(await readdir(debugDir)).toEqual(['group-of-three.debug.jpg']);
   });
 
+  it('gives files of the same name in different folders a debug picture each', async () => {
+    const debugDir = join(dir, 'debug-same-names');
+    for (const [folder, photo] of [['a', 'group-of-three.jpg'], ['b', 'dandelions.jpg']] as const) {
+      await mkdir(join(dir, 'same-names', folder), { recursive: true });
+      await copyFile(fixture(photo), join(dir, 'same-names', folder, 'cover.jpg'));
+    }
+    const { code } = await analyze([join(dir, 'same-names'), '--no-text', '--debug-dir', debugDir]);
+    expect(code).toBe(0);
+    expect((await readdir(debugDir)).sort()).toEqual(['cover-2.debug.jpg', 'cover.debug.jpg']);
+  });
+
   it('fails fast with a clear message on a bad canvas', async () => {
-    await expect(analyze([fixture('dandelions.jpg'), '--aspect', '16:0'])).rejects.toMatchObject({ stderr: expect.stringContaining('bad canvas') });
+    const { code, stderr } = await analyze([fixture('dandelions.jpg'), '--aspect', '16:0']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('bad canvas');
+  });
+
+  it('says it cannot write --out or --debug-dir, and exits, before any analysis', async () => {
+    const notADir = join(dir, 'd-good.jpg');
+    for (const option of [['--out', join(notADir, 'out.jsonl')], ['--debug-dir', notADir]]) {
+      const { code, stderr, lines } = await analyze([fixture('dandelions.jpg'), ...option]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(new RegExp(`^artmeta: cannot write ${option[0]} `));
+      expect(lines).toEqual([]);
+    }
   });
 });

@@ -35,6 +35,11 @@ describe('parsePlacementSpec', () => {
       }
     },
   );
+
+  it('names every anchor and group it accepts when an anchor is unknown', () => {
+    expect(() => parsePlacementSpec('300x80@middle')).toThrow(/top-left, .*subtitle, corners, centers or all$/);
+    expect(parsePlacementSpec('300x80@all').anchors).toHaveLength(7);
+  });
 });
 
 describe('placeBox', () => {

@@ -1,0 +1,50 @@
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { fixture } from '../support/fixtures.ts';
+
+const run = promisify(execFile);
+const repo = new URL('../../', import.meta.url).pathname;
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cluster(args: string[]): Promise<Outcome> {
+  return run(process.execPath, [join(repo, 'bin/artmeta.js'), 'cluster', ...args, '--threads', '1'], { cwd: repo }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+}
+
+describe('artmeta cluster (CLI)', () => {
+  it('clusters the images it can read and lists each bad one with its error, exit code 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'artmeta-cluster-'));
+    await copyFile(fixture('lineage-china.jpg'), join(dir, 'a.jpg'));
+    await copyFile(fixture('lineage-china-crop-title.jpg'), join(dir, 'b.jpg'));
+    await writeFile(join(dir, 'c-empty.jpg'), Buffer.alloc(0));
+    const good = await readFile(fixture('lineage-unrelated.jpg'));
+    await writeFile(join(dir, 'd-truncated.jpg'), good.subarray(0, good.length >> 2));
+    const { code, stdout, stderr } = await cluster([dir]);
+    const result = JSON.parse(stdout) as { images: Record<string, string>; failed: Array<{ file: string; error: { code: string } }> };
+    expect(Object.keys(result.images)).toEqual(['a.jpg', 'b.jpg']);
+    expect(result.images['a.jpg']).toBe(result.images['b.jpg']);
+    expect(result.failed.map((f) => [f.file, f.error.code])).toEqual([
+      ['c-empty.jpg', 'EMPTY_INPUT'],
+      ['d-truncated.jpg', 'CORRUPT_IMAGE'],
+    ]);
+    expect(stderr).toContain('2 images in 1 lineages, 2 failed');
+    expect(code).toBe(1);
+  });
+
+  it('refuses a file where it wants a directory', async () => {
+    const { code, stderr } = await cluster([fixture('lineage-china.jpg')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('is not a directory');
+  });
+});
