@@ -53,33 +53,61 @@ export const CANDIDATE_INDEX_DEFAULTS: Required<CandidateIndexOptions> = { table
 export const CHANCE_CANDIDATES = 1;
 
 /**
+ * S(k), k = 0, 1, …: the share of unrelated (query, indexed image) pairs that share at least k of the
+ * query's buckets, for the default keys (4 tables × 22 bits, 400 indexed descriptors). Measured, not
+ * modelled: `npx tsx scripts/fit-chance-votes.ts` on the synthetic catalogue of bench:catalogue made from
+ * `npm run synth:lineages` (seed 20261206: photos of Debian packages, never the validation set),
+ * 50,000 images indexed and 4,000 queries (2·10^8 pairs; the same within noise at 10,000, so a tail per pair
+ * whatever the index's size). The mean (0.153) is the uniform-keys Poisson rate, but the tail is not:
+ * votes come in clumps (a cluster of like descriptors in one picture meets one in another), 4× the
+ * Poisson tail at 4 votes, 15× at 5, 100× at 6, so the Poisson model raised the votes needed an order of
+ * magnitude too late (0.6–1.2 unrelated candidates verified per image in bench:catalogue from 20k to 200k
+ * images). The table ends at 9 votes (21 pairs had 9 or more); beyond, it falls by CHANCE_TAIL_FALL per
+ * vote, the measured ratios of 9–12 votes (0.57–0.67) rounded up: a tail falling too slowly asks a vote
+ * too many, one falling too fast lets chance candidates back.
+ */
+export const CHANCE_VOTE_TAIL: readonly number[] = [1, 0.14, 0.0125, 9.8e-4, 8.5e-5, 9.2e-6, 1.6e-6, 4.0e-7, 1.8e-7, 1.05e-7];
+const CHANCE_TAIL_FALL = 0.7;
+
+/**
  * The votes a candidate needs in an index of `images` images: `minVotes`, or more where chance alone
- * would give more than CHANCE_CANDIDATES unrelated images that many. With keys spread evenly, an
- * unrelated image shares a look-up's buckets Poisson(rate) times, rate = tables × indexed² / 2^bits
- * (0.153 for the defaults) whatever the index's size: the images over a fixed minVotes by chance grow in
- * proportion to the index (at 3 votes ~6 at 10k images, ~110 at 200k), each a verification for an
- * image with no sibling yet, and the one verification that matters loses its rank among them anyway.
- * The defaults need 3 votes up to 1,892 images, 4 up to 50,004, 5 up to ~1.65 M, 6 beyond: a small index
- * (the fitting and validation sets) keeps minVotes. A function of the index's size alone, not of the
- * look-up's buckets: a textured picture's crowded buckets would raise the bar for the sibling it shares
- * rare ones with (their rarity weight ranks it, see `query`). One rule for CandidateIndex.query and the
- * catalogue's tally (service/catalogue), from the same count, so both find the same candidates.
+ * would give more than CHANCE_CANDIDATES unrelated images that many (images × S(k), S the share of
+ * unrelated images with at least k votes): otherwise the images over a fixed minVotes by chance grow in
+ * proportion to the index, each a verification for an image with no sibling yet, and the one
+ * verification that matters loses its rank among them anyway. For the default keys S is the measured
+ * CHANCE_VOTE_TAIL: 3 votes up to 1,020 images, 4 up to 11,764, 5 up to 108,695, 6 up to ~625,000, 7 up
+ * to ~2.5 M — a small index (the fitting and validation sets) keeps minVotes. Other keys (diagnosis runs)
+ * keep the uniform-keys Poisson tail of rate tables × indexed² / 2^bits. A function of the index's size
+ * alone, not of the look-up's buckets: a textured picture's crowded buckets would raise the bar for the
+ * sibling it shares rare ones with (their rarity weight ranks it, see `query`). One rule for
+ * CandidateIndex.query and the catalogue's tally (service/catalogue), from the same count, so both find
+ * the same candidates.
  */
 export function votesAboveChance(images: number, minVotes: number, options: Required<CandidateIndexOptions> = CANDIDATE_INDEX_DEFAULTS): number {
-  const rate = (options.tables * options.indexedFeatures ** 2) / 2 ** options.bitsPerKey;
-  // P(X = k) and P(X < k) of X ~ Poisson(rate), for k = minVotes, minVotes + 1, ...
-  let term = Math.exp(-rate);
-  let below = 0;
-  for (let k = 0; k < minVotes; k++) {
-    below += term;
-    term *= rate / (k + 1);
-  }
+  const tail = chanceTail(options);
   let votes = minVotes;
-  while (images * (1 - below) > CHANCE_CANDIDATES) {
-    below += term;
-    term *= rate / ++votes;
-  }
+  while (images * tail(votes) > CHANCE_CANDIDATES) votes++;
   return votes;
+}
+
+/** S(k) of votesAboveChance for an index's keys. */
+function chanceTail(options: Required<CandidateIndexOptions>): (votes: number) => number {
+  const defaultKeys = (['tables', 'bitsPerKey', 'indexedFeatures'] as const).every((k) => options[k] === CANDIDATE_INDEX_DEFAULTS[k]);
+  if (defaultKeys) {
+    const last = CHANCE_VOTE_TAIL.length - 1;
+    return (votes) => (votes <= last ? CHANCE_VOTE_TAIL[votes]! : CHANCE_VOTE_TAIL[last]! * CHANCE_TAIL_FALL ** (votes - last));
+  }
+  const rate = (options.tables * options.indexedFeatures ** 2) / 2 ** options.bitsPerKey;
+  return (votes) => {
+    // P(X ≥ votes) of X ~ Poisson(rate).
+    let term = Math.exp(-rate);
+    let below = 0;
+    for (let k = 0; k < votes; k++) {
+      below += term;
+      term *= rate / (k + 1);
+    }
+    return 1 - below;
+  };
 }
 
 /** The descriptor bits each hash table samples: fixed (seeded), so every process keys descriptors alike. */

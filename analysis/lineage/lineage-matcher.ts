@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { bucketKey, CANDIDATE_INDEX_DEFAULTS, CHANCE_CANDIDATES, tableBits } from './candidate-index.ts';
+import { bucketKey, CANDIDATE_INDEX_DEFAULTS, CHANCE_CANDIDATES, CHANCE_VOTE_TAIL, tableBits } from './candidate-index.ts';
 import { descriptorWords, WORDS_PER_DESCRIPTOR } from './hamming.ts';
 import type { ImageSignature } from './image-signature.ts';
 import { joinRuleOf, LINEAGE_INDEX_DEFAULTS } from './lineage-clustering.ts';
@@ -86,8 +86,9 @@ export function lineageMatcher(options: MatcherOptions = {}): LineageMatcher {
         representatives: rule.representatives,
         index: CANDIDATE_INDEX_DEFAULTS,
         limits: LIMITS,
-        // The votes a candidate needs grow with the index (votesAboveChance).
+        // The votes a candidate needs grow with the index (votesAboveChance), by the measured chance tail.
         chanceCandidates: CHANCE_CANDIDATES,
+        chanceVoteTail: CHANCE_VOTE_TAIL,
       }),
     )
     .digest('hex')
