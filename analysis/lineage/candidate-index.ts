@@ -26,7 +26,7 @@ export interface CandidateIndexOptions {
 export interface Candidate {
   /** Dense number the image got when it was added. */
   slot: number;
-  /** Buckets shared with the query. */
+  /** Buckets shared with the query (a bucket counts once per table: see distinctBucketKeys). */
   votes: number;
   /** The votes weighted by the rarity of their buckets (see `query`); candidates are ranked by it. */
   score: number;
@@ -136,6 +136,32 @@ export function bucketKey(bits: Int32Array, words: Int32Array, d: number): numbe
   return key;
 }
 
+/** Where distinctBucketKeys marks a key an earlier descriptor of the image has in the same table. */
+export const REPEATED_KEY = -1;
+
+/**
+ * `keys[t][d]`: the bucket key of descriptor d (of the first `count` of `words`) in table t, or
+ * REPEATED_KEY where an earlier descriptor has that key in that table: an image is in a bucket once, and
+ * a bucket it shares with the query votes once per table. Like descriptors of one flat or textured
+ * area share keys (17 of an image's 1,600 on synth:lineages), and a bucket shared m times by one
+ * image and n times by the other gave m × n votes: clumps of chance votes for unrelated pictures of a
+ * like texture (at 5 votes 8.7e-6 of unrelated pairs, 1.9e-6 counted once; a sibling's median 15 → 14
+ * votes; scripts/fit-chance-votes.ts). Marked in place, not dropped, so the votes are still summed
+ * descriptor by descriptor, table by table, by CandidateIndex and the catalogue alike.
+ */
+export function distinctBucketKeys(bits: readonly Int32Array[], words: Int32Array, count: number): Int32Array[] {
+  return bits.map((tableBitsOf) => {
+    const keys = new Int32Array(count);
+    const seen = new Set<number>();
+    for (let d = 0; d < count; d++) {
+      const key = bucketKey(tableBitsOf, words, d);
+      keys[d] = seen.has(key) ? REPEATED_KEY : key;
+      seen.add(key);
+    }
+    return keys;
+  });
+}
+
 /**
  * Inverted index over ORB descriptors by locality-sensitive hashing (bit sampling): each table keys a
  * descriptor by a fixed random subset of its bits, so two descriptors of the same physical point (a few
@@ -174,13 +200,8 @@ export class CandidateIndex {
   add(signature: ImageSignature): number {
     const slot = this.slots++;
     const words = descriptorWords(signature.features.descriptors);
-    const count = Math.min(this.opts.indexedFeatures, words.length / WORDS_PER_DESCRIPTOR);
-    for (let d = 0; d < count; d++) {
-      for (let t = 0; t < this.opts.tables; t++) {
-        const key = this.key(words, d, t);
-        this.push(t, key, slot);
-      }
-    }
+    const keys = distinctBucketKeys(this.bits, words, Math.min(this.opts.indexedFeatures, words.length / WORDS_PER_DESCRIPTOR));
+    keys.forEach((table, t) => table.forEach((key) => key !== REPEATED_KEY && this.push(t, key, slot)));
     return slot;
   }
 
@@ -199,9 +220,11 @@ export class CandidateIndex {
     const touched: number[] = [];
     const words = descriptorWords(signature.features.descriptors);
     const count = words.length / WORDS_PER_DESCRIPTOR;
+    const keys = distinctBucketKeys(this.bits, words, count);
     for (let d = 0; d < count; d++) {
       for (let t = 0; t < this.opts.tables; t++) {
-        const key = this.key(words, d, t);
+        const key = keys[t]![d]!;
+        if (key === REPEATED_KEY) continue;
         const size = this.sizes[t]![key]!;
         if (size === 0 || size > this.opts.maxBucketSize) continue;
         const weight = 1 / Math.sqrt(size);
@@ -226,10 +249,6 @@ export class CandidateIndex {
     const out = touched.filter((s) => this.votes[s]! >= needed).map((slot) => ({ slot, votes: this.votes[slot]!, score: this.scores[slot]! }));
     out.sort((p, q) => q.score - p.score || q.votes - p.votes || p.slot - q.slot);
     return out.slice(0, limit);
-  }
-
-  private key(words: Int32Array, d: number, t: number): number {
-    return bucketKey(this.bits[t]!, words, d);
   }
 
   private push(table: number, key: number, slot: number): void {

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CANDIDATE_INDEX_DEFAULTS, tableBits } from '../../analysis/lineage/candidate-index.ts';
+import { CANDIDATE_INDEX_DEFAULTS, REPEATED_KEY, tableBits } from '../../analysis/lineage/candidate-index.ts';
 import type { Homography } from '../../analysis/lineage/homography.ts';
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
@@ -149,7 +149,7 @@ describe('catalogue index on a real Redis', () => {
     };
     const votes = (newer: ImageSignature) => {
       const theirs = matcher.candidateKeys(newer);
-      return matcher.candidateKeys(first).reduce((n, keys, t) => n + keys.reduce((m, key) => m + theirs[t]!.filter((k) => k === key).length, 0), 0);
+      return matcher.candidateKeys(first).reduce((n, keys, t) => n + keys.filter((key) => key !== REPEATED_KEY && theirs[t]!.includes(key)).length, 0);
     };
     // `first` has reserved its slot and decided; before it commits, the newer image is assigned.
     const attemptsWith = async (newer: ImageSignature) => {

@@ -16,6 +16,15 @@ describe('CandidateIndex', () => {
     expect(best?.votes).toBe(16);
   });
 
+  it('counts a bucket shared with the query once per table, however often either image has its key', () => {
+    // A flat area: the same descriptor three times in the indexed image, twice in the query (6 pairs of keys per table).
+    const [flat] = randomDescriptors(1, 5);
+    const index = new CandidateIndex();
+    const textured = index.add(withDescriptors([flat!, flat!, flat!, ...randomDescriptors(10, 6)]));
+    const [best] = index.query(withDescriptors([flat!, flat!, ...randomDescriptors(10, 7)]), 1, 1);
+    expect(best).toEqual({ slot: textured, votes: 4, score: 4 });
+  });
+
   it('asks more votes of a candidate once the index is large enough that chance gives unrelated images that many', () => {
     // By the chance tail measured on synth (CHANCE_VOTE_TAIL): one unrelated image at most over the bar.
     expect([1_020, 1_021, 11_764, 11_765, 108_695, 108_696, 624_999, 625_001, 2_000_000].map((images) => votesAboveChance(images, 3))).toEqual([3, 4, 4, 5, 5, 6, 6, 7, 7]);
