@@ -4,23 +4,20 @@
  * here from the signatures of `npm run synth:lineages` (photos of Debian packages), never from the
  * validation set.
  *
- *   npx tsx scripts/fit-chance-votes.ts [synth dir, default .scratch/synth-lineages] [sizes, default 10000,30000] [queries, default 1000] [--distinct-buckets]
+ *   npx tsx scripts/fit-chance-votes.ts [synth dir, default .scratch/synth-lineages] [sizes, default 10000,30000] [queries, default 1000]
  *
  *   (the table in candidate-index.ts: `npx tsx scripts/fit-chance-votes.ts .scratch/synth-lineages 10000,50000 4000`)
  *
  * For each size N: the stream's first N images indexed (the first `indexedFeatures` descriptors of each,
- * `tables` tables, as CandidateIndex keys them), the next `queries` images voting with all theirs; prints
- * the share of unrelated (query, image) pairs with at least k votes, S(k), beside Poisson(rate) (the
- * uniform-keys model) and a negative binomial of mean `rate` (variance rate + rate²/2, for the shape), the
- * votes a sibling (same synthetic lineage) gets, and the share of queries with a sibling in the index
+ * `tables` tables, a key repeated in one table once: distinctBucketKeys, as CandidateIndex keys them),
+ * the next `queries` images voting with all theirs; prints the share of unrelated (query, image) pairs
+ * with at least k votes, S(k), beside Poisson(rate) (the uniform-keys model) and a negative binomial of
+ * mean `rate` (variance rate + rate²/2, for the shape), the votes a sibling (same synthetic lineage) gets, and the share of queries with a sibling in the index
  * whose best-voted sibling has fewer than k votes (what a rule of k votes costs before verification).
  * A per-pair tail that does not change with N is what votesAboveChance assumes (chance candidates =
  * N × S(k)); the last size's S(k) is printed as CHANCE_VOTE_TAIL (analysis/lineage/candidate-index.ts).
- * `--distinct-buckets`: a bucket key an image has twice in one table (like descriptors of a flat or
- * textured area) counts once on either side — what the votes would be if a shared bucket voted once per
- * table (an experiment: CandidateIndex counts every pair of keys).
  */
-import { CANDIDATE_INDEX_DEFAULTS, tableBits, bucketKey } from '../analysis/lineage/candidate-index.ts';
+import { CANDIDATE_INDEX_DEFAULTS, distinctBucketKeys, REPEATED_KEY, tableBits } from '../analysis/lineage/candidate-index.ts';
 import { descriptorWords, WORDS_PER_DESCRIPTOR } from '../analysis/lineage/hamming.ts';
 import { decodeSignature } from '../analysis/lineage/signature-codec.ts';
 import { realLineageGroups, syntheticCatalogue } from '../test/support/synthetic-signatures.ts';
@@ -54,12 +51,9 @@ function poissonTail(rate: number, maxK: number): number[] {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const distinct = args.includes('--distinct-buckets');
-  const positional = args.filter((a) => !a.startsWith('--'));
-  const dir = positional[0] ?? '.scratch/synth-lineages';
-  const sizes = (positional[1] ?? '10000,30000').split(',').map(Number);
-  const queries = Number(positional[2] ?? 1000);
+  const dir = process.argv[2] ?? '.scratch/synth-lineages';
+  const sizes = (process.argv[3] ?? '10000,30000').split(',').map(Number);
+  const queries = Number(process.argv[4] ?? 1000);
   const { tables, bitsPerKey, indexedFeatures } = CANDIDATE_INDEX_DEFAULTS;
   const rate = (tables * indexedFeatures ** 2) / 2 ** bitsPerKey;
   const base = await realLineageGroups(dir);
@@ -69,10 +63,7 @@ async function main(): Promise<void> {
   const keysOf = (descriptors: Uint8Array, limit: number) => {
     const words = descriptorWords(descriptors);
     const count = Math.min(limit, words.length / WORDS_PER_DESCRIPTOR);
-    return bits.map((b) => {
-      const keys = Array.from({ length: count }, (_, d) => bucketKey(b, words, d));
-      return Int32Array.from(distinct ? new Set(keys) : keys);
-    });
+    return distinctBucketKeys(bits, words, count).map((keys) => keys.filter((key) => key !== REPEATED_KEY));
   };
   for (const size of sizes) {
     const truth = new Int32Array(size);

@@ -54,19 +54,22 @@ export const CHANCE_CANDIDATES = 1;
 
 /**
  * S(k), k = 0, 1, …: the share of unrelated (query, indexed image) pairs that share at least k of the
- * query's buckets, for the default keys (4 tables × 22 bits, 400 indexed descriptors). Measured, not
- * modelled: `npx tsx scripts/fit-chance-votes.ts` on the synthetic catalogue of bench:catalogue made from
- * `npm run synth:lineages` (seed 20261206: photos of Debian packages, never the validation set),
- * 50,000 images indexed and 4,000 queries (2·10^8 pairs; the same within noise at 10,000, so a tail per pair
- * whatever the index's size). The mean (0.153) is the uniform-keys Poisson rate, but the tail is not:
- * votes come in clumps (a cluster of like descriptors in one picture meets one in another), 4× the
- * Poisson tail at 4 votes, 15× at 5, 100× at 6, so the Poisson model raised the votes needed an order of
- * magnitude too late (0.6–1.2 unrelated candidates verified per image in bench:catalogue from 20k to 200k
- * images). The table ends at 9 votes (21 pairs had 9 or more); beyond, it falls by CHANCE_TAIL_FALL per
- * vote, the measured ratios of 9–12 votes (0.57–0.67) rounded up: a tail falling too slowly asks a vote
- * too many, one falling too fast lets chance candidates back.
+ * query's buckets, for the default keys (4 tables × 22 bits, 400 indexed descriptors, a bucket counted
+ * once per table: distinctBucketKeys). Measured, not modelled: `npx tsx scripts/fit-chance-votes.ts` on
+ * the synthetic catalogue of bench:catalogue made from `npm run synth:lineages` (seed 20261206: photos of
+ * Debian packages, never the validation set), 50,000 images indexed and 4,000 queries (2·10^8 pairs; the
+ * same within noise at 10,000, so a tail per pair whatever the index's size). The mean (0.151) is about
+ * the uniform-keys Poisson rate (0.153), but the tail is not: votes come in clumps (a cluster of like
+ * descriptors in one picture meets one in another), 1.8× the Poisson tail at 4 votes, 3× at 5, 12× at 6
+ * — the Poisson model raised the votes needed too late (0.6–1.1 unrelated candidates verified per image
+ * in bench:catalogue from 20k to 50k images). Counting every pair of repeated keys, as the index did
+ * before distinctBucketKeys, the clumps were 2.4–8.4× heavier at 4–6 votes (8.5e-5, 9.2e-6, 1.6e-6): a
+ * candidate needed a vote more from 11,765 to 28,571 images and beyond 108,695, where siblings lose more. The table ends at 8 votes (15 pairs had 8 or
+ * more); beyond, it falls by CHANCE_TAIL_FALL per vote, about the measured ratios of 8–12 votes
+ * (0.47–1.0, few pairs): a tail falling too slowly asks a vote too many, one falling too fast lets
+ * chance candidates back.
  */
-export const CHANCE_VOTE_TAIL: readonly number[] = [1, 0.14, 0.0125, 9.8e-4, 8.5e-5, 9.2e-6, 1.6e-6, 4.0e-7, 1.8e-7, 1.05e-7];
+export const CHANCE_VOTE_TAIL: readonly number[] = [1, 0.14, 0.011, 6.7e-4, 3.5e-5, 1.9e-6, 1.9e-7, 9.0e-8, 7.5e-8];
 const CHANCE_TAIL_FALL = 0.7;
 
 /**
@@ -75,8 +78,8 @@ const CHANCE_TAIL_FALL = 0.7;
  * unrelated images with at least k votes): otherwise the images over a fixed minVotes by chance grow in
  * proportion to the index, each a verification for an image with no sibling yet, and the one
  * verification that matters loses its rank among them anyway. For the default keys S is the measured
- * CHANCE_VOTE_TAIL: 3 votes up to 1,020 images, 4 up to 11,764, 5 up to 108,695, 6 up to ~625,000, 7 up
- * to ~2.5 M — a small index (the fitting and validation sets) keeps minVotes. Other keys (diagnosis runs)
+ * CHANCE_VOTE_TAIL: 3 votes up to 1,492 images, 4 up to 28,571, 5 up to 526,315, 6 up to ~5.3 M — a
+ * small index (the fitting and validation sets) keeps minVotes. Other keys (diagnosis runs)
  * keep the uniform-keys Poisson tail of rate tables × indexed² / 2^bits. A function of the index's size
  * alone, not of the look-up's buckets: a textured picture's crowded buckets would raise the bar for the
  * sibling it shares rare ones with (their rarity weight ranks it, see `query`). One rule for

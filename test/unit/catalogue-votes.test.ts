@@ -117,7 +117,7 @@ describe('catalogue candidate votes', () => {
     }
     const lengths = buckets.map((b) => b.length);
     const needed = votesAboveChance(15_000, 3);
-    expect(needed).toBe(5);
+    expect(needed).toBe(4);
     const qualified = [...expected].filter(([, tally]) => tally.votes >= needed);
     expect(qualified.length).toBeGreaterThan(100);
     expect(qualified.length).toBeLessThan([...expected.values()].filter((tally) => tally.votes >= 3).length);

@@ -27,7 +27,7 @@ describe('CandidateIndex', () => {
 
   it('asks more votes of a candidate once the index is large enough that chance gives unrelated images that many', () => {
     // By the chance tail measured on synth (CHANCE_VOTE_TAIL): one unrelated image at most over the bar.
-    expect([1_020, 1_021, 11_764, 11_765, 108_695, 108_696, 624_999, 625_001, 2_000_000].map((images) => votesAboveChance(images, 3))).toEqual([3, 4, 4, 5, 5, 6, 6, 7, 7]);
+    expect([1_492, 1_493, 28_571, 28_572, 526_315, 526_316, 2_000_000, 5_263_158].map((images) => votesAboveChance(images, 3))).toEqual([3, 4, 4, 5, 5, 6, 6, 7]);
     // Other keys (diagnosis runs) keep the uniform-keys Poisson tail: 0.153 votes per pair for 4 × 22 bits, 400 indexed.
     const otherKeys = { ...CANDIDATE_INDEX_DEFAULTS, bitsPerKey: 23 };
     expect([14_304, 14_305].map((images) => votesAboveChance(images, 3, otherKeys))).toEqual([3, 4]);
@@ -45,7 +45,7 @@ describe('CandidateIndex', () => {
     expect(small.query(query, 1, 3)).toEqual([expect.objectContaining({ slot: 0, votes: 3 })]);
     const large = new CandidateIndex();
     large.add(sibling);
-    for (let k = 0; k < 1_020; k++) large.add(withDescriptors(randomDescriptors(1, 1_000 + k)));
+    for (let k = 0; k < 1_492; k++) large.add(withDescriptors(randomDescriptors(1, 1_000 + k)));
     expect(large.query(query, 1, 3)).toEqual([]);
   });
 });
