@@ -64,10 +64,10 @@ export const CHANCE_CANDIDATES = 1;
  * — the Poisson model raised the votes needed too late (0.6–1.1 unrelated candidates verified per image
  * in bench:catalogue from 20k to 50k images). Counting every pair of repeated keys, as the index did
  * before distinctBucketKeys, the clumps were 2.4–8.4× heavier at 4–6 votes (8.5e-5, 9.2e-6, 1.6e-6): a
- * candidate needed a vote more from 11,765 to 28,571 images and beyond 108,695, where siblings lose more. The table ends at 8 votes (15 pairs had 8 or
- * more); beyond, it falls by CHANCE_TAIL_FALL per vote, about the measured ratios of 8–12 votes
- * (0.47–1.0, few pairs): a tail falling too slowly asks a vote too many, one falling too fast lets
- * chance candidates back.
+ * candidate needed a vote more from 11,765 to 28,571 images and beyond 108,695, where siblings lose more.
+ * The table ends at 8 votes (15 pairs had 8 or more); beyond, it falls by CHANCE_TAIL_FALL per vote, about
+ * the measured ratios of 8–12 votes (0.47–1.0, few pairs): a tail falling too slowly asks a vote too many,
+ * one falling too fast lets chance candidates back.
  */
 export const CHANCE_VOTE_TAIL: readonly number[] = [1, 0.14, 0.011, 6.7e-4, 3.5e-5, 1.9e-6, 1.9e-7, 9.0e-8, 7.5e-8];
 const CHANCE_TAIL_FALL = 0.7;

@@ -360,7 +360,7 @@ export function voteTally({ bytes, lengths }: BucketContents, tables: number, be
  * voteTally's first-pass counters, one byte per slot (2 MB at 2 M images: the fewer cache lines its random
  * increments touch, the cheaper), all zero between two tallies (a tally never awaits, so two never
  * overlap), grown to the largest slot seen. They stop at SATURATED, far above any vote count a candidate
- * needs (votesAboveChance: 11 at 2^24 images); the second pass counts a candidate's votes exactly.
+ * needs (votesAboveChance: 9 at 2^24 images); the second pass counts a candidate's votes exactly.
  */
 let counters = new Uint8Array(0);
 const SATURATED = 255;
