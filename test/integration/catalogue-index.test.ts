@@ -60,6 +60,19 @@ describe('catalogue index on a real Redis', () => {
     expect(await check(prefix)).toMatchObject({ images: 3, lineages: 2, problems: [] });
   });
 
+  it('enters an image once in a bucket whose key it repeats in a table, and never the repeated-key field', async () => {
+    const prefix = freshPrefix();
+    const index = new CatalogueIndex(connect(), prefix, matcher);
+    const images = ['lineage-china.jpg', 'lineage-posterized.jpg', 'lineage-black-and-white.jpg'];
+    const keys = images.map((name) => matcher.candidateKeys(signatures.get(name)!).flat());
+    // The fixtures do repeat keys (flat and posterized areas), so the test says something.
+    expect(keys.every((k) => k.includes(REPEATED_KEY))).toBe(true);
+    for (const name of images) await add(index, name);
+    const entries = keys.reduce((n, k) => n + k.filter((key) => key !== REPEATED_KEY).length, 0);
+    // Strictly ascending slots per bucket (the checker), and one entry per distinct key: no bucket of the repeated-key field.
+    expect(await check(prefix)).toMatchObject({ images: 3, bucketEntries: entries, fullBuckets: 0, problems: [] });
+  });
+
   it('decides as LineageIndex.add in the same arrival order: lineages, ids and representatives', async () => {
     const random = xorshift(11);
     let severalRepresentatives = 0;
