@@ -26,7 +26,7 @@ export interface CandidateIndexOptions {
 export interface Candidate {
   /** Dense number the image got when it was added. */
   slot: number;
-  /** Buckets shared with the query. */
+  /** Buckets shared with the query (a bucket counts once per table: see distinctBucketKeys). */
   votes: number;
   /** The votes weighted by the rarity of their buckets (see `query`); candidates are ranked by it. */
   score: number;
@@ -53,33 +53,64 @@ export const CANDIDATE_INDEX_DEFAULTS: Required<CandidateIndexOptions> = { table
 export const CHANCE_CANDIDATES = 1;
 
 /**
+ * S(k), k = 0, 1, …: the share of unrelated (query, indexed image) pairs that share at least k of the
+ * query's buckets, for the default keys (4 tables × 22 bits, 400 indexed descriptors, a bucket counted
+ * once per table: distinctBucketKeys). Measured, not modelled: `npx tsx scripts/fit-chance-votes.ts` on
+ * the synthetic catalogue of bench:catalogue made from `npm run synth:lineages` (seed 20261206: photos of
+ * Debian packages, never the validation set), 50,000 images indexed and 4,000 queries (2·10^8 pairs; the
+ * same within noise at 10,000, so a tail per pair whatever the index's size). The mean (0.151) is about
+ * the uniform-keys Poisson rate (0.153), but the tail is not: votes come in clumps (a cluster of like
+ * descriptors in one picture meets one in another), 1.8× the Poisson tail at 4 votes, 3× at 5, 12× at 6
+ * — the Poisson model raised the votes needed too late (0.6–1.1 unrelated candidates verified per image
+ * in bench:catalogue from 20k to 50k images). Counting every pair of repeated keys, as the index did
+ * before distinctBucketKeys, the clumps were 2.4–8.4× heavier at 4–6 votes (8.5e-5, 9.2e-6, 1.6e-6): a
+ * candidate needed a vote more from 11,765 to 28,571 images and beyond 108,695, where siblings lose more.
+ * The table ends at 8 votes (15 pairs had 8 or more); beyond, it falls by CHANCE_TAIL_FALL per vote, about
+ * the measured ratios of 8–12 votes (0.47–1.0, few pairs): a tail falling too slowly asks a vote too many,
+ * one falling too fast lets chance candidates back.
+ */
+export const CHANCE_VOTE_TAIL: readonly number[] = [1, 0.14, 0.011, 6.7e-4, 3.5e-5, 1.9e-6, 1.9e-7, 9.0e-8, 7.5e-8];
+const CHANCE_TAIL_FALL = 0.7;
+
+/**
  * The votes a candidate needs in an index of `images` images: `minVotes`, or more where chance alone
- * would give more than CHANCE_CANDIDATES unrelated images that many. With keys spread evenly, an
- * unrelated image shares a look-up's buckets Poisson(rate) times, rate = tables × indexed² / 2^bits
- * (0.153 for the defaults) whatever the index's size: the images over a fixed minVotes by chance grow in
- * proportion to the index (at 3 votes ~6 at 10k images, ~110 at 200k), each a verification for an
- * image with no sibling yet, and the one verification that matters loses its rank among them anyway.
- * The defaults need 3 votes up to 1,892 images, 4 up to 50,004, 5 up to ~1.65 M, 6 beyond: a small index
- * (the fitting and validation sets) keeps minVotes. A function of the index's size alone, not of the
- * look-up's buckets: a textured picture's crowded buckets would raise the bar for the sibling it shares
- * rare ones with (their rarity weight ranks it, see `query`). One rule for CandidateIndex.query and the
- * catalogue's tally (service/catalogue), from the same count, so both find the same candidates.
+ * would give more than CHANCE_CANDIDATES unrelated images that many (images × S(k), S the share of
+ * unrelated images with at least k votes): otherwise the images over a fixed minVotes by chance grow in
+ * proportion to the index, each a verification for an image with no sibling yet, and the one
+ * verification that matters loses its rank among them anyway. For the default keys S is the measured
+ * CHANCE_VOTE_TAIL: 3 votes up to 1,492 images, 4 up to 28,571, 5 up to 526,315, 6 up to ~5.3 M — a
+ * small index (the fitting and validation sets) keeps minVotes. Other keys (diagnosis runs)
+ * keep the uniform-keys Poisson tail of rate tables × indexed² / 2^bits. A function of the index's size
+ * alone, not of the look-up's buckets: a textured picture's crowded buckets would raise the bar for the
+ * sibling it shares rare ones with (their rarity weight ranks it, see `query`). One rule for
+ * CandidateIndex.query and the catalogue's tally (service/catalogue), from the same count, so both find
+ * the same candidates.
  */
 export function votesAboveChance(images: number, minVotes: number, options: Required<CandidateIndexOptions> = CANDIDATE_INDEX_DEFAULTS): number {
-  const rate = (options.tables * options.indexedFeatures ** 2) / 2 ** options.bitsPerKey;
-  // P(X = k) and P(X < k) of X ~ Poisson(rate), for k = minVotes, minVotes + 1, ...
-  let term = Math.exp(-rate);
-  let below = 0;
-  for (let k = 0; k < minVotes; k++) {
-    below += term;
-    term *= rate / (k + 1);
-  }
+  const tail = chanceTail(options);
   let votes = minVotes;
-  while (images * (1 - below) > CHANCE_CANDIDATES) {
-    below += term;
-    term *= rate / ++votes;
-  }
+  while (images * tail(votes) > CHANCE_CANDIDATES) votes++;
   return votes;
+}
+
+/** S(k) of votesAboveChance for an index's keys. */
+function chanceTail(options: Required<CandidateIndexOptions>): (votes: number) => number {
+  const defaultKeys = (['tables', 'bitsPerKey', 'indexedFeatures'] as const).every((k) => options[k] === CANDIDATE_INDEX_DEFAULTS[k]);
+  if (defaultKeys) {
+    const last = CHANCE_VOTE_TAIL.length - 1;
+    return (votes) => (votes <= last ? CHANCE_VOTE_TAIL[votes]! : CHANCE_VOTE_TAIL[last]! * CHANCE_TAIL_FALL ** (votes - last));
+  }
+  const rate = (options.tables * options.indexedFeatures ** 2) / 2 ** options.bitsPerKey;
+  return (votes) => {
+    // P(X ≥ votes) of X ~ Poisson(rate).
+    let term = Math.exp(-rate);
+    let below = 0;
+    for (let k = 0; k < votes; k++) {
+      below += term;
+      term *= rate / (k + 1);
+    }
+    return 1 - below;
+  };
 }
 
 /** The descriptor bits each hash table samples: fixed (seeded), so every process keys descriptors alike. */
@@ -106,6 +137,32 @@ export function bucketKey(bits: Int32Array, words: Int32Array, d: number): numbe
     key = (key << 1) | ((words[base + (b >>> 5)]! >>> (b & 31)) & 1);
   }
   return key;
+}
+
+/** Where distinctBucketKeys marks a key an earlier descriptor of the image has in the same table. */
+export const REPEATED_KEY = -1;
+
+/**
+ * `keys[t][d]`: the bucket key of descriptor d (of the first `count` of `words`) in table t, or
+ * REPEATED_KEY where an earlier descriptor has that key in that table: an image is in a bucket once, and
+ * a bucket it shares with the query votes once per table. Like descriptors of one flat or textured
+ * area share keys (17 of an image's 1,600 on synth:lineages), and a bucket shared m times by one
+ * image and n times by the other gave m × n votes: clumps of chance votes for unrelated pictures of a
+ * like texture (at 5 votes 8.7e-6 of unrelated pairs, 1.9e-6 counted once; a sibling's median 15 → 14
+ * votes; scripts/fit-chance-votes.ts). Marked in place, not dropped, so the votes are still summed
+ * descriptor by descriptor, table by table, by CandidateIndex and the catalogue alike.
+ */
+export function distinctBucketKeys(bits: readonly Int32Array[], words: Int32Array, count: number): Int32Array[] {
+  return bits.map((tableBitsOf) => {
+    const keys = new Int32Array(count);
+    const seen = new Set<number>();
+    for (let d = 0; d < count; d++) {
+      const key = bucketKey(tableBitsOf, words, d);
+      keys[d] = seen.has(key) ? REPEATED_KEY : key;
+      seen.add(key);
+    }
+    return keys;
+  });
 }
 
 /**
@@ -146,13 +203,8 @@ export class CandidateIndex {
   add(signature: ImageSignature): number {
     const slot = this.slots++;
     const words = descriptorWords(signature.features.descriptors);
-    const count = Math.min(this.opts.indexedFeatures, words.length / WORDS_PER_DESCRIPTOR);
-    for (let d = 0; d < count; d++) {
-      for (let t = 0; t < this.opts.tables; t++) {
-        const key = this.key(words, d, t);
-        this.push(t, key, slot);
-      }
-    }
+    const keys = distinctBucketKeys(this.bits, words, Math.min(this.opts.indexedFeatures, words.length / WORDS_PER_DESCRIPTOR));
+    keys.forEach((table, t) => table.forEach((key) => key !== REPEATED_KEY && this.push(t, key, slot)));
     return slot;
   }
 
@@ -171,9 +223,11 @@ export class CandidateIndex {
     const touched: number[] = [];
     const words = descriptorWords(signature.features.descriptors);
     const count = words.length / WORDS_PER_DESCRIPTOR;
+    const keys = distinctBucketKeys(this.bits, words, count);
     for (let d = 0; d < count; d++) {
       for (let t = 0; t < this.opts.tables; t++) {
-        const key = this.key(words, d, t);
+        const key = keys[t]![d]!;
+        if (key === REPEATED_KEY) continue;
         const size = this.sizes[t]![key]!;
         if (size === 0 || size > this.opts.maxBucketSize) continue;
         const weight = 1 / Math.sqrt(size);
@@ -198,10 +252,6 @@ export class CandidateIndex {
     const out = touched.filter((s) => this.votes[s]! >= needed).map((slot) => ({ slot, votes: this.votes[slot]!, score: this.scores[slot]! }));
     out.sort((p, q) => q.score - p.score || q.votes - p.votes || p.slot - q.slot);
     return out.slice(0, limit);
-  }
-
-  private key(words: Int32Array, d: number, t: number): number {
-    return bucketKey(this.bits[t]!, words, d);
   }
 
   private push(table: number, key: number, slot: number): void {

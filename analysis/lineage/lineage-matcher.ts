@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { bucketKey, CANDIDATE_INDEX_DEFAULTS, CHANCE_CANDIDATES, tableBits } from './candidate-index.ts';
+import { CANDIDATE_INDEX_DEFAULTS, CHANCE_CANDIDATES, CHANCE_VOTE_TAIL, distinctBucketKeys, tableBits } from './candidate-index.ts';
 import { descriptorWords, WORDS_PER_DESCRIPTOR } from './hamming.ts';
 import type { ImageSignature } from './image-signature.ts';
 import { joinRuleOf, LINEAGE_INDEX_DEFAULTS } from './lineage-clustering.ts';
@@ -24,7 +24,10 @@ export interface LineageMatcher {
   readonly limits: CandidateLimits;
   /** Hash tables candidate keys come in. */
   readonly tables: number;
-  /** `keys[t]`: the image's bucket keys in hash table t (one per indexed descriptor). */
+  /**
+   * `keys[t]`: the image's bucket keys in hash table t, one per indexed descriptor, REPEATED_KEY where an
+   * earlier descriptor has the same key in that table (it is in that bucket once, and votes once there).
+   */
   candidateKeys(signature: ImageSignature): number[][];
   /** The shape of a lineage that starts with `root`. */
   startLineage(root: ImageSignature): LineageShape;
@@ -86,8 +89,11 @@ export function lineageMatcher(options: MatcherOptions = {}): LineageMatcher {
         representatives: rule.representatives,
         index: CANDIDATE_INDEX_DEFAULTS,
         limits: LIMITS,
-        // The votes a candidate needs grow with the index (votesAboveChance).
+        // The votes a candidate needs grow with the index (votesAboveChance), by the measured chance tail.
         chanceCandidates: CHANCE_CANDIDATES,
+        chanceVoteTail: CHANCE_VOTE_TAIL,
+        // A bucket an image has twice in one table is entered and votes once (distinctBucketKeys).
+        distinctBuckets: true,
       }),
     )
     .digest('hex')
@@ -101,7 +107,7 @@ export function lineageMatcher(options: MatcherOptions = {}): LineageMatcher {
       // that many (image-signature.ts: 400), so one key list serves both.
       const words = descriptorWords(signature.features.descriptors);
       const count = Math.min(indexedFeatures, words.length / WORDS_PER_DESCRIPTOR);
-      return bits.map((tableBitsOf) => Array.from({ length: count }, (_, d) => bucketKey(tableBitsOf, words, d)));
+      return distinctBucketKeys(bits, words, count).map((keys) => Array.from(keys));
     },
     startLineage: startShape,
     tryJoin: (signature, { shape, representatives }) => decideJoin(rule, signature, shape, representatives),

@@ -32,7 +32,8 @@ const MAX_LISTED = 50;
  * - each lineage number below the counter is either wholly there (record, id in the id table, members,
  *   a signature per representative, the index's copy or the result store's) or wholly gone; member sets list only images whose entry names them;
  * - live slots are exactly the images' slots, those of deleted representatives of live lineages (their
- *   anchors) and the reserved ones; bucket entries are ascending slots below the slot count;
+ *   anchors) and the reserved ones; bucket entries are strictly ascending slots below the slot count
+ *   (an image is in a bucket once: distinctBucketKeys);
  * - each reservation is one image's, with its time, below the slot count, PENDING in the slot table,
  *   and every PENDING slot is a reservation's; a reserved image has no entry yet.
  * Uses HSCAN and numbered keys only (no SCAN), so it works on a Redis Cluster node as well. A walk is
@@ -223,7 +224,7 @@ export class CatalogueChecker {
         let last = -1;
         for (let o = 0; o < value.length; o += SLOT_BYTES) {
           const slot = value.readUIntLE(o, SLOT_BYTES);
-          if (slot < last || slot >= slots) return problem(`bucket ${t}/${field}: slot ${slot} out of order or not below ${slots}`);
+          if (slot <= last || slot >= slots) return problem(`bucket ${t}/${field}: slot ${slot} repeated, out of order or not below ${slots}`);
           last = slot;
         }
         bucketEntries += value.length / SLOT_BYTES;

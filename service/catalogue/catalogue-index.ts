@@ -292,10 +292,12 @@ export interface BucketContents {
  * needs: `minVotes`, or more in an index of many images (votesAboveChance of the `below` images the
  * entries can be of, as CandidateIndex.query decides). A vote weighs 1/√(bucket size); the weights are
  * summed descriptor by descriptor, table by table, as CandidateIndex does, so the float sums — and the
- * ranking — are identical. Full buckets ("F") say nothing.
+ * ranking — are identical. Full buckets ("F") say nothing, nor does the bucket of a key the image repeats
+ * in one table (the look-up returns it empty: NO_BUCKET_FIELD), so a shared bucket votes once per table,
+ * as in CandidateIndex (distinctBucketKeys).
  *
  * The entries a look-up returns grow in proportion to the catalogue (an unrelated image shares a
- * look-up's buckets Poisson(0.153) times: ~15k entries at 100k images, ~30k at 200k), nearly all of
+ * look-up's buckets 0.151 times on average: ~15k entries at 100k images, ~30k at 200k), nearly all of
  * slots with one vote, so the cost per entry is what grows. Two passes over them with a counter per
  * slot addressed by the slot itself (slots are dense): the first counts, the second counts the votes and
  * sums the weights of the slots with the votes needed only, in CandidateIndex's order, and clears the
@@ -358,7 +360,7 @@ export function voteTally({ bytes, lengths }: BucketContents, tables: number, be
  * voteTally's first-pass counters, one byte per slot (2 MB at 2 M images: the fewer cache lines its random
  * increments touch, the cheaper), all zero between two tallies (a tally never awaits, so two never
  * overlap), grown to the largest slot seen. They stop at SATURATED, far above any vote count a candidate
- * needs (votesAboveChance: 6 up to 2^24 images); the second pass counts a candidate's votes exactly.
+ * needs (votesAboveChance: 9 at 2^24 images); the second pass counts a candidate's votes exactly.
  */
 let counters = new Uint8Array(0);
 const SATURATED = 255;

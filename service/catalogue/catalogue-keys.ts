@@ -1,4 +1,5 @@
 import { ArtmetaError } from '../../analysis/errors.ts';
+import { REPEATED_KEY } from '../../analysis/lineage/candidate-index.ts';
 
 /**
  * Where the lineage catalogue lives in Redis, all under the configured hash-tagged prefix (one
@@ -27,8 +28,14 @@ import { ArtmetaError } from '../../analysis/errors.ts';
 /** The lineage number of a slot reserved by an image whose assignment has not committed yet. */
 export const PENDING_SLOT = 0xffffffff;
 
-/** Bytes of a bucket key in a table's field name: keys of up to 24 bits (CandidateIndex uses 22). */
+/** Bytes of a bucket key in a table's field name: keys below 2^24 - 1 (CandidateIndex uses 22 bits). */
 const KEY_BYTES = 3;
+
+/**
+ * The packed field of a repeated key (REPEATED_KEY of LineageMatcher.candidateKeys): a key no table has,
+ * that the look-up reads as an empty bucket and appends nothing to (catalogue-scripts.ts).
+ */
+export const NO_BUCKET_FIELD = 0xffffff;
 
 /** An image's bucket keys (`keys[t]`, equally many per table) as the scripts take them: one packed argument. */
 export function packBucketKeys(keys: readonly (readonly number[])[]): Buffer {
@@ -36,7 +43,7 @@ export function packBucketKeys(keys: readonly (readonly number[])[]): Buffer {
   const out = Buffer.alloc(keys.length * perTable * KEY_BYTES);
   keys.forEach((table, t) => {
     if (table.length !== perTable) throw new ArtmetaError('INTERNAL', 'every hash table needs as many bucket keys');
-    table.forEach((key, k) => out.writeUIntLE(key, (t * perTable + k) * KEY_BYTES, KEY_BYTES));
+    table.forEach((key, k) => out.writeUIntLE(key === REPEATED_KEY ? NO_BUCKET_FIELD : key, (t * perTable + k) * KEY_BYTES, KEY_BYTES));
   });
   return out;
 }

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../queue/redis-connection.ts';
 import { STORED_SIGNATURE } from '../store/result-store.ts';
-import { PENDING_SLOT } from './catalogue-keys.ts';
+import { NO_BUCKET_FIELD, PENDING_SLOT } from './catalogue-keys.ts';
 
 /**
  * The catalogue's Lua scripts. Every write is one script: Redis runs a script to its end before any
@@ -65,7 +65,9 @@ end
  * The look-up, the first round trip of an assignment: the image's own entry when it is known, else its
  * reservation (a new slot, or the one it holds already: a retried job, the same image twice at once) and
  * the contents of the image's buckets before its own entries. A new reservation appends its slot to
- * every bucket in the same pass (a key twice in one table appends twice, as the in-memory index does).
+ * every bucket in the same pass, but for the field of a repeated key (NO_BUCKET_FIELD: the worker marks
+ * a key an image has twice in one table, so the image is in that bucket once and the bucket votes once,
+ * as in the in-memory index), which no table has: read as an empty bucket, never written.
  * ARGV: base, gen, image, version, lease ms, tables, keys per table, packed keys, max bucket size.
  * Returns {'have', gen, entry} | {'version', gen, stored} | {'full'} | {'ok', gen, slot, contents of the
  * buckets back to back, their lengths (little-endian uint16)}.
@@ -117,10 +119,10 @@ redis.call('HSET', meta, 'slots', n + 1)
 slot = tostring(n)
 local maxBytes = tonumber(ARGV[9]) * 3
 local entry = struct.pack('<I3', n)
+local repeated = struct.pack('<I3', ${NO_BUCKET_FIELD})
 for t, fields in ipairs(tables) do
   local key = g .. ':lsh:' .. (t - 1)
   local values = redis.call('HMGET', key, unpack(fields))
-  local current = {}
   local changes = {}
   local c = 0
   for k = 1, per do
@@ -129,11 +131,9 @@ for t, fields in ipairs(tables) do
     kept = kept + 1
     contents[kept] = before
     lengths[kept] = #before
-    local v = current[field] or before
-    if v ~= 'F' then
-      v = v .. entry
+    if before ~= 'F' and field ~= repeated then
+      local v = before .. entry
       if #v > maxBytes then v = 'F' end
-      current[field] = v
       changes[c + 1] = field
       changes[c + 2] = v
       c = c + 2

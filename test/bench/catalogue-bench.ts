@@ -38,7 +38,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
-import { CANDIDATE_INDEX_DEFAULTS } from '../../analysis/lineage/candidate-index.ts';
+import { CANDIDATE_INDEX_DEFAULTS, REPEATED_KEY } from '../../analysis/lineage/candidate-index.ts';
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { lineageIdFor } from '../../analysis/lineage/lineage-id.ts';
 import type { PairSimilarity } from '../../analysis/lineage/lineage-join.ts';
@@ -417,7 +417,7 @@ async function fillIndex(redis: Redis, basePath: string, filled: number): Promis
   const { indexedFeatures } = CANDIDATE_INDEX_DEFAULTS;
   const { maxBucketSize } = matcher.limits;
   // Every image's keys, table by table: keys[t][image * indexedFeatures + d] (counts[image] of them).
-  const bucketKeys = Array.from({ length: matcher.tables }, () => new Uint32Array(filled * indexedFeatures));
+  const bucketKeys = Array.from({ length: matcher.tables }, () => new Int32Array(filled * indexedFeatures));
   const counts = new Uint16Array(filled);
   const lineageOf = new Uint32Array(filled);
   const numOf = new Map<number, number>();
@@ -455,12 +455,14 @@ async function fillIndex(redis: Redis, basePath: string, filled: number): Promis
     // A counting sort by key keeps each bucket's slots in stream order, as the appends left them.
     const size = new Uint32Array(1 << CANDIDATE_INDEX_DEFAULTS.bitsPerKey);
     const table = bucketKeys[t]!;
-    for (let image = 0; image < filled; image++) for (let d = 0; d < counts[image]!; d++) size[table[image * indexedFeatures + d]!]!++;
+    // (A repeated key, REPEATED_KEY, is in no bucket: the look-up script appends nothing for it.)
+    const keyOf = (image: number, d: number) => table[image * indexedFeatures + d]!;
+    for (let image = 0; image < filled; image++) for (let d = 0; d < counts[image]!; d++) if (keyOf(image, d) !== REPEATED_KEY) size[keyOf(image, d)]!++;
     const start = new Uint32Array(size.length + 1);
     for (let k = 0; k < size.length; k++) start[k + 1] = start[k]! + size[k]!;
     const next = start.slice(0, size.length);
     const entries = new Uint32Array(start[size.length]!);
-    for (let image = 0; image < filled; image++) for (let d = 0; d < counts[image]!; d++) entries[next[table[image * indexedFeatures + d]!]!++] = image;
+    for (let image = 0; image < filled; image++) for (let d = 0; d < counts[image]!; d++) if (keyOf(image, d) !== REPEATED_KEY) entries[next[keyOf(image, d)]!++] = image;
     let args: (string | Buffer)[] = [];
     const flush = async () => {
       if (args.length > 0) pipeline.hset(keys.table(t), ...args);

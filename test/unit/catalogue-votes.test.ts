@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CandidateIndex, votesAboveChance } from '../../analysis/lineage/candidate-index.ts';
+import { CandidateIndex, REPEATED_KEY, votesAboveChance } from '../../analysis/lineage/candidate-index.ts';
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { lineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
 import { parseLengths, SLOT_BYTES, topVoted, voteTally } from '../../service/catalogue/catalogue-index.ts';
@@ -33,7 +33,8 @@ describe('catalogue candidate votes', () => {
       const expected = memory.query(signature, candidates, minVotes).map((c) => c.slot);
       expect(topVoted(bucketsOf(signature), matcher.tables, minVotes, candidates, memory.size)).toEqual(expected);
       const slot = memory.add(signature);
-      matcher.candidateKeys(signature).forEach((keys, t) => keys.forEach((key) => buckets[t]!.set(key, [...(buckets[t]!.get(key) ?? []), slot])));
+      // (A repeated key is in no bucket: the look-up script appends nothing for it.)
+      matcher.candidateKeys(signature).forEach((keys, t) => keys.forEach((key) => key !== REPEATED_KEY && buckets[t]!.set(key, [...(buckets[t]!.get(key) ?? []), slot])));
     }
     return memory;
   };
@@ -57,6 +58,15 @@ describe('catalogue candidate votes', () => {
     const memory = rankAlike(images);
     // (It is in the index now, so itself first; then the sibling, not one of the twenty.)
     expect(memory.query(images[21]!, 2).map((c) => c.slot)).toEqual([21, 20]);
+  });
+
+  it('ranks alike when images repeat descriptors (a bucket counts once per table on both sides)', () => {
+    const flat = randomDescriptors(2, 8);
+    const images = Array.from({ length: 12 }, (_, k) => withDescriptors([...flat, ...flat, ...(k % 2 ? flat : []), ...randomDescriptors(6, 200 + k)]));
+    images.push(withDescriptors([...flat, ...flat, ...flat, ...randomDescriptors(6, 300)]));
+    const memory = rankAlike(images);
+    // Itself first (8 distinct descriptors × 4 tables), then every other image by the 2 flat descriptors' buckets: 8 votes, not 48.
+    expect(memory.query(images[12]!, 20, 1).map((c) => c.votes)).toEqual([32, ...Array.from({ length: 12 }, () => 8)]);
   });
 
   it("counts the entries of slots older than the image's own only, weighted by how many of them a bucket held", () => {
