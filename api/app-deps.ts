@@ -1,11 +1,14 @@
 import type { ArtmetaConfig } from '../service/config.ts';
 import { threadedAnalyzer, type ImageAnalyzer } from '../service/queue/image-analyzer.ts';
 import { ArtmetaQueues } from '../service/queue/queues.ts';
-import { connectRedis } from '../service/queue/redis-connection.ts';
+import { connectRedis, untilReady } from '../service/queue/redis-connection.ts';
 import { ResultStore } from '../service/store/result-store.ts';
 import { lineageMatcher } from '../analysis/lineage/lineage-matcher.ts';
 import { CatalogueIndex } from '../service/catalogue/catalogue-index.ts';
 import type { AppDeps } from './app.ts';
+
+/** How long `artmeta serve` waits for Redis at start: a Redis started beside it (compose, systemd) may still be loading. */
+const API_REDIS_WAIT_MS = 10_000;
 
 /** The real dependencies of the API for a configuration, and how to release them. */
 export async function connectAppDeps(config: ArtmetaConfig, analyzer?: ImageAnalyzer): Promise<AppDeps & { close: () => Promise<void> }> {
@@ -15,13 +18,7 @@ export async function connectAppDeps(config: ArtmetaConfig, analyzer?: ImageAnal
   const queues = new ArtmetaQueues(redis, config);
   const events = { [queues.analyze.name]: queues.analyzeEvents(), [queues.cluster.name]: queues.clusterEvents() };
   const imageAnalyzer = analyzer ?? threadedAnalyzer(config.api.analysisThreads);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`cannot connect to Redis at ${config.redis.url} within 10 s`)), 10_000);
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  await untilReady(redis, config.redis.url, API_REDIS_WAIT_MS);
   return {
     redis,
     store: new ResultStore(redis, config.prefix),

@@ -31,16 +31,26 @@ export function connectRedis(config: Pick<ArtmetaConfig, 'redis'>, options: Redi
  */
 export const ONE_SHOT_REDIS_TIMEOUT_MS = 5_000;
 
-/** A connection that has answered a PING, or an error naming the URL (without its password). */
+/** A connection that is ready, or an error naming the URL (without its password). */
 export async function connectReachableRedis(config: Pick<ArtmetaConfig, 'redis'>, timeoutMs = ONE_SHOT_REDIS_TIMEOUT_MS): Promise<RedisClient> {
   const client = connectRedis(config);
+  await untilReady(client, config.redis.url, timeoutMs);
+  return client;
+}
+
+/**
+ * Resolves once `client` is ready. After `timeoutMs` without that, disconnects it and fails naming `url`
+ * without its password: waits on the connection, not on a command, so it also serves a client without
+ * an offline queue (the API's), whose commands fail at once until it is ready.
+ */
+export async function untilReady(client: RedisClient, url: string, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return;
   let timer: NodeJS.Timeout | undefined;
-  const silence = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis at ${withoutPassword(config.redis.url)} did not answer within ${timeoutMs / 1000} s: is it running, and is ARTMETA_REDIS_URL right?`)), timeoutMs);
-  });
   try {
-    await Promise.race([client.ping(), silence]);
-    return client;
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis at ${withoutPassword(url)} did not answer within ${timeoutMs / 1000} s: is it running, and is ARTMETA_REDIS_URL right?`)), timeoutMs);
+      client.once('ready', resolve);
+    });
   } catch (e) {
     client.disconnect();
     throw e;
