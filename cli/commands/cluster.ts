@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import { relative, sep } from 'node:path';
 import type { Command } from 'commander';
 import sharp from 'sharp';
-import { ArtmetaError, describeError, type ErrorCode } from '../../analysis/errors.ts';
+import type { FailedAnalysis } from '../../analysis/analysis-schema.ts';
+import { ArtmetaError, describeError } from '../../analysis/errors.ts';
 import { contactSheetReport, type ContactSheetMember } from '../../analysis/lineage/contact-sheet-report.ts';
 import { LineageIndex, type Lineage } from '../../analysis/lineage/lineage-clustering.ts';
 import { ParallelClustering } from '../../analysis/lineage/parallel-clustering.ts';
@@ -54,7 +55,7 @@ export function register(program: Command): void {
       // A file that cannot be read is reported and left out, as `analyze` does: one bad file among
       // thousands must not cost the run.
       const images: ClusterImage[] = [];
-      const failed: Array<{ file: string; error: { code: ErrorCode; message: string } }> = [];
+      const failed: FailedAnalysis[] = [];
       ids.forEach((id, k) => {
         const signature = signatures[k]!;
         if ('error' in signature) failed.push({ file: id, error: signature.error });
@@ -105,7 +106,7 @@ async function clusterImages(images: ClusterImage[], threads: number): Promise<{
 }
 
 /** The lineage signature of every file (or why it has none), computed on a pool of threads (one per core by default). */
-async function signaturesOnThreads(paths: string[], threads: number): Promise<Array<ImageSignature | { error: { code: ErrorCode; message: string } }>> {
+async function signaturesOnThreads(paths: string[], threads: number): Promise<Array<ImageSignature | Pick<FailedAnalysis, 'error'>>> {
   const pool = new AnalysisPool({ threads });
   const progress = startProgress(paths.length, 'signatures');
   try {
