@@ -39,7 +39,6 @@ export interface TextDetection {
   evidence: Array<Box & { probability: number }>;
 }
 
-
 /**
  * Finds lines of text: PaddleOCR's DB detector proposes word boxes, which join into lines; each line
  * is measured on thresholded and watershed-segmented crops and the verifier turns that evidence into
