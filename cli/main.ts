@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { register as registerAnalyze } from './commands/analyze.ts';
 import { register as registerCatalogue } from './commands/catalogue.ts';
 import { register as registerCluster } from './commands/cluster.ts';
@@ -10,7 +10,11 @@ import { register as registerWorker } from './commands/worker.ts';
 
 const program = new Command('artmeta')
   .description('Focal points, crop hints, text regions and lineages for artwork and photos')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Commander exits 1 on its own errors (unknown option, bad --threads, missing argument), which
+  // is the code for "an image failed"; a usage error is 2, as every bad option of artmeta is.
+  // Set before the commands are registered: each copies its parent's settings when created.
+  .exitOverride();
 
 registerAnalyze(program);
 registerWorker(program);
@@ -24,6 +28,11 @@ registerSignUrl(program);
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  process.stderr.write(`artmeta: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exitCode = 2;
+  if (e instanceof CommanderError) {
+    // Commander has written its message (or the help, exit code 0) already.
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`artmeta: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  }
 }

@@ -101,6 +101,15 @@ describe('artmeta analyze (CLI, worker threads)', () => {
     expect(stderr).toContain('bad canvas');
   });
 
+  it('exits 2 on the option errors the parser reports itself (unknown option, a bad --threads or --max-pixels), as on a bad canvas: 1 means an image failed', async () => {
+    for (const args of [['--bogus'], ['--threads', 'abc'], ['--threads', '0'], ['--max-pixels', 'many']]) {
+      const { code, stderr, lines } = await analyze([fixture('dandelions.jpg'), ...args]);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr).toMatch(/^error: /);
+      expect(lines).toEqual([]);
+    }
+  });
+
   it('says it cannot write --out or --debug-dir, and exits, before any analysis', async () => {
     const notADir = join(dir, 'd-good.jpg');
     for (const option of [['--out', join(notADir, 'out.jsonl')], ['--debug-dir', notADir]]) {
