@@ -49,7 +49,7 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
         summary: 'Queue analyses: JSON {images:[{source:{url|path}, aspects?}]}, multipart uploads or one image/* body (?aspect=…)',
         querystring: Type.Object({ aspect: Type.Optional(Type.String({ description: 'Canvases for uploads: 16:9,1:1,1280x720' })) }),
         body: { content: { 'application/json': { schema: SubmitBodySchema }, ...uploadBodies(true) } },
-        response: { 202: namedRef(SubmittedSchema, 'Queued; poll GET /v1/jobs/{id}'), ...COMMON_ERRORS, ...errorResponses(413, 422) },
+        response: { 202: namedRef(SubmittedSchema, 'Queued; poll GET /v1/jobs/{id}'), ...COMMON_ERRORS, ...errorResponses(413, 415, 422) },
       }),
     },
     async (request, reply) => {
@@ -99,7 +99,7 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
 async function jobsOf(request: FastifyRequest, config: ArtmetaConfig, store: ResultStore, aspect: string | undefined): Promise<AnalyzeJobData[]> {
   const defaults = config.analysis.aspects;
   if (!request.isMultipart() && !Buffer.isBuffer(request.body)) {
-    return (request.body as { images: AnalyzeSubmission[] }).images.map(({ source, ...options }) => ({ source, request: parseAnalyzeRequest(options, defaults) }));
+    return jsonSubmission(request).map(({ source, ...options }) => ({ source, request: parseAnalyzeRequest(options, defaults) }));
   }
   const analyzeRequest = parseAnalyzeRequest(aspect !== undefined ? { aspects: aspect } : {}, defaults);
   const jobs: AnalyzeJobData[] = [];
@@ -111,6 +111,19 @@ async function jobsOf(request: FastifyRequest, config: ArtmetaConfig, store: Res
   }
   if (jobs.length === 0) throw new ArtmetaError('EMPTY_INPUT', 'the request holds no file');
   return jobs;
+}
+
+/**
+ * The images of a JSON submission (validated by the route's schema). The schema only sees JSON:
+ * a text/plain body arrives as a string and a request without a body as nothing, so those are
+ * refused here as /v1/crop-hints refuses them.
+ */
+function jsonSubmission(request: FastifyRequest): AnalyzeSubmission[] {
+  if (typeof request.body === 'string') throw new ArtmetaError('UNSUPPORTED_FORMAT', `a ${request.headers['content-type'] ?? 'text'} body is not an image`);
+  if (request.body === undefined || request.body === null) {
+    throw new ArtmetaError('INVALID_ARGUMENT', 'send JSON {"images": [{"source": …}]}, multipart/form-data uploads, or one image/* body');
+  }
+  return (request.body as { images: AnalyzeSubmission[] }).images;
 }
 
 function describeJob(job: Job, state: string) {

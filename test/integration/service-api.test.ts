@@ -221,6 +221,19 @@ describe('service API with a queue worker, on a real Redis', () => {
       expect(Object.keys(done.result?.analysis.crops ?? {})).toEqual(['1:1']);
     });
 
+    it('POST /v1/jobs answers a text body 415 and a request without a body 400, as /v1/crop-hints does, and documents 415 (both answered 500)', async () => {
+      for (const url of ['/v1/jobs', '/v1/crop-hints']) {
+        const text = await app.inject({ method: 'POST', url, headers: { ...auth, 'content-type': 'text/plain' }, payload: 'hello' });
+        expect(text.statusCode, url).toBe(415);
+        expect(text.json().error.code).toBe('UNSUPPORTED_FORMAT');
+        const none = await app.inject({ method: 'POST', url, headers: auth });
+        expect(none.statusCode, url).toBe(400);
+        expect(none.json().error.code).toBe('INVALID_ARGUMENT');
+      }
+      const document = (await app.inject({ url: '/docs/json', headers: auth })).json();
+      expect(Object.keys(document.paths['/v1/jobs'].post.responses)).toContain('415');
+    });
+
     it('POST /v1/jobs (JSON) refuses bad aspects and placements at once with 400', async () => {
       for (const image of [{ aspects: ['wide'] }, { aspects: ['0:9'] }, { place: 'big' }, { place: '60x30@nowhere' }]) {
         const response = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { path: 'inside.jpg' }, ...image }] } });
