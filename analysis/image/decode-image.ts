@@ -43,7 +43,9 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
   const sharpOptions: SharpOptions = { limitInputPixels: opts.maxPixels, pages: 1, failOn: 'warning' };
   const classify = (e: unknown) => classifySharpError(e, format, head, opts.maxPixels);
 
-  const meta = await sharp(input, sharpOptions).metadata().catch((e: unknown) => {
+  // The header is read without sharp's pixel limit, whose refusal names no size (JPEG's did): the
+  // limit is checked on the header's size just below, and the decode keeps sharp's limit too.
+  const meta = await sharp(input, { ...sharpOptions, limitInputPixels: false }).metadata().catch((e: unknown) => {
     throw classify(e);
   });
   if (meta.format !== format) throw new ArtmetaError('CORRUPT_IMAGE', `image data is damaged: a ${format} header, read as ${meta.format ?? 'nothing'}`);

@@ -91,6 +91,17 @@ describe('decodeImage', () => {
     expect((error as ArtmetaError).message).toContain('1x200000000');
   });
 
+  it('says PIXEL_LIMIT with the dimensions from the header in every format, as documented (JPEG said only sharp\'s "exceeds pixel limit")', async () => {
+    const image = sharp({ create: { width: 300, height: 200, channels: 3, background: '#a50' } });
+    for (const format of ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif'] as const) {
+      const bytes = await image.clone().toFormat(format).toBuffer();
+      const error = await decodeImage(bytes, { maxPixels: 10_000 }).catch((e: unknown) => e);
+      expect(error, format).toBeInstanceOf(ArtmetaError);
+      expect((error as ArtmetaError).code, format).toBe('PIXEL_LIMIT');
+      expect((error as ArtmetaError).message, format).toBe('image is 300x200 = 60000 pixels, over the limit of 10000');
+    }
+  });
+
   it('says CORRUPT_IMAGE for a truncated TIFF: the format is known, its data is cut', async () => {
     const tiff = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#0a0' } }).tiff().toBuffer();
     await expectCode(decodeImage(tiff.subarray(0, tiff.length / 2)), 'CORRUPT_IMAGE');
