@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .description('queue images for analysis: one JSON line per input with its job id (and with --wait, its result)')
     .argument('<inputs...>', 'image files or directories (uploaded through Redis) or http(s) URLs (fetched by the worker)')
     .option('--wait', 'wait for every job and print its result')
-    .option('--aspect <list>', 'extra canvases to give crop hints for, e.g. 16:9,1280x720')
+    .option('--aspect <list>', 'canvases to give crop hints for, e.g. 16:9,1280x720 (default: ARTMETA_ASPECTS)')
     .option('--path', 'send files as paths for the workers to read (under their ARTMETA_PATH_ROOTS) instead of uploading them')
     .option('--timeout <seconds>', 'with --wait: longest wait per job', positiveInteger, DEFAULT_WAIT_SECONDS)
     .action(async (args: string[], options: SubmitOptions) => {
