@@ -25,6 +25,17 @@ const FAST_THRESHOLD = 15;
 /** Keypoints kept: two crops sharing a quarter of the picture still share ~100. */
 const MAX_FEATURES = 400;
 
+/** ORB's scale pyramid (OpenCV's defaults): 8 levels, each 1.2× smaller than the one before. */
+const PYRAMID_LEVELS = 8;
+const PYRAMID_SCALE = 1.2;
+
+/**
+ * The narrowest frame ORB takes: OpenCV rounds each level's size and asserts none is 0, so a side
+ * that shrinks under half a pixel at the top level (1 px: a strip longer than ~290:1, scaled to its
+ * 512 px frame) has no keypoints instead of failing the whole image as INTERNAL. 2 px.
+ */
+const MIN_FRAME_SIDE = Math.ceil(0.5 * PYRAMID_SCALE ** (PYRAMID_LEVELS - 1));
+
 export interface OrbOptions {
   /** Regions (pixels of the frame) whose keypoints are dropped, e.g. title treatments. Default none. */
   exclude?: Box[];
@@ -36,6 +47,7 @@ export interface OrbOptions {
  * so when fewer than half of MAX_FEATURES are found, detection runs again at the lowest threshold.
  */
 export function orbFeatures(frame: GrayImage, options: OrbOptions = {}): OrbFeatures {
+  if (Math.min(frame.width, frame.height) < MIN_FRAME_SIDE) return { points: new Float32Array(0), descriptors: new Uint8Array(0) };
   const first = detectOrb(frame, MAX_FEATURES, FAST_THRESHOLD, options.exclude ?? []);
   if (first.points.length / 2 >= MAX_FEATURES / 2) return first;
   const second = detectOrb(frame, MAX_FEATURES, 1, options.exclude ?? []);
@@ -47,7 +59,7 @@ function detectOrb(frame: GrayImage, maxFeatures: number, fastThreshold: number,
     const c = cv();
     const gray = scope.track(c.matFromArray(frame.height, frame.width, c.CV_8UC1, frame.data));
     // Detect more than needed: the grid spread picks among them. The other arguments are OpenCV's defaults.
-    const orb = scope.track(new c.ORB(maxFeatures * 2, 1.2, 8, 31, 0, 2, c.ORB_HARRIS_SCORE, 31, fastThreshold));
+    const orb = scope.track(new c.ORB(maxFeatures * 2, PYRAMID_SCALE, PYRAMID_LEVELS, 31, 0, 2, c.ORB_HARRIS_SCORE, 31, fastThreshold));
     const keypoints = scope.track(new c.KeyPointVector());
     const descriptors = scope.track(new c.Mat());
     orb.detectAndCompute(gray, scope.track(detectionMask(frame, exclude)), keypoints, descriptors);

@@ -31,4 +31,17 @@ describe('ORB features', () => {
     expect(xs.length).toBeGreaterThan(0);
     expect(Math.min(...xs)).toBeGreaterThanOrEqual(left.w);
   });
+
+  it('are none for a frame 1 px across (a strip over ~290:1 scaled to 512 px), not an OpenCV assertion that failed the image as INTERNAL', () => {
+    for (const [width, height] of [[1, 512], [512, 1], [1, 1]] as const) {
+      const strip: GrayImage = { data: new Uint8Array(width * height).map((_, i) => (i * 37) % 256), width, height };
+      expect(orbFeatures(strip).points.length, `${width}x${height}`).toBe(0);
+    }
+    expect(liveScopedObjects()).toBe(0);
+  });
+
+  it('are found on a frame 2 px across: the narrowest ORB takes', () => {
+    const strip: GrayImage = { data: new Uint8Array(2 * 512).map((_, i) => (i * 37) % 256), width: 2, height: 512 };
+    expect(() => orbFeatures(strip)).not.toThrow();
+  });
 });
