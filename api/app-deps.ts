@@ -15,10 +15,13 @@ export async function connectAppDeps(config: ArtmetaConfig, analyzer?: ImageAnal
   // Requests fail fast (503) while Redis is away instead of waiting for it: the store, the probes
   // and the queues (as producers) share one connection without an offline queue.
   const redis = connectRedis(config, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  await untilReady(redis, config.redis.url, API_REDIS_WAIT_MS);
+  // Only once Redis answers: the queue events' own connections and the analysis threads would keep
+  // a process whose start failed up, serving nothing (BullMQ's close of queue events waits for a
+  // connection that never became ready).
   const queues = new ArtmetaQueues(redis, config);
   const events = { [queues.analyze.name]: queues.analyzeEvents(), [queues.cluster.name]: queues.clusterEvents() };
   const imageAnalyzer = analyzer ?? threadedAnalyzer(config.api.analysisThreads);
-  await untilReady(redis, config.redis.url, API_REDIS_WAIT_MS);
   return {
     redis,
     store: new ResultStore(redis, config.prefix),

@@ -13,8 +13,15 @@ export interface RunningServer {
 /** Connects to Redis, builds the API and listens; `close()` drains requests, then disconnects. */
 export async function startServer(config: ArtmetaConfig): Promise<RunningServer> {
   const deps = await connectAppDeps(config);
-  const app = await buildApp(config, deps);
+  const app = await buildApp(config, deps).catch(async (e: unknown) => {
+    await deps.close();
+    throw e;
+  });
   app.addHook('onClose', () => deps.close());
-  const address = await app.listen({ host: config.api.host, port: config.api.port });
+  // A start that fails (the port taken) releases Redis and the analysis threads, so the process ends.
+  const address = await app.listen({ host: config.api.host, port: config.api.port }).catch(async (e: unknown) => {
+    await app.close();
+    throw e;
+  });
   return { app, address, close: () => app.close() };
 }

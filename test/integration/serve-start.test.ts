@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { repo, testEnv } from './service-harness.ts';
+
+/** `artmeta serve` run to its end: exit code and stderr, or `code: 'still running'` after `limitMs`. */
+function serveUntilExit(env: Record<string, string>, limitMs: number): Promise<{ code: number | string | null; stderr: string }> {
+  const child = spawn(process.execPath, [join(repo, 'bin/artmeta.js'), 'serve'], { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve({ code: 'still running', stderr });
+    }, limitMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+/** A start that cannot work ends the process with its message and exit code 2, rather than leaving it up, serving nothing. */
+describe('artmeta serve when it cannot start', () => {
+  let taken: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    // Every connection is closed at once: nothing listens on the port for real, nor answers as Redis.
+    taken = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    port = (taken.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => taken?.close(resolve));
+  });
+
+  it('exits 2 when its port is taken (it printed EADDRINUSE and stayed up)', async () => {
+    const { code, stderr } = await serveUntilExit(testEnv(inject('redisUrl'), { ARTMETA_HOST: '127.0.0.1', ARTMETA_PORT: String(port) }), 15_000);
+    expect(stderr).toContain('EADDRINUSE');
+    expect(code).toBe(2);
+  }, 20_000);
+
+  it('exits 2 when Redis does not answer within its 10 s (it printed so and stayed up)', async () => {
+    // The port taken above has no Redis behind it.
+    const { code, stderr } = await serveUntilExit(testEnv(`redis://127.0.0.1:${port}`, { ARTMETA_HOST: '127.0.0.1', ARTMETA_PORT: '0' }), 20_000);
+    expect(stderr).toContain('did not answer within 10 s');
+    expect(code).toBe(2);
+  }, 25_000);
+});
