@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeError } from '../../analysis/errors.ts';
 import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { lineageSignature } from '../../analysis/lineage/lineage-signature.ts';
 import { defaultModel, similarity } from '../../analysis/lineage/similarity-index.ts';
@@ -13,8 +14,21 @@ export function register(program: Command): void {
     .argument('<b>', 'second image')
     .action(async (a: string, b: string) => {
       await loadOpenCV();
-      const [first, second] = await Promise.all([decodeImage(a), decodeImage(b)]);
-      const report = similarity(await lineageSignature(first.pixels), await lineageSignature(second.pixels));
+      const decoded = await Promise.allSettled([decodeImage(a), decodeImage(b)]);
+      // Each image that cannot be read is named with its code, and the exit code is 1, as analyze
+      // and cluster report an unreadable image (2 is for a bad option).
+      decoded.forEach((outcome, i) => {
+        if (outcome.status === 'rejected') {
+          const { code, message } = describeError(outcome.reason);
+          process.stderr.write(`artmeta: ${[a, b][i]}: ${code}: ${message}\n`);
+        }
+      });
+      const [first, second] = decoded;
+      if (first.status === 'rejected' || second.status === 'rejected') {
+        process.exitCode = 1;
+        return;
+      }
+      const report = similarity(await lineageSignature(first.value.pixels), await lineageSignature(second.value.pixels));
       const sameLineage = report.index >= defaultModel().threshold;
       process.stdout.write(`${JSON.stringify({ ...report, threshold: defaultModel().threshold, sameLineage }, null, 2)}\n`);
     });

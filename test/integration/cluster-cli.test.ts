@@ -47,4 +47,17 @@ describe('artmeta cluster (CLI)', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('is not a directory');
   });
+
+  it('similarity names each image it cannot read, with its code, exit code 1 (it said only "not an image…", exit 2)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'artmeta-similarity-'));
+    const text = join(dir, 'text.jpg');
+    await writeFile(text, 'not an image\n');
+    const { code, stdout, stderr } = await run(process.execPath, [join(repo, 'bin/artmeta.js'), 'similarity', fixture('lineage-china.jpg'), text], { cwd: repo }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: Outcome) => e,
+    );
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`artmeta: ${text}: UNSUPPORTED_FORMAT: not an image artmeta reads (JPEG, PNG, WebP, AVIF/HEIF, TIFF, GIF)\n`);
+    expect(code).toBe(1);
+  });
 });
