@@ -65,7 +65,7 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
         operationId: 'submitCluster',
         summary: 'Queue a clustering of images into lineages; poll GET /v1/jobs/:id',
         body: ClusterJobDataSchema,
-        response: { 202: namedRef(SubmittedClusterSchema, 'Queued; poll GET /v1/jobs/{id}'), ...COMMON_ERRORS },
+        response: { 202: namedRef(SubmittedClusterSchema, 'Queued; poll GET /v1/jobs/{id}'), ...COMMON_ERRORS, ...errorResponses(413, 415) },
       }),
     },
     async (request, reply) => reply.status(202).send({ id: await queues.submitCluster(request.body) }),

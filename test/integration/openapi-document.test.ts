@@ -73,5 +73,8 @@ describe('the OpenAPI document at /docs/json', () => {
     expect(Object.keys(doc.paths['/render/{path}']!.get!.responses)).toEqual(expect.arrayContaining(['200', '304', '400', '403', '404', '502']));
     expect(Object.keys(doc.paths['/render/{path}']!.get!.responses['200']!.content!)).toEqual(['image/jpeg', 'image/webp', 'image/avif', 'image/png']);
     expect(Object.keys(doc.paths['/v1/crop-hints']!.post!.responses)).toEqual(expect.arrayContaining(['200', '400', '404', '413', '415', '422', '502']));
+    // A JSON body over 1 MiB is 413 and a body of another media type (application/xml) 415, on every POST route.
+    expect(Object.keys(doc.paths['/v1/jobs']!.post!.responses)).toEqual(expect.arrayContaining(['202', '400', '413', '415', '422']));
+    expect(Object.keys(doc.paths['/v1/clusters']!.post!.responses)).toEqual(expect.arrayContaining(['202', '400', '413', '415']));
   });
 });
