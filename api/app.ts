@@ -12,7 +12,7 @@ import type { CatalogueIndex } from '../service/catalogue/catalogue-index.ts';
 import { installApiKeyAuth } from './plugins/auth.ts';
 import { installDashboard } from './plugins/dashboard.ts';
 import { installDocs } from './plugins/docs.ts';
-import { installErrorHandling } from './plugins/errors.ts';
+import { frameworkErrorAnswer, installErrorHandling } from './plugins/errors.ts';
 import { installMetrics } from './plugins/metrics.ts';
 import { cropHintRoutes } from './routes/crop-hints.ts';
 import { ErrorBodySchema } from './routes/error-schema.ts';
@@ -43,6 +43,7 @@ export async function buildApp(config: ArtmetaConfig, deps: AppDeps): Promise<Fa
     // JSON bodies are small (sources, options); images come as uploads with their own limit.
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
+    frameworkErrors: frameworkErrorAnswer,
   });
   installErrorHandling(app, () => deps.redis.status === 'ready');
   logOutages(deps.redis, app.log);

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorResponse } from '../api-error.ts';
 
 /**
@@ -11,6 +11,14 @@ import { errorResponse } from '../api-error.ts';
  */
 const DRAIN_MAX_BYTES = 256 * 1024 * 1024;
 const DRAIN_MAX_MS = 10_000;
+
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any route or error handler runs (a
+ * path with a bad percent-encoding) leaves in the same shape as every other error, not Fastify's.
+ */
+export function frameworkErrorAnswer(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
+  void reply.status(400).send({ error: { code: 'INVALID_ARGUMENT', message: error.message } });
+}
 
 /** Every error leaves as `{ error: { code, message } }` with a stable code and its status. */
 export function installErrorHandling(app: FastifyInstance, redisReady: () => boolean): void {

@@ -234,6 +234,14 @@ describe('service API with a queue worker, on a real Redis', () => {
       expect(Object.keys(document.paths['/v1/jobs'].post.responses)).toContain('415');
     });
 
+    it('answers a path with a bad percent-encoding 400 INVALID_ARGUMENT in the documented error shape (it was fastify\'s own shape)', async () => {
+      for (const request of [{ url: '/v1/images/%zz', headers: auth }, { url: '/render/%zz' }]) {
+        const response = await app.inject(request);
+        expect(response.statusCode, request.url).toBe(400);
+        expect(response.json(), request.url).toEqual({ error: { code: 'INVALID_ARGUMENT', message: expect.any(String) } });
+      }
+    });
+
     it('POST /v1/jobs (JSON) refuses bad aspects and placements at once with 400', async () => {
       for (const image of [{ aspects: ['wide'] }, { aspects: ['0:9'] }, { place: 'big' }, { place: '60x30@nowhere' }]) {
         const response = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { path: 'inside.jpg' }, ...image }] } });
