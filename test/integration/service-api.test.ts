@@ -242,6 +242,20 @@ describe('service API with a queue worker, on a real Redis', () => {
       }
     });
 
+    it('answers a multipart body without its boundary or cut short 400 INVALID_ARGUMENT (it was 500 INTERNAL)', async () => {
+      const cut = Buffer.from('--xyz\r\nContent-Disposition: form-data; name="f"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\nabc');
+      const requests = [
+        { url: '/v1/jobs', headers: { ...auth, 'content-type': 'multipart/form-data' }, payload: 'garbage' },
+        { url: '/v1/crop-hints', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=xyz' }, payload: cut },
+        { url: '/v1/jobs', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=xyz' }, payload: cut },
+      ];
+      for (const request of requests) {
+        const response = await app.inject({ method: 'POST', ...request });
+        expect(response.statusCode, request.url).toBe(400);
+        expect(response.json(), request.url).toEqual({ error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^unreadable multipart\/form-data body: /) } });
+      }
+    });
+
     it('POST /v1/jobs (JSON) refuses bad aspects and placements at once with 400', async () => {
       for (const image of [{ aspects: ['wide'] }, { aspects: ['0:9'] }, { place: 'big' }, { place: '60x30@nowhere' }]) {
         const response = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { path: 'inside.jpg' }, ...image }] } });
