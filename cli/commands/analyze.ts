@@ -1,4 +1,3 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,11 +6,12 @@ import type { Analysis, FailedAnalysis } from '../../analysis/analysis-schema.ts
 import type { AnalyzeOptions } from '../../analysis/analyze-image.ts';
 import { DEFAULT_CANVASES } from '../../analysis/crop/canvas-spec.ts';
 import { DEFAULT_DECODE_OPTIONS } from '../../analysis/image/decode-image.ts';
-import { ArtmetaError, describeError } from '../../analysis/errors.ts';
+import { describeError } from '../../analysis/errors.ts';
 import { renderDebugOverlay } from '../../analysis/render/debug-overlay.ts';
 import { parseAnalyzeRequest, type AnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { AnalysisPool } from '../../service/threads/analysis-pool.ts';
 import { listImageFiles } from '../image-files.ts';
+import { cannotWrite, openOutputFile } from '../output-file.ts';
 import { analysisThreads, positiveInteger } from '../thread-count.ts';
 import { startProgress } from '../progress.ts';
 
@@ -56,7 +56,7 @@ async function analyzeFiles(files: string[], request: AnalyzeRequest, options: A
   const analyzeOptions: AnalyzeOptions = { aspects: request.canvases, maxPixels: options.maxPixels, text: request.text, ...(request.place ? { place: request.place } : {}) };
   // Where the results go is checked before any thread starts: a bad path is a message, not a crash or a hang.
   if (options.debugDir) await mkdir(options.debugDir, { recursive: true }).catch((e: NodeJS.ErrnoException) => cannotWrite('--debug-dir', options.debugDir!, e));
-  const out = options.out ? await openOut(options.out) : process.stdout;
+  const out = options.out ? await openOutputFile('--out', options.out) : process.stdout;
   const debugNames = debugPictureNames(files);
   const pool = new AnalysisPool({ threads: analysisThreads(files.length, options.threads) });
   const progress = startProgress(files.length, 'analyze');
@@ -86,19 +86,6 @@ async function analyzeFiles(files: string[], request: AnalyzeRequest, options: A
     if (out !== process.stdout) await new Promise<void>((resolve) => out.end(() => resolve()));
   }
   return failed;
-}
-
-async function openOut(path: string): Promise<WriteStream> {
-  const stream = createWriteStream(path);
-  await new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', (e: NodeJS.ErrnoException) => reject(e));
-  }).catch((e: NodeJS.ErrnoException) => cannotWrite('--out', path, e));
-  return stream;
-}
-
-function cannotWrite(option: string, path: string, e: NodeJS.ErrnoException): never {
-  throw new ArtmetaError('INVALID_ARGUMENT', `cannot write ${option} ${path}: ${e.code ?? e.message}`);
 }
 
 /**

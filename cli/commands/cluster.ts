@@ -1,4 +1,4 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { relative, sep } from 'node:path';
 import type { Command } from 'commander';
@@ -15,6 +15,7 @@ import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import { AnalysisPool } from '../../service/threads/analysis-pool.ts';
 import { VerificationPool } from '../../service/threads/verification-pool.ts';
 import { listImageFiles } from '../image-files.ts';
+import { openOutputFile, writeAndClose } from '../output-file.ts';
 import { startProgress } from '../progress.ts';
 import { analysisThreads, nonNegativeInteger, positiveInteger } from '../thread-count.ts';
 
@@ -48,6 +49,8 @@ export function register(program: Command): void {
     )
     .action(async (dir: string, options: ClusterCommandOptions) => {
       await requireDirectory(dir);
+      const out = options.out ? await openOutputFile('--out', options.out) : undefined;
+      const report = options.report ? await openOutputFile('--report', options.report) : undefined;
       const paths = await listImageFiles([dir]);
       const ids = paths.map((p) => relative(dir, p).split(sep).join('/'));
       await loadOpenCV();
@@ -65,9 +68,9 @@ export function register(program: Command): void {
       const { assigned, lineages } = await clusterImages(images, verifyThreads);
       const result = { images: Object.fromEntries(images.map(({ id }) => [id, assigned.get(id)!])), lineages, failed };
       const json = `${JSON.stringify(result, null, 2)}\n`;
-      if (options.out) await writeFile(options.out, json);
+      if (out) await writeAndClose(out, json);
       else process.stdout.write(json);
-      if (options.report) await writeReport(options.report, dir, images, lineages);
+      if (report) await writeAndClose(report, await contactSheet(dir, images, lineages));
       process.stderr.write(`artmeta: ${images.length} images in ${lineages.length} lineages, ${failed.length} failed\n`);
       if (failed.length > 0) process.exitCode = 1;
     });
@@ -127,7 +130,7 @@ async function signaturesOnThreads(paths: string[], threads: number): Promise<Ar
   }
 }
 
-async function writeReport(path: string, dir: string, images: ClusterImage[], lineages: Lineage[]): Promise<void> {
+async function contactSheet(dir: string, images: ClusterImage[], lineages: Lineage[]): Promise<string> {
   const signatureOf = new Map(images.map(({ id, signature }) => [id, signature]));
   const members = new Map<string, ContactSheetMember>();
   for (const lineage of lineages) {
@@ -141,5 +144,5 @@ async function writeReport(path: string, dir: string, images: ClusterImage[], li
       });
     }
   }
-  await writeFile(path, contactSheetReport(lineages, members));
+  return contactSheetReport(lineages, members);
 }

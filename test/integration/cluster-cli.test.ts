@@ -48,6 +48,18 @@ describe('artmeta cluster (CLI)', () => {
     expect(stderr).toContain('is not a directory');
   });
 
+  it('says it cannot write --out or --report, and exits 2, before any image is read, as analyze does (it clustered everything, then failed on a bare ENOENT)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'artmeta-cluster-'));
+    await copyFile(fixture('lineage-china.jpg'), join(dir, 'a.jpg'));
+    const notADir = join(dir, 'a.jpg');
+    for (const option of ['--out', '--report']) {
+      const { code, stdout, stderr } = await cluster([dir, option, join(notADir, 'x')]);
+      expect(code, option).toBe(2);
+      expect(stderr).toMatch(new RegExp(`^artmeta: cannot write ${option} `));
+      expect(stdout).toBe('');
+    }
+  });
+
   it('similarity names each image it cannot read, with its code, exit code 1 (it said only "not an image…", exit 2)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'artmeta-similarity-'));
     const text = join(dir, 'text.jpg');
