@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_CANVASES, parseCanvasList } from '../analysis/crop/canvas-spec.ts';
+import { allowEntryProblem } from './sources/address-guard.ts';
 
 /**
  * Rendered pictures an API process keeps: 64 MiB holds about 2,000 renders of 640 px (27-37 kB in
@@ -203,6 +204,8 @@ function toConfig(env: Env): ArtmetaConfig {
   }
   const pathRoots = list(env.ARTMETA_PATH_ROOTS);
   for (const root of pathRoots) if (!isAbsolute(root)) problems.push(`ARTMETA_PATH_ROOTS: "${root}" is not an absolute path`);
+  const urlAllow = list(env.ARTMETA_URL_ALLOW);
+  for (const problem of urlAllow.map(allowEntryProblem)) if (problem) problems.push(`ARTMETA_URL_ALLOW: ${problem}`);
   const renderKey = env.ARTMETA_RENDER_KEY;
   // A short key can be guessed offline from one signed URL; 32 characters of a random string are out of reach.
   if (renderKey !== '' && renderKey.length < MIN_RENDER_KEY_LENGTH) problems.push(`ARTMETA_RENDER_KEY: at least ${MIN_RENDER_KEY_LENGTH} characters`);
@@ -238,7 +241,7 @@ function toConfig(env: Env): ArtmetaConfig {
     analysis: { aspects, maxPixels: env.ARTMETA_MAX_PIXELS },
     sources: {
       pathRoots: pathRoots.map((root) => resolve(root)),
-      url: { allow: list(env.ARTMETA_URL_ALLOW), maxBytes: env.ARTMETA_URL_MAX_BYTES, timeoutMs: env.ARTMETA_URL_TIMEOUT_MS },
+      url: { allow: urlAllow, maxBytes: env.ARTMETA_URL_MAX_BYTES, timeoutMs: env.ARTMETA_URL_TIMEOUT_MS },
     },
     jobs: {
       attempts: env.ARTMETA_JOB_ATTEMPTS,
