@@ -168,9 +168,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArtmetaConfig 
   }
   const withDefaults = Value.Default(EnvSchema, typed);
   // A value that did not parse is absent from `typed`: its default stands in, so it is reported once, by its parse problem.
-  for (const e of Value.Errors(EnvSchema, withDefaults)) problems.push(`${e.path.slice(1)}=${JSON.stringify(raw[e.path.slice(1)] ?? '')}: ${e.message}`);
+  for (const e of Value.Errors(EnvSchema, withDefaults)) problems.push(`${e.path.slice(1)}=${JSON.stringify(raw[e.path.slice(1)] ?? '')}: ${schemaProblem(e.schema, e.message)}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return toConfig(withDefaults as Env);
+}
+
+/** TypeBox's message, or for a choice of words (a union of literals, which it calls "Expected union value") the words. */
+function schemaProblem(schema: TSchema, message: string): string {
+  const choices = (schema.anyOf as TSchema[] | undefined)?.map((option) => option.const as unknown);
+  return choices?.every((choice) => typeof choice === 'string') ? `one of ${choices.join(', ')}` : message;
 }
 
 const PLAIN_INTEGER = /^(0|-?[1-9][0-9]*)$/;

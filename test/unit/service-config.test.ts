@@ -59,6 +59,10 @@ describe('service configuration from the environment', () => {
     expect(() => loadConfig({ ARTMETA_ASPECTS: '16:9,wide', ARTMETA_PATH_ROOTS: 'relative/dir' })).toThrow(/ARTMETA_ASPECTS[\s\S]*ARTMETA_PATH_ROOTS/);
   });
 
+  it('names the values a variable of a few words takes (it said "Expected union value")', () => {
+    expect(() => loadConfig({ ARTMETA_LOG_LEVEL: 'loud' })).toThrow('ARTMETA_LOG_LEVEL="loud": one of fatal, error, warn, info, debug, trace, silent');
+  });
+
   it('refuses an ARTMETA_URL_ALLOW entry with a slash that is not a CIDR range at start (every URL source failed as INTERNAL)', () => {
     for (const entry of ['10.0.0.0/33', 'images.internal/16', '10.20.0.0/']) {
       expect(() => loadConfig({ ARTMETA_URL_ALLOW: `images.internal,${entry}` }), entry).toThrow(`ARTMETA_URL_ALLOW: "${entry}" is not a CIDR range`);
