@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { Job } from 'bullmq';
 import type { Command } from 'commander';
 import { ArtmetaError, describeError } from '../../analysis/errors.ts';
 import { parseJobFailure } from '../../service/queue/job-failure.ts';
@@ -66,7 +67,7 @@ export function register(program: Command): void {
             process.stdout.write(JSON.stringify({ ...line, ...result }) + '\n');
           } catch (e) {
             failed++;
-            process.stdout.write(JSON.stringify({ ...line, error: parseJobFailure((e as Error).message) }) + '\n');
+            process.stdout.write(JSON.stringify({ ...line, ...(await unfinishedOutcome(job, e)) }) + '\n');
           }
         }
       } finally {
@@ -95,4 +96,15 @@ async function readUpload(path: string, maxBytes: number): Promise<Buffer> {
   });
   if (size > maxBytes) throw new ArtmetaError('INPUT_TOO_LARGE', `${path} is ${size} bytes, over ARTMETA_UPLOAD_MAX_BYTES=${maxBytes}`);
   return readFile(path);
+}
+
+/**
+ * What `--wait` says of a job it stopped waiting for: a job that failed gets its error; one still queued
+ * or running when `--timeout` ran out gets its state, as `GET /v1/jobs/:id` names it — the job goes on,
+ * so it is not reported as an error of its own.
+ */
+async function unfinishedOutcome(job: Job | undefined, waitError: unknown): Promise<{ state: string } | { error: ReturnType<typeof parseJobFailure> }> {
+  const state = await job?.getState();
+  if (state !== undefined && state !== 'failed' && state !== 'completed' && state !== 'unknown') return { state };
+  return { error: parseJobFailure((waitError as Error).message) };
 }

@@ -58,6 +58,15 @@ describe('artmeta submit', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  it('says a job it stopped waiting for is still queued, not that it failed (no worker takes it here)', async () => {
+    const outcome = await artmeta(['submit', fixture('service-1.jpg'), '--wait', '--timeout', '1']);
+    const line = JSON.parse(outcome.stdout.trim()) as { id?: string; state?: string; error?: unknown };
+    expect(line).toMatchObject({ state: 'waiting' });
+    expect(line.id).toBeDefined();
+    expect(line.error).toBeUndefined();
+    expect(outcome.code).toBe(1);
+  });
+
   it('refuses a --timeout that is not a number of seconds', async () => {
     const outcome = await artmeta(['submit', fixture('service-1.jpg'), '--wait', '--timeout', 'soon']);
     expect(outcome.code).not.toBe(0);
