@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseCanvasSpec } from '../../analysis/crop/canvas-spec.ts';
 import { RENDER_PREFIX, renderPath, verifyRenderPath, type RenderFormat, type RenderRequest } from '../../api/render/render-url.ts';
+import { ArtmetaError } from '../../analysis/errors.ts';
 import { configOrExit } from '../service-config.ts';
 
 interface SignOptions {
@@ -28,7 +29,7 @@ export function register(program: Command): void {
       const config = configOrExit((c) => (c.api.renderKey ? undefined : 'ARTMETA_RENDER_KEY is empty: set the key the server signs with'));
       const key = config.api.renderKey!;
       const request: RenderRequest = {
-        source: /^https?:\/\//i.test(source) ? { url: source } : { path: source },
+        source: renderSource(source),
         canvas: parseCanvasSpec(options.canvas),
         format: options.format as RenderFormat,
         enlarge: options.enlarge === true,
@@ -41,4 +42,15 @@ export function register(program: Command): void {
       verifyRenderPath(path.slice(RENDER_PREFIX.length + 1), key);
       process.stdout.write(`${path}\n`);
     });
+}
+
+/**
+ * An http(s) URL or a path. Another scheme (ftp://, file://) would be signed as a file path of that
+ * name and show only as a 404 when a page loads the picture, so it is refused here.
+ */
+function renderSource(source: string): RenderRequest['source'] {
+  if (/^https?:\/\//i.test(source)) return { url: source };
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(source);
+  if (scheme) throw new ArtmetaError('INVALID_ARGUMENT', `${scheme[1]}:// sources are not fetched: give an http(s) URL or a file path`);
+  return { path: source };
 }

@@ -243,6 +243,17 @@ describe('GET /render/… (signed crop rendering), on a real Redis and analysis 
     expect(await sharp(response.rawPayload).metadata()).toMatchObject({ format: 'jpeg', width: 120, height: 68 });
   });
 
+  it('`artmeta sign-url` refuses a URL of a scheme the server does not fetch, instead of signing it as a path', async () => {
+    const outcome = await promisify(execFile)(process.execPath, [join(repo, 'bin/artmeta.js'), 'sign-url', 'ftp://example.com/a.jpg', '--canvas', '16:9'], {
+      env: { ...process.env, ARTMETA_RENDER_KEY: RENDER_KEY },
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain('ftp:// sources are not fetched');
+  });
+
   it('an image larger than the master bound: small renders from its reduced master, larger ones from the source', async () => {
     // service-6.jpg is 480×350: its master is 240×175, and its 16:9 crop hint at most 480×270 (240×135 of the master).
     const render = (width: number, format: 'png' | 'webp' = 'webp') => reducedApp.inject({ url: path('service-6.jpg', { width, format }) });
