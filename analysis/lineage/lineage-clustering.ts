@@ -22,15 +22,11 @@ export interface LineageIndexOptions {
   candidates?: number;
   /**
    * Distinct candidate lineages verified per new image, best scored first (CandidateIndex.query), until
-   * one passes. Default 8: a crop sharing only the core with its siblings gets few votes, and other pictures of the same
+   * one passes. Default 6: a crop sharing only the core with its siblings gets few votes, and other pictures of the same
    * texture (grass, stone) can outvote them; on synth:lineages 4 instead of 2 found 3.8% more pairs
    * (recall 0.877 → 0.915) with no false merge, and 6 instead of 4 (with the early check of
    * feature-match.ts, which makes the extra, mostly failing, verifications cheap) 0.931 → 0.945, on the
-   * --harder set 0.852 → 0.862, no false merge added. 8 since representatives admitted on their look
-   * (NEW_LOOK_INDEX, lineage-join.ts), paid for by the palette distance no longer measured for pairs that
-   * do not align (similarity-index.ts): with it, on synth:lineages 20 random arrival orders' mean pairwise
-   * recall 0.9497 → 0.9526, held out (--harder seeds 7, 11) 0.8898 → 0.8964 and 0.9055 → 0.9103, no
-   * order more with a false merge, for +22-25% verifications (BENCHMARKS.md, 7 Dec 2026).
+   * --harder set 0.852 → 0.862, no false merge added.
    */
   verifiedLineages?: number;
   /**
@@ -74,7 +70,7 @@ export interface LookedUp {
 }
 
 /** The defaults above, shared with the catalogue's matcher (lineage-matcher.ts) so both decide alike. */
-export const LINEAGE_INDEX_DEFAULTS = { candidates: 16, verifiedLineages: 8, minVotes: 3, minSharedCore: 0.3, representatives: 4 } as const;
+export const LINEAGE_INDEX_DEFAULTS = { candidates: 16, verifiedLineages: 6, minVotes: 3, minSharedCore: 0.3, representatives: 4 } as const;
 
 /** The join rule of these options, defaults filled in. */
 export function joinRuleOf(options: Pick<LineageIndexOptions, 'threshold' | 'minSharedCore' | 'representatives' | 'similarity'> = {}): JoinRule {

@@ -61,18 +61,6 @@ export interface JoinDecision {
 const NEW_PART_COVERAGE = 0.9;
 
 /**
- * A member admitted below this index becomes a representative too (while the lineage has room for one),
- * whatever part of the background it covers: it verified only weakly against every representative tried,
- * so it shows the background under a look (a posterize, a paint, black and white) or at a size they do not,
- * and later siblings with that look verify against it where they fail against the others. Chosen on
- * synth:lineages (the fitting set, seed 20261206) with the --harder sets (seeds 7, 11) to confirm, 8
- * lineages verified: canonical pairwise recall 0.9587 → 0.9736 (0.9 instead: 0.9656; every member until
- * the limit: 0.9736 with 10% more verifications), held out 0.8782 → 0.9139 and 0.9187 → 0.9244, no false
- * merge in the canonical order and no more arrival orders with one (BENCHMARKS.md, 7 Dec 2026).
- */
-const NEW_LOOK_INDEX = 0.95;
-
-/**
  * A join verified at this index or above is taken at once; below it, the image's other candidate
  * lineages are verified too and the one it verified against best joins it (bestJoin). Pairs of two
  * photos (the same scene a moment later) reach the threshold too, mostly where one side is a small copy
@@ -93,10 +81,9 @@ export const SURE_JOIN_INDEX = 0.9;
  * matcher version covers it, so an index built under older decisions is rebuilt. 2: the root verified
  * only when voted for or no representative was, NEW_PART_COVERAGE 0.9. 3: the best of the candidate
  * lineages below SURE_JOIN_INDEX. 4: a pair whose matches drift together scores 0 (MAX_COHERENT_DRIFT in
- * similarity-index.ts) — the pair similarity's decision, versioned here with the join's. 5: a member
- * admitted below NEW_LOOK_INDEX becomes a representative.
+ * similarity-index.ts) — the pair similarity's decision, versioned here with the join's.
  */
-export const JOIN_DECISION_VERSION = 5;
+export const JOIN_DECISION_VERSION = 4;
 
 const IDENTITY: Homography = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 
@@ -165,7 +152,7 @@ function keepsCore(rule: JoinRule, shape: LineageShape, footprint: Box): boolean
 function joined(rule: JoinRule, shape: LineageShape, place: RepresentativePlace, index: number): JoinDecision {
   const { footprint } = place;
   const covered = Math.max(...shape.representatives.map((r) => area(intersection(r.footprint, footprint) ?? { x: 0, y: 0, w: 0, h: 0 })));
-  const representative = shape.representatives.length < rule.representatives && (covered < NEW_PART_COVERAGE * area(footprint) || index < NEW_LOOK_INDEX);
+  const representative = shape.representatives.length < rule.representatives && covered < NEW_PART_COVERAGE * area(footprint);
   return {
     shape: {
       core: intersection(shape.core, footprint) ?? shape.core,

@@ -34,16 +34,6 @@ describe('decideJoin', () => {
     expect(calls).toEqual(['side']);
   });
 
-  it('makes a member admitted below a near-copy index a representative, even where a representative covers it', () => {
-    // The newcomer is the root's frame again: covered whole, so only its look can make it a representative.
-    const join = (index: number) =>
-      decideJoin({ ...rule([]), similarity: () => ({ index, homography: [1, 0, 0, 0, 1, 0, 0, 0, 1] }) }, newcomer, startShape(root), [{ signature: root, voted: true }]);
-    expect(join(0.97)?.representative).toBe(false);
-    const weak = join(0.8);
-    expect(weak?.representative).toBe(true);
-    expect(weak?.shape.representatives).toHaveLength(2);
-  });
-
   it('verifies the root when the index voted for no representative', () => {
     const calls: string[] = [];
     decideJoin(rule(calls), newcomer, shape, [
