@@ -45,7 +45,7 @@ function sheet(lineage: Lineage, members: Map<string, ContactSheetMember>): stri
     const isRoot = id === lineage.representative;
     const s = member?.similarity;
     const metrics = s
-      ? `index ${s.index.toFixed(3)} · hist ${s.histogram.toFixed(2)} · SSIM ${s.ssim.toFixed(2)} · inliers ${s.features.inliers} (${(s.features.inlierRatio * 100).toFixed(0)}%, overlap ${(s.features.overlap * 100).toFixed(0)}%) · EMD ${s.emd === undefined ? '–' : s.emd.toFixed(1)}`
+      ? `index ${s.index.toFixed(3)} · hist ${s.histogram.toFixed(2)} · SSIM ${s.ssim.toFixed(2)} · inliers ${s.features.inliers} (${(s.features.inlierRatio * 100).toFixed(0)}%, overlap ${(s.features.overlap * 100).toFixed(0)}%) · EMD ${s.emd.toFixed(1)}`
       : isRoot
         ? 'representative'
         : '';

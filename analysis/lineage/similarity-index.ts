@@ -14,13 +14,8 @@ export interface SimilarityReport {
   /** SSIM of the aligned thumbnails over their overlap (0 when no alignment was found). */
   ssim: number;
   features: Omit<FeatureMatchReport, 'homography'>;
-  /**
-   * Earth Mover's Distance between the Lab palettes, in ΔE (CIE76) units; 0 = same colours. Measured only
-   * for a pair that aligned: it enters the index times the overlap, which is 0 otherwise, and it cost as
-   * much CPU as a third of a pair that fails the early check of feature-match.ts (about half of the pairs
-   * verified in clustering fail it).
-   */
-  emd?: number;
+  /** Earth Mover's Distance between the Lab palettes, in ΔE (CIE76) units; 0 = same colours. */
+  emd: number;
   /**
    * 0 (no evidence) … 1 (identical): the fitted logistic model, rescaled (see applyModel); 0 for a pair
    * whose matches drift together (see MAX_COHERENT_DRIFT).
@@ -77,7 +72,7 @@ export function modelInputs(r: Omit<SimilarityReport, 'index'>): number[] {
     Math.min(1, Math.log1p(r.features.inliers) / Math.log1p(100)) * rigidity,
     r.features.inlierRatio,
     overlap,
-    r.emd === undefined ? 0 : Math.exp(-r.emd / 10) * overlap,
+    Math.exp(-r.emd / 10) * overlap,
     // How tightly the inliers fit (1 = exactly); 0 without a transform.
     r.features.inliers > 0 ? Math.exp(-r.features.reprojectionError / 2) : 0,
     // 1 = every match on the transform or far off it (one photo); near 0 = many near misses (things moved).
@@ -112,7 +107,8 @@ export function similarityMetrics(a: ImageSignature, b: ImageSignature): Omit<Si
     histogram: histogramSimilarity(a.histogram, b.histogram),
     ssim: homography ? alignedSsim(a, b, homography) : 0,
     features,
-    ...(homography ? { emd: paletteDistance(a.palette, b.palette), homography } : {}),
+    emd: paletteDistance(a.palette, b.palette),
+    ...(homography ? { homography } : {}),
   };
 }
 

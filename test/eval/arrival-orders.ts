@@ -107,7 +107,7 @@ export function describeWrongJoin(w: WrongJoin, label: (image: number) => string
   const members = [...w.members].map(([t, n]) => `${t}×${n}`).join(' ');
   return (
     `  arrival ${w.arrival}: ${label(w.image)} ${size(w.image)} joined the lineage of root ${label(w.root)} ${size(w.root)} via ${label(w.via)} ${size(w.via)}` +
-    ` | index ${report.index.toFixed(3)}, inliers ${f.inliers}, inlier ratio ${f.inlierRatio.toFixed(2)}, near misses ${f.nearMisses.toFixed(3)}, overlap ${f.overlap.toFixed(2)}, reprojection ${f.reprojectionError.toFixed(2)}, SSIM ${report.ssim.toFixed(2)}, histogram ${report.histogram.toFixed(2)}, EMD ${report.emd === undefined ? '–' : report.emd.toFixed(1)}` +
+    ` | index ${report.index.toFixed(3)}, inliers ${f.inliers}, inlier ratio ${f.inlierRatio.toFixed(2)}, near misses ${f.nearMisses.toFixed(3)}, overlap ${f.overlap.toFixed(2)}, reprojection ${f.reprojectionError.toFixed(2)}, SSIM ${report.ssim.toFixed(2)}, histogram ${report.histogram.toFixed(2)}, EMD ${report.emd.toFixed(1)}` +
     ` | lineage then: ${members}; a sibling's lineage existed: ${w.siblingLineage ? 'yes' : 'no'}`
   );
 }

@@ -2,8 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { projectPoint } from '../../analysis/lineage/homography.ts';
 import { computeSignature, type ImageSignature } from '../../analysis/lineage/image-signature.ts';
-import { applyModel, defaultModel, modelInputs, similarity } from '../../analysis/lineage/similarity-index.ts';
-import { paletteDistance } from '../../analysis/lineage/earth-movers-distance.ts';
+import { defaultModel, similarity } from '../../analysis/lineage/similarity-index.ts';
 import { liveScopedObjects } from '../../analysis/opencv/mat-scope.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import sharp from 'sharp';
@@ -69,14 +68,5 @@ describe('similarity index', () => {
     expect(report.features.inliers).toBeLessThan(8);
     expect(report.index).toBeLessThan(0.05);
     expect(liveScopedObjects()).toBe(0);
-  });
-
-  it('measures no palette distance for a pair that does not align, and scores it as if it had', () => {
-    const report = similarity(china, unrelated);
-    expect(report.homography).toBeUndefined();
-    expect(report.emd).toBeUndefined();
-    // The EMD enters the index times the overlap, 0 here: measured, it would change nothing.
-    const measured = { ...report, emd: paletteDistance(china.palette, unrelated.palette) };
-    expect(applyModel(defaultModel(), modelInputs(measured))).toBe(report.index);
   });
 });
