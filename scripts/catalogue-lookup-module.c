@@ -3,13 +3,15 @@
  * (catalogue-scripts.ts, RESERVE) as one native Redis module command, to measure what the Lua script's
  * own work costs (scripts/measure-catalogue-lookup.ts compiles and loads it).
  *
- *   LSH.LOOK <table key prefix> <keys per table> <packed 3-byte fields, 4 tables> <slot>
+ *   LSH.LOOK <table key prefix> <keys per table> <packed 3-byte fields, 4 tables> <slot> <max bytes> <append: 1|0>
  *
  * For each of the 4 tables `<prefix><t>`: reads every field, appends the slot (3 bytes, little-endian)
- * to it, and returns the fields' values before the append back to back and their lengths (little-endian
- * uint16), as the Lua look-up does. No bucket cap, no repeated-key field: a measurement, not the index
- * (a key drawn twice in one table is read the second time with its first append, where the Lua script
- * reads both before writing: a few entries in a million; the index never sends a key twice, NO_BUCKET_FIELD).
+ * to it (when `append`), and returns the fields' values before the append back to back and their lengths
+ * (little-endian uint16), as the Lua look-up does: the field NO_BUCKET_FIELD (0xffffff) is read as empty
+ * and never written, a full bucket ("F") is left alone, a bucket past `max bytes` becomes "F". Called
+ * from the look-up script in place of its bucket loop, it was measured through bench:catalogue
+ * (BENCHMARKS.md, sixteenth session). (A key sent twice in one table is read the second time with its
+ * first append, where the Lua script reads both before writing; the index never sends one twice.)
  * The module API is declared here (Redis ships redismodule.h with its sources, not in the Debian package):
  * the functions are looked up by name through the pointer Redis puts first in the load context.
  */
@@ -50,7 +52,9 @@ static void (*RedisModule_Free)(void *);
 static int look(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
   size_t prefixLength, blobLength;
   long long per, slot;
-  if (argc != 5 || RedisModule_StringToLongLong(argv[2], &per) != REDISMODULE_OK || RedisModule_StringToLongLong(argv[4], &slot) != REDISMODULE_OK) {
+  long long maxBytes, append;
+  if (argc != 7 || RedisModule_StringToLongLong(argv[2], &per) != REDISMODULE_OK || RedisModule_StringToLongLong(argv[4], &slot) != REDISMODULE_OK
+      || RedisModule_StringToLongLong(argv[5], &maxBytes) != REDISMODULE_OK || RedisModule_StringToLongLong(argv[6], &append) != REDISMODULE_OK) {
     return RedisModule_ReplyWithError(ctx, "ERR LSH.LOOK prefix per fields slot");
   }
   const char *prefix = RedisModule_StringPtrLen(argv[1], &prefixLength);
@@ -68,6 +72,8 @@ static int look(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     RedisModuleString *keyName = RedisModule_CreateString(ctx, name, prefixLength + 1);
     RedisModuleKey *key = RedisModule_OpenKey(ctx, keyName, REDISMODULE_READ | REDISMODULE_WRITE);
     for (long long k = 0; k < per; k++) {
+      const unsigned char *f = (const unsigned char *)blob + (t * per + k) * 3;
+      if (f[0] == 255 && f[1] == 255 && f[2] == 255) { lengths[t * per + k] = 0; continue; }
       RedisModuleString *field = RedisModule_CreateString(ctx, blob + (t * per + k) * 3, 3);
       RedisModuleString *value = NULL;
       RedisModule_HashGet(key, REDISMODULE_HASH_NONE, field, &value, NULL);
@@ -84,11 +90,15 @@ static int look(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
       memcpy(contents + used, bytes, length);
       used += length;
       lengths[t * per + k] = (uint16_t)length;
-      memcpy(appended, bytes, length);
-      memcpy(appended + length, entry, 3);
-      RedisModuleString *next = RedisModule_CreateString(ctx, appended, length + 3);
-      RedisModule_HashSet(key, REDISMODULE_HASH_NONE, field, next, NULL);
-      RedisModule_FreeString(ctx, next);
+      if (append && !(length == 1 && bytes[0] == 'F')) {
+        memcpy(appended, bytes, length);
+        memcpy(appended + length, entry, 3);
+        size_t nextLength = length + 3;
+        if ((long long)nextLength > maxBytes) { appended[0] = 'F'; nextLength = 1; }
+        RedisModuleString *next = RedisModule_CreateString(ctx, appended, nextLength);
+        RedisModule_HashSet(key, REDISMODULE_HASH_NONE, field, next, NULL);
+        RedisModule_FreeString(ctx, next);
+      }
       if (value) RedisModule_FreeString(ctx, value);
       RedisModule_FreeString(ctx, field);
     }

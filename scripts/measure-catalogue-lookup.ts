@@ -32,6 +32,8 @@ const TABLES = 4;
 const PER_TABLE = 400;
 const PREFIX = '{m}:lsh:';
 const FILL_BATCH = 4096;
+/** The index's cap on a bucket (maxBucketSize 512 slots of 3 bytes): never reached by these fills. */
+const MAX_BUCKET_BYTES = 512 * 3;
 
 const LUA = `
 local per = tonumber(ARGV[2])
@@ -135,7 +137,7 @@ async function measure(layout: Layout, module: string, bits: number, entries: nu
       return out;
     };
     const lookUp = async (blob: Buffer, slot: number): Promise<number> => {
-      if (layout === 'module') return ((await redis.callBuffer('LSH.LOOK', PREFIX, PER_TABLE, blob, slot)) as Buffer[])[0]!.length;
+      if (layout === 'module') return ((await redis.callBuffer('LSH.LOOK', PREFIX, PER_TABLE, blob, slot, MAX_BUCKET_BYTES, 1)) as Buffer[])[0]!.length;
       if (layout !== 'strings') {
         const reply = await redis.callBuffer('EVAL', script, 0, PREFIX, PER_TABLE, blob, slot);
         return Array.isArray(reply) ? (reply[0] as Buffer).length : 0;
