@@ -4,7 +4,7 @@
  * work costs against the fields' reads, and what other layouts would cost. An experiment for issue 14's
  * rate (BENCHMARKS.md, "Catalogue in Redis: scale"), not part of the service; no image data is used.
  *
- *   npx tsx scripts/measure-catalogue-lookup.ts [layouts, default lua,lua-read,module] [--bits 22] [--entries 9.5] [--lookups 600]
+ *   npm run measure:catalogue-lookup -- [layouts, default lua,lua-read,module] [--bits 22] [--entries 9.5] [--lookups 600]
  *
  * The buckets: 4 tables of 2^bits fields (22: the index's bitsPerKey) holding Poisson(entries) random
  * 3-byte slots each — 9.5 is a catalogue of 100k images (400 keys per image and table), 1.9 of 20k, 19 of
