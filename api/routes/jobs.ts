@@ -99,6 +99,8 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
 async function jobsOf(request: FastifyRequest, config: ArtmetaConfig, store: ResultStore, aspect: string | undefined): Promise<AnalyzeJobData[]> {
   const defaults = config.analysis.aspects;
   if (!request.isMultipart() && !Buffer.isBuffer(request.body)) {
+    // A JSON image names its own canvases: a query's would be silently lost, so it is refused.
+    if (aspect !== undefined) throw new ArtmetaError('INVALID_ARGUMENT', '?aspect= is for uploads; a JSON body gives each image its "aspects"');
     return jsonSubmission(request).map(({ source, ...options }) => ({ source, request: parseAnalyzeRequest(options, defaults) }));
   }
   const analyzeRequest = parseAnalyzeRequest(aspect !== undefined ? { aspects: aspect } : {}, defaults);

@@ -264,6 +264,12 @@ describe('service API with a queue worker, on a real Redis', () => {
         expect(response.json().error.code).toBe('INVALID_ARGUMENT');
       }
     });
+
+    it('POST /v1/jobs (JSON) refuses ?aspect=, which only uploads take, instead of ignoring it', async () => {
+      const response = await app.inject({ method: 'POST', url: '/v1/jobs?aspect=1:1', headers: auth, payload: { images: [{ source: { path: 'inside.jpg' } }] } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error).toEqual({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('"aspects"') });
+    });
   });
 
   describe('crop hints now', () => {
