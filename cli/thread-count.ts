@@ -20,10 +20,14 @@ export function nonNegativeInteger(value: string): number {
   return wholeNumberFrom(0)(value);
 }
 
+/**
+ * Digits only, as the ARTMETA_* variables take them: `Number` alone would read `1e3`, `0x10` or ` 5 `
+ * as numbers, so a flag would take what its environment variable refuses.
+ */
 function wholeNumberFrom(least: number): (value: string) => number {
   return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < least) throw new InvalidArgumentError(`must be a whole number, ${least} or more`);
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < least) throw new InvalidArgumentError(`must be a whole number in digits, ${least} or more`);
     return n;
   };
 }
