@@ -3,13 +3,14 @@ import { parseCanvasSpec } from '../../analysis/crop/canvas-spec.ts';
 import { RENDER_PREFIX, renderPath, verifyRenderPath, type RenderFormat, type RenderRequest } from '../../api/render/render-url.ts';
 import { ArtmetaError } from '../../analysis/errors.ts';
 import { configOrExit } from '../service-config.ts';
+import { positiveInteger } from '../thread-count.ts';
 
 interface SignOptions {
   canvas: string;
-  width?: string;
-  height?: string;
+  width?: number;
+  height?: number;
   format: string;
-  quality?: string;
+  quality?: number;
   enlarge?: boolean;
 }
 
@@ -20,10 +21,10 @@ export function register(program: Command): void {
     .description('print the path of a signed render URL (/render/…) for a source and canvas, signed with ARTMETA_RENDER_KEY')
     .argument('<source>', 'http(s) URL the server fetches, or a file path under its ARTMETA_PATH_ROOTS (relative = under the first root)')
     .requiredOption('--canvas <canvas>', 'canvas to crop to: 16:9, 1:1, 1280x720…')
-    .option('--width <px>', 'output width (the canvas gives the height)')
-    .option('--height <px>', 'output height (the canvas gives the width)')
+    .option('--width <px>', 'output width (the canvas gives the height)', positiveInteger)
+    .option('--height <px>', 'output height (the canvas gives the width)', positiveInteger)
     .option('--format <format>', 'jpeg, webp, avif or png', 'webp')
-    .option('--quality <1-100>', 'encoder quality (lossy formats)')
+    .option('--quality <1-100>', 'encoder quality (lossy formats)', positiveInteger)
     .option('--enlarge', 'scale up past the crop’s own size when the output is larger')
     .action((source: string, options: SignOptions) => {
       const config = configOrExit((c) => (c.api.renderKey ? undefined : 'ARTMETA_RENDER_KEY is empty: set the key the server signs with'));
@@ -33,9 +34,9 @@ export function register(program: Command): void {
         canvas: parseCanvasSpec(options.canvas),
         format: options.format as RenderFormat,
         enlarge: options.enlarge === true,
-        ...(options.width !== undefined ? { width: Number(options.width) } : {}),
-        ...(options.height !== undefined ? { height: Number(options.height) } : {}),
-        ...(options.quality !== undefined ? { quality: Number(options.quality) } : {}),
+        ...(options.width !== undefined ? { width: options.width } : {}),
+        ...(options.height !== undefined ? { height: options.height } : {}),
+        ...(options.quality !== undefined ? { quality: options.quality } : {}),
       };
       const path = renderPath(request, key);
       // Read back as the server will, so a bad option fails here, not in a browser.
