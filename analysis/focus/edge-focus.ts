@@ -43,6 +43,9 @@ export function edgeFocusIn(map: EnergyMap, options: EdgeFocusOptions = {}): Edg
   const cells = clipAt(map.cells, percentile(map.cells, opts.clipPercentile));
   const mean = cells.reduce((s, v) => s + v, 0) / cells.length || 1;
   const rect = maxSumRectangle(cells.map((v) => v - opts.threshold * mean), cols, rows);
+  // No cell stands above the threshold (a flat or evenly textured picture): no evidence for any
+  // part, so the whole mapped area is the region and its centre the focal point — not the first cell.
+  if (rect.sum <= 0) return { roi: map.area, focalPoint: { x: map.area.x + map.area.w / 2, y: map.area.y + map.area.h / 2 }, context: map.area };
   const wider = maxSumRectangle(cells.map((v) => v - opts.contextThreshold * mean), cols, rows);
 
   let weight = 0;

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { edgeFocusIn, type EdgeFocusOptions } from '../../analysis/focus/edge-focus.ts';
 import { energyMap } from '../../analysis/focus/energy-map.ts';
 import { contains, coverage } from '../../analysis/geometry/box.ts';
+import sharp from 'sharp';
 import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import type { RgbImage } from '../../analysis/image/rgb-image.ts';
@@ -20,6 +21,15 @@ describe('edgeFocus', () => {
     expect(coverage(focus.roi, PATCH)).toBeGreaterThan(0.8);
     expect(coverage(PATCH, focus.roi)).toBeGreaterThan(0.8);
     expect(contains(PATCH, focus.focalPoint)).toBe(true);
+  });
+
+  it('puts the focus of a featureless picture at its centre, its region centred there (it took the first cell of the grid)', async () => {
+    const flat = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#888' } }).png().toBuffer();
+    const { pixels } = await decodeImage(flat);
+    const focus = edgeFocus(pixels);
+    expect(focus.focalPoint).toEqual({ x: 200, y: 150 });
+    expect(focus.roi.x + focus.roi.w / 2).toBe(200);
+    expect(focus.roi.y + focus.roi.h / 2).toBe(150);
   });
 
   it('gives a context region that holds the region of interest and grows as its threshold falls', async () => {
