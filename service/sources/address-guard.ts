@@ -1,11 +1,6 @@
 import ipaddr from 'ipaddr.js';
 
 /**
- * Decides which network addresses a `url` source may reach. Only public unicast addresses pass, so a
- * URL cannot make the worker talk to loopback, private networks, link-local cloud metadata services
- * (169.254.169.254) and the like, unless the operator allow-lists a host name or a CIDR range.
- */
-/**
  * Why an allow-list entry cannot be used, if it cannot: one with a slash is a CIDR range and must
  * parse as one (the guard is built per download, so a bad entry would fail every URL source).
  */
@@ -13,6 +8,11 @@ export function allowEntryProblem(entry: string): string | undefined {
   return entry.includes('/') && !ipaddr.isValidCIDR(entry) ? `"${entry}" is not a CIDR range (10.20.0.0/16, fd00::/8)` : undefined;
 }
 
+/**
+ * Decides which network addresses a `url` source may reach. Only public unicast addresses pass, so a
+ * URL cannot make the worker talk to loopback, private networks, link-local cloud metadata services
+ * (169.254.169.254) and the like, unless the operator allow-lists a host name or a CIDR range.
+ */
 export class AddressGuard {
   private readonly hosts = new Set<string>();
   private readonly ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = [];
