@@ -160,6 +160,53 @@ describe('service API with a queue worker, on a real Redis', () => {
       expect(text).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'UNSUPPORTED_FORMAT' } });
     });
 
+    describe('a finished job submitted again runs again when its result may no longer hold', () => {
+      const submitPath = async (path: string) => {
+        const response = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { path } }] } });
+        expect(response.statusCode).toBe(202);
+        return waitForJob(app, response.json().jobs[0].id as string);
+      };
+
+      it('a path whose file was replaced: the new bytes, not the retained result of the old ones (it answered the old image)', async () => {
+        const file = join(root, 'replaced.jpg');
+        await writeFile(file, await jpeg(1));
+        expect((await submitPath(file)).result?.hash).toBe(contentHash(await jpeg(1)));
+        await writeFile(file, await jpeg(2));
+        const again = await submitPath(file);
+        expect(again.state).toBe('completed');
+        expect(again.result?.hash).toBe(contentHash(await jpeg(2)));
+        expect(again.attempts).toBe(1);
+      });
+
+      it('a path that did not exist yet: analysed once the file is there (it stayed failed NOT_FOUND)', async () => {
+        const file = join(root, 'later.jpg');
+        expect(await submitPath(file)).toMatchObject({ state: 'failed', error: { code: 'NOT_FOUND' } });
+        await writeFile(file, await jpeg(3));
+        expect(await submitPath(file)).toMatchObject({ state: 'completed', result: { hash: contentHash(await jpeg(3)) } });
+      });
+
+      it('an upload deleted from the store (DELETE /v1/images/:hash): analysed and stored again (it answered the old result and stored nothing)', async () => {
+        const bytes = await sharp(await jpeg(2)).resize(270).jpeg().toBuffer();
+        const hash = contentHash(bytes);
+        const submit = async () => waitForJob(app, (await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'd.jpg', bytes }]) })).json().jobs[0].id as string);
+        expect((await submit()).state).toBe('completed');
+        expect((await app.inject({ method: 'DELETE', url: `/v1/images/${hash}`, headers: auth })).statusCode).toBe(200);
+        expect((await submit()).state).toBe('completed');
+        expect((await app.inject({ url: `/v1/images/${hash}`, headers: auth })).statusCode).toBe(200);
+      });
+
+      it('an upload still stored, or one that failed on its input, keeps its job as it was', async () => {
+        const bytes = await sharp(await jpeg(3)).resize(260).jpeg().toBuffer();
+        const submit = async (payload: Buffer) => waitForJob(app, (await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'k.jpg', bytes: payload }]) })).json().jobs[0].id as string);
+        const first = await submit(bytes);
+        const second = await submit(bytes);
+        expect(second).toEqual(first);
+        const truncated = bytes.subarray(0, 1_000);
+        expect(await submit(truncated)).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'CORRUPT_IMAGE' } });
+        expect(await submit(truncated)).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'CORRUPT_IMAGE' } });
+      });
+    });
+
     it('answers 404 for an unknown job and 400 for a malformed submission', async () => {
       expect((await app.inject({ url: '/v1/jobs/nope', headers: auth })).json().error.code).toBe('NOT_FOUND');
       const bad = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { ftp: 'x' } }] } });
