@@ -108,6 +108,8 @@ describe('service API with a queue worker, on a real Redis', () => {
       expect(done.result?.hash).toBe(contentHash(bytes));
       expect(done.result?.analysis.width).toBe(480);
       expect(Object.keys(done.result?.analysis.crops ?? {})).toEqual(['16:9', '1:1']);
+      // The result as the queue holds it: typed in the OpenAPI document, serialized from that type, nothing dropped.
+      expect(done.result).toEqual((await queues.analyze.getJob(done.id))?.returnvalue);
 
       const hints = await app.inject({ url: `/v1/images/${contentHash(bytes)}/crop-hints?aspect=16:9,1:1`, headers: auth });
       expect(hints.statusCode).toBe(200);
@@ -459,6 +461,8 @@ describe('service API with a queue worker, on a real Redis', () => {
     expect(submit.statusCode).toBe(202);
     const job = await waitForJob(app, submit.json().id, 120_000);
     expect(job.state).toBe('completed');
+    // The result as the queue holds it: typed in the OpenAPI document, serialized from that type, nothing dropped.
+    expect(job.result).toEqual((await queues.cluster.getJob(job.id))?.returnvalue);
     const result = job.result as unknown as { lineages: { id: string; members: string[] }[]; failed: { error: { code: string } }[] };
     expect(result.failed.map((f) => f.error.code)).toEqual(['NOT_FOUND']);
     const [hOriginal, hDerived0, hDerived1, hOther] = uploads as [string, string, string, string];
