@@ -74,16 +74,21 @@ export class ArtmetaQueues {
    * not bytes: the file may have been replaced or have appeared since, the URL may serve another
    * picture (the re-run of unchanged bytes is a read and a hash, answered from the store). An
    * upload's analysis may have been deleted from the store (DELETE /v1/images/:hash), and its old
-   * result would name an image neither the store nor the catalogue has. A job that ran out of
-   * attempts on a transient fault is retried. An upload that failed on its input stays failed: the
-   * same bytes fail the same way.
+   * result would name an image neither the store nor the catalogue has. An upload whose bytes had
+   * expired before a worker took its job (NOT_FOUND) has them again when they are uploaded again. A
+   * job that ran out of attempts on a transient fault is retried. An upload that failed on its bytes
+   * stays failed: the same bytes fail the same way.
    */
   private async rerunIfStale(id: string, state: 'completed' | 'failed'): Promise<void> {
     const job = await this.analyze.getJob(id);
     if (!job) return;
     const namesAPlace = !('upload' in job.data.source);
-    const outdated = namesAPlace || (state === 'completed' && job.returnvalue !== null && !(await this.store.has(job.returnvalue.hash)));
-    if (!outdated && !(state === 'failed' && isTransientFailure(parseJobFailure(job.failedReason).code))) return;
+    const failure = state === 'failed' ? parseJobFailure(job.failedReason).code : undefined;
+    const outdated =
+      namesAPlace ||
+      failure === 'NOT_FOUND' ||
+      (state === 'completed' && job.returnvalue !== null && !(await this.store.has(job.returnvalue.hash)));
+    if (!outdated && !(failure !== undefined && isTransientFailure(failure))) return;
     // A run for what may be new bytes starts its attempts anew: re-run after re-run would use them up.
     await job.retry(state, { resetAttemptsMade: outdated }).catch(async (e: unknown) => {
       // Another submission re-ran it first: the job is on its way again, as this one asked.

@@ -197,6 +197,16 @@ describe('service API with a queue worker, on a real Redis', () => {
         expect((await app.inject({ url: `/v1/images/${hash}`, headers: auth })).statusCode).toBe(200);
       });
 
+      it('an upload whose bytes expired before its job ran: analysed once the same bytes are uploaded again (it stayed failed NOT_FOUND)', async () => {
+        const bytes = await sharp(await jpeg(1)).resize(250).jpeg().toBuffer();
+        // The job of an upload whose bytes are gone from Redis (ARTMETA_UPLOAD_TTL_SECONDS ran out while no worker took it).
+        const expired = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { upload: contentHash(bytes) } }] } });
+        expect(await waitForJob(app, expired.json().jobs[0].id as string)).toMatchObject({ state: 'failed', error: { code: 'NOT_FOUND' } });
+        const again = await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'e.jpg', bytes }]) });
+        expect(again.json().jobs[0].id).toBe(expired.json().jobs[0].id);
+        expect(await waitForJob(app, again.json().jobs[0].id as string)).toMatchObject({ state: 'completed', result: { hash: contentHash(bytes) } });
+      });
+
       it('an upload still stored, or one that failed on its input, keeps its job as it was', async () => {
         const bytes = await sharp(await jpeg(3)).resize(260).jpeg().toBuffer();
         const submit = async (payload: Buffer) => waitForJob(app, (await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'k.jpg', bytes: payload }]) })).json().jobs[0].id as string);
