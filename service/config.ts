@@ -41,6 +41,8 @@ export const DEFAULT_RENDER_MASTER_MAX_SIDE = 1920;
  * per new picture; an operator whose CPU is dearer than bandwidth sets 0.
  */
 export const DEFAULT_RENDER_WEBP_EFFORT = 2;
+/** TCP port numbers are 16 bits. */
+const MAX_TCP_PORT = 65_535;
 /** Past the largest output side (MAX_RENDER_SIDE in api/render/render-url.ts) a larger master serves nothing more. */
 const MAX_RENDER_MASTER_SIDE = 8192;
 
@@ -62,7 +64,7 @@ const EnvSchema = Type.Object({
   }),
   ARTMETA_API_KEYS: Type.String({ default: '', description: 'Comma-separated API keys; required by `artmeta serve`' }),
   ARTMETA_HOST: Type.String({ default: '0.0.0.0' }),
-  ARTMETA_PORT: Integer(8080, 0, 'HTTP port of the API'),
+  ARTMETA_PORT: Integer(8080, 0, 'HTTP port of the API (0 = any free port)', MAX_TCP_PORT),
   ARTMETA_CONCURRENCY: Integer(availableParallelism(), 1, 'Jobs one worker process runs at once'),
   ARTMETA_CLUSTER_CONCURRENCY: Integer(4, 1, 'Cluster jobs one worker process runs at once (they mostly wait for their analyses)'),
   ARTMETA_ANALYSIS_TIMEOUT_MS: Integer(10 * 60_000, 1_000, "Longest wait of a cluster job for one image's analysis"),

@@ -5,7 +5,14 @@ import type { Job, Queue } from 'bullmq';
 import type { ArtmetaConfig } from '../../service/config.ts';
 import { ArtmetaError } from '../../analysis/errors.ts';
 import { parseJobFailure } from '../../service/queue/job-failure.ts';
-import { AnalyzeSubmissionSchema, ClusterJobDataSchema, type AnalyzeJobData, type AnalyzeSubmission } from '../../service/queue/job-schema.ts';
+import {
+  AnalyzeJobResultSchema,
+  AnalyzeSubmissionSchema,
+  ClusterJobDataSchema,
+  ClusterJobResultSchema,
+  type AnalyzeJobData,
+  type AnalyzeSubmission,
+} from '../../service/queue/job-schema.ts';
 import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { stageUpload } from '../../service/store/analysis-cache.ts';
 import type { ArtmetaQueues } from '../../service/queue/queues.ts';
@@ -24,7 +31,9 @@ const JobStateSchema = Type.Object(
     state: Type.String({ description: 'waiting, active, delayed, completed, failed…' }),
     progress: Type.Unknown(),
     attempts: Type.Integer(),
-    result: Type.Optional(Type.Unknown({ description: 'AnalyzeJobResult or ClusterJobResult' })),
+    result: Type.Optional(
+      Type.Union([namedRef(AnalyzeJobResultSchema), namedRef(ClusterJobResultSchema)], { description: 'Once completed: an analyze job\'s AnalyzeJobResult or a cluster job\'s ClusterJobResult' }),
+    ),
     error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
   },
   { $id: 'JobState' },
@@ -38,7 +47,7 @@ interface JobDeps {
 
 /** Submitting analyses and clusterings, and reading any job's state. */
 export async function jobRoutes(app: FastifyInstance, { config, queues, store }: JobDeps): Promise<void> {
-  addNamedSchemas(app, [SubmittedSchema, SubmittedClusterSchema, JobStateSchema]);
+  addNamedSchemas(app, [SubmittedSchema, SubmittedClusterSchema, AnalyzeJobResultSchema, ClusterJobResultSchema, JobStateSchema]);
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   typed.post(
     '/v1/jobs',

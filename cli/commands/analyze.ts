@@ -31,7 +31,7 @@ interface AnalyzeCommandOptions {
 export function register(program: Command): void {
   program
     .command('analyze')
-    .description('focal point, region of interest and crop hints for each image, one JSON line per image')
+    .description('focal point, region of interest, crop hints, text regions and (with --place) where a new box can go, for each image: one JSON line per image')
     .argument('[inputs...]', 'image files or directories (default: the bundled samples/)')
     .option('--aspect <list>', 'canvases: ratios (16:9) or pixel sizes (1280x720), comma-separated', DEFAULT_CANVASES.join(','))
     .option('--out <file.jsonl>', 'write the JSON lines here instead of stdout')

@@ -12,6 +12,7 @@ import {
   type ImageSource,
 } from './job-schema.ts';
 import { parseAnalyzeRequest, type AnalyzeRequest } from '../request/analyze-request.ts';
+import { ResultStore } from '../store/result-store.ts';
 import { Redis } from 'ioredis';
 import type { RedisClient } from './redis-connection.ts';
 
@@ -38,6 +39,8 @@ export class ArtmetaQueues {
   private readonly eventConnections: RedisClient[] = [];
   /** The request of a submission that gives no options: the configured canvases, text included. */
   private readonly defaultRequest: AnalyzeRequest;
+  /** Whether a completed job's image is still stored (`rerunIfStale`). */
+  private readonly store: ResultStore;
 
   constructor(
     readonly connection: RedisClient,
@@ -50,22 +53,47 @@ export class ArtmetaQueues {
     // fail reject where they are awaited, and the outage itself is logged once (logOutages).
     for (const queue of [this.analyze, this.cluster] as Queue[]) queue.on('error', () => undefined);
     this.defaultRequest = parseAnalyzeRequest({}, config.analysis.aspects);
+    this.store = new ResultStore(connection, config.prefix);
   }
 
   /**
-   * Adds an analysis; the same image with the same options keeps its one job. Submitting again
-   * a job that ran out of attempts on a transient fault (source down…) retries it; one that
-   * failed on its input stays failed.
+   * Adds an analysis; the same image with the same options keeps its one job. A finished job
+   * submitted again runs again when its outcome may no longer hold (`rerunIfStale`).
    */
   async submitAnalyze(source: ImageSource, request: AnalyzeRequest = this.defaultRequest): Promise<string> {
     const data: AnalyzeJobData = { source, request };
     const id = analyzeJobId(data);
     await this.analyze.add('analyze', data, { jobId: id });
-    if ((await this.analyze.getJobState(id)) === 'failed') {
-      const job = await this.analyze.getJob(id);
-      if (job && isTransientFailure(parseJobFailure(job.failedReason).code)) await job.retry('failed');
-    }
+    const state = await this.analyze.getJobState(id);
+    if (state === 'completed' || state === 'failed') await this.rerunIfStale(id, state);
     return id;
+  }
+
+  /**
+   * Runs a finished job again when its outcome may not hold any more. A path or a URL names a place,
+   * not bytes: the file may have been replaced or have appeared since, the URL may serve another
+   * picture (the re-run of unchanged bytes is a read and a hash, answered from the store). An
+   * upload's analysis may have been deleted from the store (DELETE /v1/images/:hash), and its old
+   * result would name an image neither the store nor the catalogue has. An upload whose bytes had
+   * expired before a worker took its job (NOT_FOUND) has them again when they are uploaded again. A
+   * job that ran out of attempts on a transient fault is retried. An upload that failed on its bytes
+   * stays failed: the same bytes fail the same way.
+   */
+  private async rerunIfStale(id: string, state: 'completed' | 'failed'): Promise<void> {
+    const job = await this.analyze.getJob(id);
+    if (!job) return;
+    const namesAPlace = !('upload' in job.data.source);
+    const failure = state === 'failed' ? parseJobFailure(job.failedReason).code : undefined;
+    const outdated =
+      namesAPlace ||
+      failure === 'NOT_FOUND' ||
+      (state === 'completed' && job.returnvalue !== null && !(await this.store.has(job.returnvalue.hash)));
+    if (!outdated && !(failure !== undefined && isTransientFailure(failure))) return;
+    // A run for what may be new bytes starts its attempts anew: re-run after re-run would use them up.
+    await job.retry(state, { resetAttemptsMade: outdated }).catch(async (e: unknown) => {
+      // Another submission re-ran it first: the job is on its way again, as this one asked.
+      if ((await this.analyze.getJobState(id)) === state) throw e;
+    });
   }
 
   async submitCluster(data: ClusterJobData): Promise<string> {

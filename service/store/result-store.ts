@@ -46,6 +46,11 @@ export class ResultStore {
     return { analysis: JSON.parse(analysis) as Analysis, signed: replies?.[1]?.[1] === 1 };
   }
 
+  /** Whether an image's analysis is stored: one HEXISTS, nothing read. */
+  async has(hash: string): Promise<boolean> {
+    return (await this.redis.hexists(this.imageKey(hash), 'analysis')) === 1;
+  }
+
   async save(hash: string, analysis: Analysis, signature?: string): Promise<void> {
     const fields: Record<string, string> = { analysis: JSON.stringify(analysis), analysedAt: new Date().toISOString() };
     if (signature !== undefined) fields.signature = signature;

@@ -71,5 +71,8 @@ describe('the lineage catalogue through the API, two workers', () => {
     const again = await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'crop.jpg', bytes: crop }]) });
     const rejoined = await waitForJob(app, (again.json().jobs as { id: string }[])[0]!.id);
     expect((rejoined.result as { lineage?: string }).lineage).toBe(id);
+    // Analysed and assigned again, not the retained result of the deleted one (it stayed 404).
+    expect((await app.inject({ url: `/v1/images/${hCrop}`, headers: auth })).json()).toMatchObject({ hash: hCrop, lineage: id });
+    expect((await app.inject({ url: `/v1/lineages/${id}`, headers: auth })).json().members).toEqual([hOriginal, hCrop, hGraded].sort());
   }, 120_000);
 });

@@ -41,6 +41,13 @@ describe('the OpenAPI document at /docs/json', () => {
     expect(() => validator.resolveRefs()).not.toThrow();
   });
 
+  it("types a job's result as the analyze or cluster result the queue holds (it was any value, named only in a description)", () => {
+    const jobState = doc.components.schemas.JobState as { properties: { result: { anyOf?: { $ref: string }[] } } };
+    expect(jobState.properties.result.anyOf).toEqual([{ $ref: '#/components/schemas/AnalyzeJobResult' }, { $ref: '#/components/schemas/ClusterJobResult' }]);
+    expect(doc.components.schemas.AnalyzeJobResult).toMatchObject({ required: ['hash', 'cached', 'analysis'] });
+    expect(doc.components.schemas.ClusterJobResult).toMatchObject({ required: ['lineages', 'failed'] });
+  });
+
   it('names every operation once', () => {
     const ids = operations().map(({ name, op }) => op.operationId ?? name);
     expect(ids.every((id) => /^[a-zA-Z]+$/.test(id)), ids.join(' ')).toBe(true);

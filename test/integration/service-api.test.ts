@@ -108,6 +108,8 @@ describe('service API with a queue worker, on a real Redis', () => {
       expect(done.result?.hash).toBe(contentHash(bytes));
       expect(done.result?.analysis.width).toBe(480);
       expect(Object.keys(done.result?.analysis.crops ?? {})).toEqual(['16:9', '1:1']);
+      // The result as the queue holds it: typed in the OpenAPI document, serialized from that type, nothing dropped.
+      expect(done.result).toEqual((await queues.analyze.getJob(done.id))?.returnvalue);
 
       const hints = await app.inject({ url: `/v1/images/${contentHash(bytes)}/crop-hints?aspect=16:9,1:1`, headers: auth });
       expect(hints.statusCode).toBe(200);
@@ -158,6 +160,63 @@ describe('service API with a queue worker, on a real Redis', () => {
       const [bad, text] = await Promise.all((submit.json().jobs as { id: string }[]).map((j) => waitForJob(app, j.id)));
       expect(bad).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'CORRUPT_IMAGE' } });
       expect(text).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'UNSUPPORTED_FORMAT' } });
+    });
+
+    describe('a finished job submitted again runs again when its result may no longer hold', () => {
+      const submitPath = async (path: string) => {
+        const response = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { path } }] } });
+        expect(response.statusCode).toBe(202);
+        return waitForJob(app, response.json().jobs[0].id as string);
+      };
+
+      it('a path whose file was replaced: the new bytes, not the retained result of the old ones (it answered the old image)', async () => {
+        const file = join(root, 'replaced.jpg');
+        await writeFile(file, await jpeg(1));
+        expect((await submitPath(file)).result?.hash).toBe(contentHash(await jpeg(1)));
+        await writeFile(file, await jpeg(2));
+        const again = await submitPath(file);
+        expect(again.state).toBe('completed');
+        expect(again.result?.hash).toBe(contentHash(await jpeg(2)));
+        expect(again.attempts).toBe(1);
+      });
+
+      it('a path that did not exist yet: analysed once the file is there (it stayed failed NOT_FOUND)', async () => {
+        const file = join(root, 'later.jpg');
+        expect(await submitPath(file)).toMatchObject({ state: 'failed', error: { code: 'NOT_FOUND' } });
+        await writeFile(file, await jpeg(3));
+        expect(await submitPath(file)).toMatchObject({ state: 'completed', result: { hash: contentHash(await jpeg(3)) } });
+      });
+
+      it('an upload deleted from the store (DELETE /v1/images/:hash): analysed and stored again (it answered the old result and stored nothing)', async () => {
+        const bytes = await sharp(await jpeg(2)).resize(270).jpeg().toBuffer();
+        const hash = contentHash(bytes);
+        const submit = async () => waitForJob(app, (await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'd.jpg', bytes }]) })).json().jobs[0].id as string);
+        expect((await submit()).state).toBe('completed');
+        expect((await app.inject({ method: 'DELETE', url: `/v1/images/${hash}`, headers: auth })).statusCode).toBe(200);
+        expect((await submit()).state).toBe('completed');
+        expect((await app.inject({ url: `/v1/images/${hash}`, headers: auth })).statusCode).toBe(200);
+      });
+
+      it('an upload whose bytes expired before its job ran: analysed once the same bytes are uploaded again (it stayed failed NOT_FOUND)', async () => {
+        const bytes = await sharp(await jpeg(1)).resize(250).jpeg().toBuffer();
+        // The job of an upload whose bytes are gone from Redis (ARTMETA_UPLOAD_TTL_SECONDS ran out while no worker took it).
+        const expired = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { upload: contentHash(bytes) } }] } });
+        expect(await waitForJob(app, expired.json().jobs[0].id as string)).toMatchObject({ state: 'failed', error: { code: 'NOT_FOUND' } });
+        const again = await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'e.jpg', bytes }]) });
+        expect(again.json().jobs[0].id).toBe(expired.json().jobs[0].id);
+        expect(await waitForJob(app, again.json().jobs[0].id as string)).toMatchObject({ state: 'completed', result: { hash: contentHash(bytes) } });
+      });
+
+      it('an upload still stored, or one that failed on its input, keeps its job as it was', async () => {
+        const bytes = await sharp(await jpeg(3)).resize(260).jpeg().toBuffer();
+        const submit = async (payload: Buffer) => waitForJob(app, (await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'k.jpg', bytes: payload }]) })).json().jobs[0].id as string);
+        const first = await submit(bytes);
+        const second = await submit(bytes);
+        expect(second).toEqual(first);
+        const truncated = bytes.subarray(0, 1_000);
+        expect(await submit(truncated)).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'CORRUPT_IMAGE' } });
+        expect(await submit(truncated)).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'CORRUPT_IMAGE' } });
+      });
     });
 
     it('answers 404 for an unknown job and 400 for a malformed submission', async () => {
@@ -412,6 +471,8 @@ describe('service API with a queue worker, on a real Redis', () => {
     expect(submit.statusCode).toBe(202);
     const job = await waitForJob(app, submit.json().id, 120_000);
     expect(job.state).toBe('completed');
+    // The result as the queue holds it: typed in the OpenAPI document, serialized from that type, nothing dropped.
+    expect(job.result).toEqual((await queues.cluster.getJob(job.id))?.returnvalue);
     const result = job.result as unknown as { lineages: { id: string; members: string[] }[]; failed: { error: { code: string } }[] };
     expect(result.failed.map((f) => f.error.code)).toEqual(['NOT_FOUND']);
     const [hOriginal, hDerived0, hDerived1, hOther] = uploads as [string, string, string, string];

@@ -40,6 +40,11 @@ describe('service configuration from the environment', () => {
     expect(loadConfig({ ARTMETA_PORT: '' }).api.port).toBe(8080);
   });
 
+  it('refuses a port past 65535 at start, naming ARTMETA_PORT (serve failed later with fastify\'s "options.port should be >= 0 and < 65536")', () => {
+    expect(loadConfig({ ARTMETA_PORT: '65535' }).api.port).toBe(65_535);
+    expect(() => loadConfig({ ARTMETA_PORT: '65536' })).toThrow(/ARTMETA_PORT="65536"/);
+  });
+
   it('reads true, false, 1 and 0 as booleans and refuses other words', () => {
     expect(loadConfig({ ARTMETA_REDIS_CLUSTER: 'true' }).redis.cluster).toBe(true);
     expect(loadConfig({ ARTMETA_REDIS_CLUSTER: '1' }).redis.cluster).toBe(true);
