@@ -30,6 +30,13 @@ export interface DecodedImage {
   scale: number;
 }
 
+/**
+ * HEIF holds AV1 (AVIF) or HEVC (HEIC, phones' photos). sharp's libheif decodes AV1 only (HEVC
+ * decoding is left out of its prebuilt libvips for patent reasons), so an HEIC's header reads but its
+ * pixels do not: that is a format artmeta does not read, not damaged data.
+ */
+const HEVC_REFUSAL = 'HEIC (HEIF coded with HEVC) is not a format artmeta reads: convert it to AVIF or JPEG';
+
 /** EXIF orientations 5-8 turn the image by 90°, so width and height swap on display. */
 const TRANSPOSING_ORIENTATIONS = new Set([5, 6, 7, 8]);
 
@@ -39,7 +46,7 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
   await checkInputSize(input, opts.maxInputBytes);
   const head = await headOf(input);
   const format = sniffFormat(head);
-  if (!format) throw new ArtmetaError('UNSUPPORTED_FORMAT', 'not an image artmeta reads (JPEG, PNG, WebP, AVIF/HEIF, TIFF, GIF)');
+  if (!format) throw new ArtmetaError('UNSUPPORTED_FORMAT', 'not an image artmeta reads (JPEG, PNG, WebP, AVIF, TIFF, GIF)');
   const sharpOptions: SharpOptions = { limitInputPixels: opts.maxPixels, pages: 1, failOn: 'warning' };
   const classify = (e: unknown) => classifySharpError(e, format, head, opts.maxPixels);
 
@@ -49,6 +56,7 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
     throw classify(e);
   });
   if (meta.format !== format) throw new ArtmetaError('CORRUPT_IMAGE', `image data is damaged: a ${format} header, read as ${meta.format ?? 'nothing'}`);
+  if (meta.compression === 'hevc') throw new ArtmetaError('UNSUPPORTED_FORMAT', HEVC_REFUSAL);
   const storedWidth = meta.width ?? 0;
   const storedHeight = meta.pageHeight ?? meta.height ?? 0;
   if (storedWidth <= 0 || storedHeight <= 0) throw new ArtmetaError('CORRUPT_IMAGE', 'image has no pixels');

@@ -69,7 +69,7 @@ describe('artmeta cluster (CLI)', () => {
       (e: Outcome) => e,
     );
     expect(stdout).toBe('');
-    expect(stderr).toBe(`artmeta: ${text}: UNSUPPORTED_FORMAT: not an image artmeta reads (JPEG, PNG, WebP, AVIF/HEIF, TIFF, GIF)\n`);
+    expect(stderr).toBe(`artmeta: ${text}: UNSUPPORTED_FORMAT: not an image artmeta reads (JPEG, PNG, WebP, AVIF, TIFF, GIF)\n`);
     expect(code).toBe(1);
   });
 });

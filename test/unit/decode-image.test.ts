@@ -107,7 +107,14 @@ describe('decodeImage', () => {
     await expectCode(decodeImage(tiff.subarray(0, tiff.length / 2)), 'CORRUPT_IMAGE');
   });
 
-  it('refuses SVG (and anything but JPEG, PNG, WebP, AVIF/HEIF, TIFF, GIF) before any decoder sees it', async () => {
+  it('refuses HEIC (HEIF coded with HEVC) as UNSUPPORTED_FORMAT, not CORRUPT_IMAGE: sharp\'s libheif decodes AV1 only', async () => {
+    const error = await decodeImage(fixture('astronaut-hevc.heic')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArtmetaError);
+    expect((error as ArtmetaError).code).toBe('UNSUPPORTED_FORMAT');
+    expect((error as ArtmetaError).message).toMatch(/HEIC/);
+  });
+
+  it('refuses SVG (and anything but JPEG, PNG, WebP, AVIF, TIFF, GIF) before any decoder sees it', async () => {
     const svg = Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="300" height="200"><rect width="300" height="200" fill="red"/></svg>');
     await expectCode(decodeImage(svg), 'UNSUPPORTED_FORMAT');
     await expectCode(decodeImage(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="30" height="20"/>')), 'UNSUPPORTED_FORMAT');
