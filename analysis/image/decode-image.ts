@@ -146,13 +146,20 @@ export function sniffFormat(head: Buffer): string | undefined {
 
 /**
  * sharp reports every failure as a plain Error. The format is known by then (its signature
- * matched), so a failure is damaged data, unless the image is over the pixel limit: libspng
+ * matched), so a failure is damaged data, unless it is a HEIF libvips does not load or the image is
+ * over the pixel limit: libspng
  * refuses some huge PNG headers outright, so a PNG's size is read from its IHDR to say so.
  */
 function classifySharpError(e: unknown, format: string, head: Buffer, maxPixels: number): ArtmetaError {
   const message = e instanceof Error ? e.message : String(e);
   if (/pixel limit/i.test(message)) return new ArtmetaError('PIXEL_LIMIT', message, { cause: e });
   if (/Input file is missing/i.test(message)) return new ArtmetaError('NOT_FOUND', message, { cause: e });
+  // The HEIF brands sniffed include image sequences (animated AVIF, `avis`), which libvips does not
+  // load: no loader claims them, whereas a damaged HEIF is claimed and fails in it. (A truncated TIFF
+  // is not claimed either, so this holds for HEIF only.)
+  if (format === 'heif' && /contains unsupported image format/i.test(message)) {
+    return new ArtmetaError('UNSUPPORTED_FORMAT', `a HEIF artmeta does not read (an animated AVIF, say): convert it to a still AVIF or JPEG (${message})`, { cause: e });
+  }
   const size = format === 'png' && head.length >= 24 ? { width: head.readUInt32BE(16), height: head.readUInt32BE(20) } : undefined;
   if (size && size.width * size.height > maxPixels) {
     return new ArtmetaError('PIXEL_LIMIT', `image is ${size.width}x${size.height} = ${size.width * size.height} pixels, over the limit of ${maxPixels}`, { cause: e });

@@ -142,6 +142,14 @@ describe('decodeImage', () => {
     expect((error as ArtmetaError).message).toMatch(/HEIC/);
   });
 
+  it('refuses an animated AVIF (an AV1 image sequence, brand avis) as UNSUPPORTED_FORMAT: libvips does not load it, the data is not damaged (it said CORRUPT_IMAGE)', async () => {
+    for (const input of [fixture('astronaut-animated.avif'), await readFile(fixture('astronaut-animated.avif'))]) {
+      const error = await decodeImage(input).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ArtmetaError);
+      expect((error as ArtmetaError).code).toBe('UNSUPPORTED_FORMAT');
+    }
+  });
+
   it('refuses SVG (and anything but JPEG, PNG, WebP, AVIF, TIFF, GIF) before any decoder sees it', async () => {
     const svg = Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="300" height="200"><rect width="300" height="200" fill="red"/></svg>');
     await expectCode(decodeImage(svg), 'UNSUPPORTED_FORMAT');
