@@ -30,6 +30,13 @@ export interface DecodedImage {
   scale: number;
 }
 
+/**
+ * HEIF holds AV1 (AVIF) or HEVC (HEIC, phones' photos). sharp's libheif decodes AV1 only (HEVC
+ * decoding is left out of its prebuilt libvips for patent reasons), so an HEIC's header reads but its
+ * pixels do not: that is a format artmeta does not read, not damaged data.
+ */
+const HEVC_REFUSAL = 'HEIC (HEIF coded with HEVC) is not a format artmeta reads: convert it to AVIF or JPEG';
+
 /** EXIF orientations 5-8 turn the image by 90°, so width and height swap on display. */
 const TRANSPOSING_ORIENTATIONS = new Set([5, 6, 7, 8]);
 
@@ -39,7 +46,7 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
   await checkInputSize(input, opts.maxInputBytes);
   const head = await headOf(input);
   const format = sniffFormat(head);
-  if (!format) throw new ArtmetaError('UNSUPPORTED_FORMAT', 'not an image artmeta reads (JPEG, PNG, WebP, AVIF/HEIF, TIFF, GIF)');
+  if (!format) throw new ArtmetaError('UNSUPPORTED_FORMAT', 'not an image artmeta reads (JPEG, PNG, WebP, AVIF, TIFF, GIF)');
   const sharpOptions: SharpOptions = { limitInputPixels: opts.maxPixels, pages: 1, failOn: 'warning' };
   const classify = (e: unknown) => classifySharpError(e, format, head, opts.maxPixels);
 
@@ -49,6 +56,7 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
     throw classify(e);
   });
   if (meta.format !== format) throw new ArtmetaError('CORRUPT_IMAGE', `image data is damaged: a ${format} header, read as ${meta.format ?? 'nothing'}`);
+  if (meta.compression === 'hevc') throw new ArtmetaError('UNSUPPORTED_FORMAT', HEVC_REFUSAL);
   const storedWidth = meta.width ?? 0;
   const storedHeight = meta.pageHeight ?? meta.height ?? 0;
   if (storedWidth <= 0 || storedHeight <= 0) throw new ArtmetaError('CORRUPT_IMAGE', 'image has no pixels');
@@ -138,13 +146,20 @@ export function sniffFormat(head: Buffer): string | undefined {
 
 /**
  * sharp reports every failure as a plain Error. The format is known by then (its signature
- * matched), so a failure is damaged data, unless the image is over the pixel limit: libspng
+ * matched), so a failure is damaged data, unless it is a HEIF libvips does not load or the image is
+ * over the pixel limit: libspng
  * refuses some huge PNG headers outright, so a PNG's size is read from its IHDR to say so.
  */
 function classifySharpError(e: unknown, format: string, head: Buffer, maxPixels: number): ArtmetaError {
   const message = e instanceof Error ? e.message : String(e);
   if (/pixel limit/i.test(message)) return new ArtmetaError('PIXEL_LIMIT', message, { cause: e });
   if (/Input file is missing/i.test(message)) return new ArtmetaError('NOT_FOUND', message, { cause: e });
+  // The HEIF brands sniffed include image sequences (animated AVIF, `avis`), which libvips does not
+  // load: no loader claims them, whereas a damaged HEIF is claimed and fails in it. (A truncated TIFF
+  // is not claimed either, so this holds for HEIF only.)
+  if (format === 'heif' && /contains unsupported image format/i.test(message)) {
+    return new ArtmetaError('UNSUPPORTED_FORMAT', `a HEIF artmeta does not read (an animated AVIF, say): convert it to a still AVIF or JPEG (${message})`, { cause: e });
+  }
   const size = format === 'png' && head.length >= 24 ? { width: head.readUInt32BE(16), height: head.readUInt32BE(20) } : undefined;
   if (size && size.width * size.height > maxPixels) {
     return new ArtmetaError('PIXEL_LIMIT', `image is ${size.width}x${size.height} = ${size.width * size.height} pixels, over the limit of ${maxPixels}`, { cause: e });

@@ -14,8 +14,9 @@ const CROP_COLOURS = ['#ff9f1c', '#2ec4b6', '#e71d36', '#a06cd5', '#3a86ff', '#8
  */
 export async function renderDebugOverlay(input: string | Buffer, analysis: Analysis): Promise<Buffer> {
   const scale = Math.min(1, OVERLAY_LONG_SIDE / Math.max(analysis.width, analysis.height));
-  const width = Math.round(analysis.width * scale);
-  const height = Math.round(analysis.height * scale);
+  // At least a pixel: past 2048:1 the short side rounds to 0.
+  const width = Math.max(1, Math.round(analysis.width * scale));
+  const height = Math.max(1, Math.round(analysis.height * scale));
   const stroke = Math.max(2, Math.round(Math.max(width, height) / 300));
   const font = Math.max(12, Math.round(Math.max(width, height) / 50));
   const rect = (b: Box, colour: string, dash = '', fill = 'fill="none"') =>

@@ -136,7 +136,13 @@ async function contactSheet(dir: string, images: ClusterImage[], lineages: Linea
   for (const lineage of lineages) {
     const root = signatureOf.get(lineage.representative)!;
     for (const id of lineage.members) {
-      const thumbnail = await sharp(`${dir}/${id}`).resize(180, 140, { fit: 'inside' }).jpeg({ quality: 70 }).toBuffer();
+      // As displayed, as /render draws a JPEG: EXIF orientation applied, transparency on the page's white (JPEG would make it black).
+      const thumbnail = await sharp(`${dir}/${id}`)
+        .autoOrient()
+        .resize(180, 140, { fit: 'inside' })
+        .flatten({ background: '#ffffff' })
+        .jpeg({ quality: 70 })
+        .toBuffer();
       members.set(id, {
         id,
         thumbnailSrc: `data:image/jpeg;base64,${thumbnail.toString('base64')}`,

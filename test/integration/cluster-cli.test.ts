@@ -3,6 +3,7 @@ import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../support/fixtures.ts';
 
@@ -60,6 +61,29 @@ describe('artmeta cluster (CLI)', () => {
     }
   });
 
+  it('--report draws each thumbnail as displayed: EXIF orientation applied, transparency on white (it showed the stored pixels sideways and transparent areas black)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'artmeta-report-'));
+    await copyFile(fixture('astronaut-exif6.jpg'), join(dir, 'a-exif6.jpg'));
+    // The upright photo with its left half transparent (black under the transparency, as many encoders leave it).
+    const { data, info } = await sharp(fixture('astronaut-upright.jpg')).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    for (let i = 0; i < info.width * info.height; i++) if (i % info.width < info.width / 2) data.fill(0, i * 4, i * 4 + 4);
+    await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } }).png().toFile(join(dir, 'b-half-transparent.png'));
+    const report = join(dir, 'report.html');
+    expect((await cluster([dir, '--report', report])).code).toBe(0);
+    const html = await readFile(report, 'utf8');
+    const thumbnail = async (name: string) => {
+      const src = new RegExp(`<img src="data:image/jpeg;base64,([^"]+)" alt=""><figcaption>${name}<`).exec(html)?.[1];
+      expect(src, name).toBeDefined();
+      return sharp(Buffer.from(src!, 'base64')).raw().toBuffer({ resolveWithObject: true });
+    };
+    const rotated = await thumbnail('a-exif6.jpg');
+    expect([rotated.info.width, rotated.info.height]).toEqual([180, 135]);
+    const transparent = await thumbnail('b-half-transparent.png');
+    let left = 0;
+    for (let y = 0; y < transparent.info.height; y++) for (let x = 0; x < 60; x++) left += transparent.data[(y * transparent.info.width + x) * transparent.info.channels]!;
+    expect(left / (60 * transparent.info.height)).toBeGreaterThan(240);
+  });
+
   it('similarity names each image it cannot read, with its code, exit code 1 (it said only "not an image…", exit 2)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'artmeta-similarity-'));
     const text = join(dir, 'text.jpg');
@@ -69,7 +93,7 @@ describe('artmeta cluster (CLI)', () => {
       (e: Outcome) => e,
     );
     expect(stdout).toBe('');
-    expect(stderr).toBe(`artmeta: ${text}: UNSUPPORTED_FORMAT: not an image artmeta reads (JPEG, PNG, WebP, AVIF/HEIF, TIFF, GIF)\n`);
+    expect(stderr).toBe(`artmeta: ${text}: UNSUPPORTED_FORMAT: not an image artmeta reads (JPEG, PNG, WebP, AVIF, TIFF, GIF)\n`);
     expect(code).toBe(1);
   });
 });

@@ -382,6 +382,10 @@ describe('service API with a queue worker, on a real Redis', () => {
       const notImage = await app.inject({ method: 'POST', url: '/v1/crop-hints', ...multipart([{ name: 'x.jpg', bytes: Buffer.from('definitely not a picture') }]) });
       expect(notImage.statusCode).toBe(415);
       expect(notImage.json().error.code).toBe('UNSUPPORTED_FORMAT');
+      // A phone's HEIC: a known container whose HEVC pixels sharp cannot decode, not damaged data.
+      const heic = await app.inject({ method: 'POST', url: '/v1/crop-hints', headers: { ...auth, 'content-type': 'image/heic' }, payload: await readFile(fixture('astronaut-hevc.heic')) });
+      expect(heic.statusCode).toBe(415);
+      expect(heic.json().error.code).toBe('UNSUPPORTED_FORMAT');
       const damaged = await app.inject({ method: 'POST', url: '/v1/crop-hints', ...multipart([{ name: 'd.jpg', bytes: (await jpeg(2)).subarray(0, 3_000) }]) });
       expect(damaged.statusCode).toBe(422);
       expect(damaged.json().error.code).toBe('CORRUPT_IMAGE');

@@ -227,3 +227,54 @@ describe('WebP effort (ARTMETA_RENDER_WEBP_EFFORT)', () => {
     expect(await sharp(fast).metadata()).toMatchObject({ format: 'webp', width: 320, height: 180 });
   });
 });
+
+describe('renders cut the displayed pixels whatever the input stores', () => {
+  /** How astronaut-upright.jpg is stored for each EXIF orientation so that, displayed, it is upright (320×240). */
+  const STORED: Record<number, (image: Sharp) => Sharp> = {
+    2: (image) => image.flop(),
+    3: (image) => image.rotate(180),
+    4: (image) => image.flip(),
+    5: (image) => image.rotate(270).flop(),
+    6: (image) => image.rotate(270),
+    7: (image) => image.rotate(90).flop(),
+    8: (image) => image.rotate(90),
+  };
+  const source = { width: 320, height: 240 };
+  const crop = { x: 40, y: 30, w: 240, h: 180 };
+
+  it.each([2, 3, 4, 5, 6, 7, 8])('EXIF orientation %i: the master (full and ½) and the source (both orders) give what they give for the upright file', async (orientation) => {
+    const upright = await readFile(fixture('astronaut-upright.jpg'));
+    const stored = await STORED[orientation]!(sharp(upright)).withMetadata({ orientation }).jpeg({ quality: 95 }).toBuffer();
+    const renders = async (bytes: Buffer): Promise<Buffer[]> => {
+      const full = await decodeMaster(bytes, source, source, MAX_PIXELS);
+      const half = await decodeMaster(bytes, source, { width: 160, height: 120 }, MAX_PIXELS);
+      const pictures = [
+        await renderFromMaster(full, crop, { width: 120, height: 90 }, { format: 'png' }),
+        await renderFromMaster(half, cropInMaster(crop, source, { width: 160, height: 120 }), { width: 60, height: 45 }, { format: 'png' }),
+        await renderCrop(bytes, crop, { width: 120, height: 90 }, source, { format: 'png' }, MAX_PIXELS),
+        await renderCrop(bytes, crop, { width: 60, height: 45 }, source, { format: 'png' }, MAX_PIXELS),
+      ];
+      return Promise.all(pictures.map((picture) => sharp(picture).raw().toBuffer()));
+    };
+    const [fromStored, fromUpright] = await Promise.all([renders(stored), renders(upright)]);
+    ['full master', '½ master', 'source, extract first', 'source, shrink first'].forEach((path, i) => {
+      // Measured 0.5-0.9 (one more JPEG encoding); without orientation 79-101.
+      expect(meanAbsoluteDifference(fromStored[i]!, fromUpright[i]!), path).toBeLessThan(4);
+    });
+  });
+
+  it('a transparent image renders as JPEG on white, from the master and from the source', async () => {
+    const { data, info } = await sharp(fixture('astronaut-upright.jpg')).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    // Transparent and black underneath, as encoders often leave it: flattened on nothing, it would show black.
+    data.fill(0);
+    const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } }).png().toBuffer();
+    const master = await decodeMaster(png, source, source, MAX_PIXELS);
+    for (const picture of [
+      await renderFromMaster(master, crop, { width: 120, height: 90 }, { format: 'jpeg' }),
+      await renderCrop(png, crop, { width: 60, height: 45 }, source, { format: 'jpeg' }, MAX_PIXELS),
+    ]) {
+      const pixels = await sharp(picture).raw().toBuffer();
+      expect(Math.min(...pixels)).toBeGreaterThan(250);
+    }
+  });
+});

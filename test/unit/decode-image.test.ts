@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import sharp, { type SharpOptions } from 'sharp';
+import sharp, { type Sharp, type SharpOptions } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { ArtmetaError, type ErrorCode } from '../../analysis/errors.ts';
@@ -31,6 +31,22 @@ describe('decodeImage', () => {
     let diff = 0;
     for (let i = 0; i < upright.pixels.data.length; i++) diff += Math.abs(upright.pixels.data[i]! - rotated.pixels.data[i]!);
     expect(diff / upright.pixels.data.length).toBeLessThan(6);
+  });
+
+  it.each([
+    [2, (image: Sharp) => image.flop()],
+    [3, (image: Sharp) => image.rotate(180)],
+    [4, (image: Sharp) => image.flip()],
+    [5, (image: Sharp) => image.rotate(270).flop()],
+    [7, (image: Sharp) => image.rotate(90).flop()],
+    [8, (image: Sharp) => image.rotate(90)],
+  ])('decodes EXIF orientation %i upright too (every coordinate artmeta reports is in that frame)', async (orientation, store) => {
+    const upright = await decodeImage(jpeg);
+    const decoded = await decodeImage(await store(sharp(jpeg)).withMetadata({ orientation }).jpeg({ quality: 95 }).toBuffer());
+    expect([decoded.width, decoded.height, decoded.pixels.width, decoded.pixels.height]).toEqual([320, 240, 320, 240]);
+    let diff = 0;
+    for (let i = 0; i < upright.pixels.data.length; i++) diff += Math.abs(upright.pixels.data[i]! - decoded.pixels.data[i]!);
+    expect(diff / upright.pixels.data.length).toBeLessThan(3);
   });
 
   it('shrinks to the working size and says by how much', async () => {
@@ -67,6 +83,18 @@ describe('decodeImage', () => {
     expect([decoded.width, decoded.height]).toEqual([64, 48]);
     const mean = decoded.pixels.data.reduce((s, v) => s + v, 0) / decoded.pixels.data.length;
     expect(mean).toBeLessThan(220); // the photo frame, not the white one
+  });
+
+  it('takes the first page of a multi-page TIFF', async () => {
+    const page = await sharp(jpeg).resize(64, 48).raw().toBuffer();
+    const tiff = await sharp(Buffer.concat([page, Buffer.alloc(page.length, 255)]), { raw: { width: 64, height: 96, channels: 3, pageHeight: 48 } } as SharpOptions)
+      .tiff()
+      .toBuffer();
+    expect((await sharp(tiff).metadata()).pages).toBe(2);
+    const decoded = await decodeImage(tiff);
+    expect([decoded.width, decoded.height]).toEqual([64, 48]);
+    const mean = decoded.pixels.data.reduce((s, v) => s + v, 0) / decoded.pixels.data.length;
+    expect(mean).toBeLessThan(220); // the photo page, not the white one
   });
 
   it('refuses bad input with a stable code', async () => {
@@ -107,7 +135,22 @@ describe('decodeImage', () => {
     await expectCode(decodeImage(tiff.subarray(0, tiff.length / 2)), 'CORRUPT_IMAGE');
   });
 
-  it('refuses SVG (and anything but JPEG, PNG, WebP, AVIF/HEIF, TIFF, GIF) before any decoder sees it', async () => {
+  it('refuses HEIC (HEIF coded with HEVC) as UNSUPPORTED_FORMAT, not CORRUPT_IMAGE: sharp\'s libheif decodes AV1 only', async () => {
+    const error = await decodeImage(fixture('astronaut-hevc.heic')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArtmetaError);
+    expect((error as ArtmetaError).code).toBe('UNSUPPORTED_FORMAT');
+    expect((error as ArtmetaError).message).toMatch(/HEIC/);
+  });
+
+  it('refuses an animated AVIF (an AV1 image sequence, brand avis) as UNSUPPORTED_FORMAT: libvips does not load it, the data is not damaged (it said CORRUPT_IMAGE)', async () => {
+    for (const input of [fixture('astronaut-animated.avif'), await readFile(fixture('astronaut-animated.avif'))]) {
+      const error = await decodeImage(input).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ArtmetaError);
+      expect((error as ArtmetaError).code).toBe('UNSUPPORTED_FORMAT');
+    }
+  });
+
+  it('refuses SVG (and anything but JPEG, PNG, WebP, AVIF, TIFF, GIF) before any decoder sees it', async () => {
     const svg = Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="300" height="200"><rect width="300" height="200" fill="red"/></svg>');
     await expectCode(decodeImage(svg), 'UNSUPPORTED_FORMAT');
     await expectCode(decodeImage(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="30" height="20"/>')), 'UNSUPPORTED_FORMAT');
