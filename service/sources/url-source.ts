@@ -18,8 +18,12 @@ interface UrlSourceOptions {
 /** Redirects followed (each one checked like the first URL). */
 const MAX_REDIRECTS = 3;
 
-/** Content types an image may be served with; `application/octet-stream` is left to the decoder to judge. */
-const ACCEPTED_TYPE = /^(image\/[\w.+-]+|application\/octet-stream)\s*(;|$)/i;
+/**
+ * Content types an image may be served with. The generic binary types say nothing either way and are
+ * left to the decoder to judge: `application/octet-stream`, and `binary/octet-stream`, which S3 and
+ * Google Cloud Storage give an object uploaded without a content type.
+ */
+const ACCEPTED_TYPE = /^(image\/[\w.+-]+|application\/octet-stream|binary\/octet-stream)\s*(;|$)/i;
 
 /**
  * Downloads an image from an http(s) URL with the SSRF guard applied to every address actually

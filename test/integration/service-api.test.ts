@@ -435,17 +435,18 @@ describe('service API with a queue worker, on a real Redis', () => {
       expect(await waitForJob(app, badId)).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'UNSUPPORTED_FORMAT' } });
     });
 
-    it('url jobs: non-image content type 415, missing 404, redirect into loopback is followed only because it is allow-listed', async () => {
+    it('url jobs: non-image content type 415, missing 404, redirect into loopback is followed only because it is allow-listed, an object stored without a type (binary/octet-stream) is read', async () => {
       const submit = await app.inject({
         method: 'POST',
         url: '/v1/jobs',
         headers: auth,
-        payload: { images: ['/text', '/missing.jpg', '/to-loopback'].map((p) => ({ source: { url: `${images.url}${p}` } })) },
+        payload: { images: ['/text', '/missing.jpg', '/to-loopback', '/stored-without-type'].map((p) => ({ source: { url: `${images.url}${p}` } })) },
       });
-      const [text, missing, redirected] = await Promise.all((submit.json().jobs as { id: string }[]).map((j) => waitForJob(app, j.id)));
+      const [text, missing, redirected, untyped] = await Promise.all((submit.json().jobs as { id: string }[]).map((j) => waitForJob(app, j.id)));
       expect(text?.error?.code).toBe('UNSUPPORTED_FORMAT');
       expect(missing?.error?.code).toBe('NOT_FOUND');
       expect(redirected?.state).toBe('completed');
+      expect(untyped?.state).toBe('completed');
     });
   });
 

@@ -43,6 +43,8 @@ export async function startImageServer(): Promise<{ url: string; close: () => Pr
       if (calls <= Number(flaky[1])) return response.writeHead(503).end();
       return response.writeHead(200, { 'content-type': 'image/jpeg' }).end(readFileSync(fixture('service-6.jpg')));
     }
+    // S3 and Google Cloud Storage serve an object uploaded without a content type as binary/octet-stream.
+    if (path === '/stored-without-type') return response.writeHead(200, { 'content-type': 'binary/octet-stream' }).end(readFileSync(fixture('service-1.jpg')));
     if (path === '/text') return response.writeHead(200, { 'content-type': 'text/html' }).end('<html>not an image</html>');
     if (path === '/missing.jpg') return response.writeHead(404).end();
     if (path === '/to-loopback') return response.writeHead(302, { location: `http://127.0.0.1:${port()}/fixtures/service-1.jpg` }).end();
