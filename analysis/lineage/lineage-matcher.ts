@@ -7,7 +7,7 @@ import { decideJoin, JOIN_DECISION_VERSION, startShape, type JoinDecision, type 
 import { SIGNATURE_VERSION } from './signature-codec.ts';
 import { defaultModel } from './similarity-index.ts';
 
-export type { JoinDecision, LineageShape, RepresentativeEvidence } from './lineage-join.ts';
+export type { LineageShape } from './lineage-join.ts';
 /** How the catalogue chooses among an image's candidate lineages: as LineageIndex does. */
 export { bestJoin } from './lineage-join.ts';
 

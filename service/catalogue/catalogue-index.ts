@@ -51,7 +51,7 @@ const MAX_ATTEMPTS = 20;
  * full garbage collection or a busy host does not lose its reservation; short enough that the images
  * waiting for a dead one are not failed (they wait at most this long).
  */
-export const RESERVATION_LEASE_MS = 10_000;
+const RESERVATION_LEASE_MS = 10_000;
 
 /**
  * Pause between two looks at an older reservation being decided: about a decision's time, growing with
@@ -380,7 +380,7 @@ export function parseLengths(packed: Buffer): number[] {
 }
 
 /** The `limit` slots with the highest score among those with at least `minVotes` votes, ties by votes then slot. */
-export function rankVotes(votes: ReadonlyMap<number, VoteTally>, minVotes: number, limit: number): number[] {
+function rankVotes(votes: ReadonlyMap<number, VoteTally>, minVotes: number, limit: number): number[] {
   return [...votes]
     .filter(([, n]) => n.votes >= minVotes)
     .sort((p, q) => q[1].score - p[1].score || q[1].votes - p[1].votes || p[0] - q[0])
