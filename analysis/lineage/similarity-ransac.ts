@@ -19,6 +19,8 @@ const MAX_SCALE = 8;
 const MAX_TURN_DEGREES = 5;
 /** Two keypoints closer than this (px) fix the scale and angle too poorly to propose a model. */
 const MIN_PAIR_SPAN = 8;
+/** Chance left of never having drawn two inliers when the hypotheses stop early: RANSAC's usual 99% confidence. */
+const MISS_PROBABILITY = 0.01;
 
 export interface RansacResult {
   model: SimilarityTransform;
@@ -65,9 +67,9 @@ export function ransacSimilarity(src: Float32Array, dst: Float32Array, threshold
     if (count > bestCount) {
       bestCount = count;
       best = model;
-      // Enough hypotheses for 99% confidence of having drawn two inliers at the current inlier rate.
+      // Enough hypotheses to have drawn two inliers, but for MISS_PROBABILITY, at the current inlier rate.
       const w = count / n;
-      iterations = Math.min(iterations, Math.ceil(Math.log(0.01) / Math.log(Math.max(1e-9, 1 - w * w))));
+      iterations = Math.min(iterations, Math.ceil(Math.log(MISS_PROBABILITY) / Math.log(Math.max(1e-9, 1 - w * w))));
     }
   }
   if (!best) return undefined;
