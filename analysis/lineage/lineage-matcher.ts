@@ -104,7 +104,7 @@ export function lineageMatcher(options: MatcherOptions = {}): LineageMatcher {
     tables,
     candidateKeys(signature) {
       // CandidateIndex indexes the first `indexedFeatures` and queries with all; signatures keep at most
-      // that many (image-signature.ts: 400), so one key list serves both.
+      // that many (orb-features.ts, MAX_FEATURES: 400), so one key list serves both.
       const words = descriptorWords(signature.features.descriptors);
       const count = Math.min(indexedFeatures, words.length / WORDS_PER_DESCRIPTOR);
       return distinctBucketKeys(bits, words, count).map((keys) => Array.from(keys));
