@@ -1,5 +1,5 @@
 import { ArtmetaError } from '../errors.ts';
-import type { Box } from '../geometry/box.ts';
+import { type Box, enclosingPixelBox } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { lineEvidence } from './line-evidence.ts';
 import { lineVerifierModel, verifyLine } from './line-verifier.ts';
@@ -82,13 +82,7 @@ export function textDetectionFromLines(
   const probability = round3(calibrate(anyText, imageThreshold));
   const holdsText = anyText >= imageThreshold;
   const reported = (l: { probability: number }) => holdsText && l.probability >= threshold;
-  const inPixels = (l: Box & { probability: number }) => {
-    const x = Math.max(0, Math.floor(l.x));
-    const y = Math.max(0, Math.floor(l.y));
-    const w = Math.min(image.width, Math.ceil(l.x + l.w)) - x;
-    const h = Math.min(image.height, Math.ceil(l.y + l.h)) - y;
-    return { x, y, w, h, probability: round3(calibrate(l.probability, threshold)) };
-  };
+  const inPixels = (l: Box & { probability: number }) => ({ ...enclosingPixelBox(l, image), probability: round3(calibrate(l.probability, threshold)) });
   const likeliestFirst = [...lines].sort((a, b) => b.probability - a.probability);
   return {
     probability,

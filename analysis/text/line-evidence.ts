@@ -3,6 +3,7 @@ import type { Box } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { type MatScope, withMats } from '../opencv/mat-scope.ts';
 import { cv } from '../opencv/runtime.ts';
+import { inkPolarities } from './ink-polarities.ts';
 import type { ProbabilityMap } from './text-detector-network.ts';
 
 /**
@@ -133,10 +134,7 @@ function glyphEvidence(scope: MatScope, image: RgbImage, line: Box): GlyphEviden
   const k = CROP_HEIGHT / h;
   const scaled = scope.track(new c.Mat());
   c.resize(gray, scaled, new c.Size(Math.max(2, Math.round(visible * k)), CROP_HEIGHT), 0, 0, k < 1 ? c.INTER_AREA : c.INTER_LINEAR);
-  const dark = scope.track(new c.Mat());
-  const otsu = c.threshold(scaled, dark, 0, 255, c.THRESH_BINARY_INV + c.THRESH_OTSU);
-  const light = scope.track(new c.Mat());
-  c.threshold(scaled, light, otsu, 255, c.THRESH_BINARY);
+  const { dark, light } = inkPolarities(scope, scaled);
   const candidates = [dark, light].map((ink) => measureInk(scope, scaled, ink));
   return candidates[0]!.glyphAlignment >= candidates[1]!.glyphAlignment ? candidates[0]! : candidates[1]!;
 }
