@@ -119,16 +119,7 @@ export class CatalogueIndex {
     const packedKeys = packBucketKeys(keys);
     const { minVotes, candidates, verifiedLineages, maxBucketSize } = this.matcher.limits;
     // Kept across attempts: the same objects let the matcher reuse its verifications after a conflict.
-    const decoded = new Map<string, ImageSignature>();
-    const decode = (num: string, image: string, bytes: Buffer) => {
-      const key = `${num}:${image}`;
-      let signature = decoded.get(key);
-      if (!signature) {
-        if (bytes.length === 0) throw new ArtmetaError('INTERNAL', `catalogue: representative ${image} of lineage ${num} has no signature to verify against`);
-        decoded.set(key, (signature = decodeStoredSignature(bytes)));
-      }
-      return signature;
-    };
+    const decode = representativeDecoder();
     let attempts = 0;
     let conflicts = 0;
     for (let reservation = 1; reservation <= MAX_ATTEMPTS; reservation++) {
@@ -181,38 +172,10 @@ export class CatalogueIndex {
           }
           lineages = parseCandidates(reply);
         }
-        // Decoded when the join reads them: it verifies the root and the voted ones only (the look-up sent no others).
-        const best = bestJoin(lineages, (lineage) =>
-          this.matcher.tryJoin(signature, {
-            shape: lineage.shape,
-            representatives: lineage.representatives.map((r) => ({
-              voted: votedSlots.has(r.slot),
-              get signature() {
-                return decode(lineage.num, r.image, r.signature);
-              },
-            })),
-          }),
-        );
-        const join = best && { num: best.lineage.num, rev: best.lineage.rev, ...best.decision };
-        const shape = join?.shape ?? this.matcher.startLineage(signature);
-        const reply = await this.redis.catalogueAssign(
-          this.keys.generation,
-          this.keys.base,
-          generation,
-          this.generation === '' ? '1' : '0',
-          this.version,
-          image,
-          slot,
-          RESERVATION_LEASE_MS,
-          join ? 'join' : 'new',
-          join?.num ?? '',
-          join?.rev ?? '',
-          JSON.stringify(shape),
-          join?.representative ? '1' : '0',
-          lineageIdFor(signature.contentHash),
-          join && !join.representative ? '' : sendSignature ? signatureBase64(signature, encoded) : '',
-          this.store,
-        );
+        const join = this.chooseJoin(signature, lineages, votedSlots, decode);
+        // Only a new lineage's root or a new representative is verified against later: the others send no signature.
+        const sent = join && !join.representative ? '' : sendSignature ? signatureBase64(signature, encoded) : '';
+        const reply = await this.commit(generation, image, slot, signature, join, sent);
         const outcome = String(reply[0]);
         if (outcome === 'ok') return { lineage: String(reply[1]), created: !join, known: false, attempts };
         if (outcome === 'have') return { lineage: String(reply[1]), created: false, known: true, attempts };
@@ -230,6 +193,56 @@ export class CatalogueIndex {
       }
     }
     throw new ArtmetaError('INTERNAL', `catalogue: image ${image} met a conflicting assignment ${MAX_ATTEMPTS} times in a row`);
+  }
+
+  /** The candidate lineage the matcher joins `signature` to, with its decision; undefined to start a new one. */
+  private chooseJoin(signature: ImageSignature, lineages: CandidateLineage[], votedSlots: ReadonlySet<number>, decode: RepresentativeDecoder) {
+    // Decoded when the join reads them: it verifies the root and the voted ones only (the look-up sent no others).
+    const best = bestJoin(lineages, (lineage) =>
+      this.matcher.tryJoin(signature, {
+        shape: lineage.shape,
+        representatives: lineage.representatives.map((r) => ({
+          voted: votedSlots.has(r.slot),
+          get signature() {
+            return decode(lineage.num, r.image, r.signature);
+          },
+        })),
+      }),
+    );
+    return best && { num: best.lineage.num, rev: best.lineage.rev, ...best.decision };
+  }
+
+  /**
+   * The commit script: joins `join` (or starts a lineage) unless that lineage changed or the
+   * reservation was lost meanwhile; `sentSignature` is the base64 signature for a new representative
+   * ('' when not sent). Its reply's first field is the outcome.
+   */
+  private commit(
+    generation: string,
+    image: string,
+    slot: number,
+    signature: ImageSignature,
+    join: ReturnType<CatalogueIndex['chooseJoin']>,
+    sentSignature: string,
+  ) {
+    return this.redis.catalogueAssign(
+      this.keys.generation,
+      this.keys.base,
+      generation,
+      this.generation === '' ? '1' : '0',
+      this.version,
+      image,
+      slot,
+      RESERVATION_LEASE_MS,
+      join ? 'join' : 'new',
+      join?.num ?? '',
+      join?.rev ?? '',
+      JSON.stringify(join?.shape ?? this.matcher.startLineage(signature)),
+      join?.representative ? '1' : '0',
+      lineageIdFor(signature.contentHash),
+      sentSignature,
+      this.store,
+    );
   }
 
   /** The lineage id of an image, or undefined when it is not in the catalogue. */
@@ -396,6 +409,22 @@ export function topVoted(buckets: readonly Buffer[], tables: number, minVotes: n
 /** A signature as the index and the result store keep it (base64). */
 export function decodeStoredSignature(base64: Buffer | string): ImageSignature {
   return decodeSignature(Buffer.from(typeof base64 === 'string' ? base64 : base64.toString('latin1'), 'base64'));
+}
+
+/** Decodes a representative's stored signature once per assignment: the same object for every attempt. */
+type RepresentativeDecoder = (num: string, image: string, bytes: Buffer) => ImageSignature;
+
+function representativeDecoder(): RepresentativeDecoder {
+  const decoded = new Map<string, ImageSignature>();
+  return (num, image, bytes) => {
+    const key = `${num}:${image}`;
+    let signature = decoded.get(key);
+    if (!signature) {
+      if (bytes.length === 0) throw new ArtmetaError('INTERNAL', `catalogue: representative ${image} of lineage ${num} has no signature to verify against`);
+      decoded.set(key, (signature = decodeStoredSignature(bytes)));
+    }
+    return signature;
+  };
 }
 
 function signatureBase64(signature: ImageSignature, encoded: Uint8Array | undefined): string {
