@@ -155,7 +155,7 @@ function lookUp(lineageOf: string[], signatures: ImageSignature[], features: Fea
   const { candidates: limit, minVotes } = LINEAGE_INDEX_DEFAULTS;
   const index = new CandidateIndex();
   for (const s of signatures) index.add(s);
-  const withSibling = lineageOf.map((l, i) => i).filter((i) => lineageOf.some((l, j) => j !== i && l === lineageOf[i]));
+  const withSibling = lineageOf.map((_, i) => i).filter((i) => lineageOf.some((l, j) => j !== i && l === lineageOf[i]));
   const rows = VIEWS.map(() => ({ found: 0, onlyHere: 0 }));
   let orbFound = 0;
   for (const i of withSibling) {
