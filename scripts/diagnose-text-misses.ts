@@ -33,6 +33,7 @@ import { ARTMETA_CANDIDATE_OPTIONS, type CandidateOptions, linesOfMap, networkMa
 import { type ProbabilityMap } from '../analysis/text/text-detector-network.ts';
 import { matchBoxes } from '../test/eval/box-matching.ts';
 import { scriptOf, type TruthLine } from '../test/eval/text-eval.ts';
+import { takeNumber } from './script-arguments.ts';
 
 /** Map peak on a truth line that counts as the network having seen something there. */
 const STIRRED = 0.1;
@@ -48,10 +49,7 @@ interface Candidate extends Box {
 }
 
 const args = process.argv.slice(2);
-const option = (name: string): number | undefined => {
-  const k = args.indexOf(name);
-  return k >= 0 ? Number(args.splice(k, 2)[1]) : undefined;
-};
+const option = (name: string): number | undefined => takeNumber(args, name);
 const candidateOptions: CandidateOptions = {
   ...ARTMETA_CANDIDATE_OPTIONS,
   minLongSide: option('--min-long-side') ?? ARTMETA_CANDIDATE_OPTIONS.minLongSide,
