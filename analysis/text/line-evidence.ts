@@ -78,7 +78,7 @@ export function lineEvidence(image: RgbImage, map: ProbabilityMap, line: Box & {
 }
 
 /** Peak probability and the share of the box DB marks as text. */
-function mapEvidence(map: ProbabilityMap, line: Box): { mapPeak: number; mapFill: number } {
+export function mapEvidence(map: ProbabilityMap, line: Box): { mapPeak: number; mapFill: number } {
   const x0 = Math.max(0, Math.floor(line.x / map.scaleX));
   const y0 = Math.max(0, Math.floor(line.y / map.scaleY));
   const x1 = Math.min(map.width, Math.ceil((line.x + line.w) / map.scaleX));
