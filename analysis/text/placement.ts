@@ -1,6 +1,7 @@
 import type { PlacementResult } from '../analysis-schema.ts';
 import { type Box, type Size, intersection } from '../geometry/box.ts';
 import type { PlacementAnchor, PlacementLength, PlacementRequest } from './placement-spec.ts';
+import { roundScore } from '../score-rounding.ts';
 
 /** Gap between a placed box and the image edge, as a fraction of the short side. */
 const EDGE_MARGIN = 0.03;
@@ -145,7 +146,7 @@ export function placeBox(image: Size, request: PlacementRequest, obstacles: Plac
         `${describeBlockers(blockedBy)}`,
     };
   }
-  return { fits: true, box: best.candidate.box, anchor: best.candidate.anchor, score: round3(best.score) };
+  return { fits: true, box: best.candidate.box, anchor: best.candidate.anchor, score: roundScore(best.score) };
 }
 
 function resolve(length: PlacementLength, extent: number): number {
@@ -231,8 +232,4 @@ function nearestDistance(box: Box, obstacles: Array<{ box: Box }>): number {
 function describeBlockers(blockedBy: { text: number; face: number }): string {
   if (blockedBy.text && blockedBy.face) return 'detected text or a face';
   return blockedBy.face ? 'a face' : 'detected text';
-}
-
-function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }
