@@ -10,6 +10,7 @@ import type { PlacementRequest } from './text/placement-spec.ts';
 import { facesOf } from './crop/stored-crop-hints.ts';
 import { findFocalPoint } from './focal-point.ts';
 import type { Analysis, TextResult } from './analysis-schema.ts';
+import { roundScore } from './score-rounding.ts';
 
 export interface AnalyzeOptions extends DecodeOptions {
   /** Canvases to give crop hints for: `16:9`, `1:1`, `1280x720`… Default 16:9, 1:1, 2:3, 9:16, 4:5. */
@@ -55,7 +56,7 @@ export function analyzeDecoded(
     box: toDisplayed(p.box),
     ...(p.face ? { face: toDisplayed(p.face) } : {}),
     shot: p.shot,
-    score: round(p.score),
+    score: roundScore(p.score),
   }));
   const faces = facesOf({ people });
   return {
@@ -86,8 +87,4 @@ function toDisplayedPoint(p: Point, scale: number, size: Size): Point {
     x: clamp(Math.round(p.x * scale), 0, size.width - 1),
     y: clamp(Math.round(p.y * scale), 0, size.height - 1),
   };
-}
-
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }

@@ -25,12 +25,10 @@ import { signaturesOfFiles } from '../analysis/lineage/signature-files.ts';
 import { defaultModel, similarity } from '../analysis/lineage/similarity-index.ts';
 import { loadOpenCV } from '../analysis/opencv/runtime.ts';
 import { describeWrongJoin, replayOrders, summariseOrders } from '../test/eval/arrival-orders.ts';
+import { takeNumber } from './script-arguments.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string): number | undefined => {
-  const k = args.indexOf(name);
-  return k >= 0 ? Number(args.splice(k, 2)[1]) : undefined;
-};
+const option = (name: string): number | undefined => takeNumber(args, name);
 const orders = option('--orders') ?? 0;
 const verifiedLineages = option('--verified') ?? LINEAGE_INDEX_DEFAULTS.verifiedLineages;
 const representatives = option('--representatives') ?? LINEAGE_INDEX_DEFAULTS.representatives;

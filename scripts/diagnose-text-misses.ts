@@ -26,13 +26,13 @@ import { type Box, intersectionArea, iou, scaleBox } from '../analysis/geometry/
 import { decodeImage } from '../analysis/image/decode-image.ts';
 import { loadOpenCV } from '../analysis/opencv/runtime.ts';
 import { dbBoxes } from '../analysis/text/db-postprocess.ts';
-import { lineEvidence } from '../analysis/text/line-evidence.ts';
+import { lineEvidence, mapEvidence } from '../analysis/text/line-evidence.ts';
 import { textDetectionFromLines } from '../analysis/text/detect-text.ts';
 import { lineVerifierModel, verifyLine } from '../analysis/text/line-verifier.ts';
 import { ARTMETA_CANDIDATE_OPTIONS, type CandidateOptions, linesOfMap, networkMap } from '../analysis/text/text-line-candidates.ts';
-import { type ProbabilityMap } from '../analysis/text/text-detector-network.ts';
 import { matchBoxes } from '../test/eval/box-matching.ts';
 import { scriptOf, type TruthLine } from '../test/eval/text-eval.ts';
+import { takeNumber } from './script-arguments.ts';
 
 /** Map peak on a truth line that counts as the network having seen something there. */
 const STIRRED = 0.1;
@@ -48,10 +48,7 @@ interface Candidate extends Box {
 }
 
 const args = process.argv.slice(2);
-const option = (name: string): number | undefined => {
-  const k = args.indexOf(name);
-  return k >= 0 ? Number(args.splice(k, 2)[1]) : undefined;
-};
+const option = (name: string): number | undefined => takeNumber(args, name);
 const candidateOptions: CandidateOptions = {
   ...ARTMETA_CANDIDATE_OPTIONS,
   minLongSide: option('--min-long-side') ?? ARTMETA_CANDIDATE_OPTIONS.minLongSide,
@@ -60,16 +57,6 @@ const candidateOptions: CandidateOptions = {
 const list = args.includes('--list');
 const folders = args.filter((a) => !a.startsWith('--'));
 if (folders.length === 0) throw new Error('usage: npm run diagnose:text -- <folder>... [--list] [--min-long-side N] [--limit-side N]');
-
-function mapPeak(map: ProbabilityMap, box: Box): number {
-  const x0 = Math.max(0, Math.floor(box.x / map.scaleX));
-  const y0 = Math.max(0, Math.floor(box.y / map.scaleY));
-  const x1 = Math.min(map.width, Math.ceil((box.x + box.w) / map.scaleX));
-  const y1 = Math.min(map.height, Math.ceil((box.y + box.h) / map.scaleY));
-  let peak = 0;
-  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) peak = Math.max(peak, map.data[y * map.width + x]!);
-  return peak;
-}
 
 const areaOf = (b: Box) => Math.max(1e-9, b.w * b.h);
 
@@ -144,7 +131,7 @@ async function diagnose(folder: string): Promise<void> {
     const required = truth[file]!.filter((t) => !t.ignore);
     const holdsText = textDetectionFromLines(lines, decoded, model).probability >= 0.5;
     for (const t of required) {
-      const { category, detail } = categorise(t, required.filter((o) => o !== t), lines, model.threshold, holdsText, lowBoxes, mapPeak(map, scaleBox(t, 1 / decoded.scale)));
+      const { category, detail } = categorise(t, required.filter((o) => o !== t), lines, model.threshold, holdsText, lowBoxes, mapEvidence(map, scaleBox(t, 1 / decoded.scale)).mapPeak);
       const script = t.script ?? scriptOf(provenance[file]);
       total.add('all', category);
       byRole.add(t.role, category);

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { loadOpenCV } from '../analysis/opencv/runtime.ts';
 import { signaturesOfFiles } from '../analysis/lineage/signature-files.ts';
 import { MODEL_FEATURES, modelInputs, pairIndex, similarityMetrics, type SimilarityModel, type SimilarityReport } from '../analysis/lineage/similarity-index.ts';
+import { takeValue } from './script-arguments.ts';
 
 const FOLDS = 5;
 const L2 = 0.01;
@@ -31,8 +32,7 @@ interface Sample {
 }
 
 const args = process.argv.slice(2);
-const cacheFlag = args.indexOf('--metrics-cache');
-const metricsCache = cacheFlag >= 0 ? args.splice(cacheFlag, 2)[1] : undefined;
+const metricsCache = takeValue(args, '--metrics-cache');
 const dir = args[0] ?? '.scratch/synth-lineages';
 if (/shared\/data/.test(dir)) throw new Error('the shared data folder is the validation set: fit on `npm run synth:lineages` output');
 const out = new URL('../models/lineage-weights.json', import.meta.url).pathname;

@@ -24,6 +24,7 @@ import { type LineVerifierModel, TEXT_LINE_VERIFIER_URL, verifyLine } from '../a
 import { ARTMETA_CANDIDATE_OPTIONS, type CandidateOptions, textLineCandidates } from '../analysis/text/text-line-candidates.ts';
 import { matchBoxes } from '../test/eval/box-matching.ts';
 import { lineOperatingPoint } from './verifier-operating-point.ts';
+import { takeValue } from './script-arguments.ts';
 
 /** L2 penalty and steps of the logistic fit: enough to converge on a few thousand lines. */
 const L2 = 1e-3;
@@ -156,12 +157,8 @@ const rounded = (f: Figures) => Object.fromEntries(Object.entries(f).map(([k, v]
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const option = (name: string): string | undefined => {
-    const k = args.indexOf(name);
-    return k >= 0 ? args.splice(k, 2)[1] : undefined;
-  };
-  const look = option('--look');
-  const outFile = option('--out') ?? fileURLToPath(TEXT_LINE_VERIFIER_URL);
+  const look = takeValue(args, '--look');
+  const outFile = takeValue(args, '--out') ?? fileURLToPath(TEXT_LINE_VERIFIER_URL);
   const options: CandidateOptions = look === undefined ? ARTMETA_CANDIDATE_OPTIONS : { ...ARTMETA_CANDIDATE_OPTIONS, limitSide: Number(look), minLongSide: Number(look) };
   const dirs = args.length > 0 ? args : ['.scratch/synth-text'];
   if (dirs.some((d) => /shared\/data/.test(d))) throw new Error('the shared data folder is the validation set: fit on `npm run synth:text` output');

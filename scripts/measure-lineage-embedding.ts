@@ -31,6 +31,7 @@ import { lineageSignature } from '../analysis/lineage/lineage-signature.ts';
 import { decodeSignature, encodeSignature } from '../analysis/lineage/signature-codec.ts';
 import { defaultModel, similarity } from '../analysis/lineage/similarity-index.ts';
 import { loadOpenCV } from '../analysis/opencv/runtime.ts';
+import { takeSwitch } from './script-arguments.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -38,9 +39,8 @@ const option = (name: string, fallback: string) => {
   return i >= 0 ? args.splice(i, 2)[1]! : fallback;
 };
 const modelPath = option('--model', 'models/lineage-encoder.onnx');
-const reuseAt = args.indexOf('--reuse');
 /** --reuse: report from the pairs a previous run wrote to <dir>/embedding-pairs.json. */
-const reuse = reuseAt >= 0 && args.splice(reuseAt, 1).length > 0;
+const reuse = takeSwitch(args, '--reuse');
 const side = Number(option('--side', '320'));
 const dirs = args;
 if (dirs.length === 0 || dirs.some((d) => /shared\/data/.test(d))) throw new Error('give synth:lineages directories (the shared data folder is validation only)');
@@ -155,7 +155,7 @@ function lookUp(lineageOf: string[], signatures: ImageSignature[], features: Fea
   const { candidates: limit, minVotes } = LINEAGE_INDEX_DEFAULTS;
   const index = new CandidateIndex();
   for (const s of signatures) index.add(s);
-  const withSibling = lineageOf.map((l, i) => i).filter((i) => lineageOf.some((l, j) => j !== i && l === lineageOf[i]));
+  const withSibling = lineageOf.map((_, i) => i).filter((i) => lineageOf.some((l, j) => j !== i && l === lineageOf[i]));
   const rows = VIEWS.map(() => ({ found: 0, onlyHere: 0 }));
   let orbFound = 0;
   for (const i of withSibling) {

@@ -33,6 +33,7 @@ import { ARTMETA_CANDIDATE_OPTIONS, linesOfMap, networkMap } from '../analysis/t
 import { dbBoxes } from '../analysis/text/db-postprocess.ts';
 import type { RgbImage } from '../analysis/image/rgb-image.ts';
 import { BADGE_REQUEST, type TruthLine } from '../test/eval/text-eval.ts';
+import { takeSwitch, takeValue } from './script-arguments.ts';
 
 const RUN_ONS = [0, 0.5, 1, 1.5, 2, 2.5, 3, 4];
 /** Calibrated probability from which an unreported candidate counts as evidence (Infinity: none does). */
@@ -80,10 +81,8 @@ async function cornerLook(image: RgbImage): Promise<TextEvidence[]> {
 }
 
 const args = process.argv.slice(2);
-const cacheAt = args.indexOf('--cache');
-const cacheDir = cacheAt >= 0 ? args.splice(cacheAt, 2)[1] : undefined;
-const cornerLookAt = args.indexOf('--corner-look');
-const withCornerLook = cornerLookAt >= 0 && args.splice(cornerLookAt, 1).length > 0;
+const cacheDir = takeValue(args, '--cache');
+const withCornerLook = takeSwitch(args, '--corner-look');
 const folders = args;
 const isSynth = (folder: string) => existsSync(join(folder, 'images'));
 if (!folders.some(isSynth)) throw new Error('usage: measure:text-placement -- <synth folder>... <folder>... [--cache DIR]');

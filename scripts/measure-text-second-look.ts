@@ -42,6 +42,7 @@ import { placeBox } from '../analysis/text/placement.ts';
 import { ARTMETA_CANDIDATE_OPTIONS, type CandidateOptions, linesOfMap, networkMap } from '../analysis/text/text-line-candidates.ts';
 import { matchBoxes } from '../test/eval/box-matching.ts';
 import { BADGE_REQUEST, median, type TruthLine } from '../test/eval/text-eval.ts';
+import { takeNumber, takeValue } from './script-arguments.ts';
 
 /** A second-look line stands for a first-look line it overlaps this much (IoU), or covers this share of the smaller. */
 const SAME_LINE_IOU = 0.3;
@@ -75,19 +76,13 @@ interface Sample {
 }
 
 const args = process.argv.slice(2);
-const option = (name: string): number | undefined => {
-  const k = args.indexOf(name);
-  return k >= 0 ? Number(args.splice(k, 2)[1]) : undefined;
-};
+const option = (name: string): number | undefined => takeNumber(args, name);
 const secondSide = option('--second') ?? 1024;
 const maxShare = option('--max-share') ?? 0.45;
 const maxCost = option('--max-cost') ?? 0.25;
-const secondVerifierAt = args.indexOf('--second-verifier');
-const secondVerifierFile = secondVerifierAt >= 0 ? args.splice(secondVerifierAt, 2)[1] : undefined;
-const firstVerifierAt = args.indexOf('--first-verifier');
-const firstVerifierFile = firstVerifierAt >= 0 ? args.splice(firstVerifierAt, 2)[1] : undefined;
-const cacheAt = args.indexOf('--cache');
-const cacheDir = cacheAt >= 0 ? args.splice(cacheAt, 2)[1] : undefined;
+const secondVerifierFile = takeValue(args, '--second-verifier');
+const firstVerifierFile = takeValue(args, '--first-verifier');
+const cacheDir = takeValue(args, '--cache');
 const folders = args.filter((a) => !a.startsWith('--'));
 if (folders.length < 2) throw new Error('usage: npm run measure:text-second-look -- <fit synth folder> <folder>... [--second N] [--max-share S] [--max-cost C] [--first-verifier FILE] [--second-verifier FILE] [--cache DIR]');
 

@@ -146,7 +146,7 @@ export function affineAsDepthwiseConv(graph: OnnxGraph): number {
 }
 
 /** The graph's image input, as the caller now feeds it: the resized image's bytes, RGB, height × width × 3. */
-export const BYTES_INPUT = 'image';
+const BYTES_INPUT = 'image';
 
 /**
  * The network reads the resized image's bytes (uint8, 1 × height × width × 3, RGB) and normalises

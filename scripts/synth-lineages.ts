@@ -33,6 +33,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { mulberry32, shuffle } from './seeded-random.ts';
+import { takeNumber, takeSwitch } from './script-arguments.ts';
 
 const CONVERT = '/usr/bin/convert';
 const RCC_DIR = '/usr/share/gcompris-qt/rcc';
@@ -40,10 +41,8 @@ const RCC_FILES = ['explore_monuments', 'explore_world_animals', 'explore_farm_a
 const EXTRA_PHOTOS = ['/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg'];
 
 const args = process.argv.slice(2);
-const seedFlag = args.indexOf('--seed');
-const seed = seedFlag >= 0 ? Number(args.splice(seedFlag, 2)[1]) : 20261206;
-const harderFlag = args.indexOf('--harder');
-const harder = harderFlag >= 0 && args.splice(harderFlag, 1).length > 0;
+const seed = takeNumber(args, '--seed') ?? 20261206;
+const harder = takeSwitch(args, '--harder');
 const outDir = args[0] ?? '.scratch/synth-lineages';
 
 type Rect = { x: number; y: number; w: number; h: number };

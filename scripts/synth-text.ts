@@ -13,6 +13,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { mulberry32 } from './seeded-random.ts';
+import { takeNumber } from './script-arguments.ts';
 
 /** Debian packages the backgrounds come from (none of them a source of the validation set). */
 const BACKGROUND_PACKAGES = ['ukui-wallpapers', 'gnome-backgrounds', 'python-matplotlib-data', 'gimp-data', 'mypaint-data-extras'];
@@ -276,8 +277,7 @@ const hex = (v: number[]) => `#${v.map((c) => Math.round(Math.min(255, Math.max(
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const rowsAt = args.indexOf('--object-rows');
-  const objectRowShare = rowsAt >= 0 ? Number(args.splice(rowsAt, 2)[1]) : 0;
+  const objectRowShare = takeNumber(args, '--object-rows') ?? 0;
   if (!(objectRowShare >= 0 && objectRowShare <= 1)) throw new Error('--object-rows takes a share in [0, 1]');
   const outDir = args[0] ?? '.scratch/synth-text';
   const count = Number(args[1] ?? 600);

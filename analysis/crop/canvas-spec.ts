@@ -12,6 +12,8 @@ export const DEFAULT_CANVASES = ['16:9', '1:1', '2:3', '9:16', '4:5'];
 
 const RATIO = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/;
 const PIXELS = /^(\d+)x(\d+)$/i;
+/** Longest side over shortest a canvas may have: a guard against nonsense specs (a crop 1 px thin), not a tuned value. */
+const MAX_CANVAS_ASPECT = 100;
 
 /** Parses one canvas spec; throws INVALID_ARGUMENT for anything else. */
 export function parseCanvasSpec(spec: string): CanvasSpec {
@@ -19,8 +21,8 @@ export function parseCanvasSpec(spec: string): CanvasSpec {
   const match = RATIO.exec(label) ?? PIXELS.exec(label);
   const w = match ? Number(match[1]) : NaN;
   const h = match ? Number(match[2]) : NaN;
-  if (!(w > 0 && h > 0) || w / h > 100 || h / w > 100) {
-    throw new ArtmetaError('INVALID_ARGUMENT', `bad canvas "${spec}": use W:H (16:9) or pixels (1280x720), at most 100:1`);
+  if (!(w > 0 && h > 0) || w / h > MAX_CANVAS_ASPECT || h / w > MAX_CANVAS_ASPECT) {
+    throw new ArtmetaError('INVALID_ARGUMENT', `bad canvas "${spec}": use W:H (16:9) or pixels (1280x720), at most ${MAX_CANVAS_ASPECT}:1`);
   }
   return { label, aspect: w / h };
 }

@@ -75,6 +75,15 @@ export function toPixelBox(b: Box, image: Size): Box {
   return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
 }
 
+/** The whole pixels `b` touches, within the image: its edges rounded outwards (toPixelBox rounds them to the nearest). */
+export function enclosingPixelBox(b: Box, image: Size): Box {
+  const x = Math.max(0, Math.floor(b.x));
+  const y = Math.max(0, Math.floor(b.y));
+  const w = Math.min(image.width, Math.ceil(b.x + b.w)) - x;
+  const h = Math.min(image.height, Math.ceil(b.y + b.h)) - y;
+  return { x, y, w, h };
+}
+
 export function clamp(value: number, min: number, max: number): number {
   return value < min ? min : value > max ? max : value;
 }

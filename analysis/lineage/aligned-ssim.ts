@@ -6,6 +6,11 @@ import type { ImageSignature } from './image-signature.ts';
 
 /** Fewer overlapping thumbnail pixels than this and the SSIM is not trusted (reported as 0). */
 const MIN_OVERLAP_PIXELS = 300;
+/**
+ * SSIM's Gaussian window: Wang et al.'s σ 1.5, cut at 7 px rather than their 11 on thumbnails of
+ * 64 px. The overlap mask is eroded by the same window, so no window straddles its edge.
+ */
+const SSIM_WINDOW = { side: 7, sigma: 1.5 } as const;
 
 /**
  * SSIM of two thumbnails after warping one onto the other with the feature homography (b → a, in
@@ -42,7 +47,7 @@ function ssimOverOverlap(scope: MatScope, fixed: ImageSignature, moving: ImageSi
   rankNormalise(fixedMat.data, mask.data);
   rankNormalise(warped.data, mask.data);
   // SSIM windows must not straddle the edge of the overlap, where the warped image is black.
-  const kernel = scope.track(c.Mat.ones(7, 7, c.CV_8U));
+  const kernel = scope.track(c.Mat.ones(SSIM_WINDOW.side, SSIM_WINDOW.side, c.CV_8U));
   c.erode(mask, mask, kernel);
 
   const f1 = scope.track(new c.Mat());
@@ -51,7 +56,7 @@ function ssimOverOverlap(scope: MatScope, fixed: ImageSignature, moving: ImageSi
   warped.convertTo(f2, c.CV_32F);
   const blur = (m: InstanceType<typeof c.Mat>) => {
     const out = scope.track(new c.Mat());
-    c.GaussianBlur(m, out, new c.Size(7, 7), 1.5, 1.5, c.BORDER_REFLECT);
+    c.GaussianBlur(m, out, new c.Size(SSIM_WINDOW.side, SSIM_WINDOW.side), SSIM_WINDOW.sigma, SSIM_WINDOW.sigma, c.BORDER_REFLECT);
     return out;
   };
   const product = (x: InstanceType<typeof c.Mat>, y: InstanceType<typeof c.Mat>) => {

@@ -129,7 +129,7 @@ export function tableBits(tables: number, bitsPerKey: number): Int32Array[] {
 }
 
 /** Bucket key of descriptor `d` (of `words`, see descriptorWords) in the table sampling `bits`. */
-export function bucketKey(bits: Int32Array, words: Int32Array, d: number): number {
+function bucketKey(bits: Int32Array, words: Int32Array, d: number): number {
   const base = d * WORDS_PER_DESCRIPTOR;
   let key = 0;
   for (let i = 0; i < bits.length; i++) {

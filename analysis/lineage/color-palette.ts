@@ -8,11 +8,11 @@ export interface ColorPalette {
   weights: Float32Array;
 }
 
-/** Palette colours for EMD. */
+/** Palette colours for EMD. Part of the signature format (stored k × Lab with weights); its choice is not recorded. */
 const PALETTE_COLORS = 8;
 /** Pixels sampled (grid): 1024 fix the weights of 8 colours to about 1/1000, at a quarter of the k-means time of 4096. */
 const PALETTE_SAMPLES = 1024;
-/** k-means iterations. */
+/** k-means iterations, a fixed count (no convergence test), so every palette costs the same. Whether 12 converge is not measured. */
 const KMEANS_ITERATIONS = 12;
 
 /**

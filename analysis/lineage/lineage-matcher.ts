@@ -7,7 +7,7 @@ import { decideJoin, JOIN_DECISION_VERSION, startShape, type JoinDecision, type 
 import { SIGNATURE_VERSION } from './signature-codec.ts';
 import { defaultModel } from './similarity-index.ts';
 
-export type { JoinDecision, LineageShape, RepresentativeEvidence } from './lineage-join.ts';
+export type { LineageShape } from './lineage-join.ts';
 /** How the catalogue chooses among an image's candidate lineages: as LineageIndex does. */
 export { bestJoin } from './lineage-join.ts';
 
@@ -104,7 +104,7 @@ export function lineageMatcher(options: MatcherOptions = {}): LineageMatcher {
     tables,
     candidateKeys(signature) {
       // CandidateIndex indexes the first `indexedFeatures` and queries with all; signatures keep at most
-      // that many (image-signature.ts: 400), so one key list serves both.
+      // that many (orb-features.ts, MAX_FEATURES: 400), so one key list serves both.
       const words = descriptorWords(signature.features.descriptors);
       const count = Math.min(indexedFeatures, words.length / WORDS_PER_DESCRIPTOR);
       return distinctBucketKeys(bits, words, count).map((keys) => Array.from(keys));

@@ -58,7 +58,8 @@ function detectOrb(frame: GrayImage, maxFeatures: number, fastThreshold: number,
   return withMats((scope) => {
     const c = cv();
     const gray = scope.track(c.matFromArray(frame.height, frame.width, c.CV_8UC1, frame.data));
-    // Detect more than needed: the grid spread picks among them. The other arguments are OpenCV's defaults.
+    // Detect more than needed: the grid spread picks among them. The edge threshold, first level, WTA_K,
+    // score type and patch size (31, 0, 2, Harris, 31) are OpenCV's defaults.
     const orb = scope.track(new c.ORB(maxFeatures * 2, PYRAMID_SCALE, PYRAMID_LEVELS, 31, 0, 2, c.ORB_HARRIS_SCORE, 31, fastThreshold));
     const keypoints = scope.track(new c.KeyPointVector());
     const descriptors = scope.track(new c.Mat());

@@ -34,6 +34,9 @@ export interface ParallelClusteringOptions extends Omit<LineageIndexOptions, 'ke
   lookahead?: number;
 }
 
+/** ParallelClusteringOptions.lookahead's default; its reasons are there. */
+const DEFAULT_LOOKAHEAD = 32;
+
 interface Pending {
   id: string;
   signature: ImageSignature;
@@ -64,7 +67,7 @@ export class ParallelClustering {
     private readonly verifier: AheadVerifier,
     options: ParallelClusteringOptions = {},
   ) {
-    this.lookahead = Math.max(1, options.lookahead ?? 32);
+    this.lookahead = Math.max(1, options.lookahead ?? DEFAULT_LOOKAHEAD);
     this.similarity = joinRuleOf(options).similarity;
     this.index = new LineageIndex({
       ...options,

@@ -40,6 +40,13 @@ export interface SimilarityModel {
  * a moment later 15-40% (synth:lineages' moment-later pairs; lineage-moment-later.jpg 19%).
  */
 const NEAR_MISS_SCALE = 0.1;
+/**
+ * Scales that map three metrics to roughly [0,1] as model inputs: inliers count fully from this many
+ * (log scale), the palette EMD (Lab units) and the inliers' reprojection error (feature-frame px)
+ * fall to 1/e at these. Fixed when the model was fitted (fit:lineage), so changing one means
+ * refitting; not decision thresholds, so they have no margins. Their choice is not recorded.
+ */
+const INPUT_SCALES = { inliers: 100, emd: 10, reprojectionPx: 2 } as const;
 
 /**
  * A pair whose neighbouring inliers are off the transform together by more than this (localisation
@@ -69,12 +76,12 @@ export function modelInputs(r: Omit<SimilarityReport, 'index'>): number[] {
     r.ssim,
     // Many matches are evidence of one photo only when they fit one rigid transform: the same scene a
     // moment later also gives many, a fifth of them just off the transform.
-    Math.min(1, Math.log1p(r.features.inliers) / Math.log1p(100)) * rigidity,
+    Math.min(1, Math.log1p(r.features.inliers) / Math.log1p(INPUT_SCALES.inliers)) * rigidity,
     r.features.inlierRatio,
     overlap,
-    Math.exp(-r.emd / 10) * overlap,
+    Math.exp(-r.emd / INPUT_SCALES.emd) * overlap,
     // How tightly the inliers fit (1 = exactly); 0 without a transform.
-    r.features.inliers > 0 ? Math.exp(-r.features.reprojectionError / 2) : 0,
+    r.features.inliers > 0 ? Math.exp(-r.features.reprojectionError / INPUT_SCALES.reprojectionPx) : 0,
     // 1 = every match on the transform or far off it (one photo); near 0 = many near misses (things moved).
     r.features.inliers > 0 ? Math.exp(-r.features.nearMisses / NEAR_MISS_SCALE) : 0,
   ];

@@ -19,6 +19,12 @@ const MAX_SCALE = 8;
 const MAX_TURN_DEGREES = 5;
 /** Two keypoints closer than this (px) fix the scale and angle too poorly to propose a model. */
 const MIN_PAIR_SPAN = 8;
+/** Matches a transform needs: two fix it, so it says something only when at least one more agrees (also the fewest a least-squares refit is worth). */
+const MIN_INLIERS = 3;
+/** Least-squares refits on the inliers before the final count; further rounds not measured. */
+const REFIT_ROUNDS = 2;
+/** Chance left of never having drawn two inliers when the hypotheses stop early: RANSAC's usual 99% confidence. */
+const MISS_PROBABILITY = 0.01;
 
 export interface RansacResult {
   model: SimilarityTransform;
@@ -38,7 +44,7 @@ export interface RansacResult {
  */
 export function ransacSimilarity(src: Float32Array, dst: Float32Array, threshold: number): RansacResult | undefined {
   const n = src.length / 2;
-  if (n < 3) return undefined;
+  if (n < MIN_INLIERS) return undefined;
   const maxAngle = (MAX_TURN_DEGREES * Math.PI) / 180;
   const t2 = threshold * threshold;
   let random = 0x9e3779b9;
@@ -65,15 +71,15 @@ export function ransacSimilarity(src: Float32Array, dst: Float32Array, threshold
     if (count > bestCount) {
       bestCount = count;
       best = model;
-      // Enough hypotheses for 99% confidence of having drawn two inliers at the current inlier rate.
+      // Enough hypotheses to have drawn two inliers, but for MISS_PROBABILITY, at the current inlier rate.
       const w = count / n;
-      iterations = Math.min(iterations, Math.ceil(Math.log(0.01) / Math.log(Math.max(1e-9, 1 - w * w))));
+      iterations = Math.min(iterations, Math.ceil(Math.log(MISS_PROBABILITY) / Math.log(Math.max(1e-9, 1 - w * w))));
     }
   }
   if (!best) return undefined;
   // Refit on the inliers (least squares), then recount: the two-point guess is noisy.
   let model = best;
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < REFIT_ROUNDS; round++) {
     const refined = leastSquares(src, dst, inlierMask(model, src, dst, t2));
     if (!refined || !plausible(refined)) break;
     model = refined;
@@ -86,7 +92,7 @@ export function ransacSimilarity(src: Float32Array, dst: Float32Array, threshold
     inlierCount++;
     squared += residual2(model, src, dst, k);
   }
-  return inlierCount >= 3 ? { model, inliers, inlierCount, rmsError: Math.sqrt(squared / inlierCount) } : undefined;
+  return inlierCount >= MIN_INLIERS ? { model, inliers, inlierCount, rmsError: Math.sqrt(squared / inlierCount) } : undefined;
 }
 
 function twoPointModel(src: Float32Array, dst: Float32Array, i: number, j: number): SimilarityTransform | undefined {
@@ -133,7 +139,7 @@ function leastSquares(src: Float32Array, dst: Float32Array, inliers: Uint8Array)
     mdx += dst[k * 2]!;
     mdy += dst[k * 2 + 1]!;
   }
-  if (n < 3) return undefined;
+  if (n < MIN_INLIERS) return undefined;
   msx /= n;
   msy /= n;
   mdx /= n;

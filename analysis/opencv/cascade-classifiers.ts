@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type * as OpenCV from '@techstark/opencv-js';
 import { cv } from './runtime.ts';
+import { ArtmetaError } from '../errors.ts';
 
 /** The Haar cascades artmeta ships in `models/` (see models/README.md for origin and licence). */
 export const CASCADE_FILES = {
@@ -32,7 +33,7 @@ export function cascade(name: CascadeName): OpenCV.CascadeClassifier {
     };
     lib.FS_createDataFile('/', file, readFileSync(MODELS_DIR + file), true, false, false);
     classifier = new (cv().CascadeClassifier)();
-    if (!classifier.load(file)) throw new Error(`cannot load cascade ${file}`);
+    if (!classifier.load(file)) throw new ArtmetaError('INTERNAL', `cannot load cascade ${file}`);
     loaded.set(name, classifier);
   }
   return classifier;

@@ -10,6 +10,7 @@ import {
   detectFullBodiesAround,
   detectUpperBodyAround,
 } from './body-detector.ts';
+import { FRONTAL_WINDOW, PROFILE_WINDOW } from './face-candidates.ts';
 import { DEFAULT_FACE_DETECTION_OPTIONS, detectFaces, type FaceDetectionOptions } from './face-detector.ts';
 import type { NetworkFace } from './face-network.ts';
 import { toGrayMat } from '../opencv/gray-mat.ts';
@@ -122,8 +123,8 @@ export function detectPeople(
 function checkOptions(faces: FaceDetectionOptions, bodies: BodyDetectionOptions): void {
   const problems: string[] = [];
   // A scan image smaller than the cascade window finds nothing; a step ≤ 1 never ends.
-  if (!(faces.frontalScanSize >= 24)) problems.push('faces.frontalScanSize must be >= 24');
-  if (faces.profileScanSize !== 0 && !(faces.profileScanSize >= 20)) problems.push('faces.profileScanSize must be 0 or >= 20');
+  if (!(faces.frontalScanSize >= FRONTAL_WINDOW)) problems.push(`faces.frontalScanSize must be >= ${FRONTAL_WINDOW}`);
+  if (faces.profileScanSize !== 0 && !(faces.profileScanSize >= PROFILE_WINDOW)) problems.push(`faces.profileScanSize must be 0 or >= ${PROFILE_WINDOW}`);
   if (!(faces.scaleFactor > 1) || !(bodies.scaleFactor > 1)) problems.push('scaleFactor must be > 1');
   if (!(faces.minNeighbors >= 0) || !(bodies.minNeighbors >= 0)) problems.push('minNeighbors must be >= 0');
   if (problems.length > 0) throw new ArtmetaError('INVALID_ARGUMENT', `invalid people detection options: ${problems.join('; ')}`);

@@ -55,8 +55,8 @@ export const DEFAULT_FACE_SCAN_OPTIONS: FaceScanOptions = {
 };
 
 /** Window sides of the cascades (frontal default 24×24, profile 20×20). */
-const FRONTAL_WINDOW = 24;
-const PROFILE_WINDOW = 20;
+export const FRONTAL_WINDOW = 24;
+export const PROFILE_WINDOW = 20;
 
 function candidate(hit: CascadeHit, view: FaceView, mirrored = false): FaceCandidate {
   return { window: hit.box, view, neighbors: hit.neighbors, mirrored, tilt: 0 };

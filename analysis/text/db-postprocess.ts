@@ -19,6 +19,9 @@ export interface DbOptions {
 
 export const PADDLE_DB_OPTIONS: DbOptions = { binaryThreshold: 0.3, boxThreshold: 0.6, unclipRatio: 1.5, minSize: 3, maxCandidates: 1000 };
 
+/** How far outside an edge a pixel centre may lie and still count as inside: half a pixel, as a rasterised polygon covers its edge pixels. */
+const EDGE_SLACK_PX = 0.5;
+
 /** A text box DB found: its axis-aligned extent in image px, its mean map probability, its tilt. */
 export interface DbBox extends Box {
   score: number;
@@ -150,12 +153,12 @@ function unitEdges(quad: Point[]): UnitEdge[] {
   });
 }
 
-/** Whether (x, y) lies inside or on the edge of a convex polygon (half a pixel of slack, as rasterised). */
+/** Whether (x, y) lies inside or on the edge of a convex polygon (EDGE_SLACK_PX of slack). */
 function insideConvex(edges: UnitEdge[], x: number, y: number): boolean {
   let sign = 0;
   for (const e of edges) {
     const cross = e.ux * (y - e.y) - e.uy * (x - e.x);
-    if (Math.abs(cross) <= 0.5) continue;
+    if (Math.abs(cross) <= EDGE_SLACK_PX) continue;
     const s = Math.sign(cross);
     if (sign && s !== sign) return false;
     sign = s;

@@ -1,10 +1,11 @@
 import { ArtmetaError } from '../errors.ts';
-import type { Box } from '../geometry/box.ts';
+import { type Box, enclosingPixelBox } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { lineEvidence } from './line-evidence.ts';
 import { lineVerifierModel, verifyLine } from './line-verifier.ts';
 import { PLACEMENT_EVIDENCE_MAX } from './placement.ts';
 import { ARTMETA_CANDIDATE_OPTIONS, type CandidateOptions, textLineCandidates } from './text-line-candidates.ts';
+import { roundScore } from '../score-rounding.ts';
 
 export interface TextDetectionOptions extends Partial<CandidateOptions> {
   /**
@@ -79,16 +80,10 @@ export function textDetectionFromLines(
   { threshold, imageThreshold }: { threshold: number; imageThreshold: number },
 ): TextDetection {
   const anyText = anyLineIsText(lines.map((l) => l.probability));
-  const probability = round3(calibrate(anyText, imageThreshold));
+  const probability = roundScore(calibrate(anyText, imageThreshold));
   const holdsText = anyText >= imageThreshold;
   const reported = (l: { probability: number }) => holdsText && l.probability >= threshold;
-  const inPixels = (l: Box & { probability: number }) => {
-    const x = Math.max(0, Math.floor(l.x));
-    const y = Math.max(0, Math.floor(l.y));
-    const w = Math.min(image.width, Math.ceil(l.x + l.w)) - x;
-    const h = Math.min(image.height, Math.ceil(l.y + l.h)) - y;
-    return { x, y, w, h, probability: round3(calibrate(l.probability, threshold)) };
-  };
+  const inPixels = (l: Box & { probability: number }) => ({ ...enclosingPixelBox(l, image), probability: roundScore(calibrate(l.probability, threshold)) });
   const likeliestFirst = [...lines].sort((a, b) => b.probability - a.probability);
   return {
     probability,
@@ -106,8 +101,4 @@ export function textDetectionFromLines(
  */
 export function calibrate(p: number, threshold: number): number {
   return p < threshold ? (0.5 * p) / threshold : 0.5 + (0.5 * (p - threshold)) / (1 - threshold);
-}
-
-function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }

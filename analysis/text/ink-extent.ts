@@ -1,9 +1,10 @@
 import type * as OpenCV from '@techstark/opencv-js';
-import type { Box } from '../geometry/box.ts';
+import { type Box, enclosingPixelBox } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { type MatScope, withMats } from '../opencv/mat-scope.ts';
 import { cv } from '../opencv/runtime.ts';
 import type { DbBox } from './db-postprocess.ts';
+import { inkPolarities } from './ink-polarities.ts';
 
 /**
  * A component spanning this share of the crop both ways is background of the ink's polarity (a
@@ -40,10 +41,7 @@ interface Extent {
  * ink covers the kernel. OpenCV must be loaded.
  */
 export function inkExtent(image: RgbImage, box: DbBox): Box {
-  const x = Math.max(0, Math.floor(box.x));
-  const y = Math.max(0, Math.floor(box.y));
-  const w = Math.min(image.width, Math.ceil(box.x + box.w)) - x;
-  const h = Math.min(image.height, Math.ceil(box.y + box.h)) - y;
+  const { x, y, w, h } = enclosingPixelBox(box, image);
   if (w < 3 || h < 3) return box;
   const gray = new Uint8Array(w * h);
   for (let row = 0; row < h; row++) {
@@ -62,10 +60,7 @@ export function inkExtent(image: RgbImage, box: DbBox): Box {
   const found = withMats((scope) => {
     const c = cv();
     const crop = scope.track(c.matFromArray(h, w, c.CV_8UC1, gray));
-    const dark = scope.track(new c.Mat());
-    const level = c.threshold(crop, dark, 0, 255, c.THRESH_BINARY_INV + c.THRESH_OTSU);
-    const light = scope.track(new c.Mat());
-    c.threshold(crop, light, level, 255, c.THRESH_BINARY);
+    const { dark, light } = inkPolarities(scope, crop);
     const darkFirst = kernelContrast(dark.data, w, h, kernel) >= kernelContrast(light.data, w, h, kernel);
     const [ink, other] = darkFirst ? [dark, light] : [light, dark];
     const e = glyphExtent(scope, ink, other, w, h, kernel) ?? glyphExtent(scope, other, ink, w, h, kernel);

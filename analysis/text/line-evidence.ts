@@ -3,6 +3,7 @@ import type { Box } from '../geometry/box.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { type MatScope, withMats } from '../opencv/mat-scope.ts';
 import { cv } from '../opencv/runtime.ts';
+import { inkPolarities } from './ink-polarities.ts';
 import type { ProbabilityMap } from './text-detector-network.ts';
 
 /**
@@ -46,6 +47,19 @@ const GLYPH_HEIGHT_SHARE = { min: 0.3, max: 0.98 } as const;
 const COMPONENT_LIMITS = { minArea: 4, maxWidthInHeights: 3 } as const;
 /** Watershed basins of fewer pixels than this are not counted. */
 const MIN_BASIN_PIXELS = 6;
+/**
+ * glyphAlignment falls linearly to 0 as the spread of the glyph bottoms (standard deviation, in crop
+ * heights) grows to 1 / this, a quarter of the crop height. A scale of the feature, fixed when the
+ * verifier was fitted (fit:text on synth:text), so changing it means refitting; not a decision
+ * threshold, so it has no margin.
+ */
+const BASELINE_SPREAD_SCALE = 4;
+/**
+ * Stroke cores, the watershed's ink markers: ink pixels whose distance to the background is over
+ * this. OpenCV's 3×3 L2 distance gives a pixel next to the background 0.955 and every other ink
+ * pixel 1.37 or more, so this takes the ink less its outer layer (any value in (0.955, 1.37) would).
+ */
+const CORE_DISTANCE = 0.99;
 
 /**
  * Measures one candidate line (image px) on the working image and the network's map.
@@ -64,7 +78,7 @@ export function lineEvidence(image: RgbImage, map: ProbabilityMap, line: Box & {
 }
 
 /** Peak probability and the share of the box DB marks as text. */
-function mapEvidence(map: ProbabilityMap, line: Box): { mapPeak: number; mapFill: number } {
+export function mapEvidence(map: ProbabilityMap, line: Box): { mapPeak: number; mapFill: number } {
   const x0 = Math.max(0, Math.floor(line.x / map.scaleX));
   const y0 = Math.max(0, Math.floor(line.y / map.scaleY));
   const x1 = Math.min(map.width, Math.ceil((line.x + line.w) / map.scaleX));
@@ -120,10 +134,7 @@ function glyphEvidence(scope: MatScope, image: RgbImage, line: Box): GlyphEviden
   const k = CROP_HEIGHT / h;
   const scaled = scope.track(new c.Mat());
   c.resize(gray, scaled, new c.Size(Math.max(2, Math.round(visible * k)), CROP_HEIGHT), 0, 0, k < 1 ? c.INTER_AREA : c.INTER_LINEAR);
-  const dark = scope.track(new c.Mat());
-  const otsu = c.threshold(scaled, dark, 0, 255, c.THRESH_BINARY_INV + c.THRESH_OTSU);
-  const light = scope.track(new c.Mat());
-  c.threshold(scaled, light, otsu, 255, c.THRESH_BINARY);
+  const { dark, light } = inkPolarities(scope, scaled);
   const candidates = [dark, light].map((ink) => measureInk(scope, scaled, ink));
   return candidates[0]!.glyphAlignment >= candidates[1]!.glyphAlignment ? candidates[0]! : candidates[1]!;
 }
@@ -168,7 +179,7 @@ function measureInk(scope: MatScope, gray: OpenCV.Mat, ink: OpenCV.Mat): GlyphEv
     strokeEvenness: strokes.length ? 1 - Math.min(1, strokeSd / Math.max(strokeMean, 1e-6)) : 0,
     strokeToHeight: (2 * strokeMean) / height,
     glyphCount: Math.log1p((glyphLike.length * height) / width),
-    glyphAlignment: glyphLike.length ? (glyphLike.length / Math.max(1, glyphs.length)) * (1 - Math.min(1, 4 * spread)) : 0,
+    glyphAlignment: glyphLike.length ? (glyphLike.length / Math.max(1, glyphs.length)) * (1 - Math.min(1, BASELINE_SPREAD_SCALE * spread)) : 0,
     glyphHeightShare: glyphLike.reduce((s, g) => s + g.h, 0) / Math.max(1, glyphLike.length) / height,
     inkShare,
     watershedRegions: watershedRegions(scope, gray, ink, distance),
@@ -201,7 +212,7 @@ function ridgeValues(distance: OpenCV.Mat): number[] {
 function watershedRegions(scope: MatScope, gray: OpenCV.Mat, ink: OpenCV.Mat, distance: OpenCV.Mat): number {
   const c = cv();
   const cores = scope.track(new c.Mat());
-  c.threshold(distance, cores, 0.99, 255, c.THRESH_BINARY);
+  c.threshold(distance, cores, CORE_DISTANCE, 255, c.THRESH_BINARY);
   const cores8 = scope.track(new c.Mat());
   cores.convertTo(cores8, c.CV_8U);
   const markers = scope.track(new c.Mat());

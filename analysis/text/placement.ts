@@ -1,6 +1,7 @@
 import type { PlacementResult } from '../analysis-schema.ts';
 import { type Box, type Size, intersection } from '../geometry/box.ts';
 import type { PlacementAnchor, PlacementLength, PlacementRequest } from './placement-spec.ts';
+import { roundScore } from '../score-rounding.ts';
 
 /** Gap between a placed box and the image edge, as a fraction of the short side. */
 const EDGE_MARGIN = 0.03;
@@ -46,6 +47,16 @@ const SCORE_WEIGHTS = { fits: 0.6, clearance: 0.3, preference: 0.1 } as const;
 const EVIDENCE_PENALTY = 0.5;
 /** The top of the subtitle band keeps this much less of the anchor's preference than its bottom. */
 const SUBTITLE_RISE_COST = 0.5;
+/**
+ * Positions tried per line height as the subtitle band slides up: any free gap 1¼ lines tall holds
+ * one of them. Finer steps not measured.
+ */
+const SUBTITLE_STEPS_PER_LINE = 4;
+/**
+ * Evidence and scores are sums of floats: differences this small are rounding, so within it two
+ * places count as equal and the earlier one (anchor order) stays.
+ */
+const TIE_TOLERANCE = 1e-9;
 
 interface Candidate {
   box: Box;
@@ -123,7 +134,7 @@ export function placeBox(image: Size, request: PlacementRequest, obstacles: Plac
     const score =
       (SCORE_WEIGHTS.fits + SCORE_WEIGHTS.clearance * clearance + SCORE_WEIGHTS.preference * candidate.preference) *
       (1 - EVIDENCE_PENALTY * Math.min(1, evidence));
-    const better = !best || evidence < best.evidence - 1e-9 || (evidence <= best.evidence + 1e-9 && score > best.score + 1e-9);
+    const better = !best || evidence < best.evidence - TIE_TOLERANCE || (evidence <= best.evidence + TIE_TOLERANCE && score > best.score + TIE_TOLERANCE);
     if (better) best = { candidate, evidence, score };
   }
   if (!best) {
@@ -135,7 +146,7 @@ export function placeBox(image: Size, request: PlacementRequest, obstacles: Plac
         `${describeBlockers(blockedBy)}`,
     };
   }
-  return { fits: true, box: best.candidate.box, anchor: best.candidate.anchor, score: round3(best.score) };
+  return { fits: true, box: best.candidate.box, anchor: best.candidate.anchor, score: roundScore(best.score) };
 }
 
 function resolve(length: PlacementLength, extent: number): number {
@@ -174,7 +185,7 @@ function anchorCandidates(image: Size, size: Size, margin: number, anchors: Plac
         break;
       case 'subtitle': {
         const highest = Math.min(bottom, Math.round(SUBTITLE_BAND_TOP * image.height));
-        const step = Math.max(1, Math.round(size.height / 4));
+        const step = Math.max(1, Math.round(size.height / SUBTITLE_STEPS_PER_LINE));
         for (let y = bottom, i = 0; y >= highest; y -= step, i++) {
           // Lower in the band reads as a subtitle; each step up costs a little preference.
           out.push({ box: place(centerX, y), anchor, preference: preference * (1 - (SUBTITLE_RISE_COST * (bottom - y)) / Math.max(1, bottom - highest)) });
@@ -221,8 +232,4 @@ function nearestDistance(box: Box, obstacles: Array<{ box: Box }>): number {
 function describeBlockers(blockedBy: { text: number; face: number }): string {
   if (blockedBy.text && blockedBy.face) return 'detected text or a face';
   return blockedBy.face ? 'a face' : 'detected text';
-}
-
-function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }

@@ -1,8 +1,8 @@
 import type { LineageShape } from '../../analysis/lineage/lineage-join.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
 import { STORED_SIGNATURE } from '../store/result-store.ts';
-import { decodeStoredSignature, SLOT_BYTES } from './catalogue-index.ts';
-import { CatalogueKeys, PENDING_SLOT, type GenerationKeys } from './catalogue-keys.ts';
+import { decodeStoredSignature } from './catalogue-index.ts';
+import { CatalogueKeys, PENDING_SLOT, SLOT_BYTES, type GenerationKeys } from './catalogue-keys.ts';
 
 export interface CatalogueCheck {
   generation: string;

@@ -30,6 +30,8 @@ export const PENDING_SLOT = 0xffffffff;
 
 /** Bytes of a bucket key in a table's field name: keys below 2^24 - 1 (CandidateIndex uses 22 bits). */
 const KEY_BYTES = 3;
+/** Bytes of one bucket entry: a slot number, 2^24 slots per generation. */
+export const SLOT_BYTES = 3;
 
 /**
  * The packed field of a repeated key (REPEATED_KEY of LineageMatcher.candidateKeys): a key no table has,

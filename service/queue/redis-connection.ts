@@ -29,7 +29,7 @@ export function connectRedis(config: Pick<ArtmetaConfig, 'redis'>, options: Redi
  * connection itself would wait forever (`maxRetriesPerRequest: null`), which for a wrong
  * ARTMETA_REDIS_URL means a command that hangs without a word.
  */
-export const ONE_SHOT_REDIS_TIMEOUT_MS = 5_000;
+const ONE_SHOT_REDIS_TIMEOUT_MS = 5_000;
 
 /** A connection that is ready, or an error naming the URL (without its password). */
 export async function connectReachableRedis(config: Pick<ArtmetaConfig, 'redis'>, timeoutMs = ONE_SHOT_REDIS_TIMEOUT_MS): Promise<RedisClient> {

@@ -40,7 +40,7 @@ export interface OrderReplay {
  * Replays `arrival` (image positions) through a fresh LineageIndex with `options`; `pair` should
  * remember pairs across orders.
  */
-export function replayArrival(
+function replayArrival(
   arrival: number[],
   signatures: ImageSignature[],
   truth: string[],

@@ -19,9 +19,9 @@ import { grayScanImage } from '../../analysis/people/gray-scan-image.ts';
 import { detectPeople } from '../../analysis/people/detect-people.ts';
 import { findNetworkFaces } from '../../analysis/people/face-network.ts';
 
-export const FACE_MATCH_IOU = 0.4;
+const FACE_MATCH_IOU = 0.4;
 /** Faces (and predictions) whose long side is under this many stored pixels are not scored. */
-export const MIN_SCORED_FACE = 20;
+const MIN_SCORED_FACE = 20;
 
 type TruthFace = TruthBox;
 export type FaceCounts = MatchCounts;
@@ -58,7 +58,7 @@ export function scoreFaces(predicted: Box[], truth: TruthFace[]): FaceCounts {
 }
 
 /** The reference row: the default frontal cascade alone at 640 px, scale 1.1, minNeighbors 5. */
-export function frontalCascadeAlone(image: RgbImage): Box[] {
+function frontalCascadeAlone(image: RgbImage): Box[] {
   return withMats((scope) => {
     const scan = grayScanImage(scope, toGrayMat(scope, image), 640);
     return scanCascade(scope, 'frontalFace', scan.mat, { scaleFactor: 1.1, minNeighbors: 5, minSize: 24 }, scan.scale).map(

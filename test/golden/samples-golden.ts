@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { analyzeImage } from '../../analysis/analyze-image.ts';
 import type { Analysis } from '../../analysis/analysis-schema.ts';
 
-export const SAMPLES_DIR = fileURLToPath(new URL('../../samples/', import.meta.url));
+const SAMPLES_DIR = fileURLToPath(new URL('../../samples/', import.meta.url));
 export const GOLDEN_FILE = fileURLToPath(new URL('./samples.json', import.meta.url));
 
 export type GoldenAnalysis = Pick<Analysis, 'width' | 'height' | 'focalPoint' | 'roi' | 'method' | 'shot' | 'people' | 'crops' | 'keep'>;

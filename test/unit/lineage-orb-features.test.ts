@@ -40,8 +40,11 @@ describe('ORB features', () => {
     expect(liveScopedObjects()).toBe(0);
   });
 
-  it('are found on a frame 2 px across: the narrowest ORB takes', () => {
+  // ORB keeps no keypoint within its 31-px border, so none is found here: what this checks is that
+  // ORB runs on the narrowest frame the guard lets through without OpenCV's pyramid assertion.
+  it('are looked for on a frame 2 px across, the narrowest ORB takes, without an OpenCV assertion', () => {
     const strip: GrayImage = { data: new Uint8Array(2 * 512).map((_, i) => (i * 37) % 256), width: 2, height: 512 };
-    expect(() => orbFeatures(strip)).not.toThrow();
+    expect(orbFeatures(strip).points.length).toBe(0);
+    expect(liveScopedObjects()).toBe(0);
   });
 });
