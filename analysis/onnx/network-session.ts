@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { ArtmetaError } from '../errors.ts';
+import { nativeCall } from './native-call-gate.ts';
 
 /** Every network of this process (or worker thread), so that a thread can free them all as it stops. */
 const sessions = new Set<NetworkSession>();
@@ -20,24 +21,34 @@ export class NetworkSession {
   }
 
   load(): Promise<ort.InferenceSession> {
-    this.session ??= ort.InferenceSession.create(this.file, {
+    const options: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       // Converted models carry unused initialisers; ONNX Runtime warns about each on every load.
       logSeverityLevel: 3,
-    }).catch((e: unknown) => {
+    };
+    this.session ??= nativeCall(() => ort.InferenceSession.create(this.file, options)).catch((e: unknown) => {
       this.session = undefined;
       throw new ArtmetaError('INTERNAL', `cannot load the ${this.name} ${this.file}: ${e instanceof Error ? e.message : String(e)}`);
     });
     return this.session;
   }
 
+  /** Runs the network once (loading it first if need be). */
+  async run(feeds: ort.InferenceSession.FeedsType): Promise<ort.InferenceSession.ReturnType> {
+    const session = await this.load();
+    return nativeCall(() => session.run(feeds));
+  }
+
   /** Frees the session (the next load creates it again). */
   async release(): Promise<void> {
     const current = this.session;
     this.session = undefined;
-    if (current) await (await current).release();
+    if (current) {
+      const session = await current;
+      await nativeCall(() => session.release());
+    }
   }
 }
 

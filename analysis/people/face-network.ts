@@ -75,7 +75,7 @@ async function runRegions(net: ort.InferenceSession, image: RgbImage, regions: r
   const inputs = networkInputs(image, regions);
   const found: NetworkFace[] = [];
   for (const [i, region] of regions.entries()) {
-    const result = await net.run({ [net.inputNames[0]!]: inputs[i]! });
+    const result = await network.run({ [net.inputNames[0]!]: inputs[i]! });
     const read = (name: string): Float32Array => result[name]!.data as Float32Array;
     const boxes = decodeBlazeFace(
       { scores16: read(OUTPUTS.scores16), boxes16: read(OUTPUTS.boxes16), scores8: read(OUTPUTS.scores8), boxes8: read(OUTPUTS.boxes8) },

@@ -4,11 +4,14 @@ import { Worker } from 'node:worker_threads';
 import type { Analysis } from '../../analysis/analysis-schema.ts';
 import type { AnalyzeOptions } from '../../analysis/analyze-image.ts';
 import { ArtmetaError, type ErrorCode } from '../../analysis/errors.ts';
-import type { AnalysisReply, AnalysisRequest, AnalysisTask, AnalysisThreadStop } from './analysis-thread.ts';
+import { NativeCallFlags } from '../../analysis/onnx/native-call-gate.ts';
+import type { AnalysisReply, AnalysisRequest, AnalysisTask, AnalysisThreadData, AnalysisThreadStop } from './analysis-thread.ts';
 
 export interface AnalysisPoolOptions {
   /** Worker threads, each with its own OpenCV runtime (~150 MB). Default: one per core. */
   threads?: number;
+  /** How long `close` lets a thread finish its task in hand before terminating it, in ms. Default: THREAD_STOP_GRACE_MS. */
+  stopGraceMs?: number;
 }
 
 interface Task {
@@ -19,15 +22,17 @@ interface Task {
 
 interface Slot {
   worker: Worker;
+  /** Shared with the thread: it is terminated only between its ONNX Runtime calls (native-call-gate.ts). */
+  nativeCalls: NativeCallFlags;
   task?: Task;
 }
 
 const THREAD_URL = new URL('./analysis-thread-entry.mjs', import.meta.url);
 
 /**
- * How long `close` lets a thread finish its task and free its sessions before terminating it. An
- * analysis takes 0.1-0.5 s on this machine; a worker must exit within 10 s of SIGTERM, with its
- * queue connections still to close after this.
+ * How long `close` lets a thread finish its task and free its sessions before terminating it (after
+ * the ONNX Runtime call under way, if any). An analysis takes 0.1-0.5 s on this machine; a worker must
+ * exit within 10 s of SIGTERM, with its queue connections still to close after this.
  */
 const THREAD_STOP_GRACE_MS = 3_000;
 
@@ -38,10 +43,12 @@ const THREAD_STOP_GRACE_MS = 3_000;
 export class AnalysisPool {
   private readonly slots: Slot[] = [];
   private readonly waiting: Task[] = [];
+  private readonly stopGraceMs: number;
   private nextId = 1;
   private closed = false;
 
   constructor(options: AnalysisPoolOptions = {}) {
+    this.stopGraceMs = options.stopGraceMs ?? THREAD_STOP_GRACE_MS;
     const threads = Math.max(1, options.threads ?? availableParallelism());
     for (let i = 0; i < threads; i++) this.slots.push(this.spawn());
   }
@@ -91,14 +98,15 @@ export class AnalysisPool {
   private async stop(slot: Slot): Promise<void> {
     const exited = once(slot.worker, 'exit');
     slot.worker.postMessage({ kind: 'stop' } satisfies AnalysisThreadStop);
-    const deadline = setTimeout(() => void slot.worker.terminate(), THREAD_STOP_GRACE_MS);
+    const deadline = setTimeout(() => void slot.nativeCalls.stopCalls().then(() => slot.worker.terminate()), this.stopGraceMs);
     await exited;
     clearTimeout(deadline);
   }
 
   private spawn(): Slot {
-    const worker = new Worker(THREAD_URL);
-    const slot: Slot = { worker };
+    const nativeCalls = new NativeCallFlags();
+    const worker = new Worker(THREAD_URL, { workerData: { nativeCalls: nativeCalls.buffer } satisfies AnalysisThreadData });
+    const slot: Slot = { worker, nativeCalls };
     worker.on('message', (reply: AnalysisReply) => this.settle(slot, reply));
     worker.on('error', (e) => this.replace(slot, e));
     worker.on('exit', (code) => this.replace(slot, new Error(`analysis thread exited with code ${code}`)));

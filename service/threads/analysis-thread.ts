@@ -1,4 +1,4 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { Analysis } from '../../analysis/analysis-schema.ts';
 import { analyzeImage, type AnalyzeOptions } from '../../analysis/analyze-image.ts';
 import { analyzeWithSignature } from '../../analysis/analyze-with-signature.ts';
@@ -6,6 +6,7 @@ import { describeError } from '../../analysis/errors.ts';
 import { decodeImage } from '../../analysis/image/decode-image.ts';
 import { lineageSignature } from '../../analysis/lineage/lineage-signature.ts';
 import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import { shareNativeCallFlags } from '../../analysis/onnx/native-call-gate.ts';
 import { releaseNetworkSessions } from '../../analysis/onnx/network-session.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 
@@ -26,6 +27,14 @@ export interface AnalysisThreadStop {
 export type AnalysisReply =
   | { id: number; analysis?: Analysis; signature?: Uint8Array }
   | { id: number; error: ReturnType<typeof describeError> };
+
+/** What the pool gives a thread as it starts. */
+export interface AnalysisThreadData {
+  /** The pool terminates the thread only between ONNX Runtime calls (analysis/onnx/native-call-gate.ts). */
+  nativeCalls: SharedArrayBuffer;
+}
+
+shareNativeCallFlags((workerData as AnalysisThreadData).nativeCalls);
 
 /** The task in hand: the pool sends a thread one at a time, and a stop waits for it. */
 let inHand: Promise<void> = Promise.resolve();

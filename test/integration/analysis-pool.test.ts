@@ -1,6 +1,12 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { AnalysisPool } from '../../service/threads/analysis-pool.ts';
 import { fixture } from '../support/fixtures.ts';
+
+const run = promisify(execFile);
+const child = fileURLToPath(new URL('../support/pool-close-child.ts', import.meta.url));
 
 describe('closing the analysis pool', () => {
   it('answers the analysis in hand, then lets each thread free its networks and exit', async () => {
@@ -15,4 +21,10 @@ describe('closing the analysis pool', () => {
     expect(analysis.text?.regions.length).toBeGreaterThan(0);
     await closed;
   }, 60_000);
+
+  it('terminates a thread past its grace only between ONNX Runtime calls (terminated inside one, the whole process aborted)', async () => {
+    const rounds = 8;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', child, fixture('text-title.jpg'), String(rounds)], { timeout: 120_000 });
+    expect(stdout.trim().split('\n').at(-1)).toBe(`closed ${rounds}`);
+  }, 150_000);
 });
