@@ -13,6 +13,15 @@ const MAGIC = 0x41534947; // "ASIG"
  * them, 64 px thumbnail. 3: the same layout, keypoints detected at FAST threshold 15 instead of 5 (a
  * v2 signature holds other keypoints for the same image; matched against v3 ones they would align
  * worse). Signatures of older versions are refused with STALE_SIGNATURE: recompute them from the image.
+ * Still 3 since banners (longer than 8:1) got a taller feature frame (image-signature.ts,
+ * MIN_FEATURE_SHORT_SIDE): the layout is unchanged (frame and thumbnail sizes are stored) and every
+ * image up to 8:1 gets the same bytes as before (all 892 validation images, BENCHMARKS.md). A stored
+ * signature of a longer image had no keypoints (frame under 63 px high) and matched nothing; it still
+ * matches nothing. Between 8.06:1 and 8.19:1 (63 px frames, e.g. 728×90) it had 15-36 keypoints on
+ * one row and often matched its copies; against recomputed signatures it mostly does not (7 of 8
+ * re-encodes before, 0 of 8 mixed). So a stored banner can miss joins (it makes no new wrong one) until
+ * it is recomputed (width / height over 8 says which). A bump would make every stored signature
+ * stale, and every catalogue be rebuilt from the images, for images that only gain.
  */
 export const SIGNATURE_VERSION = 3;
 const POINT_SCALE = 32;
