@@ -381,7 +381,8 @@ async function drawImage(file: string, photo: Buffer, width: number, height: num
  * Banner shapes (`--banners`): the web's standard banners (970×250, 728×90, 1200×300, 468×60) and
  * 3:1 to 8:1 crops of a picture, where catalogues set a title over the artwork. Their lines fill a
  * large share of the height, which the regular set's shapes never give (a title there is at most
- * ~0.3 of the short side): before them the verifier had seen no such line, and rejected banner titles.
+ * ~0.3 of the short side): the held-out set on which banner titles are measured (models/README.md,
+ * text line verifier), which the verifier rejected while its relativeHeight was over the image's height.
  */
 const BANNER_SIZES: ReadonlyArray<readonly [number, number]> = [[970, 250], [728, 90], [1200, 300], [468, 60]];
 /** Share of banners drawn at a standard size; the others are crops of 3:1 to 8:1, 480-1600 px wide. */
