@@ -1,5 +1,5 @@
 /**
- * `npm run fit:text [-- <synth dir>... [--look N] [--out FILE]]`: fits the text line verifier (models/text-line-verifier.json)
+ * `npm run fit:text [-- <synth dir>... [--look N] [--out FILE] [--evidence-cache FILE]]`: fits the text line verifier (models/text-line-verifier.json)
  * on `npm run synth:text` output — never on the validation set. Candidate lines come
  * from artmeta's candidate stage; a line matching a truth line (IoU ≥ 0.5) is text, one touching no
  * truth line is not, fragments and merges are left out of the fit. Logistic regression on
@@ -11,7 +11,11 @@
  * `--look N` measures the candidates at a network input of N px (long side; smaller images enlarged
  * to it) instead of artmeta's, and `--out FILE` writes the model there instead of the committed
  * verifier: a verifier for a larger look is fitted and compared without touching the committed one.
+ * `--evidence-cache FILE` keeps the measured lines there (read if the file exists and was measured on
+ * the same folders, written otherwise), so refits of the model alone skip the network; delete the
+ * file when the generator, the network, the candidate stage or the evidence changes.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +75,18 @@ async function measureFolder(dir: string, samples: Sample[], options: CandidateO
     });
     if (samples.length % 100 === 0) process.stdout.write(`measured ${samples.length} images\n`);
   }
+}
+
+/** The lines measured on `dirs` (named by `dir`) from `file` if it holds them, else measured and written there. */
+async function cachedSamples(file: string, dir: string, measureAll: () => Promise<Sample[]>): Promise<Sample[]> {
+  if (existsSync(file)) {
+    const cached = JSON.parse(await readFile(file, 'utf8')) as { dir: string; features: string[]; samples: Sample[] };
+    if (cached.dir === dir && cached.features.join() === LINE_EVIDENCE_NAMES.join()) return cached.samples;
+    throw new Error(`${file} was measured on ${cached.dir} with other features or folders: delete it to measure again`);
+  }
+  const samples = await measureAll();
+  await writeFile(file, JSON.stringify({ dir, features: LINE_EVIDENCE_NAMES, samples }));
+  return samples;
 }
 
 /** 1 = text, 0 = not text, undefined = a fragment or merge (left out). */
@@ -159,11 +175,12 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const look = takeValue(args, '--look');
   const outFile = takeValue(args, '--out') ?? fileURLToPath(TEXT_LINE_VERIFIER_URL);
+  const cache = takeValue(args, '--evidence-cache');
   const options: CandidateOptions = look === undefined ? ARTMETA_CANDIDATE_OPTIONS : { ...ARTMETA_CANDIDATE_OPTIONS, limitSide: Number(look), minLongSide: Number(look) };
   const dirs = args.length > 0 ? args : ['.scratch/synth-text'];
   if (dirs.some((d) => /shared\/data/.test(d))) throw new Error('the shared data folder is the validation set: fit on `npm run synth:text` output');
   const dir = dirs.join(' + ');
-  const samples = await measure(dirs, options);
+  const samples = cache === undefined ? await measure(dirs, options) : await cachedSamples(cache, dir, () => measure(dirs, options));
   const train = samples.filter((_, i) => i % HOLD_OUT_EVERY !== 0);
   const held = samples.filter((_, i) => i % HOLD_OUT_EVERY === 0);
   const xs: number[][] = [];

@@ -1,10 +1,13 @@
 /**
- * `npm run synth:text [-- <out dir> <count> <seed>] [--object-rows S]`: a reproducible synthetic text set for fitting
+ * `npm run synth:text [-- <out dir> <count> <seed>] [--object-rows S] [--banners]`: a reproducible synthetic text set for fitting
  * artmeta's text verifier and line joining — never the validation set.
  * Photos and artwork from Debian packages that are not the validation set's sources, lines in many
  * Debian fonts and scripts, title/subtitle/badge treatments; one truth box per line, tight around its
  * ink (the line rendered alone, opaque, without shadow or plate: alpha ≥ 64/255), as the validation
- * set defines them. Output: <out>/images/*.jpg and <out>/truth.json (default .scratch/synth-text,
+ * set defines them. `--banners` makes a set of banners instead (wide, short images whose title fills
+ * much of their height; see BANNER_SIZES), drawn from the same seed by their own plan: the regular
+ * sets, and so the int8 network calibrated on one, are drawn as before.
+ * Output: <out>/images/*.jpg and <out>/truth.json (default .scratch/synth-text,
  * which git ignores: the set is regenerated, not committed).
  */
 import { execFileSync } from 'node:child_process';
@@ -13,7 +16,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { mulberry32 } from './seeded-random.ts';
-import { takeNumber } from './script-arguments.ts';
+import { takeNumber, takeSwitch } from './script-arguments.ts';
 
 /** Debian packages the backgrounds come from (none of them a source of the validation set). */
 const BACKGROUND_PACKAGES = ['ukui-wallpapers', 'gnome-backgrounds', 'python-matplotlib-data', 'gimp-data', 'mypaint-data-extras'];
@@ -221,13 +224,13 @@ async function clutter(base: Sharp, width: number, height: number, pictures: str
   return sharp(await base.composite(layers).png().toBuffer());
 }
 
-/** Rows of copies of one object (see OBJECT_ROWS_MAX), sometimes desaturated like coins or a black-and-white print. */
-async function objectRows(base: Sharp, width: number, height: number, pictures: string[], rand: () => number): Promise<Sharp> {
+/** Rows of copies of one object (see OBJECT_ROWS_MAX; each `sideShare` of the short side), sometimes desaturated like coins or a black-and-white print. */
+async function objectRows(base: Sharp, width: number, height: number, pictures: string[], rand: () => number, sideShare: { min: number; span: number }): Promise<Sharp> {
   const layers: Array<{ input: Buffer; left: number; top: number }> = [];
   const rows = 1 + Math.floor(rand() * OBJECT_ROWS_MAX);
   const short = Math.min(width, height);
   for (let r = 0; r < rows; r++) {
-    const side = Math.max(6, Math.round(short * (0.04 + rand() * 0.1)));
+    const side = Math.max(6, Math.round(short * (sideShare.min + rand() * sideShare.span)));
     let object = sharp(pictures[Math.floor(rand() * pictures.length)]!).resize(side, side, { fit: 'inside' });
     if (rand() < 0.3) object = object.greyscale();
     const { data: input, info } = await object.png().toBuffer({ resolveWithObject: true });
@@ -277,6 +280,7 @@ const hex = (v: number[]) => `#${v.map((c) => Math.round(Math.min(255, Math.max(
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const banners = takeSwitch(args, '--banners');
   const objectRowShare = takeNumber(args, '--object-rows') ?? 0;
   if (!(objectRowShare >= 0 && objectRowShare <= 1)) throw new Error('--object-rows takes a share in [0, 1]');
   const outDir = args[0] ?? '.scratch/synth-text';
@@ -291,63 +295,185 @@ async function main(): Promise<void> {
   await rm(join(outDir, 'images'), { recursive: true, force: true });
   await mkdir(join(outDir, 'images'), { recursive: true });
   const truth: Record<string, SynthTruth[]> = {};
+  const kit: Kit = { rand, pick, between, photos, objects, fonts };
   for (let i = 0; i < count; i++) {
-    const name = `synth_${String(i + 1).padStart(4, '0')}.jpg`;
-    const source = pick(photos);
-    const aspect = pick([16 / 9, 3 / 2, 4 / 3, 1, 4 / 5, 2 / 3, 9 / 16]);
-    // Catalogue images come at every size, thumbnails too; they are never enlarged, so on small
-    // canvases lines are only a few px high.
-    const longSide = pick([256, 320, 400, 480, 560, 640, 720, 800, 960, 1024, 1280]);
-    const width = Math.round(aspect >= 1 ? longSide : longSide * aspect);
-    const height = Math.round(aspect >= 1 ? longSide / aspect : longSide);
-    const meta = await sharp(source).metadata();
-    // Small pattern tiles (gimp-data) are tiled; pictures are cropped at a random place.
-    let base: Sharp;
-    if ((meta.width ?? 0) < 400) {
-      const tile = await sharp(source).flatten({ background: '#808080' }).resize({ width: Math.min(width, Math.round(between(64, 200))), height, fit: 'inside' }).png().toBuffer();
-      base = sharp({ create: { width, height, channels: 3, background: '#808080' } }).composite([{ input: tile, tile: true }]);
-      base = sharp(await base.png().toBuffer());
-    } else {
-      const zoom = between(1, 2.2);
-      base = sharp(source).flatten({ background: '#808080' }).resize(Math.round(width * zoom), Math.round(height * zoom), { fit: 'cover' });
-      const big = await base.png().toBuffer();
-      base = sharp(big).extract({ left: Math.floor(rand() * (Math.round(width * zoom) - width + 1)), top: Math.floor(rand() * (Math.round(height * zoom) - height + 1)), width, height });
-    }
-    if (rand() < CLUTTER_SHARE) base = await clutter(base, width, height, objects, rand);
-    if (objectRowShare > 0 && rand() < objectRowShare) base = await objectRows(base, width, height, objects, rand);
-    const photo = await base.removeAlpha().raw().toBuffer();
-    const lines: Line[] = [];
-    const shapes: string[] = [];
-    const positive = rand() < 1 - TEXT_FREE_SHARE;
-    if (positive) planLines(lines, width, height, photo, fonts, rand, pick, between);
-    else shapes.push(...negativeShapes(width, height, rand, between));
-    const boxes: SynthTruth[] = [];
-    const defs: string[] = [];
-    const drawn: string[] = [];
-    for (const [k, line] of lines.entries()) {
-      const box = await inkBox(width, height, lineSvg(line, k, true));
-      if (!box || box.x <= 0 || box.y <= 0 || box.x + box.w >= width || box.y + box.h >= height) continue;
-      if (boxes.some((b) => overlapShare(b, box) > 0.1)) continue;
-      boxes.push({ ...box, text: line.text, role: line.role, script: line.script, style: lineStyle(line) });
-      if (line.plate) {
-        const pad = Math.max(3, box.h * 0.35);
-        shapes.push(`<rect x="${box.x - pad * 1.4}" y="${box.y - pad}" width="${box.w + pad * 2.8}" height="${box.h + pad * 2}" rx="${pad * 0.6}" fill="${line.plate.color}" fill-opacity="${line.plate.opacity}"/>`);
-      }
-      if (line.shadow) defs.push(shadowFilter(k, line));
-      if (line.fill.startsWith('url')) defs.push(gradientDef(k, rand, hex));
-      drawn.push(lineSvg(line.fill.startsWith('url') ? { ...line, fill: `url(#g${k})` } : line, k, false));
-    }
-    truth[name] = boxes;
-    const overlay = svg(width, height, shapes.join('') + drawn.join(''), defs.join(''));
-    await sharp(photo, { raw: { width, height, channels: 3 } })
-      .composite([{ input: overlay }])
-      .jpeg({ quality: Math.round(between(78, 93)) })
-      .toFile(join(outDir, 'images', name));
+    const name = `${banners ? 'banner' : 'synth'}_${String(i + 1).padStart(4, '0')}.jpg`;
+    truth[name] = banners ? await bannerImage(join(outDir, 'images', name), kit) : await regularImage(join(outDir, 'images', name), kit, objectRowShare);
     if ((i + 1) % 50 === 0) process.stdout.write(`${i + 1}/${count}\n`);
   }
   await writeFile(join(outDir, 'truth.json'), JSON.stringify(truth, null, 1));
-  process.stdout.write(`synth:text: ${count} images, ${Object.values(truth).flat().length} lines, seed ${seed}, in ${outDir}\n`);
+  process.stdout.write(`synth:text: ${count} ${banners ? 'banners' : 'images'}, ${Object.values(truth).flat().length} lines, seed ${seed}, in ${outDir}\n`);
   process.stdout.write(`fonts per script: ${SCRIPTS.map((s) => `${s} ${fonts[s].length}`).join(', ')}\n`);
+}
+
+/** The seeded draws and the Debian material every image of a set is made from. */
+interface Kit {
+  rand: () => number;
+  pick: <T>(items: readonly T[]) => T;
+  between: (a: number, b: number) => number;
+  photos: string[];
+  objects: string[];
+  fonts: Record<Script, string[]>;
+}
+
+/** One image of the regular set: a picture at a common aspect, text-free or with a title block. */
+async function regularImage(file: string, kit: Kit, objectRowShare: number): Promise<SynthTruth[]> {
+  const { rand, pick, between } = kit;
+  const source = pick(kit.photos);
+  const aspect = pick([16 / 9, 3 / 2, 4 / 3, 1, 4 / 5, 2 / 3, 9 / 16]);
+  // Catalogue images come at every size, thumbnails too; they are never enlarged, so on small
+  // canvases lines are only a few px high.
+  const longSide = pick([256, 320, 400, 480, 560, 640, 720, 800, 960, 1024, 1280]);
+  const width = Math.round(aspect >= 1 ? longSide : longSide * aspect);
+  const height = Math.round(aspect >= 1 ? longSide / aspect : longSide);
+  let base = await pictureBase(source, width, height, kit);
+  if (rand() < CLUTTER_SHARE) base = await clutter(base, width, height, kit.objects, rand);
+  if (objectRowShare > 0 && rand() < objectRowShare) base = await objectRows(base, width, height, kit.objects, rand, OBJECT_ROW_SIDE);
+  const photo = await base.removeAlpha().raw().toBuffer();
+  const lines: Line[] = [];
+  const shapes: string[] = [];
+  const positive = rand() < 1 - TEXT_FREE_SHARE;
+  if (positive) planLines(lines, width, height, photo, kit.fonts, rand, pick, between);
+  else shapes.push(...negativeShapes(width, height, rand, between));
+  return drawImage(file, photo, width, height, lines, shapes, kit);
+}
+
+/** Small pattern tiles (gimp-data) are tiled; pictures are cropped at a random place. */
+async function pictureBase(source: string, width: number, height: number, { rand, between }: Kit): Promise<Sharp> {
+  const meta = await sharp(source).metadata();
+  if ((meta.width ?? 0) < 400) {
+    const tile = await sharp(source).flatten({ background: '#808080' }).resize({ width: Math.min(width, Math.round(between(64, 200))), height, fit: 'inside' }).png().toBuffer();
+    const tiled = sharp({ create: { width, height, channels: 3, background: '#808080' } }).composite([{ input: tile, tile: true }]);
+    return sharp(await tiled.png().toBuffer());
+  }
+  const zoom = between(1, 2.2);
+  const big = await sharp(source).flatten({ background: '#808080' }).resize(Math.round(width * zoom), Math.round(height * zoom), { fit: 'cover' }).png().toBuffer();
+  return sharp(big).extract({ left: Math.floor(rand() * (Math.round(width * zoom) - width + 1)), top: Math.floor(rand() * (Math.round(height * zoom) - height + 1)), width, height });
+}
+
+/** Draws the planned lines (each kept only if its ink lies inside the image and apart from the others) and shapes; writes the JPEG; returns the truth. */
+async function drawImage(file: string, photo: Buffer, width: number, height: number, lines: Line[], shapes: string[], { rand, between }: Kit): Promise<SynthTruth[]> {
+  const boxes: SynthTruth[] = [];
+  const defs: string[] = [];
+  const drawn: string[] = [];
+  for (const [k, line] of lines.entries()) {
+    const box = await inkBox(width, height, lineSvg(line, k, true));
+    if (!box || box.x <= 0 || box.y <= 0 || box.x + box.w >= width || box.y + box.h >= height) continue;
+    if (boxes.some((b) => overlapShare(b, box) > 0.1)) continue;
+    boxes.push({ ...box, text: line.text, role: line.role, script: line.script, style: lineStyle(line) });
+    if (line.plate) {
+      const pad = Math.max(3, box.h * 0.35);
+      shapes.push(`<rect x="${box.x - pad * 1.4}" y="${box.y - pad}" width="${box.w + pad * 2.8}" height="${box.h + pad * 2}" rx="${pad * 0.6}" fill="${line.plate.color}" fill-opacity="${line.plate.opacity}"/>`);
+    }
+    if (line.shadow) defs.push(shadowFilter(k, line));
+    if (line.fill.startsWith('url')) defs.push(gradientDef(k, rand, hex));
+    drawn.push(lineSvg(line.fill.startsWith('url') ? { ...line, fill: `url(#g${k})` } : line, k, false));
+  }
+  const overlay = svg(width, height, shapes.join('') + drawn.join(''), defs.join(''));
+  await sharp(photo, { raw: { width, height, channels: 3 } })
+    .composite([{ input: overlay }])
+    .jpeg({ quality: Math.round(between(78, 93)) })
+    .toFile(file);
+  return boxes;
+}
+
+/**
+ * Banner shapes (`--banners`): the web's standard banners (970×250, 728×90, 1200×300, 468×60) and
+ * 3:1 to 8:1 crops of a picture, where catalogues set a title over the artwork. Their lines fill a
+ * large share of the height, which the regular set's shapes never give (a title there is at most
+ * ~0.3 of the short side): the held-out set on which banner titles are measured (models/README.md,
+ * text line verifier), which the verifier rejected while its relativeHeight was over the image's height.
+ */
+const BANNER_SIZES: ReadonlyArray<readonly [number, number]> = [[970, 250], [728, 90], [1200, 300], [468, 60]];
+/** Share of banners drawn at a standard size; the others are crops of 3:1 to 8:1, 480-1600 px wide. */
+const STANDARD_BANNER_SHARE = 0.4;
+const BANNER_ASPECT = { min: 3, max: 8 } as const;
+/** A banner title's ink height, as a share of the banner's height: from a third to most of it. */
+const BANNER_TITLE_HEIGHT = { min: 0.35, max: 0.85 } as const;
+/** Share of banners with a subtitle under a title of at most BANNER_STACKED_TITLE_MAX of the height. */
+const BANNER_SUBTITLE_SHARE = 0.35;
+const BANNER_STACKED_TITLE_MAX = 0.55;
+const BANNER_SUBTITLE_HEIGHT = { min: 0.12, max: 0.22 } as const;
+/**
+ * Rows of like objects a third to four fifths of the banner high (OBJECT_ROWS_MAX), on this share of
+ * banners with text and without: a row of tall blobs across a short image is what the network takes
+ * for a title there, and the verifier must not learn "a tall box in a short image is text".
+ */
+const BANNER_OBJECT_ROW_SHARE = 0.5;
+const BANNER_OBJECT_ROW_SIDE = { min: 0.3, span: 0.5 } as const;
+/** Object rows of the regular set (`--object-rows`): 4-14% of the short side. */
+const OBJECT_ROW_SIDE = { min: 0.04, span: 0.1 } as const;
+
+/** One banner: a picture cropped wide and short, text-free (TEXT_FREE_SHARE) or with a title filling much of its height. */
+async function bannerImage(file: string, kit: Kit): Promise<SynthTruth[]> {
+  const { rand, pick, between } = kit;
+  const standard = rand() < STANDARD_BANNER_SHARE;
+  const [width, height] = standard ? pick(BANNER_SIZES) : ((w: number) => [w, Math.round(w / between(BANNER_ASPECT.min, BANNER_ASPECT.max))] as const)(pick([480, 640, 800, 1024, 1280, 1600]));
+  let base = await pictureBase(pick(kit.photos), width, height, kit);
+  if (rand() < CLUTTER_SHARE) base = await clutter(base, width, height, kit.objects, rand);
+  if (rand() < BANNER_OBJECT_ROW_SHARE) base = await objectRows(base, width, height, kit.objects, rand, BANNER_OBJECT_ROW_SIDE);
+  const photo = await base.removeAlpha().raw().toBuffer();
+  const shapes: string[] = [];
+  const lines = rand() < 1 - TEXT_FREE_SHARE ? await planBannerLines(width, height, photo, kit) : [];
+  if (lines.length === 0) shapes.push(...bannerNegativeShapes(width, height, kit));
+  return drawImage(file, photo, width, height, lines, shapes, kit);
+}
+
+/** A title (and sometimes a subtitle under it) sized to its share of the banner's height and to the width left beside its anchor. */
+async function planBannerLines(width: number, height: number, photo: Buffer, kit: Kit): Promise<Line[]> {
+  const { rand, pick, between } = kit;
+  const script = pick(SCRIPTS);
+  const family = pick(kit.fonts[script]);
+  const joins = script === 'arabic' || script === 'devanagari' || script === 'thai';
+  const titleShare = between(BANNER_TITLE_HEIGHT.min, BANNER_TITLE_HEIGHT.max);
+  const stacked = titleShare <= BANNER_STACKED_TITLE_MAX && rand() < BANNER_SUBTITLE_SHARE;
+  const plan = [
+    { role: 'title' as const, text: pick(PHRASES[script].title), share: titleShare },
+    ...(stacked ? [{ role: 'subtitle' as const, text: pick(PHRASES[script].sub), share: between(BANNER_SUBTITLE_HEIGHT.min, BANNER_SUBTITLE_HEIGHT.max) }] : []),
+  ];
+  const gap = stacked ? between(0.04, 0.1) * height : 0;
+  const anchor = pick(['start', 'middle', 'end'] as const);
+  const x = anchor === 'start' ? between(0.03, 0.2) * width : anchor === 'middle' ? between(0.45, 0.55) * width : between(0.8, 0.97) * width;
+  const room = (anchor === 'start' ? width - x : anchor === 'middle' ? 2 * Math.min(x, width - x) : x) - 0.03 * width;
+  const weight = rand() < 0.4 ? 'bold' : 'normal';
+  const sized: Array<{ line: Line; box: { x: number; y: number; w: number; h: number } }> = [];
+  for (const part of plan) {
+    // The font size that gives the ink height asked, shrunk to the room beside the anchor.
+    const probe: Line = { text: part.text, role: part.role, script, family, weight, size: 100, x, y: 0, anchor, angle: 0, spacing: 0, fill: '#000', outlineOnly: false, lowContrast: false };
+    const ink = await lineInk(probe, width, height);
+    if (!ink) return [];
+    const size = Math.max(8, Math.floor(100 * Math.min((part.share * height) / ink.h, room / ink.w)));
+    const spacing = !joins && part.role === 'title' && rand() < 0.2 ? Math.round(size * between(0.05, 0.2)) : 0;
+    const line = { ...probe, size, spacing };
+    const box = await lineInk(line, width, height);
+    if (!box || box.w > room) return [];
+    sized.push({ line, box });
+  }
+  const total = sized.reduce((s, p) => s + p.box.h, 0) + gap * (sized.length - 1);
+  let top = (height - total) * between(0.2, 0.8);
+  const lines: Line[] = [];
+  for (const { line, box } of sized) {
+    const y = Math.round(top - box.y);
+    const background = meanColour(photo, width, Math.round(x - box.w / 2), Math.round(top), Math.round(box.w), Math.round(box.h));
+    const look = lineLook(line.role, line.size, background, kit);
+    lines.push({ ...line, y, fill: look.fill, ...(look.stroke ? { stroke: look.stroke } : {}), outlineOnly: look.outlineOnly, lowContrast: look.lowContrast, ...(!look.lowContrast && rand() < 0.4 ? { shadow: pick(['soft', 'hard', 'glow'] as const) } : {}) });
+    top += box.h + gap;
+  }
+  return lines;
+}
+
+/** A line's ink box (line.y is its baseline) measured on a canvas large enough that nothing is cut. */
+async function lineInk(line: Line, width: number, height: number): Promise<{ x: number; y: number; w: number; h: number } | undefined> {
+  const box = await inkBox(width * 3, height * 3, lineSvg({ ...line, x: line.x + width, y: line.y + 2 * height }, 0, true));
+  return box && { ...box, x: box.x - width, y: box.y - 2 * height };
+}
+
+/** Text-free banners: the regular set's shapes, or an empty plate most of the banner high (a text plate without text). */
+function bannerNegativeShapes(width: number, height: number, { rand, between }: Kit): string[] {
+  if (rand() < 0.5) return negativeShapes(width, height, rand, between);
+  const h = between(0.35, 0.85) * height;
+  const colour = rand() < 0.5 ? '#ffffff' : '#000000';
+  return [`<rect x="${between(0.03, 0.5) * width}" y="${(height - h) * between(0.2, 0.8)}" width="${between(0.15, 0.45) * width}" height="${h}" rx="${h * 0.15}" fill="${colour}" fill-opacity="${between(0.5, 0.9)}"/>`];
 }
 
 /** Tags of a line's treatments, drawn from its plan (no random draw: the images stay as they were). */
@@ -406,6 +532,21 @@ function meanColour(photo: Buffer, width: number, x0: number, y0: number, w: num
   return sum.map((s) => s / Math.max(1, n));
 }
 
+/**
+ * A line's colours against the picture behind it: low contrast (a tenth to a fifth of the range off
+ * the background), a gradient, or dark on light and light on dark; outlined titles; strokes.
+ */
+function lineLook(role: Line['role'], size: number, background: number[], { rand, between }: Pick<Kit, 'rand' | 'between'>): Pick<Line, 'lowContrast' | 'fill' | 'outlineOnly' | 'stroke'> {
+  const light = (background[0]! + background[1]! + background[2]!) / 3;
+  const lowContrast = role !== 'badge' && size >= 20 && rand() < 0.15;
+  const shift = (light > 128 ? -1 : 1) * between(0.1, 0.22) * 255;
+  const fill = lowContrast ? hex(background.map((c) => c + shift)) : rand() < 0.2 ? 'url' : light > 128 ? hex([between(0, 80), between(0, 80), between(0, 80)]) : hex([between(200, 255), between(200, 255), between(180, 255)]);
+  const outlineOnly = role === 'title' && !lowContrast && size >= 30 && rand() < 0.15;
+  const stroke = outlineOnly || (!lowContrast && rand() < 0.3) ? { color: light > 128 ? '#ffffff' : '#000000', width: Math.max(1, size / between(6, 25)) } : undefined;
+  if (outlineOnly && stroke) stroke.color = light > 128 ? '#111111' : '#f0f0f0';
+  return { lowContrast, fill, outlineOnly, ...(stroke ? { stroke } : {}) };
+}
+
 function planLines(
   lines: Line[],
   width: number,
@@ -434,13 +575,7 @@ function planLines(
     const text = pick(role === 'title' ? phrases.title : role === 'subtitle' ? phrases.sub : phrases.badge);
     const parts = role === 'title' ? titleLines(text, script, pick([1, 1, 2, 2, 3])) : [text];
     const background = meanColour(photo, width, Math.round(x - size * 3), Math.round(cursor), size * 6, size);
-    const light = (background[0]! + background[1]! + background[2]!) / 3;
-    const lowContrast = role !== 'badge' && size >= 20 && rand() < 0.15;
-    const shift = (light > 128 ? -1 : 1) * between(0.1, 0.22) * 255;
-    const fill = lowContrast ? hex(background.map((c) => c + shift)) : rand() < 0.2 ? 'url' : light > 128 ? hex([between(0, 80), between(0, 80), between(0, 80)]) : hex([between(200, 255), between(200, 255), between(180, 255)]);
-    const outlineOnly = role === 'title' && !lowContrast && size >= 30 && rand() < 0.15;
-    const stroke = outlineOnly || (!lowContrast && rand() < 0.3) ? { color: light > 128 ? '#ffffff' : '#000000', width: Math.max(1, size / between(6, 25)) } : undefined;
-    if (outlineOnly && stroke) stroke.color = light > 128 ? '#111111' : '#f0f0f0';
+    const { lowContrast, fill, outlineOnly, stroke } = lineLook(role as Line['role'], size, background, { rand, between });
     const plate = role === 'badge' && rand() < 0.7 ? { color: pick(['#000000', '#ffffff', '#c0142b', '#1d4ed8', '#f5c400']), opacity: between(0.5, 0.95) } : undefined;
     const plateFill = plate ? (plate.color === '#ffffff' || plate.color === '#f5c400' ? '#111111' : '#ffffff') : fill;
     for (const part of parts) {

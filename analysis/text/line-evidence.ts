@@ -73,7 +73,12 @@ export function lineEvidence(image: RgbImage, map: ProbabilityMap, line: Box & {
     ...mapStats,
     ...glyphs,
     aspect: Math.log(Math.max(1, line.w) / Math.max(1, line.h)),
-    relativeHeight: line.h / image.height,
+    // The line's height at the network's scale (every image reaches it at one long side): cropping
+    // an image to a banner around its title leaves it as it was, where line.h / image.height grew
+    // without bound as the crop narrowed and the verifier, which never saw such shares, rejected
+    // the title (BENCHMARKS.md, Text regions, branch `bannertext`). The same value as before on
+    // portrait and square images.
+    relativeHeight: line.h / Math.max(image.width, image.height),
   };
 }
 

@@ -34,7 +34,7 @@ describe('detectText on real images', () => {
     }
   });
 
-  it.each(['text-cjk-title.jpg', 'text-arabic-title.jpg', 'text-big-title.jpg', 'text-low-contrast.jpg'])('finds the title of %s as one line', async (file) => {
+  it.each(['text-cjk-title.jpg', 'text-arabic-title.jpg', 'text-big-title.jpg', 'text-banner-title.jpg', 'text-low-contrast.jpg'])('finds the title of %s as one line', async (file) => {
     const { pixels } = await decodeImage(fixture(file));
     const found = await detectText(pixels);
     const [title] = fixtures[file]!.lines;
