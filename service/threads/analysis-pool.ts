@@ -96,15 +96,18 @@ export class AnalysisPool {
   }
 
   private async stop(slot: Slot): Promise<void> {
-    const exited = once(slot.worker, 'exit');
+    let gone = false;
+    const exited = once(slot.worker, 'exit').then(() => {
+      gone = true;
+    });
     slot.worker.postMessage({ kind: 'stop' } satisfies AnalysisThreadStop);
-    const deadline = setTimeout(() => void slot.nativeCalls.stopCalls().then(() => slot.worker.terminate()), this.stopGraceMs);
+    const deadline = setTimeout(() => void slot.nativeCalls.stopCalls(() => gone).then(() => slot.worker.terminate()), this.stopGraceMs);
     await exited;
     clearTimeout(deadline);
   }
 
   private spawn(): Slot {
-    const nativeCalls = new NativeCallFlags();
+    const nativeCalls = NativeCallFlags.forNewThread();
     const worker = new Worker(THREAD_URL, { workerData: { nativeCalls: nativeCalls.buffer } satisfies AnalysisThreadData });
     const slot: Slot = { worker, nativeCalls };
     worker.on('message', (reply: AnalysisReply) => this.settle(slot, reply));

@@ -8,15 +8,14 @@
 import { AnalysisPool } from '../../service/threads/analysis-pool.ts';
 
 const [image, rounds] = process.argv.slice(2) as [string, string];
-/** The first close lands as the thread loads, the later ones through the networks' runs. */
-const FIRST_CLOSE_MS = 300;
-const CLOSE_STEP_MS = 150;
+/** The first closes land as the thread loads its modules (about a second), the later ones through the networks' runs. */
+const CLOSE_STEP_MS = 120;
 
 for (let round = 0; round < Number(rounds); round++) {
   // No grace: every close terminates the thread at once, wherever its analysis is.
   const pool = new AnalysisPool({ threads: 1, stopGraceMs: 0 });
   const analysis = pool.analyze(image).catch(() => undefined);
-  await new Promise((resolve) => setTimeout(resolve, FIRST_CLOSE_MS + round * CLOSE_STEP_MS));
+  await new Promise((resolve) => setTimeout(resolve, round * CLOSE_STEP_MS));
   await pool.close();
   await analysis;
   console.log(`closed ${round + 1}`);
