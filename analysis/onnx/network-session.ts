@@ -2,6 +2,14 @@ import * as ort from 'onnxruntime-node';
 import { ArtmetaError } from '../errors.ts';
 import { nativeCall } from './native-call-gate.ts';
 
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  // Converted models carry unused initialisers; ONNX Runtime warns about each on every load.
+  logSeverityLevel: 3,
+};
+
 /** Every network of this process (or worker thread), so that a thread can free them all as it stops. */
 const sessions = new Set<NetworkSession>();
 
@@ -21,14 +29,7 @@ export class NetworkSession {
   }
 
   load(): Promise<ort.InferenceSession> {
-    const options: ort.InferenceSession.SessionOptions = {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      // Converted models carry unused initialisers; ONNX Runtime warns about each on every load.
-      logSeverityLevel: 3,
-    };
-    this.session ??= nativeCall(() => ort.InferenceSession.create(this.file, options)).catch((e: unknown) => {
+    this.session ??= nativeCall(() => ort.InferenceSession.create(this.file, SESSION_OPTIONS)).catch((e: unknown) => {
       this.session = undefined;
       throw new ArtmetaError('INTERNAL', `cannot load the ${this.name} ${this.file}: ${e instanceof Error ? e.message : String(e)}`);
     });
