@@ -7,8 +7,6 @@ const API_ERROR_CODES = {
   UNAUTHORIZED: 401,
   /** A /render URL without a signature, or one that does not match (or rendering is not configured). */
   INVALID_SIGNATURE: 403,
-  /** Redis (and so the queue and the store) cannot be reached right now. */
-  UNAVAILABLE: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;

@@ -98,7 +98,7 @@ describe('artmeta analyze (CLI, worker threads)', () => {
   it('fails fast with a clear message on a bad canvas', async () => {
     const { code, stderr } = await analyze([fixture('dandelions.jpg'), '--aspect', '16:0']);
     expect(code).toBe(2);
-    expect(stderr).toContain('bad canvas');
+    expect(stderr).toMatch(/^artmeta: INVALID_ARGUMENT: bad canvas/);
   });
 
   it('exits 2 on the option errors the parser reports itself (unknown option, a bad --threads or --max-pixels), as on a bad canvas: 1 means an image failed', async () => {
@@ -115,7 +115,7 @@ describe('artmeta analyze (CLI, worker threads)', () => {
     for (const option of [['--out', join(notADir, 'out.jsonl')], ['--debug-dir', notADir]]) {
       const { code, stderr, lines } = await analyze([fixture('dandelions.jpg'), ...option]);
       expect(code).toBe(2);
-      expect(stderr).toMatch(new RegExp(`^artmeta: cannot write ${option[0]} `));
+      expect(stderr).toMatch(new RegExp(`^artmeta: INVALID_ARGUMENT: cannot write ${option[0]} `));
       expect(lines).toEqual([]);
     }
   });
