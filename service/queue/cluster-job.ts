@@ -1,7 +1,8 @@
 import type { Job, QueueEvents } from 'bullmq';
 import { ArtmetaError } from '../../analysis/errors.ts';
+import { checkJobData } from './job-data.ts';
 import { parseJobFailure, toJobFailure } from './job-failure.ts';
-import type { AnalyzeJobResult, ClusterJobData, ClusterJobResult, ImageSource } from './job-schema.ts';
+import { CLUSTER_QUEUE, ClusterJobDataCheck, type AnalyzeJobResult, type ClusterJobData, type ClusterJobResult, type ImageSource } from './job-schema.ts';
 import type { ArtmetaQueues } from './queues.ts';
 import type { CatalogueIndex } from '../catalogue/catalogue-index.ts';
 
@@ -20,6 +21,7 @@ export interface ClusterJobDeps {
  */
 export async function runClusterJob(job: Job<ClusterJobData>, deps: ClusterJobDeps): Promise<ClusterJobResult> {
   try {
+    checkJobData<ClusterJobData>(ClusterJobDataCheck, job.data, CLUSTER_QUEUE);
     const analysed = await analyseAll(job, deps);
     const ids = new Set<string>();
     for (const hash of analysed.hashes) {
