@@ -84,6 +84,16 @@ describe('artmeta analyze (CLI, worker threads)', () => {
     expect(await readdir(debugDir)).toEqual(['group-of-three.debug.jpg']);
   });
 
+  it('names the code of a debug picture it cannot write, and keeps the analysis (it printed a bare EISDIR)', async () => {
+    const debugDir = join(dir, 'debug-blocked');
+    // A directory where the picture should go: its write fails, as on a full disk.
+    await mkdir(join(debugDir, 'group-of-three.debug.jpg'), { recursive: true });
+    const { code, stderr, lines } = await analyze([fixture('group-of-three.jpg'), '--no-text', '--debug-dir', debugDir]);
+    expect(code).toBe(0);
+    expect(lines[0]?.error).toBeUndefined();
+    expect(stderr).toContain(`artmeta: no debug picture for ${fixture('group-of-three.jpg')}: INVALID_ARGUMENT: cannot write --debug-dir ${join(debugDir, 'group-of-three.debug.jpg')}: EISDIR`);
+  });
+
   it('gives files of the same name in different folders a debug picture each', async () => {
     const debugDir = join(dir, 'debug-same-names');
     for (const [folder, photo] of [['a', 'group-of-three.jpg'], ['b', 'dandelions.jpg']] as const) {
