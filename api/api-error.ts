@@ -2,7 +2,7 @@ import { ERROR_CODES, isArtmetaError } from '../analysis/errors.ts';
 import { isRedisConnectionError } from '../service/queue/redis-connection.ts';
 
 /** Codes only the HTTP layer produces, next to the analysis codes of analysis/errors.ts. */
-const API_ERROR_CODES = {
+export const API_ERROR_CODES = {
   /** No API key, or one that is not configured. */
   UNAUTHORIZED: 401,
   /** A /render URL without a signature, or one that does not match (or rendering is not configured). */
