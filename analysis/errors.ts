@@ -38,6 +38,11 @@ export const ERROR_CODES = {
    * representative without a signature): `artmeta catalogue check` names what is broken.
    */
   CATALOGUE_INCONSISTENT: 500,
+  /**
+   * A cluster job stopped waiting for one image's analysis (ARTMETA_ANALYSIS_TIMEOUT_MS, a busy queue):
+   * the analysis goes on, and a clustering submitted later finds it done.
+   */
+  TIMED_OUT: 504,
   /** Redis (and so the queue, the store and the catalogue) cannot be reached right now. */
   UNAVAILABLE: 503,
   /** An `ARTMETA_*` setting that cannot work (a bad value, a port already taken): the process does not start. */
