@@ -5,6 +5,11 @@ import { PLACEMENT_EVIDENCE_MAX } from './text/placement.ts';
  * The JSON shape of one analysed image: what `artmeta analyze` prints per line, what a queue job
  * returns and what the API serves. One schema, used for types, validation and OpenAPI alike.
  * Every box and point is in pixels of the image as displayed (EXIF orientation applied).
+ *
+ * Key order is the schema's: the API's serializer (fast-json-stringify) writes an object's required
+ * properties first, so each object lists its optional ones last, and the analysis builds its
+ * objects in that order, which is what `JSON.stringify` writes in the CLI. Both print one analysis
+ * alike (test/unit/analysis-key-order.test.ts); only the CLI's `file` comes first in its lines.
  */
 export const BoxSchema = Type.Object(
   {
@@ -30,9 +35,9 @@ const ShotSchema = Type.Union(
 const PersonSchema = Type.Object(
   {
     box: BoxSchema,
-    face: Type.Optional(BoxSchema),
     shot: ShotSchema,
     score: Type.Number({ minimum: 0, maximum: 1, description: 'How interesting this person is; the subject (roi) is the highest-scoring person in focus' }),
+    face: Type.Optional(BoxSchema),
   },
   { $id: 'Person' },
 );
@@ -68,9 +73,9 @@ const TextSchema = Type.Object(
 const PlacementSchema = Type.Object(
   {
     fits: Type.Boolean(),
+    score: Type.Number({ minimum: 0, maximum: 1 }),
     box: Type.Optional(BoxSchema),
     anchor: Type.Optional(Type.String()),
-    score: Type.Number({ minimum: 0, maximum: 1 }),
     reason: Type.Optional(Type.String()),
   },
   { $id: 'Placement' },

@@ -54,9 +54,9 @@ export function analyzeDecoded(
   const text = detectedText && displayedText(detectedText, toDisplayed);
   const people = focal.people.map((p) => ({
     box: toDisplayed(p.box),
-    ...(p.face ? { face: toDisplayed(p.face) } : {}),
     shot: p.shot,
     score: roundScore(p.score),
+    ...(p.face ? { face: toDisplayed(p.face) } : {}),
   }));
   const faces = facesOf({ people });
   return {

@@ -28,6 +28,25 @@ export const ERROR_CODES = {
    * current ones, so it must be recomputed from the image (nothing is converted silently).
    */
   STALE_SIGNATURE: 409,
+  /**
+   * The lineage catalogue in Redis must be rebuilt (`artmeta catalogue rebuild`) before images can join
+   * it: it was built by another matcher or index layout, or its generation has used all its slots.
+   */
+  CATALOGUE_OUTDATED: 503,
+  /**
+   * The lineage catalogue in Redis contradicts itself (an image's entry without its lineage record, a
+   * representative without a signature): `artmeta catalogue check` names what is broken.
+   */
+  CATALOGUE_INCONSISTENT: 500,
+  /**
+   * A cluster job stopped waiting for one image's analysis (ARTMETA_ANALYSIS_TIMEOUT_MS, a busy queue):
+   * the analysis goes on, and a clustering submitted later finds it done.
+   */
+  TIMED_OUT: 504,
+  /** Redis (and so the queue, the store and the catalogue) cannot be reached right now. */
+  UNAVAILABLE: 503,
+  /** An `ARTMETA_*` setting that cannot work (a bad value, a port already taken): the process does not start. */
+  INVALID_CONFIG: 500,
   /** Something inside OpenCV or sharp failed that the input does not explain. */
   INTERNAL: 500,
 } as const;

@@ -2,13 +2,11 @@ import { ERROR_CODES, isArtmetaError } from '../analysis/errors.ts';
 import { isRedisConnectionError } from '../service/queue/redis-connection.ts';
 
 /** Codes only the HTTP layer produces, next to the analysis codes of analysis/errors.ts. */
-const API_ERROR_CODES = {
+export const API_ERROR_CODES = {
   /** No API key, or one that is not configured. */
   UNAUTHORIZED: 401,
   /** A /render URL without a signature, or one that does not match (or rendering is not configured). */
   INVALID_SIGNATURE: 403,
-  /** Redis (and so the queue and the store) cannot be reached right now. */
-  UNAVAILABLE: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;

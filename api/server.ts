@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { ArtmetaError } from '../analysis/errors.ts';
 import type { ArtmetaConfig } from '../service/config.ts';
 import { buildApp } from './app.ts';
 import { connectAppDeps } from './app-deps.ts';
@@ -21,7 +22,8 @@ export async function startServer(config: ArtmetaConfig): Promise<RunningServer>
   // A start that fails (the port taken) releases Redis and the analysis threads, so the process ends.
   const address = await app.listen({ host: config.api.host, port: config.api.port }).catch(async (e: unknown) => {
     await app.close();
-    throw e;
+    // Taken, privileged or not this machine's: the deployment's to change, named by its variables.
+    throw new ArtmetaError('INVALID_CONFIG', `cannot listen on ARTMETA_HOST=${config.api.host} ARTMETA_PORT=${config.api.port}: ${(e as Error).message}`, { cause: e });
   });
   return { app, address, close: () => app.close() };
 }

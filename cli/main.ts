@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { describeError } from '../analysis/errors.ts';
 import { register as registerAnalyze } from './commands/analyze.ts';
 import { register as registerCatalogue } from './commands/catalogue.ts';
 import { register as registerCluster } from './commands/cluster.ts';
@@ -32,7 +33,9 @@ try {
     // Commander has written its message (or the help, exit code 0) already.
     process.exitCode = e.exitCode === 0 ? 0 : 2;
   } else {
-    process.stderr.write(`artmeta: ${e instanceof Error ? e.message : String(e)}\n`);
+    // The stable code first, as a failed job gives it: scripts tell UNAVAILABLE from INVALID_ARGUMENT.
+    const { code, message } = describeError(e);
+    process.stderr.write(`artmeta: ${code}: ${message}\n`);
     process.exitCode = 2;
   }
 }

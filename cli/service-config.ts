@@ -9,7 +9,7 @@ export function configOrExit(check?: (config: ArtmetaConfig) => string | undefin
     return config;
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    process.stderr.write(`artmeta: ${e.message}\n(see docs/deployment.md for every variable and its default)\n`);
+    process.stderr.write(`artmeta: ${e.code}: ${e.message}\n(see docs/deployment.md for every variable and its default)\n`);
     process.exit(2);
   }
 }

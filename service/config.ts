@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_CANVASES, parseCanvasList } from '../analysis/crop/canvas-spec.ts';
+import { ArtmetaError } from '../analysis/errors.ts';
 import { allowEntryProblem } from './sources/address-guard.ts';
 
 /**
@@ -146,10 +147,10 @@ export interface ArtmetaConfig {
   shutdownMs: number;
 }
 
-/** A configuration that cannot work; the message lists every bad variable. */
-export class ConfigError extends Error {
+/** A configuration that cannot work (INVALID_CONFIG); the message lists every bad variable. */
+export class ConfigError extends ArtmetaError {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    super('INVALID_CONFIG', `invalid configuration:\n  ${problems.join('\n  ')}`);
     this.name = 'ConfigError';
   }
 }

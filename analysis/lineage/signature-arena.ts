@@ -39,7 +39,8 @@ export class SignatureArena {
   write(signature: ImageSignature): { place: ArenaPlace; signature: ImageSignature } {
     const parts = arrayParts(signature);
     const bytes = parts.reduce((sum, part) => sum + align8(part.byteLength), align8(HEADER_INTS * 4));
-    if (bytes > this.chunkBytes) throw new RangeError(`signature of ${bytes} bytes is larger than an arena chunk`);
+    // An assertion: a signature is tens of kB (its feature frame and keypoints are bounded), a chunk tens of MB.
+    if (bytes > this.chunkBytes) throw new RangeError(`assertion failed: a signature of ${bytes} bytes is larger than an arena chunk (a bug, never expected)`);
     if (this.used + bytes > this.chunkBytes) {
       this.chunks.push(new SharedArrayBuffer(this.chunkBytes));
       this.used = 0;

@@ -146,7 +146,7 @@ export function placeBox(image: Size, request: PlacementRequest, obstacles: Plac
         `${describeBlockers(blockedBy)}`,
     };
   }
-  return { fits: true, box: best.candidate.box, anchor: best.candidate.anchor, score: roundScore(best.score) };
+  return { fits: true, score: roundScore(best.score), box: best.candidate.box, anchor: best.candidate.anchor };
 }
 
 function resolve(length: PlacementLength, extent: number): number {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { ApiError } from '../api-error.ts';
+import { ArtmetaError } from '../../analysis/errors.ts';
 import type { RedisClient } from '../../service/queue/redis-connection.ts';
 import { addNamedSchemas, namedRef } from '../route-schema.ts';
 import { errorResponses } from './error-schema.ts';
@@ -30,7 +30,7 @@ export async function healthRoutes(app: FastifyInstance, { redis }: { redis: Red
       try {
         await Promise.race([redis.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1_000).unref())]);
       } catch (e) {
-        throw new ApiError('UNAVAILABLE', `Redis is not reachable: ${(e as Error).message}`);
+        throw new ArtmetaError('UNAVAILABLE', `Redis is not reachable: ${(e as Error).message}`);
       }
       return { status: 'ready' };
     },

@@ -34,7 +34,15 @@ const JobStateSchema = Type.Object(
     result: Type.Optional(
       Type.Union([namedRef(AnalyzeJobResultSchema), namedRef(ClusterJobResultSchema)], { description: 'Once completed: an analyze job\'s AnalyzeJobResult or a cluster job\'s ClusterJobResult' }),
     ),
-    error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+    error: Type.Optional(
+      Type.Object(
+        { code: Type.String(), message: Type.String() },
+        {
+          description:
+            "Once failed: the stable code (README's table) and why. Besides the input codes: SOURCE_UNAVAILABLE, INTERNAL, UNAVAILABLE (Redis), CATALOGUE_OUTDATED (run artmeta catalogue rebuild) and CATALOGUE_INCONSISTENT (run artmeta catalogue check), retried and re-run when submitted again; STALE_SIGNATURE (a stored signature of an older build)",
+        },
+      ),
+    ),
   },
   { $id: 'JobState' },
 );

@@ -68,7 +68,8 @@ async function analyzeFiles(files: string[], request: AnalyzeRequest, options: A
         // The analysis stands even when its debug picture cannot be written (disk full, bad dir).
         if (options.debugDir) {
           await writeDebugPicture(join(options.debugDir, debugNames[k]!), file, analysis).catch((e: unknown) => {
-            process.stderr.write(`artmeta: no debug picture for ${file}: ${describeError(e).message}\n`);
+            const { code, message } = describeError(e);
+            process.stderr.write(`artmeta: no debug picture for ${file}: ${code}: ${message}\n`);
           });
         }
         return analysis;
@@ -104,5 +105,6 @@ function debugPictureNames(files: readonly string[]): string[] {
 }
 
 async function writeDebugPicture(path: string, file: string, analysis: Analysis): Promise<void> {
-  await writeFile(path, await renderDebugOverlay(file, analysis));
+  const picture = await renderDebugOverlay(file, analysis);
+  await writeFile(path, picture).catch((e: NodeJS.ErrnoException) => cannotWrite('--debug-dir', path, e));
 }

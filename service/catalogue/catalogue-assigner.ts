@@ -1,10 +1,9 @@
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { lineageMatcher, type LineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
-import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import { loadOpenCV } from '../../analysis/opencv/runtime.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
 import type { ResultStore } from '../store/result-store.ts';
-import { CatalogueIndex } from './catalogue-index.ts';
+import { CatalogueIndex, decodeStoredSignature } from './catalogue-index.ts';
 
 /**
  * What an analyze job calls once its image is stored: put the image into its lineage of the whole
@@ -39,8 +38,7 @@ export class CatalogueAssigner {
   async assign(hash: string, signatureBase64: string): Promise<string> {
     this.opencv ??= loadOpenCV();
     await this.opencv;
-    const bytes = Buffer.from(signatureBase64, 'base64');
-    const signature: ImageSignature = decodeSignature(bytes);
-    return (await this.index.assign(hash, signature, bytes, true)).lineage;
+    const signature: ImageSignature = decodeStoredSignature(signatureBase64, hash);
+    return (await this.index.assign(hash, signature, Buffer.from(signatureBase64, 'base64'), true)).lineage;
   }
 }

@@ -204,7 +204,7 @@ export class CatalogueChecker {
         continue;
       }
       try {
-        decodeStoredSignature(bytes);
+        decodeStoredSignature(bytes, rep);
       } catch (e) {
         problem(`lineage ${num} (${id}): signature of ${rep} does not decode (${(e as Error).message})`);
       }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ArtmetaError } from '../../analysis/errors.ts';
+import { ArtmetaError, isArtmetaError } from '../../analysis/errors.ts';
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { lineageIdFor } from '../../analysis/lineage/lineage-id.ts';
 import { bestJoin, type LineageMatcher, type LineageShape } from '../../analysis/lineage/lineage-matcher.ts';
@@ -136,14 +136,14 @@ export class CatalogueIndex {
       switch (status!.toString()) {
         case 'have': {
           const known = await this.lineageOfEntry(generation, third!.toString());
-          if (!known) throw new ArtmetaError('INTERNAL', `catalogue: image ${image} has an entry without a lineage record (run \`artmeta catalogue check\`)`);
+          if (!known) throw new ArtmetaError('CATALOGUE_INCONSISTENT', `catalogue: image ${image} has an entry without a lineage record (run \`artmeta catalogue check\`)`);
           return { lineage: known, created: false, known: true, attempts: attempts + 1 };
         }
         case 'version':
           this.checkVersion(third!.toString());
           break;
         case 'full':
-          throw new ArtmetaError('INTERNAL', 'the lineage catalogue has used all 2^24 slots of its generation: run `artmeta catalogue rebuild`');
+          throw new ArtmetaError('CATALOGUE_OUTDATED', 'the lineage catalogue has used all 2^24 slots of its generation: run `artmeta catalogue rebuild`');
       }
       const slot = Number(third!.toString());
       // The votes of older slots only: the entries a look-up in slot order would have seen.
@@ -276,16 +276,26 @@ export class CatalogueIndex {
   private checkVersion(stored: string): void {
     if (stored !== '' && stored !== this.version) {
       throw new ArtmetaError(
-        'INTERNAL',
+        'CATALOGUE_OUTDATED',
         `the lineage catalogue was built by matcher ${stored}, this worker runs ${this.version}: run \`artmeta catalogue rebuild\``,
       );
     }
   }
 }
 
-/** A signature as the index and the result store keep it (base64). */
-export function decodeStoredSignature(base64: Buffer | string): ImageSignature {
-  return decodeSignature(Buffer.from(typeof base64 === 'string' ? base64 : base64.toString('latin1'), 'base64'));
+/**
+ * A signature as the index and the result store keep it (base64). Its error names `image` (a job or a
+ * rebuild may meet another image's signature): STALE_SIGNATURE for one stored by an older build, and
+ * CATALOGUE_INCONSISTENT for stored bytes that do not decode, which no request sent (the codec's
+ * INVALID_ARGUMENT would call it a bad input and fail the job for good).
+ */
+export function decodeStoredSignature(base64: Buffer | string, image: string): ImageSignature {
+  try {
+    return decodeSignature(Buffer.from(typeof base64 === 'string' ? base64 : base64.toString('latin1'), 'base64'));
+  } catch (e) {
+    if (!isArtmetaError(e)) throw e;
+    throw new ArtmetaError(e.code === 'STALE_SIGNATURE' ? e.code : 'CATALOGUE_INCONSISTENT', `the stored signature of image ${image}: ${e.message}`, { cause: e });
+  }
 }
 
 /** Decodes a representative's stored signature once per assignment: the same object for every attempt. */
@@ -297,8 +307,8 @@ function representativeDecoder(): RepresentativeDecoder {
     const key = `${num}:${image}`;
     let signature = decoded.get(key);
     if (!signature) {
-      if (bytes.length === 0) throw new ArtmetaError('INTERNAL', `catalogue: representative ${image} of lineage ${num} has no signature to verify against`);
-      decoded.set(key, (signature = decodeStoredSignature(bytes)));
+      if (bytes.length === 0) throw new ArtmetaError('CATALOGUE_INCONSISTENT', `catalogue: representative ${image} of lineage ${num} has no signature to verify against`);
+      decoded.set(key, (signature = decodeStoredSignature(bytes, image)));
     }
     return signature;
   };

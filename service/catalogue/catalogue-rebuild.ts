@@ -1,10 +1,9 @@
 import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { compareCanonical } from '../../analysis/lineage/lineage-clustering.ts';
 import type { LineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
-import { decodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
 import type { ResultStore } from '../store/result-store.ts';
-import { CatalogueIndex } from './catalogue-index.ts';
+import { CatalogueIndex, decodeStoredSignature } from './catalogue-index.ts';
 import { CatalogueKeys, type GenerationKeys } from './catalogue-keys.ts';
 import { withCatalogueCommands } from './catalogue-scripts.ts';
 
@@ -78,7 +77,7 @@ export class CatalogueRebuild {
       page.forEach((hash, k) => {
         const encoded = signatures[k];
         if (!encoded) return;
-        const { width, height, contentHash } = decodeSignature(Buffer.from(encoded, 'base64'));
+        const { width, height, contentHash } = decodeStoredSignature(encoded, hash);
         sortable.push({ id: hash, signature: { width, height, contentHash } });
       });
     }
@@ -90,8 +89,7 @@ export class CatalogueRebuild {
     for (const [k, hash] of hashes.entries()) {
       const encoded = signatures[k];
       if (!encoded) continue;
-      const bytes = Buffer.from(encoded, 'base64');
-      await index.assign(hash, decodeSignature(bytes), bytes, true);
+      await index.assign(hash, decodeStoredSignature(encoded, hash), Buffer.from(encoded, 'base64'), true);
       onAssigned?.();
     }
   }

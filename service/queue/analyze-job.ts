@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
+import { checkJobData } from './job-data.ts';
 import { toJobFailure } from './job-failure.ts';
-import type { AnalyzeJobData, AnalyzeJobResult } from './job-schema.ts';
+import { ANALYZE_QUEUE, AnalyzeJobDataSchema, type AnalyzeJobData, type AnalyzeJobResult } from './job-schema.ts';
 import type { AnalysisCache } from '../store/analysis-cache.ts';
 import type { ResultStore } from '../store/result-store.ts';
 import type { CatalogueAssigner } from '../catalogue/catalogue-assigner.ts';
@@ -12,7 +13,8 @@ import type { CatalogueAssigner } from '../catalogue/catalogue-assigner.ts';
  */
 export async function runAnalyzeJob(job: Job<AnalyzeJobData>, cache: AnalysisCache, catalogue?: CatalogueAssigner): Promise<AnalyzeJobResult> {
   try {
-    const answer = await cache.forSource(job.data.source, job.data.request);
+    const { source, request } = checkJobData<AnalyzeJobData>(AnalyzeJobDataSchema, job.data, ANALYZE_QUEUE);
+    const answer = await cache.forSource(source, request);
     const lineage = await catalogue?.assignStored(answer.hash);
     await job.updateProgress(100);
     return lineage ? { ...answer, lineage } : answer;

@@ -1,7 +1,8 @@
 import type { Job, QueueEvents } from 'bullmq';
-import { ArtmetaError } from '../../analysis/errors.ts';
+import { ArtmetaError, isArtmetaError } from '../../analysis/errors.ts';
+import { checkJobData } from './job-data.ts';
 import { parseJobFailure, toJobFailure } from './job-failure.ts';
-import type { AnalyzeJobResult, ClusterJobData, ClusterJobResult, ImageSource } from './job-schema.ts';
+import { CLUSTER_QUEUE, ClusterJobDataCheck, type AnalyzeJobResult, type ClusterJobData, type ClusterJobResult, type ImageSource } from './job-schema.ts';
 import type { ArtmetaQueues } from './queues.ts';
 import type { CatalogueIndex } from '../catalogue/catalogue-index.ts';
 
@@ -20,6 +21,7 @@ export interface ClusterJobDeps {
  */
 export async function runClusterJob(job: Job<ClusterJobData>, deps: ClusterJobDeps): Promise<ClusterJobResult> {
   try {
+    checkJobData<ClusterJobData>(ClusterJobDataCheck, job.data, CLUSTER_QUEUE);
     const analysed = await analyseAll(job, deps);
     const ids = new Set<string>();
     for (const hash of analysed.hashes) {
@@ -54,11 +56,22 @@ async function analyseAll(job: Job<ClusterJobData>, deps: ClusterJobDeps) {
         const result: AnalyzeJobResult = await child.waitUntilFinished(deps.events, deps.analysisTimeoutMs);
         hashes.add(result.hash);
       } catch (e) {
-        failed.push({ source, error: parseJobFailure(e instanceof Error ? e.message : String(e)) });
+        failed.push({ source, error: missingAnalysis(e, deps.analysisTimeoutMs) });
       }
       done++;
       await job.updateProgress(Math.round((90 * done) / sources.length));
     }),
   );
   return { hashes: [...hashes].sort(), failed };
+}
+
+/** Why an image's analysis is missing from a cluster job: the analysis job's failure, or a wait that ran out. */
+function missingAnalysis(thrown: unknown, timeoutMs: number): { code: string; message: string } {
+  if (isArtmetaError(thrown)) return thrown.toJSON();
+  const message = thrown instanceof Error ? thrown.message : String(thrown);
+  // BullMQ's waitUntilFinished says so only in words; its job is still queued or running.
+  if (message.includes('timed out before finishing')) {
+    return { code: 'TIMED_OUT', message: `its analysis did not finish within ARTMETA_ANALYSIS_TIMEOUT_MS (${timeoutMs} ms); it goes on, and a clustering submitted later finds it` };
+  }
+  return parseJobFailure(message);
 }

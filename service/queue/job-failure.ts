@@ -1,8 +1,11 @@
 import { UnrecoverableError } from 'bullmq';
 import { describeError, type ErrorCode } from '../../analysis/errors.ts';
 
-/** Codes worth another attempt: the source or the machine failed, not the image. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['SOURCE_UNAVAILABLE', 'INTERNAL']);
+/**
+ * Codes worth another attempt: the source, the machine, Redis or the catalogue failed, not the image
+ * (a catalogue rebuilt or repaired takes the image again when it is submitted again).
+ */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['SOURCE_UNAVAILABLE', 'INTERNAL', 'UNAVAILABLE', 'TIMED_OUT', 'CATALOGUE_OUTDATED', 'CATALOGUE_INCONSISTENT']);
 
 /**
  * The error a job fails with. BullMQ keeps only the message, so the stable code goes in front of

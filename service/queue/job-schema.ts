@@ -31,6 +31,29 @@ export interface AnalyzeJobData {
   request: AnalyzeRequest;
 }
 
+/**
+ * A source as a worker checks it: one of the three kinds with a string, whose value the loader checks
+ * (ImageSourceSchema's `uri` format is Ajv's, which the worker's TypeBox check does not know).
+ */
+function JobSourceSchema() {
+  return Type.Union([Type.Object({ url: Type.String() }), Type.Object({ path: Type.String() }), Type.Object({ upload: Type.String() })]);
+}
+
+/**
+ * The shape a worker checks an analyze job's data against before it runs it: jobs are written by
+ * ArtmetaQueues, but one added by hand, or by a build with another job shape, must fail as bad input
+ * (INVALID_ARGUMENT, at once), not as a crash retried as INTERNAL. The request's values are checked
+ * where they are used (a canvas label by the crop geometry).
+ */
+export const AnalyzeJobDataSchema = Type.Object({
+  source: JobSourceSchema(),
+  request: Type.Object({
+    canvases: Type.Array(Type.String(), { minItems: 1 }),
+    text: Type.Boolean(),
+    place: Type.Optional(Type.Object({ width: Type.Object({}), height: Type.Object({}), anchors: Type.Array(Type.String()) })),
+  }),
+});
+
 export const AnalyzeJobResultSchema = Type.Object(
   {
     hash: ContentHashSchema,
@@ -47,6 +70,9 @@ export const ClusterJobDataSchema = Type.Object(
   { images: Type.Array(ImageSourceSchema, { minItems: 1, maxItems: 10_000 }) },
   { $id: 'ClusterJobData' },
 );
+
+/** A cluster job's data as a worker checks it (see AnalyzeJobDataSchema). */
+export const ClusterJobDataCheck = Type.Object({ images: Type.Array(JobSourceSchema(), { minItems: 1 }) });
 
 export const LineageSchema = Type.Object(
   {

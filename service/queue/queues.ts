@@ -98,7 +98,8 @@ export class ArtmetaQueues {
 
   async submitCluster(data: ClusterJobData): Promise<string> {
     const job = await this.cluster.add('cluster', data);
-    if (!job.id) throw new Error('BullMQ gave the cluster job no id');
+    // An assertion: BullMQ names every job it adds (its own id when none is given).
+    if (!job.id) throw new Error('assertion failed: BullMQ gave the cluster job no id (a bug, never expected)');
     return job.id;
   }
 

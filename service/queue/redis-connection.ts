@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { ArtmetaError } from '../../analysis/errors.ts';
 import type { ArtmetaConfig } from '../config.ts';
 
 export type RedisClient = Redis | Cluster;
@@ -31,7 +32,7 @@ export function connectRedis(config: Pick<ArtmetaConfig, 'redis'>, options: Redi
  */
 const ONE_SHOT_REDIS_TIMEOUT_MS = 5_000;
 
-/** A connection that is ready, or an error naming the URL (without its password). */
+/** A connection that is ready, or UNAVAILABLE naming the URL (without its password). */
 export async function connectReachableRedis(config: Pick<ArtmetaConfig, 'redis'>, timeoutMs = ONE_SHOT_REDIS_TIMEOUT_MS): Promise<RedisClient> {
   const client = connectRedis(config);
   await untilReady(client, config.redis.url, timeoutMs);
@@ -39,8 +40,8 @@ export async function connectReachableRedis(config: Pick<ArtmetaConfig, 'redis'>
 }
 
 /**
- * Resolves once `client` is ready. After `timeoutMs` without that, disconnects it and fails naming `url`
- * without its password: waits on the connection, not on a command, so it also serves a client without
+ * Resolves once `client` is ready. After `timeoutMs` without that, disconnects it and fails (UNAVAILABLE)
+ * naming `url` without its password: waits on the connection, not on a command, so it also serves a client without
  * an offline queue (the API's), whose commands fail at once until it is ready.
  */
 export async function untilReady(client: RedisClient, url: string, timeoutMs: number): Promise<void> {
@@ -48,7 +49,7 @@ export async function untilReady(client: RedisClient, url: string, timeoutMs: nu
   let timer: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis at ${withoutPassword(url)} did not answer within ${timeoutMs / 1000} s: is it running, and is ARTMETA_REDIS_URL right?`)), timeoutMs);
+      timer = setTimeout(() => reject(new ArtmetaError('UNAVAILABLE', `Redis at ${withoutPassword(url)} did not answer within ${timeoutMs / 1000} s: is it running, and is ARTMETA_REDIS_URL right?`)), timeoutMs);
       client.once('ready', resolve);
     });
   } catch (e) {

@@ -84,6 +84,16 @@ describe('artmeta analyze (CLI, worker threads)', () => {
     expect(await readdir(debugDir)).toEqual(['group-of-three.debug.jpg']);
   });
 
+  it('names the code of a debug picture it cannot write, and keeps the analysis (it printed a bare EISDIR)', async () => {
+    const debugDir = join(dir, 'debug-blocked');
+    // A directory where the picture should go: its write fails, as on a full disk.
+    await mkdir(join(debugDir, 'group-of-three.debug.jpg'), { recursive: true });
+    const { code, stderr, lines } = await analyze([fixture('group-of-three.jpg'), '--no-text', '--debug-dir', debugDir]);
+    expect(code).toBe(0);
+    expect(lines[0]?.error).toBeUndefined();
+    expect(stderr).toContain(`artmeta: no debug picture for ${fixture('group-of-three.jpg')}: INVALID_ARGUMENT: cannot write --debug-dir ${join(debugDir, 'group-of-three.debug.jpg')}: EISDIR`);
+  });
+
   it('gives files of the same name in different folders a debug picture each', async () => {
     const debugDir = join(dir, 'debug-same-names');
     for (const [folder, photo] of [['a', 'group-of-three.jpg'], ['b', 'dandelions.jpg']] as const) {
@@ -98,7 +108,7 @@ describe('artmeta analyze (CLI, worker threads)', () => {
   it('fails fast with a clear message on a bad canvas', async () => {
     const { code, stderr } = await analyze([fixture('dandelions.jpg'), '--aspect', '16:0']);
     expect(code).toBe(2);
-    expect(stderr).toContain('bad canvas');
+    expect(stderr).toMatch(/^artmeta: INVALID_ARGUMENT: bad canvas/);
   });
 
   it('exits 2 on the option errors the parser reports itself (unknown option, a bad --threads or --max-pixels), as on a bad canvas: 1 means an image failed', async () => {
@@ -115,7 +125,7 @@ describe('artmeta analyze (CLI, worker threads)', () => {
     for (const option of [['--out', join(notADir, 'out.jsonl')], ['--debug-dir', notADir]]) {
       const { code, stderr, lines } = await analyze([fixture('dandelions.jpg'), ...option]);
       expect(code).toBe(2);
-      expect(stderr).toMatch(new RegExp(`^artmeta: cannot write ${option[0]} `));
+      expect(stderr).toMatch(new RegExp(`^artmeta: INVALID_ARGUMENT: cannot write ${option[0]} `));
       expect(lines).toEqual([]);
     }
   });

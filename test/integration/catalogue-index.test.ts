@@ -9,7 +9,7 @@ import { CatalogueChecker } from '../../service/catalogue/catalogue-checker.ts';
 import { CatalogueIndex, type Assignment } from '../../service/catalogue/catalogue-index.ts';
 import { withCatalogueCommands } from '../../service/catalogue/catalogue-scripts.ts';
 import { CatalogueRebuild } from '../../service/catalogue/catalogue-rebuild.ts';
-import { encodeSignature } from '../../analysis/lineage/signature-codec.ts';
+import { encodeSignature, SIGNATURE_VERSION } from '../../analysis/lineage/signature-codec.ts';
 import type { Analysis } from '../../analysis/analysis-schema.ts';
 import { ResultStore } from '../../service/store/result-store.ts';
 import { fakeImageHash, fixtureSignatures, syntheticLineages } from '../support/catalogue-fixtures.ts';
@@ -213,6 +213,17 @@ describe('catalogue index on a real Redis', () => {
     expect(await check(prefix)).toMatchObject({ images: 1, reserved: 0, slots: 1, problems: [] });
   });
 
+  it('an image whose entry has lost its lineage record fails with CATALOGUE_INCONSISTENT, which the checker names', async () => {
+    const prefix = freshPrefix();
+    const redis = connect();
+    const index = new CatalogueIndex(redis, prefix, matcher);
+    const { lineage } = await add(index, 'lineage-china.jpg');
+    const keys = index.keys.of(await index.currentGeneration());
+    await redis.hdel(keys.lineage((await redis.hget(keys.ids, lineage))!), 'id');
+    await expect(add(index, 'lineage-china.jpg')).rejects.toMatchObject({ code: 'CATALOGUE_INCONSISTENT', message: expect.stringContaining('catalogue check') });
+    expect((await check(prefix)).problems.length).toBeGreaterThan(0);
+  });
+
   it('keeps ids when more images arrive and when members are deleted; the last member takes the lineage with it', async () => {
     const prefix = freshPrefix();
     const index = new CatalogueIndex(connect(), prefix, matcher);
@@ -297,6 +308,26 @@ describe('catalogue index on a real Redis', () => {
       expect(await rebuilt.lineageOf(fakeImageHash('lineage-china-crop-title.jpg'))).toBe(report.newIds[0]);
       // Workers still on the old model are told to update instead of writing into the new index.
       await expect(add(index, 'lineage-chain-a.jpg')).rejects.toThrow(/catalogue rebuild/);
+      // With a code of its own, retried (not INTERNAL, "please report"): the deployment's to fix, by that rebuild.
+      await expect(add(index, 'lineage-chain-a.jpg')).rejects.toMatchObject({ code: 'CATALOGUE_OUTDATED' });
+    });
+
+    it('a stored signature of an older version stops a rebuild with STALE_SIGNATURE, naming its image', async () => {
+      const { prefix, redis, store } = await storedCatalogue(['lineage-china.jpg', 'lineage-unrelated.jpg']);
+      const stale = encodeSignature(signatures.get('lineage-unrelated.jpg')!);
+      stale[4] = SIGNATURE_VERSION - 1;
+      const image = fakeImageHash('lineage-unrelated.jpg');
+      await store.save(image, { stub: 'stale' } as unknown as Analysis, Buffer.from(stale).toString('base64'));
+      await expect(new CatalogueRebuild(redis, prefix, store, matcher).run()).rejects.toMatchObject({
+        code: 'STALE_SIGNATURE',
+        message: expect.stringContaining(`the stored signature of image ${image}: `),
+      });
+      // Stored bytes that are no signature at all are the store's fault, not a bad input (it was INVALID_ARGUMENT).
+      await store.save(image, { stub: 'broken' } as unknown as Analysis, Buffer.from('not a signature').toString('base64'));
+      await expect(new CatalogueRebuild(redis, prefix, store, matcher).run()).rejects.toMatchObject({
+        code: 'CATALOGUE_INCONSISTENT',
+        message: expect.stringContaining(image),
+      });
     });
   });
 });

@@ -46,7 +46,7 @@ describe('artmeta cluster (CLI)', () => {
   it('refuses a file where it wants a directory', async () => {
     const { code, stderr } = await cluster([fixture('lineage-china.jpg')]);
     expect(code).toBe(2);
-    expect(stderr).toContain('is not a directory');
+    expect(stderr).toMatch(/^artmeta: INVALID_ARGUMENT: .* is not a directory/);
   });
 
   it('says it cannot write --out or --report, and exits 2, before any image is read, as analyze does (it clustered everything, then failed on a bare ENOENT)', async () => {
@@ -56,7 +56,7 @@ describe('artmeta cluster (CLI)', () => {
     for (const option of ['--out', '--report']) {
       const { code, stdout, stderr } = await cluster([dir, option, join(notADir, 'x')]);
       expect(code, option).toBe(2);
-      expect(stderr).toMatch(new RegExp(`^artmeta: cannot write ${option} `));
+      expect(stderr).toMatch(new RegExp(`^artmeta: INVALID_ARGUMENT: cannot write ${option} `));
       expect(stdout).toBe('');
     }
   });

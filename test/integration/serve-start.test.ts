@@ -40,6 +40,14 @@ describe('artmeta serve when it cannot start', () => {
   it('exits 2 when its port is taken (it printed EADDRINUSE and stayed up)', async () => {
     const { code, stderr } = await serveUntilExit(testEnv(inject('redisUrl'), { ARTMETA_HOST: '127.0.0.1', ARTMETA_PORT: String(port) }), 15_000);
     expect(stderr).toContain('EADDRINUSE');
+    // A deployment's fault, with its code (it was printed as a bare Node error, INTERNAL to a script).
+    expect(stderr).toMatch(/^artmeta: INVALID_CONFIG: cannot listen on ARTMETA_HOST=127\.0\.0\.1 ARTMETA_PORT=\d+: /m);
+    expect(code).toBe(2);
+  }, 20_000);
+
+  it('exits 2 on a bad variable, with the code INVALID_CONFIG before the message (it had no code)', async () => {
+    const { code, stderr } = await serveUntilExit(testEnv(inject('redisUrl'), { ARTMETA_PORT: 'eighty' }), 15_000);
+    expect(stderr).toMatch(/^artmeta: INVALID_CONFIG: invalid configuration:\n {2}ARTMETA_PORT="eighty": not a plain integer/);
     expect(code).toBe(2);
   }, 20_000);
 
@@ -47,6 +55,7 @@ describe('artmeta serve when it cannot start', () => {
     // The port taken above has no Redis behind it.
     const { code, stderr } = await serveUntilExit(testEnv(`redis://127.0.0.1:${port}`, { ARTMETA_HOST: '127.0.0.1', ARTMETA_PORT: '0' }), 20_000);
     expect(stderr).toContain('did not answer within 10 s');
+    expect(stderr).toMatch(/^artmeta: UNAVAILABLE: Redis at /m);
     expect(code).toBe(2);
   }, 25_000);
 });

@@ -162,6 +162,16 @@ describe('service API with a queue worker, on a real Redis', () => {
       expect(text).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'UNSUPPORTED_FORMAT' } });
     });
 
+    it('fails a job whose data is not a job this worker reads at once with INVALID_ARGUMENT (it crashed on it: INTERNAL, retried)', async () => {
+      // The image is stored, so the job finds its analysis: without a request it crashed shaping the answer.
+      const stored = await app.inject({ method: 'POST', url: '/v1/crop-hints', headers: { ...auth, 'content-type': 'image/jpeg' }, payload: await jpeg(1) });
+      const analyze = await queues.analyze.add('analyze', { source: { upload: stored.json().hash as string } } as never);
+      const cluster = await queues.cluster.add('cluster', { images: 'not a list' } as never);
+      const [analyzeJob, clusterJob] = await Promise.all([waitForJob(app, analyze.id!), waitForJob(app, cluster.id!)]);
+      expect(analyzeJob).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('/request') } });
+      expect(clusterJob).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('/images') } });
+    });
+
     describe('a finished job submitted again runs again when its result may no longer hold', () => {
       const submitPath = async (path: string) => {
         const response = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { path } }] } });

@@ -54,7 +54,7 @@ describe('artmeta submit', () => {
     const started = Date.now();
     const outcome = await artmeta(['submit', fixture('service-1.jpg')], {}, nobody);
     expect(outcome.code).toBe(2);
-    expect(outcome.stderr).toContain(`Redis at ${nobody}`);
+    expect(outcome.stderr).toContain(`artmeta: UNAVAILABLE: Redis at ${nobody}`);
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 

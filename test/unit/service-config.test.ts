@@ -28,6 +28,7 @@ describe('service configuration from the environment', () => {
     (value) => {
       for (const name of ['ARTMETA_RENDER_CACHE_BYTES', 'ARTMETA_PORT']) {
         expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+        expect(() => loadConfig({ [name]: value })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
         expect(() => loadConfig({ [name]: value })).toThrow(`${name}=${JSON.stringify(value)}: not a plain integer`);
       }
     },
