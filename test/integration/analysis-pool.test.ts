@@ -10,7 +10,9 @@ const child = fileURLToPath(new URL('../support/pool-close-child.ts', import.met
 
 describe('closing the analysis pool', () => {
   it('answers the analysis in hand, then lets each thread free its networks and exit', async () => {
-    const pool = new AnalysisPool({ threads: 1 });
+    // A grace far past any analysis: on a loaded host the thread's first analysis (loading its modules
+    // included) can outlast the default 3 s, and the thread would be ended, which is the next test's case.
+    const pool = new AnalysisPool({ threads: 1, stopGraceMs: 60_000 });
     const inHand = pool.analyze(fixture('text-title.jpg'));
     const waiting = pool.analyze(fixture('text-title.jpg'));
     // Closed while the thread is busy with the first analysis: that one is answered, the second refused.
