@@ -9,7 +9,10 @@
  * first (buckets exactly as the look-up script writes them, one lineage per synthetic lineage with its
  * first image as root and only representative), then times the next `size` images through the real path:
  * the cost of an assignment at a catalogue of N images in minutes instead of a walk of hours;
- * `--cpu-prof DIR` runs the workers under `node --cpu-prof` (profiles written to DIR).
+ * `--cpu-prof DIR` runs the workers under `node --cpu-prof` (profiles written to DIR); `--aof` times the
+ * assignments with the append-only file on (`appendonly yes`, `appendfsync everysec`, as docs/deployment.md
+ * runs Redis; automatic rewrites off, so that what the assignments write to it is measured alone): Redis's
+ * CPU then includes writing every command the scripts run to the file, and the run prints its bytes per assignment.
  *
  * `staged` replaces verification by the synthetic truth (a pair verifies when it is of one synthetic
  * lineage): the index then holds the true lineages and every Redis operation of a real run, without the
@@ -174,6 +177,20 @@ async function runWorker(url: string, basePath: string, size: number, workers: n
   process.send!({ kind: 'finished', done, assignMs, makeMs, makeCpuMs, cpuMs: (cpu.user + cpu.system) / 1000, attempts, created, verifications, unrelated } satisfies Finished, () => process.exit(0));
 }
 
+/**
+ * Turns the append-only file on and waits for the rewrite that starts it (the result store's signatures),
+ * then turns automatic rewrites off: from then on the file grows by exactly what the assignments write.
+ */
+async function appendOnly(redis: Redis): Promise<void> {
+  await redis.config('SET', 'appendonly', 'yes', 'appendfsync', 'everysec');
+  while (/aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(await redis.info('persistence'))) await new Promise((resolve) => setTimeout(resolve, 500));
+  await redis.config('SET', 'auto-aof-rewrite-percentage', '0');
+}
+
+function aofBytes(info: string): number {
+  return Number(/aof_current_size:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
 function usedMemory(info: string): number {
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
 }
@@ -184,7 +201,7 @@ function redisCpuSeconds(info: string): number {
 }
 
 async function main(): Promise<void> {
-  const { values: options, positionals } = parseArgs({ allowPositionals: true, options: { filled: { type: 'string', default: '0' }, 'cpu-prof': { type: 'string' } } });
+  const { values: options, positionals } = parseArgs({ allowPositionals: true, options: { filled: { type: 'string', default: '0' }, 'cpu-prof': { type: 'string' }, aof: { type: 'boolean', default: false } } });
   const dataDir = positionals[0] ?? '../shared/data';
   const size = Number(positionals[1] ?? 200_000);
   const workers = Number(positionals[2] ?? 2);
@@ -215,6 +232,8 @@ async function main(): Promise<void> {
       const lineages = await fillIndex(redis, basePath, filled);
       console.log(`filled in bulk: ${filled} images in ${lineages} lineages (${((performance.now() - started) / 1000).toFixed(0)} s); timing the next ${size}`);
     }
+    if (options.aof) await appendOnly(redis);
+    const aofBefore = aofBytes(await redis.info('persistence'));
     const redisCpuBefore = redisCpuSeconds(await redis.info('cpu'));
     await redis.config('RESETSTAT');
     console.log(
@@ -301,6 +320,7 @@ async function main(): Promise<void> {
         `the 2 cores alone would carry ${(2000 / (workerCpuMs + redisCpuMs)).toFixed(0)} assignments/s`,
     );
     console.log(`  Redis time per assignment by command (INFO commandstats; a script's time includes the commands it calls): ${commandTimes(await redis.info('commandstats'), images)}`);
+    if (options.aof) console.log(`  append-only file: ${((aofBytes(await redis.info('persistence')) - aofBefore) / images).toFixed(0)} bytes written per assignment`);
     console.log(
       `Redis used_memory ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB: the index takes ${perImage.toFixed(0)} bytes per image, of which signatures copied into it ${(signatureBytes / indexed).toFixed(0)}`,
     );
