@@ -1,5 +1,5 @@
 /**
- * `npm run measure:text-detectors -- <synth:text folder> <det.onnx>...`: PaddleOCR DB text detectors
+ * `npm run measure:text-detectors -- <folder> <det.onnx>...`: PaddleOCR DB text detectors
  * side by side, as peers in one run, to judge a detector before it is integrated (issue 15: what the
  * network proposes caps the text stage's recall). Each file must have PaddleOCR's det interface (one
  * NCHW float input, BGR normalised as NormalizeImage; one probability map at input resolution out), as
@@ -12,7 +12,9 @@
  *   - the network's CPU time per image (one intra-op thread, NetworkSession's options; CPU time, not
  *     wall clock, since the host is shared), median, and its ratio to the first file's.
  * The union of all files' candidates is scored too (a ceiling for running two networks).
- * synth:text folders only (images/ and truth.json): never ../shared/data, the validation set.
+ * Folders: a synth:text folder (images/ and truth.json with scripts) or a folder laid out as the
+ * validation set's text folders (images, truth.json, provenance.json) — choose on synth, and look at
+ * the validation set only to confirm what synth chose.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -22,11 +24,12 @@ import { NetworkSession } from '../analysis/onnx/network-session.ts';
 import { loadOpenCV } from '../analysis/opencv/runtime.ts';
 import { ARTMETA_CANDIDATE_OPTIONS, linesOfMap } from '../analysis/text/text-line-candidates.ts';
 import { type ProbabilityMap, textNetworkInput } from '../analysis/text/text-detector-network.ts';
-import type { TruthLine } from '../test/eval/text-eval.ts';
+import { scriptOf, type TruthLine } from '../test/eval/text-eval.ts';
 
 const [folder, ...files] = process.argv.slice(2);
-if (!folder || files.length === 0) throw new Error('usage: npm run measure:text-detectors -- <synth:text folder> <det.onnx>...');
-if (/shared\/data/.test(folder) || !existsSync(join(folder, 'images'))) throw new Error('a synth:text folder (images/, truth.json): never the validation set');
+if (!folder || files.length === 0) throw new Error('usage: npm run measure:text-detectors -- <folder> <det.onnx>...');
+const synth = existsSync(join(folder, 'images'));
+const imageDir = synth ? join(folder, 'images') : folder;
 
 interface Tally {
   found: number;
@@ -76,14 +79,15 @@ await loadOpenCV();
 const peers = files.map((f) => new Peer(basename(f), f));
 const union = new Proposals('union of all');
 const truth = JSON.parse(readFileSync(join(folder, 'truth.json'), 'utf8')) as Record<string, Array<TruthLine & { script?: string }>>;
+const provenance = synth ? {} : (JSON.parse(readFileSync(join(folder, 'provenance.json'), 'utf8')) as Record<string, string>);
 const names = Object.keys(truth).sort();
 // A first run per network outside the timing: its session is created and its kernels warmed up.
-const first = await decodeImage(join(folder, 'images', names[0]!));
+const first = await decodeImage(join(imageDir, names[0]!));
 const warmInput = textNetworkInput(first.pixels, ARTMETA_CANDIDATE_OPTIONS.limitSide, ARTMETA_CANDIDATE_OPTIONS.minLongSide);
 for (const peer of peers) await peer.session.run({ [(await peer.session.load()).inputNames[0]!]: warmInput });
 
 for (const name of names) {
-  const decoded = await decodeImage(join(folder, 'images', name));
+  const decoded = await decodeImage(join(imageDir, name));
   const image = decoded.pixels;
   const input = textNetworkInput(image, ARTMETA_CANDIDATE_OPTIONS.limitSide, ARTMETA_CANDIDATE_OPTIONS.minLongSide);
   const required = truth[name]!.filter((t) => !t.ignore);
@@ -92,10 +96,10 @@ for (const name of names) {
     const lines = linesOfMap(image, await mapOf(peer, input, image), ARTMETA_CANDIDATE_OPTIONS).map((l) => scaleBox(l, decoded.scale));
     peer.candidates += lines.length;
     all.push(...lines);
-    for (const t of required) peer.count(t.script ?? 'unknown', lines.some((l) => iou(l, t) >= 0.5));
+    for (const t of required) peer.count(t.script ?? scriptOf(provenance[name]), lines.some((l) => iou(l, t) >= 0.5));
   }
   union.candidates += all.length;
-  for (const t of required) union.count(t.script ?? 'unknown', all.some((l) => iou(l, t) >= 0.5));
+  for (const t of required) union.count(t.script ?? scriptOf(provenance[name]), all.some((l) => iou(l, t) >= 0.5));
 }
 
 const scripts = [...new Set(peers.flatMap((p) => [...p.byScript.keys()]))].sort();
