@@ -22,10 +22,11 @@ export async function runClusterJob(job: Job<ClusterJobData>, deps: ClusterJobDe
   try {
     const analysed = await analyseAll(job, deps);
     const ids = new Set<string>();
-    for (const hash of analysed.hashes) {
+    for (const [hash, source] of analysed.sources) {
       const id = await deps.catalogue.lineageOf(hash);
-      if (!id) throw new ArtmetaError('INTERNAL', `analysed image ${hash} is in no lineage`);
-      ids.add(id);
+      // Deleted (DELETE /v1/images/:hash) since its analysis: that image failed, not the batch.
+      if (id) ids.add(id);
+      else analysed.failed.push({ source, error: { code: 'NOT_FOUND', message: `image ${hash} was deleted while the cluster job ran` } });
     }
     const lineages = [];
     for (const id of [...ids].sort()) {
@@ -42,7 +43,7 @@ export async function runClusterJob(job: Job<ClusterJobData>, deps: ClusterJobDe
 async function analyseAll(job: Job<ClusterJobData>, deps: ClusterJobDeps) {
   const sources = job.data.images;
   const ids = await Promise.all(sources.map((source) => deps.queues.submitAnalyze(source)));
-  const hashes = new Set<string>();
+  const analysed = new Map<string, ImageSource>();
   const failed: { source: ImageSource; error: { code: string; message: string } }[] = [];
   let done = 0;
   await Promise.all(
@@ -52,7 +53,7 @@ async function analyseAll(job: Job<ClusterJobData>, deps: ClusterJobDeps) {
         const child = await deps.queues.analyze.getJob(id);
         if (!child) throw new ArtmetaError('INTERNAL', `analysis job ${id} vanished`);
         const result: AnalyzeJobResult = await child.waitUntilFinished(deps.events, deps.analysisTimeoutMs);
-        hashes.add(result.hash);
+        if (!analysed.has(result.hash)) analysed.set(result.hash, source);
       } catch (e) {
         failed.push({ source, error: parseJobFailure(e instanceof Error ? e.message : String(e)) });
       }
@@ -60,5 +61,5 @@ async function analyseAll(job: Job<ClusterJobData>, deps: ClusterJobDeps) {
       await job.updateProgress(Math.round((90 * done) / sources.length));
     }),
   );
-  return { hashes: [...hashes].sort(), failed };
+  return { sources: [...analysed].sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0)), failed };
 }

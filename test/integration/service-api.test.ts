@@ -1,4 +1,6 @@
 import { mkdtemp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -492,6 +494,40 @@ describe('service API with a queue worker, on a real Redis', () => {
     const image = await app.inject({ url: `/v1/images/${hDerived1}`, headers: auth });
     expect(image.json().lineage).toBe(lineageOf(hOriginal));
     expect((await app.inject({ url: '/v1/lineages/lin-0000000000000000', headers: auth })).statusCode).toBe(404);
+  }, 150_000);
+
+  it('lists an image deleted while its cluster job runs as failed, and still returns the other lineages', async () => {
+    const kept = await readFile(fixture('lineage-chain-a.jpg'));
+    const deleted = await readFile(fixture('lineage-unrelated.jpg'));
+    // The deleted image's analysis is done before the cluster job starts; the other image's download is
+    // held until the delete has landed, so the cluster job reads the lineages after it, every time.
+    const held: ServerResponse[] = [];
+    let arrived: () => void = () => undefined;
+    const requested = new Promise<void>((resolve) => (arrived = resolve));
+    const server = createServer((_request, response) => {
+      held.push(response);
+      arrived();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const upload = await app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'image/jpeg' }, payload: deleted });
+      expect((await waitForJob(app, upload.json().jobs[0].id)).state).toBe('completed');
+      const hash = contentHash(deleted);
+      const heldUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/held.jpg`;
+      const submit = await app.inject({ method: 'POST', url: '/v1/clusters', headers: auth, payload: { images: [{ upload: hash }, { url: heldUrl }] } });
+      expect(submit.statusCode).toBe(202);
+      await requested;
+      expect((await app.inject({ method: 'DELETE', url: `/v1/images/${hash}`, headers: auth })).statusCode).toBe(200);
+      held[0]!.writeHead(200, { 'content-type': 'image/jpeg' }).end(kept);
+      const job = await waitForJob(app, submit.json().id, 120_000);
+      expect(job.state).toBe('completed');
+      const result = job.result as unknown as { lineages: { members: string[] }[]; failed: { source: unknown; error: { code: string } }[] };
+      expect(result.lineages.map((l) => l.members)).toEqual([[contentHash(kept)]]);
+      expect(result.failed).toEqual([{ source: { upload: hash }, error: { code: 'NOT_FOUND', message: `image ${hash} was deleted while the cluster job ran` } }]);
+    } finally {
+      for (const response of held) response.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   }, 150_000);
 
   it('serves Prometheus metrics and the queue dashboard', async () => {
