@@ -210,6 +210,8 @@ function toConfig(env: Env): ArtmetaConfig {
   } catch (e) {
     problems.push(`ARTMETA_ASPECTS: ${(e as Error).message}`);
   }
+  const redisProblem = redisUrlProblem(env.ARTMETA_REDIS_URL, env.ARTMETA_REDIS_CLUSTER);
+  if (redisProblem) problems.push(`ARTMETA_REDIS_URL=${JSON.stringify(env.ARTMETA_REDIS_URL)}: ${redisProblem}`);
   const pathRoots = list(env.ARTMETA_PATH_ROOTS);
   for (const root of pathRoots) if (!isAbsolute(root)) problems.push(`ARTMETA_PATH_ROOTS: "${root}" is not an absolute path`);
   const urlAllow = list(env.ARTMETA_URL_ALLOW);
@@ -262,6 +264,25 @@ function toConfig(env: Env): ArtmetaConfig {
     logLevel: env.ARTMETA_LOG_LEVEL,
     shutdownMs: env.ARTMETA_SHUTDOWN_MS,
   };
+}
+
+/**
+ * What is wrong with a Redis URL, if anything. Its path is the database number (`/3`), as ioredis
+ * reads it; anything else there, or a database other than 0 for a Redis Cluster (which has only
+ * database 0, and whose client would ignore it), would silently put the keys in database 0.
+ */
+function redisUrlProblem(url: string, cluster: boolean): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'not a URL (redis://[user:password@]host[:port][/database])';
+  }
+  if (!parsed.hostname) return 'no host';
+  const database = /^\/?$/.test(parsed.pathname) ? 0 : /^\/(0|[1-9][0-9]{0,5})$/.test(parsed.pathname) ? Number(parsed.pathname.slice(1)) : undefined;
+  if (database === undefined) return `the path ${JSON.stringify(parsed.pathname)} is not a database number (/0, /1, …)`;
+  if (cluster && database !== 0) return 'a Redis Cluster has only database 0 (ARTMETA_REDIS_CLUSTER=true)';
+  return undefined;
 }
 
 /** Memory this process may use: the container's limit when there is one, else the machine's. */
