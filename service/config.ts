@@ -162,6 +162,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArtmetaConfig 
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const problems: string[] = [];
+  // A misspelt variable would otherwise leave its default in force without a word (ARTMETA_CONCURENCY=2 ran with one job per core).
+  for (const key of Object.keys(env).filter((k) => k.startsWith('ARTMETA_') && !(k in EnvSchema.properties)).sort()) {
+    const near = nearestVariable(key);
+    problems.push(`${key}: not a variable artmeta reads${near ? ` (${near}?)` : ''}`);
+  }
   const typed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     const parsed = parseValue(EnvSchema.properties[key as keyof Env], value);
@@ -173,6 +178,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArtmetaConfig 
   for (const e of Value.Errors(EnvSchema, withDefaults)) problems.push(`${e.path.slice(1)}=${JSON.stringify(raw[e.path.slice(1)] ?? '')}: ${schemaProblem(e.schema, e.message)}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return toConfig(withDefaults as Env);
+}
+
+/** Typos this far (edits) from a variable's name are named with it. */
+const MAX_TYPO_EDITS = 3;
+
+/** The known variable nearest to a misspelt one (Levenshtein distance), if one is within MAX_TYPO_EDITS. */
+function nearestVariable(name: string): string | undefined {
+  let best: { key: string; edits: number } | undefined;
+  for (const key of Object.keys(EnvSchema.properties)) {
+    let previous = Array.from({ length: key.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= name.length; i++) {
+      const row = [i];
+      for (let j = 1; j <= key.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (name[i - 1] === key[j - 1] ? 0 : 1));
+      previous = row;
+    }
+    const edits = previous[key.length]!;
+    if (edits <= MAX_TYPO_EDITS && (!best || edits < best.edits)) best = { key, edits };
+  }
+  return best?.key;
 }
 
 /** TypeBox's message, or for a choice of words (a union of literals, which it calls "Expected union value") the words. */

@@ -62,6 +62,13 @@ describe('service configuration from the environment', () => {
     expect(() => loadConfig({ ARTMETA_REDIS_URL: 'redis://exa mple' })).toThrow(/ARTMETA_REDIS_URL=.*not a URL/);
   });
 
+  it('refuses an ARTMETA_ variable it does not read, naming the one meant (a typo left the default in force without a word)', () => {
+    expect(() => loadConfig({ ARTMETA_CONCURENCY: '2' })).toThrow('ARTMETA_CONCURENCY: not a variable artmeta reads (ARTMETA_CONCURRENCY?)');
+    expect(() => loadConfig({ ARTMETA_API_KEY: 'k' })).toThrow('ARTMETA_API_KEY: not a variable artmeta reads (ARTMETA_API_KEYS?)');
+    expect(() => loadConfig({ ARTMETA_COLOUR: 'blue' })).toThrow(/ARTMETA_COLOUR: not a variable artmeta reads$/m);
+    expect(loadConfig({ OTHER_CONCURENCY: '2' }).worker.concurrency).toBeGreaterThan(0);
+  });
+
   it('names every bad variable in one message', () => {
     try {
       loadConfig({ ARTMETA_PORT: 'eighty', ARTMETA_PREFIX: 'artmeta', ARTMETA_ASPECTS: '16:9,wide', ARTMETA_PATH_ROOTS: 'relative/dir' });
