@@ -163,6 +163,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArtmetaConfig 
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const problems: string[] = [];
+  // A misspelt variable would otherwise leave its default in force without a word (ARTMETA_CONCURENCY=2 ran with one job per core).
+  for (const key of Object.keys(env).filter((k) => k.startsWith('ARTMETA_') && !(k in EnvSchema.properties)).sort()) {
+    const near = nearestVariable(key);
+    problems.push(`${key}: not a variable artmeta reads${near ? ` (${near}?)` : ''}`);
+  }
   const typed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     const parsed = parseValue(EnvSchema.properties[key as keyof Env], value);
@@ -174,6 +179,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArtmetaConfig 
   for (const e of Value.Errors(EnvSchema, withDefaults)) problems.push(`${e.path.slice(1)}=${JSON.stringify(raw[e.path.slice(1)] ?? '')}: ${schemaProblem(e.schema, e.message)}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return toConfig(withDefaults as Env);
+}
+
+/** Typos this far (edits) from a variable's name are named with it. */
+const MAX_TYPO_EDITS = 3;
+
+/** The known variable nearest to a misspelt one (Levenshtein distance), if one is within MAX_TYPO_EDITS. */
+function nearestVariable(name: string): string | undefined {
+  let best: { key: string; edits: number } | undefined;
+  for (const key of Object.keys(EnvSchema.properties)) {
+    let previous = Array.from({ length: key.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= name.length; i++) {
+      const row = [i];
+      for (let j = 1; j <= key.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (name[i - 1] === key[j - 1] ? 0 : 1));
+      previous = row;
+    }
+    const edits = previous[key.length]!;
+    if (edits <= MAX_TYPO_EDITS && (!best || edits < best.edits)) best = { key, edits };
+  }
+  return best?.key;
 }
 
 /** TypeBox's message, or for a choice of words (a union of literals, which it calls "Expected union value") the words. */
@@ -211,6 +235,8 @@ function toConfig(env: Env): ArtmetaConfig {
   } catch (e) {
     problems.push(`ARTMETA_ASPECTS: ${(e as Error).message}`);
   }
+  const redisProblem = redisUrlProblem(env.ARTMETA_REDIS_URL, env.ARTMETA_REDIS_CLUSTER);
+  if (redisProblem) problems.push(`ARTMETA_REDIS_URL=${JSON.stringify(env.ARTMETA_REDIS_URL)}: ${redisProblem}`);
   const pathRoots = list(env.ARTMETA_PATH_ROOTS);
   for (const root of pathRoots) if (!isAbsolute(root)) problems.push(`ARTMETA_PATH_ROOTS: "${root}" is not an absolute path`);
   const urlAllow = list(env.ARTMETA_URL_ALLOW);
@@ -263,6 +289,25 @@ function toConfig(env: Env): ArtmetaConfig {
     logLevel: env.ARTMETA_LOG_LEVEL,
     shutdownMs: env.ARTMETA_SHUTDOWN_MS,
   };
+}
+
+/**
+ * What is wrong with a Redis URL, if anything. Its path is the database number (`/3`), as ioredis
+ * reads it; anything else there, or a database other than 0 for a Redis Cluster (which has only
+ * database 0, and whose client would ignore it), would silently put the keys in database 0.
+ */
+function redisUrlProblem(url: string, cluster: boolean): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'not a URL (redis://[user:password@]host[:port][/database])';
+  }
+  if (!parsed.hostname) return 'no host';
+  const database = /^\/?$/.test(parsed.pathname) ? 0 : /^\/(0|[1-9][0-9]{0,5})$/.test(parsed.pathname) ? Number(parsed.pathname.slice(1)) : undefined;
+  if (database === undefined) return `the path ${JSON.stringify(parsed.pathname)} is not a database number (/0, /1, …)`;
+  if (cluster && database !== 0) return 'a Redis Cluster has only database 0 (ARTMETA_REDIS_CLUSTER=true)';
+  return undefined;
 }
 
 /** Memory this process may use: the container's limit when there is one, else the machine's. */

@@ -115,7 +115,10 @@ const HEAD_BYTES = 32;
 
 async function headOf(input: string | Buffer): Promise<Buffer> {
   if (typeof input !== 'string') return input.subarray(0, HEAD_BYTES);
-  const file = await open(input, 'r');
+  // A file can be listed and stat'ed but not opened (no read permission): that is the file's fault, not artmeta's (INTERNAL).
+  const file = await open(input, 'r').catch((e: NodeJS.ErrnoException) => {
+    throw new ArtmetaError('NOT_FOUND', `cannot read ${input}: ${e.code ?? e.message}`);
+  });
   try {
     const { buffer, bytesRead } = await file.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
     return buffer.subarray(0, bytesRead);

@@ -60,11 +60,9 @@ export async function imageRoutes(app: FastifyInstance, { store, catalogue }: { 
     },
     async (request) => {
       const { hash } = request.params;
-      // The index first: an image gone from the store but left in the index would be a member nobody can delete.
-      const removed = await catalogue.remove(hash);
-      const stored = await store.delete(hash);
-      if (!removed && !stored) throw new ArtmetaError('NOT_FOUND', `image ${hash} is not in the catalogue`);
-      return { hash, lineage: removed?.lineage ?? null, lineageRemoved: removed?.lineageRemoved ?? false };
+      const removed = await catalogue.deleteImage(hash);
+      if (!removed.lineage && !removed.stored) throw new ArtmetaError('NOT_FOUND', `image ${hash} is not in the catalogue`);
+      return { hash, lineage: removed.lineage ?? null, lineageRemoved: removed.lineageRemoved };
     },
   );
   typed.get(

@@ -43,15 +43,15 @@ export function register(program: Command): void {
     .action(async (inputs: string[], options: AnalyzeCommandOptions) => {
       // Bad options are refused before any work starts.
       const request = parseAnalyzeRequest({ aspects: options.aspect, text: options.text, ...(options.place !== undefined ? { place: options.place } : {}) }, DEFAULT_CANVASES);
-      const files = await listImageFiles(inputs.length > 0 ? inputs : [SAMPLES_DIR]);
-      const failed = await analyzeFiles(files, request, options);
-      process.stderr.write(`artmeta: ${files.length - failed} analysed, ${failed} failed\n`);
+      const { files, unreadable } = await listImageFiles(inputs.length > 0 ? inputs : [SAMPLES_DIR]);
+      const failed = unreadable.length + (await analyzeFiles(files, unreadable, request, options));
+      process.stderr.write(`artmeta: ${files.length + unreadable.length - failed} analysed, ${failed} failed\n`);
       if (failed > 0) process.exitCode = 1;
     });
 }
 
-/** Analyses every file on a thread pool, writing lines in input order; returns how many failed. */
-async function analyzeFiles(files: string[], request: AnalyzeRequest, options: AnalyzeCommandOptions): Promise<number> {
+/** Analyses every file on a thread pool, writing lines in input order after those of the folders it could not list; returns how many files failed. */
+async function analyzeFiles(files: string[], unreadable: FailedAnalysis[], request: AnalyzeRequest, options: AnalyzeCommandOptions): Promise<number> {
   // Nothing is stored here, so skipping text detection (--no-text) saves its time.
   const analyzeOptions: AnalyzeOptions = { aspects: request.canvases, maxPixels: options.maxPixels, text: request.text, ...(request.place ? { place: request.place } : {}) };
   // Where the results go is checked before any thread starts: a bad path is a message, not a crash or a hang.
@@ -62,6 +62,7 @@ async function analyzeFiles(files: string[], request: AnalyzeRequest, options: A
   const progress = startProgress(files.length, 'analyze');
   let failed = 0;
   try {
+    for (const line of unreadable) out.write(JSON.stringify(line) + '\n');
     const pending = files.map(async (file, k): Promise<Analysis | FailedAnalysis> => {
       try {
         const analysis = { file, ...(await pool.analyze(file, analyzeOptions)) };

@@ -51,14 +51,15 @@ export function register(program: Command): void {
       await requireDirectory(dir);
       const out = options.out ? await openOutputFile('--out', options.out) : undefined;
       const report = options.report ? await openOutputFile('--report', options.report) : undefined;
-      const paths = await listImageFiles([dir]);
-      const ids = paths.map((p) => relative(dir, p).split(sep).join('/'));
+      const { files: paths, unreadable } = await listImageFiles([dir]);
+      const idOf = (path: string) => relative(dir, path).split(sep).join('/');
+      const ids = paths.map(idOf);
       await loadOpenCV();
       const signatures = await signaturesOnThreads(paths, analysisThreads(paths.length, options.threads));
       // A file that cannot be read is reported and left out, as `analyze` does: one bad file among
       // thousands must not cost the run.
       const images: ClusterImage[] = [];
-      const failed: FailedAnalysis[] = [];
+      const failed: FailedAnalysis[] = unreadable.map(({ file, error }) => ({ file: idOf(file), error }));
       ids.forEach((id, k) => {
         const signature = signatures[k]!;
         if ('error' in signature) failed.push({ file: id, error: signature.error });

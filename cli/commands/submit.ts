@@ -38,12 +38,17 @@ export function register(program: Command): void {
       const config = configOrExit();
       const request = parseAnalyzeRequest(options.aspect !== undefined ? { aspects: options.aspect } : {}, config.analysis.aspects);
       // Directories are walked here, as `analyze` walks them; URLs pass through as they are.
-      const inputs = (await Promise.all(args.map((input) => (isUrl(input) ? [input] : listImageFiles([input]))))).flat();
+      const listed = await Promise.all(args.map((input) => (isUrl(input) ? { files: [input], unreadable: [] } : listImageFiles([input]))));
+      const inputs = listed.flatMap((l) => l.files);
       const connection = await connectReachableRedis(config);
       const queues = new ArtmetaQueues(connection, config);
       const store = new ResultStore(connection, config.prefix);
       const events = options.wait ? queues.analyzeEvents() : undefined;
       let failed = 0;
+      for (const { file, error } of listed.flatMap((l) => l.unreadable)) {
+        failed++;
+        process.stdout.write(JSON.stringify({ input: file, error }) + '\n');
+      }
       try {
         const submitted = await Promise.all(
           inputs.map(async (input) => {

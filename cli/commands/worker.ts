@@ -12,7 +12,11 @@ export function register(program: Command): void {
       const logger = pino({ level: config.logLevel });
       const worker = new ArtmetaWorker(config, { logger });
       onShutdown(() => worker.close(), logger, config.shutdownMs);
-      await worker.ready();
+      // A Redis that refuses the configured database would leave the worker working in another one: stop, as serve does.
+      await worker.ready().catch((e: unknown) => {
+        process.stderr.write(`artmeta: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(2);
+      });
       // pino puts pid and hostname on every line already.
       logger.info({ concurrency: config.worker.concurrency, threads: config.worker.analysisThreads, prefix: config.prefix }, 'worker ready');
     });

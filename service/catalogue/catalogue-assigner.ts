@@ -25,13 +25,20 @@ export class CatalogueAssigner {
 
   /**
    * The lineage of a stored image: its current one when it is in the catalogue, else it is assigned
-   * from its stored signature. Undefined when the store holds no signature for it.
+   * from its stored signature. Undefined when the store holds no signature for it, or when the image
+   * was deleted (`DELETE /v1/images/:hash`) while it was being assigned: the delete found it in the
+   * store but not yet in the index, so it is taken out of the index here, or its lineage would keep a
+   * member the store no longer knows.
    */
   async assignStored(hash: string): Promise<string | undefined> {
     const known = await this.index.lineageOf(hash);
     if (known) return known;
     const [signature] = await this.store.signatures([hash]);
-    return signature ? this.assign(hash, signature) : undefined;
+    if (!signature) return undefined;
+    const lineage = await this.assign(hash, signature);
+    if (await this.store.has(hash)) return lineage;
+    await this.index.remove(hash);
+    return undefined;
   }
 
   /** The lineage of an image from its stored signature (base64, as the result store keeps it). */

@@ -5,7 +5,7 @@ import { lineageIdFor } from '../../analysis/lineage/lineage-id.ts';
 import { bestJoin, type LineageMatcher, type LineageShape } from '../../analysis/lineage/lineage-matcher.ts';
 import { decodeSignature, encodeSignature } from '../../analysis/lineage/signature-codec.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
-import { STORED_SIGNATURE } from '../store/result-store.ts';
+import { STORED_SIGNATURE, storedImagesKey } from '../store/result-store.ts';
 import { CatalogueKeys, packBucketKeys } from './catalogue-keys.ts';
 import { withCatalogueCommands, type CatalogueCommands } from './catalogue-scripts.ts';
 import { parseLengths, rankVotes, voteTally } from './catalogue-votes.ts';
@@ -87,6 +87,7 @@ export class CatalogueIndex {
   readonly version: string;
   private readonly redis: RedisClient & CatalogueCommands;
   private readonly store: string;
+  private readonly storedImages: string;
 
   /**
    * @param generation the generation to work on; '' (default) = the current one. `artmeta catalogue
@@ -101,6 +102,7 @@ export class CatalogueIndex {
     this.redis = withCatalogueCommands(redis);
     this.keys = new CatalogueKeys(prefix);
     this.store = STORED_SIGNATURE.keyPrefix(prefix);
+    this.storedImages = storedImagesKey(prefix);
     this.version = `${matcher.version}+layout${LAYOUT}`;
   }
 
@@ -260,8 +262,18 @@ export class CatalogueIndex {
 
   /** Takes an image out of the catalogue; its lineage keeps its id unless the image was its last member. */
   async remove(image: string): Promise<{ lineage: string; lineageRemoved: boolean } | undefined> {
-    const reply = await this.redis.catalogueRemove(this.keys.generation, this.keys.base, this.generation, image, this.store);
+    const reply = await this.redis.catalogueRemove(this.keys.generation, this.keys.base, this.generation, image, this.store, '');
     return reply.length === 0 ? undefined : { lineage: String(reply[0]), lineageRemoved: String(reply[1]) === '1' };
+  }
+
+  /**
+   * Takes an image out of the catalogue and the result store in one step (`DELETE /v1/images/:hash`):
+   * done in two, an analyze job could assign the image between them and leave in its lineage a member
+   * the store no longer knows. `stored`: the store held the image.
+   */
+  async deleteImage(image: string): Promise<{ lineage: string | undefined; lineageRemoved: boolean; stored: boolean }> {
+    const reply = await this.redis.catalogueRemove(this.keys.generation, this.keys.base, this.generation, image, this.store, this.storedImages);
+    return { lineage: String(reply[0]) || undefined, lineageRemoved: String(reply[1]) === '1', stored: String(reply[2]) === '1' };
   }
 
   async currentGeneration(): Promise<string> {

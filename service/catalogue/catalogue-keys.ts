@@ -7,6 +7,7 @@ import { REPEATED_KEY } from '../../analysis/lineage/candidate-index.ts';
  * the current one and switches `<prefix>:cat:gen` to it, so readers never see a half-built index.
  *
  * - `<prefix>:cat:gen`                 current generation (absent = "0")
+ * - `<prefix>:cat:rebuilding`          the generation a rebuild is filling, until it is published (deletes reach it too)
  * - `<g>:meta`                         hash: `version` (matcher), `slots` (images ever added, at most 2^24
  *                                      per generation: a rebuild numbers them afresh), `lineages` (numbers given)
  * - `<g>:lsh:<table>`                  hash: bucket key (3 bytes, little-endian) → packed little-endian 24-bit slots, or "F" once over the cap
@@ -59,6 +60,10 @@ export class CatalogueKeys {
 
   get generation(): string {
     return `${this.base}:gen`;
+  }
+
+  get rebuilding(): string {
+    return `${this.base}:rebuilding`;
   }
 
   of(generation: string): GenerationKeys {

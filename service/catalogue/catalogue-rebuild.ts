@@ -52,6 +52,8 @@ export class CatalogueRebuild {
     let generation = String(await this.redis.incr(`${this.keys.base}:generations`));
     while (generation === oldGeneration) generation = String(await this.redis.incr(`${this.keys.base}:generations`));
     const index = new CatalogueIndex(this.redis, this.prefix, this.matcher, generation);
+    // From now on a delete takes its image out of this generation too (catalogue-scripts.ts, REMOVE).
+    await this.redis.set(this.keys.rebuilding, generation);
 
     const order = await this.canonicalOrder();
     let done = 0;
@@ -90,6 +92,8 @@ export class CatalogueRebuild {
       const encoded = signatures[k];
       if (!encoded) continue;
       await index.assign(hash, decodeStoredSignature(encoded, hash), Buffer.from(encoded, 'base64'), true);
+      // Deleted between the signature read and the assignment: the delete did not find it in this generation yet.
+      if (!(await this.store.has(hash))) await index.remove(hash);
       onAssigned?.();
     }
   }

@@ -290,45 +290,60 @@ return { 'ok', redis.call('HGET', lin, 'id'), num, slot }
  * keep voting for the lineage: it stays the lineage's anchor, and its signature is copied from the
  * result store into the index, since the store forgets it next); any other image's slot is cleared. When
  * the lineage goes, its representatives' slots are cleared too (their bucket entries then count for nothing).
- * ARGV: base, gen, image, store key prefix. Returns {} when unknown, else {lineage id, '1' if the lineage went}.
+ * The image also leaves the generation a rebuild is filling (`<prefix>:cat:rebuilding`): the rebuild
+ * read it from the store before, and publishing would bring it back.
+ * ARGV: base, gen, image, store key prefix, and the store's set of image hashes ('' = leave the store
+ * alone; else the image leaves the store in the same step, so no assignment can slip between the two).
+ * Returns {} when unknown to the index and the store is left alone, else {lineage id or '', '1' if the
+ * lineage went, and with a store: '1' if the store held the image}.
  */
 const REMOVE = `${PRELUDE}
 local image = ARGV[3]
-local entry = redis.call('HGET', g .. ':img', image)
-if not entry then return {} end
-local slot, num = string.match(entry, '^(%d+):(%d+)$')
-local lin = g .. ':lin:' .. num
-local f = redis.call('HMGET', lin, 'id', 'reps', 'slots')
-local clear = function(s) redis.call('SETRANGE', g .. ':slot', tonumber(s) * 4, struct.pack('<I4', 0)) end
-redis.call('HDEL', g .. ':img', image)
-redis.call('SREM', g .. ':mem:' .. num, image)
-if redis.call('SCARD', g .. ':mem:' .. num) > 0 then
-  -- (By slot, not by hash: a deleted representative analysed again is a new member with a new slot.)
-  local anchor = false
-  for s in string.gmatch(f[3] or '', '%S+') do
-    if s == slot then anchor = true end
-  end
-  if anchor then
-    local copy = g .. ':sig:' .. num .. ':' .. image
-    if redis.call('EXISTS', copy) == 0 then
-      local stored = redis.call('HGET', ARGV[4] .. image, '${STORED_SIGNATURE.field}')
-      if stored then redis.call('SET', copy, stored) end
+local function removeFrom(g)
+  local entry = redis.call('HGET', g .. ':img', image)
+  if not entry then return nil end
+  local slot, num = string.match(entry, '^(%d+):(%d+)$')
+  local lin = g .. ':lin:' .. num
+  local f = redis.call('HMGET', lin, 'id', 'reps', 'slots')
+  local clear = function(s) redis.call('SETRANGE', g .. ':slot', tonumber(s) * 4, struct.pack('<I4', 0)) end
+  redis.call('HDEL', g .. ':img', image)
+  redis.call('SREM', g .. ':mem:' .. num, image)
+  if redis.call('SCARD', g .. ':mem:' .. num) > 0 then
+    -- (By slot, not by hash: a deleted representative analysed again is a new member with a new slot.)
+    local anchor = false
+    for s in string.gmatch(f[3] or '', '%S+') do
+      if s == slot then anchor = true end
     end
-  else
-    clear(slot)
+    if anchor then
+      local copy = g .. ':sig:' .. num .. ':' .. image
+      if redis.call('EXISTS', copy) == 0 then
+        local stored = redis.call('HGET', ARGV[4] .. image, '${STORED_SIGNATURE.field}')
+        if stored then redis.call('SET', copy, stored) end
+      end
+    else
+      clear(slot)
+    end
+    return { f[1], '0' }
   end
-  return { f[1], '0' }
+  clear(slot)
+  for s in string.gmatch(f[3] or '', '%S+') do clear(s) end
+  for rep in string.gmatch(f[2] or '', '%S+') do redis.call('DEL', g .. ':sig:' .. num .. ':' .. rep) end
+  redis.call('DEL', lin)
+  redis.call('HDEL', g .. ':ids', f[1])
+  return { f[1], '1' }
 end
-clear(slot)
-for s in string.gmatch(f[3] or '', '%S+') do clear(s) end
-for rep in string.gmatch(f[2] or '', '%S+') do redis.call('DEL', g .. ':sig:' .. num .. ':' .. rep) end
-redis.call('DEL', lin)
-redis.call('HDEL', g .. ':ids', f[1])
-return { f[1], '1' }
+local out = removeFrom(g)
+local rebuilding = redis.call('GET', base .. ':rebuilding')
+if rebuilding and rebuilding ~= gen then removeFrom(base .. ':' .. rebuilding) end
+if ARGV[5] == '' then return out or {} end
+local stored = redis.call('DEL', ARGV[4] .. image)
+redis.call('SREM', ARGV[5], image)
+return { out and out[1] or '', out and out[2] or '0', tostring(stored) }
 `;
 
 /**
- * Ends a rebuild: gives lineages of generation ARGV[2] their final ids and makes it the current one.
+ * Ends a rebuild: gives lineages of generation ARGV[2] their final ids, makes it the current one and
+ * drops the rebuild mark (deletes no longer need to reach it).
  * ARGV: base, gen, then pairs of lineage number and id.
  */
 const PUBLISH = `${PRELUDE}
@@ -339,6 +354,7 @@ for i = 3, #ARGV, 2 do
   redis.call('HSET', ids, ARGV[i + 1], ARGV[i])
 end
 redis.call('SET', KEYS[1], gen)
+redis.call('DEL', base .. ':rebuilding')
 return 'OK'
 `;
 

@@ -7,7 +7,7 @@ import { threadedAnalyzer, type ImageAnalyzer } from './image-analyzer.ts';
 import { imageLoader } from './image-loader.ts';
 import { ANALYZE_QUEUE, CLUSTER_QUEUE, type AnalyzeJobData, type AnalyzeJobResult, type ClusterJobData, type ClusterJobResult } from './job-schema.ts';
 import { ArtmetaQueues } from './queues.ts';
-import { connectRedis, isRedisConnectionError, logOutages, type RedisClient } from './redis-connection.ts';
+import { connectRedis, isRedisConnectionError, logOutages, refusedDatabase, type RedisClient } from './redis-connection.ts';
 import { AnalysisCache } from '../store/analysis-cache.ts';
 import { ResultStore } from '../store/result-store.ts';
 import { CatalogueAssigner } from '../catalogue/catalogue-assigner.ts';
@@ -31,7 +31,10 @@ export class ArtmetaWorker {
   private readonly analyzer: ImageAnalyzer;
   private readonly connections: RedisClient[] = [];
 
+  private readonly redisUrl: string;
+
   constructor(config: ArtmetaConfig, options: ArtmetaWorkerOptions = {}) {
+    this.redisUrl = config.redis.url;
     const connection = this.connect(config);
     const store = new ResultStore(connection, config.prefix);
     this.analyzer = options.analyzer ?? threadedAnalyzer(config.worker.analysisThreads);
@@ -75,9 +78,12 @@ export class ArtmetaWorker {
     }
   }
 
-  /** Resolves once both queue workers are connected and taking jobs. */
+  /** Resolves once both queue workers are connected and taking jobs; rejects when Redis refuses the configured database. */
   async ready(): Promise<void> {
-    await Promise.all([this.analyzeWorker.waitUntilReady(), this.clusterWorker.waitUntilReady(), this.events.waitUntilReady()]);
+    await Promise.race([
+      Promise.all([this.analyzeWorker.waitUntilReady(), this.clusterWorker.waitUntilReady(), this.events.waitUntilReady()]),
+      ...this.connections.map((c) => refusedDatabase(c, this.redisUrl)),
+    ]);
   }
 
   /** Graceful stop: waits for running jobs, then closes threads and connections. */

@@ -17,52 +17,60 @@ export interface ClusterJobDeps {
 /**
  * One `cluster` job: adds the images to the catalogue — each is analysed as its own `analyze` job
  * (so the batch fans out over all workers and reuses earlier analyses), which puts it into its
- * lineage of the whole catalogue — and returns the lineages they are in, with all their members.
+ * lineage of the whole catalogue — and returns each image's hash and lineage, in the order given, and
+ * the lineages they are in, with all their members.
  */
 export async function runClusterJob(job: Job<ClusterJobData>, deps: ClusterJobDeps): Promise<ClusterJobResult> {
   try {
     checkJobData<ClusterJobData>(ClusterJobDataCheck, job.data, CLUSTER_QUEUE);
-    const analysed = await analyseAll(job, deps);
-    const ids = new Set<string>();
-    for (const hash of analysed.hashes) {
-      const id = await deps.catalogue.lineageOf(hash);
-      if (!id) throw new ArtmetaError('INTERNAL', `analysed image ${hash} is in no lineage`);
-      ids.add(id);
+    const sources = job.data.images;
+    const outcomes = await analyseAll(job, deps);
+    const lineageOf = new Map<string, string | undefined>();
+    for (const outcome of outcomes) {
+      if ('hash' in outcome && !lineageOf.has(outcome.hash)) lineageOf.set(outcome.hash, await deps.catalogue.lineageOf(outcome.hash));
     }
+    const images: NonNullable<ClusterJobResult['images']> = [];
+    const failed: ClusterJobResult['failed'] = [];
+    outcomes.forEach((outcome, i) => {
+      const source = sources[i] as ImageSource;
+      if ('error' in outcome) return failed.push({ source, error: outcome.error });
+      const lineage = lineageOf.get(outcome.hash);
+      // Deleted (DELETE /v1/images/:hash) since its analysis: that image failed, not the batch.
+      if (!lineage) return failed.push({ source, error: { code: 'NOT_FOUND', message: `image ${outcome.hash} was deleted while the cluster job ran` } });
+      return images.push({ source, hash: outcome.hash, lineage });
+    });
     const lineages = [];
-    for (const id of [...ids].sort()) {
+    for (const id of [...new Set(images.map((image) => image.lineage))].sort()) {
       const lineage = await deps.catalogue.lineage(id);
       if (lineage) lineages.push(lineage);
     }
     await job.updateProgress(100);
-    return { lineages, failed: analysed.failed };
+    return { images, lineages, failed };
   } catch (e) {
     throw toJobFailure(e);
   }
 }
 
-async function analyseAll(job: Job<ClusterJobData>, deps: ClusterJobDeps) {
+/** Each source's image hash, or why it could not be analysed, in the order of the sources. */
+async function analyseAll(job: Job<ClusterJobData>, deps: ClusterJobDeps): Promise<Array<{ hash: string } | { error: { code: string; message: string } }>> {
   const sources = job.data.images;
   const ids = await Promise.all(sources.map((source) => deps.queues.submitAnalyze(source)));
-  const hashes = new Set<string>();
-  const failed: { source: ImageSource; error: { code: string; message: string } }[] = [];
   let done = 0;
-  await Promise.all(
-    ids.map(async (id, i) => {
-      const source = sources[i] as ImageSource;
+  return Promise.all(
+    ids.map(async (id) => {
       try {
         const child = await deps.queues.analyze.getJob(id);
         if (!child) throw new ArtmetaError('INTERNAL', `analysis job ${id} vanished`);
         const result: AnalyzeJobResult = await child.waitUntilFinished(deps.events, deps.analysisTimeoutMs);
-        hashes.add(result.hash);
+        return { hash: result.hash };
       } catch (e) {
-        failed.push({ source, error: missingAnalysis(e, deps.analysisTimeoutMs) });
+        return { error: missingAnalysis(e, deps.analysisTimeoutMs) };
+      } finally {
+        done++;
+        await job.updateProgress(Math.round((90 * done) / sources.length));
       }
-      done++;
-      await job.updateProgress(Math.round((90 * done) / sources.length));
     }),
   );
-  return { hashes: [...hashes].sort(), failed };
 }
 
 /** Why an image's analysis is missing from a cluster job: the analysis job's failure, or a wait that ran out. */

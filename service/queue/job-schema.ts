@@ -85,6 +85,11 @@ export const LineageSchema = Type.Object(
 
 export const ClusterJobResultSchema = Type.Object(
   {
+    images: Type.Optional(
+      Type.Array(Type.Object({ source: ImageSourceSchema, hash: ContentHashSchema, lineage: Type.String() }), {
+        description: 'Each image added, in the order given: its content hash and its lineage (images that failed are in `failed`; absent from results of jobs finished by an earlier version)',
+      }),
+    ),
     lineages: Type.Array(LineageSchema),
     failed: Type.Array(Type.Object({ source: ImageSourceSchema, error: ErrorSchema })),
   },

@@ -51,6 +51,7 @@ export async function untilReady(client: RedisClient, url: string, timeoutMs: nu
     await new Promise<void>((resolve, reject) => {
       timer = setTimeout(() => reject(new ArtmetaError('UNAVAILABLE', `Redis at ${withoutPassword(url)} did not answer within ${timeoutMs / 1000} s: is it running, and is ARTMETA_REDIS_URL right?`)), timeoutMs);
       client.once('ready', resolve);
+      void refusedDatabase(client, url).catch(reject);
     });
   } catch (e) {
     client.disconnect();
@@ -58,6 +59,25 @@ export async function untilReady(client: RedisClient, url: string, timeoutMs: nu
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** How Redis refuses a database index past its `databases` setting. */
+const NO_SUCH_DATABASE = /DB index is out of range/i;
+
+/**
+ * Rejects when Redis refuses the database ARTMETA_REDIS_URL selects (`/20` on a server with 16):
+ * ioredis reports it as an error and carries on in database 0, among another deployment's keys,
+ * so the process must stop instead. Never resolves.
+ */
+export function refusedDatabase(client: RedisClient, url: string): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    client.on('error', (e: Error) => {
+      if (NO_SUCH_DATABASE.test(e.message)) {
+        client.disconnect();
+        reject(new Error(`Redis at ${withoutPassword(url)} has no database ${new URL(url).pathname.slice(1)} (${e.message}): is ARTMETA_REDIS_URL right?`));
+      }
+    });
+  });
 }
 
 function withoutPassword(url: string): string {

@@ -15,6 +15,9 @@ export interface StoredImage {
  */
 export const STORED_SIGNATURE = { keyPrefix: (prefix: string) => `${prefix}:image:`, field: 'signature' } as const;
 
+/** The store's set of every stored image hash: the catalogue's delete script takes an image out of it and the index in one step. */
+export const storedImagesKey = (prefix: string) => `${prefix}:images`;
+
 /**
  * Analyses and signatures in Redis, all keys under the configured hash-tagged prefix (one Cluster
  * slot); lineage membership is the catalogue's (service/catalogue):
@@ -102,7 +105,7 @@ export class ResultStore {
   }
 
   private indexKey(): string {
-    return `${this.prefix}:images`;
+    return storedImagesKey(this.prefix);
   }
 
   private uploadKey(hash: string): string {

@@ -6,6 +6,7 @@ import type { ImageSignature } from '../../analysis/lineage/image-signature.ts';
 import { LineageIndex } from '../../analysis/lineage/lineage-clustering.ts';
 import { lineageMatcher } from '../../analysis/lineage/lineage-matcher.ts';
 import { CatalogueChecker } from '../../service/catalogue/catalogue-checker.ts';
+import { CatalogueAssigner } from '../../service/catalogue/catalogue-assigner.ts';
 import { CatalogueIndex, type Assignment } from '../../service/catalogue/catalogue-index.ts';
 import { withCatalogueCommands } from '../../service/catalogue/catalogue-scripts.ts';
 import { CatalogueRebuild } from '../../service/catalogue/catalogue-rebuild.ts';
@@ -293,6 +294,48 @@ describe('catalogue index on a real Redis', () => {
       // More images after the rebuild join the rebuilt lineages under the same ids.
       expect((await add(index, 'lineage-chain-b.jpg')).lineage).toBe(lineageOf.get('lineage-chain-a.jpg'));
       expect(await index.lineageOf(fakeImageHash('lineage-china.jpg'))).toBe(lineageOf.get('lineage-china.jpg'));
+    });
+
+    it('does not bring back images deleted while it runs', async () => {
+      // Canonical order: lineage-unrelated (400×319), lineage-china-crop-title (420×280), lineage-china (400×267).
+      const { prefix, redis, store, index, lineageOf } = await storedCatalogue(['lineage-china.jpg', 'lineage-china-crop-title.jpg', 'lineage-unrelated.jpg']);
+      const [assigned, unassigned] = [fakeImageHash('lineage-china-crop-title.jpg'), fakeImageHash('lineage-china.jpg')];
+      const deletes: Promise<unknown>[] = [];
+      // Deleted as the API does, on the rebuild's own connection, so each lands before the rebuild's next
+      // command: one image already in the new generation, one whose signature the rebuild has read.
+      const report = await new CatalogueRebuild(redis, prefix, store, matcher).run((done) => {
+        if (done === 2) deletes.push(index.deleteImage(assigned), index.deleteImage(unassigned));
+      });
+      expect(await Promise.all(deletes)).toEqual([
+        { lineage: lineageOf.get('lineage-china.jpg'), lineageRemoved: false, stored: true },
+        { lineage: lineageOf.get('lineage-china.jpg'), lineageRemoved: true, stored: true },
+      ]);
+      expect(report).toMatchObject({ images: 1, lineages: 1 });
+      expect(await index.lineageOf(assigned)).toBeUndefined();
+      expect(await index.lineageOf(unassigned)).toBeUndefined();
+      expect(await index.lineage(lineageOf.get('lineage-china.jpg')!)).toBeUndefined();
+      expect(await check(prefix)).toMatchObject({ images: 1, lineages: 1, problems: [] });
+    });
+
+    it("takes an image out of the index when it was deleted while its job assigned it", async () => {
+      const { prefix, redis, store, index } = await storedCatalogue(['lineage-china.jpg']);
+      const name = 'lineage-china-crop-title.jpg';
+      const image = fakeImageHash(name);
+      await store.save(image, { stub: name } as unknown as Analysis, Buffer.from(encodeSignature(signatures.get(name)!)).toString('base64'));
+      // The delete lands after the job read the signature and before its assignment commits: it finds
+      // the image in the store only.
+      class DeletedMeanwhile extends ResultStore {
+        override async signatures(hashes: readonly string[]) {
+          const read = await super.signatures(hashes);
+          expect(await index.deleteImage(image)).toEqual({ lineage: undefined, lineageRemoved: false, stored: true });
+          return read;
+        }
+      }
+      const assigner = new CatalogueAssigner(redis, prefix, new DeletedMeanwhile(redis, prefix), matcher);
+      expect(await assigner.assignStored(image)).toBeUndefined();
+      expect(await index.lineageOf(image)).toBeUndefined();
+      expect(await index.lineage((await index.lineageOf(fakeImageHash('lineage-china.jpg')))!)).toMatchObject({ members: [fakeImageHash('lineage-china.jpg')] });
+      expect(await check(prefix)).toMatchObject({ images: 1, lineages: 1, problems: [] });
     });
 
     it('reports an image that moves under a new model, and the old lineage no longer lists it', async () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,8 +16,10 @@ interface Outcome {
   stderr: string;
 }
 
-function cluster(args: string[]): Promise<Outcome> {
-  return run(process.execPath, [join(repo, 'bin/artmeta.js'), 'cluster', ...args, '--threads', '1'], { cwd: repo }).then(
+/** `wrapper`: a command that runs node (e.g. with fewer privileges). */
+function cluster(args: string[], wrapper: string[] = []): Promise<Outcome> {
+  const [command, ...rest] = [...wrapper, process.execPath, join(repo, 'bin/artmeta.js'), 'cluster', ...args, '--threads', '1'];
+  return run(command!, rest, { cwd: repo }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
@@ -40,6 +42,27 @@ describe('artmeta cluster (CLI)', () => {
       ['d-truncated.jpg', 'CORRUPT_IMAGE'],
     ]);
     expect(stderr).toContain('2 images in 1 lineages, 2 failed');
+    expect(code).toBe(1);
+  });
+
+  it('reports a file and a folder it may not read and clusters the rest (it failed the file as INTERNAL and stopped the whole run, exit 2, on the folder)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'artmeta-cluster-'));
+    await copyFile(fixture('lineage-china.jpg'), join(dir, 'a.jpg'));
+    await copyFile(fixture('lineage-unrelated.jpg'), join(dir, 'b-locked.jpg'));
+    await mkdir(join(dir, 'c-locked'));
+    await copyFile(fixture('lineage-china-crop-title.jpg'), join(dir, 'c-locked', 'inside.jpg'));
+    await chmod(join(dir, 'b-locked.jpg'), 0o000);
+    await chmod(join(dir, 'c-locked'), 0o000);
+    // Root reads everything: as root, the run goes without the capabilities that bypass file permissions.
+    const asOwner = process.getuid?.() === 0 ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search'] : [];
+    const { code, stdout, stderr } = await cluster([dir], asOwner);
+    const result = JSON.parse(stdout) as { images: Record<string, string>; failed: Array<{ file: string; error: { code: string; message: string } }> };
+    expect(Object.keys(result.images)).toEqual(['a.jpg']);
+    expect(result.failed).toEqual([
+      { file: 'c-locked', error: { code: 'NOT_FOUND', message: `cannot read ${join(dir, 'c-locked')}: EACCES` } },
+      { file: 'b-locked.jpg', error: { code: 'NOT_FOUND', message: `cannot read ${join(dir, 'b-locked.jpg')}: EACCES` } },
+    ]);
+    expect(stderr).toContain('1 images in 1 lineages, 2 failed');
     expect(code).toBe(1);
   });
 

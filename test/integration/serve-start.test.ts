@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { repo, testEnv } from './service-harness.ts';
 
-/** `artmeta serve` run to its end: exit code and stderr, or `code: 'still running'` after `limitMs`. */
-function serveUntilExit(env: Record<string, string>, limitMs: number): Promise<{ code: number | string | null; stderr: string }> {
-  const child = spawn(process.execPath, [join(repo, 'bin/artmeta.js'), 'serve'], { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+/** `artmeta serve` (or `worker`) run to its end: exit code and stderr, or `code: 'still running'` after `limitMs`. */
+function serveUntilExit(env: Record<string, string>, limitMs: number, command: 'serve' | 'worker' = 'serve'): Promise<{ code: number | string | null; stderr: string }> {
+  const child = spawn(process.execPath, [join(repo, 'bin/artmeta.js'), command], { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => {
@@ -58,4 +58,13 @@ describe('artmeta serve when it cannot start', () => {
     expect(stderr).toMatch(/^artmeta: UNAVAILABLE: Redis at /m);
     expect(code).toBe(2);
   }, 25_000);
+
+  it('serve and worker exit 2 when Redis has no database the URL selects (they ran in database 0, among what else lives there)', async () => {
+    const env = testEnv(`${inject('redisUrl')}/99`, { ARTMETA_HOST: '127.0.0.1', ARTMETA_PORT: '0' });
+    const [serve, worker] = await Promise.all([serveUntilExit(env, 30_000), serveUntilExit(env, 30_000, 'worker')]);
+    for (const { code, stderr } of [serve, worker]) {
+      expect(stderr).toContain('has no database 99');
+      expect(code).toBe(2);
+    }
+  }, 35_000);
 });

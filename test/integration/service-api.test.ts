@@ -1,4 +1,6 @@
 import { mkdtemp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -488,10 +490,23 @@ describe('service API with a queue worker, on a real Redis', () => {
     expect(job.state).toBe('completed');
     // The result as the queue holds it: typed in the OpenAPI document, serialized from that type, nothing dropped.
     expect(job.result).toEqual((await queues.cluster.getJob(job.id))?.returnvalue);
-    const result = job.result as unknown as { lineages: { id: string; members: string[] }[]; failed: { error: { code: string } }[] };
+    const result = job.result as unknown as {
+      images: { source: unknown; hash: string; lineage: string }[];
+      lineages: { id: string; members: string[] }[];
+      failed: { error: { code: string } }[];
+    };
     expect(result.failed.map((f) => f.error.code)).toEqual(['NOT_FOUND']);
     const [hOriginal, hDerived0, hDerived1, hOther] = uploads as [string, string, string, string];
     const lineageOf = (hash: string) => result.lineages.find((l) => l.members.includes(hash))?.id;
+    // Each source with its hash and lineage, in the order given (a client that sent URLs could not tell which lineage was whose).
+    expect(result.images).toEqual(
+      [
+        [{ path: 'inside.jpg' }, hOriginal],
+        [{ path: 'derivative-0.jpg' }, hDerived0],
+        [{ path: 'derivative-1.jpg' }, hDerived1],
+        [{ url: `${images.url}/fixtures/service-5.jpg` }, hOther],
+      ].map(([source, hash]) => ({ source, hash, lineage: lineageOf(hash as string) })),
+    );
     expect(result.lineages.flatMap((l) => l.members).sort()).toEqual([...uploads].sort());
     expect(lineageOf(hDerived0)).toBe(lineageOf(hOriginal));
     expect(lineageOf(hDerived1)).toBe(lineageOf(hOriginal));
@@ -502,6 +517,43 @@ describe('service API with a queue worker, on a real Redis', () => {
     const image = await app.inject({ url: `/v1/images/${hDerived1}`, headers: auth });
     expect(image.json().lineage).toBe(lineageOf(hOriginal));
     expect((await app.inject({ url: '/v1/lineages/lin-0000000000000000', headers: auth })).statusCode).toBe(404);
+  }, 150_000);
+
+  it('lists an image deleted while its cluster job runs as failed, and still returns the other lineages', async () => {
+    const kept = await readFile(fixture('lineage-chain-a.jpg'));
+    const deleted = await readFile(fixture('lineage-unrelated.jpg'));
+    // The deleted image's analysis is done before the cluster job starts; the other image's download is
+    // held until the delete has landed, so the cluster job reads the lineages after it, every time.
+    const held: ServerResponse[] = [];
+    let arrived: () => void = () => undefined;
+    const requested = new Promise<void>((resolve) => (arrived = resolve));
+    const server = createServer((_request, response) => {
+      held.push(response);
+      arrived();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const upload = await app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'image/jpeg' }, payload: deleted });
+      expect((await waitForJob(app, upload.json().jobs[0].id)).state).toBe('completed');
+      const hash = contentHash(deleted);
+      const heldUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/held.jpg`;
+      const submit = await app.inject({ method: 'POST', url: '/v1/clusters', headers: auth, payload: { images: [{ upload: hash }, { url: heldUrl }] } });
+      expect(submit.statusCode).toBe(202);
+      await requested;
+      expect((await app.inject({ method: 'DELETE', url: `/v1/images/${hash}`, headers: auth })).statusCode).toBe(200);
+      held[0]!.writeHead(200, { 'content-type': 'image/jpeg' }).end(kept);
+      const job = await waitForJob(app, submit.json().id, 120_000);
+      expect(job.state).toBe('completed');
+      const result = job.result as unknown as { images: { hash: string }[]; lineages: { members: string[] }[]; failed: { source: unknown; error: { code: string } }[] };
+      expect(result.lineages.map((l) => l.members)).toEqual([[contentHash(kept)]]);
+      expect(result.images.map((i) => i.hash)).toEqual([contentHash(kept)]);
+      // NOT_FOUND either way: the delete lands after the cluster job submitted the upload's (finished) analysis,
+      // or, on a busy machine, before that submission, which then runs it again on bytes already released.
+      expect(result.failed).toEqual([{ source: { upload: hash }, error: { code: 'NOT_FOUND', message: expect.stringMatching(/was deleted while the cluster job ran|has expired or never arrived/) } }]);
+    } finally {
+      for (const response of held) response.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   }, 150_000);
 
   it('serves Prometheus metrics and the queue dashboard', async () => {

@@ -17,11 +17,9 @@ describe('listImageFiles', () => {
     await symlink(join(elsewhere, 'album'), join(root, 'c-album'));
     await symlink(join(elsewhere, 'gone.jpg'), join(root, 'd-broken.jpg'));
     await symlink(root, join(root, 'e-loop'));
-    expect(await listImageFiles([root])).toEqual([
-      join(root, 'a.jpg'),
-      join(root, 'b-link.jpg'),
-      join(root, 'c-album', 'in-album.png'),
-      join(root, 'd-broken.jpg'),
-    ]);
+    expect(await listImageFiles([root])).toEqual({
+      files: [join(root, 'a.jpg'), join(root, 'b-link.jpg'), join(root, 'c-album', 'in-album.png'), join(root, 'd-broken.jpg')],
+      unreadable: [],
+    });
   });
 });

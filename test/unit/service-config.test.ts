@@ -53,6 +53,23 @@ describe('service configuration from the environment', () => {
     expect(() => loadConfig({ ARTMETA_REDIS_CLUSTER: 'yes' })).toThrow('ARTMETA_REDIS_CLUSTER="yes"');
   });
 
+  it('reads the database from ARTMETA_REDIS_URL\'s path and refuses any other path, or a database for a Redis Cluster (both ran in database 0)', () => {
+    expect(loadConfig({ ARTMETA_REDIS_URL: 'redis://r:6379/3' }).redis.url).toBe('redis://r:6379/3');
+    expect(loadConfig({ ARTMETA_REDIS_URL: 'rediss://u:p@r:6380/' }).redis.url).toBe('rediss://u:p@r:6380/');
+    expect(loadConfig({ ARTMETA_REDIS_URL: 'redis://r:7000', ARTMETA_REDIS_CLUSTER: 'true' }).redis.cluster).toBe(true);
+    expect(() => loadConfig({ ARTMETA_REDIS_URL: 'redis://r:6379/db3' })).toThrow(/ARTMETA_REDIS_URL="redis:\/\/r:6379\/db3": the path "\/db3" is not a database number/);
+    expect(() => loadConfig({ ARTMETA_REDIS_URL: 'redis://r:6379/3/x' })).toThrow(/not a database number/);
+    expect(() => loadConfig({ ARTMETA_REDIS_URL: 'redis://r:7000/2', ARTMETA_REDIS_CLUSTER: 'true' })).toThrow(/a Redis Cluster has only database 0/);
+    expect(() => loadConfig({ ARTMETA_REDIS_URL: 'redis://exa mple' })).toThrow(/ARTMETA_REDIS_URL=.*not a URL/);
+  });
+
+  it('refuses an ARTMETA_ variable it does not read, naming the one meant (a typo left the default in force without a word)', () => {
+    expect(() => loadConfig({ ARTMETA_CONCURENCY: '2' })).toThrow('ARTMETA_CONCURENCY: not a variable artmeta reads (ARTMETA_CONCURRENCY?)');
+    expect(() => loadConfig({ ARTMETA_API_KEY: 'k' })).toThrow('ARTMETA_API_KEY: not a variable artmeta reads (ARTMETA_API_KEYS?)');
+    expect(() => loadConfig({ ARTMETA_COLOUR: 'blue' })).toThrow(/ARTMETA_COLOUR: not a variable artmeta reads$/m);
+    expect(loadConfig({ OTHER_CONCURENCY: '2' }).worker.concurrency).toBeGreaterThan(0);
+  });
+
   it('names every bad variable in one message', () => {
     try {
       loadConfig({ ARTMETA_PORT: 'eighty', ARTMETA_PREFIX: 'artmeta', ARTMETA_ASPECTS: '16:9,wide', ARTMETA_PATH_ROOTS: 'relative/dir' });
