@@ -26,6 +26,7 @@ describe('a cluster job whose wait for an analysis runs out (no worker takes it 
     const job = { data: { images: [source] }, updateProgress: () => Promise.resolve() } as unknown as Job<ClusterJobData>;
     const result = await runClusterJob(job, { queues, events, catalogue: new CatalogueIndex(connection, config.prefix, lineageMatcher()), analysisTimeoutMs: 300 });
     expect(result).toEqual({
+      images: [],
       lineages: [],
       failed: [{ source, error: { code: 'TIMED_OUT', message: expect.stringContaining('ARTMETA_ANALYSIS_TIMEOUT_MS (300 ms)') } }],
     });
