@@ -2,6 +2,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { closest, distance } from 'fastest-levenshtein';
 import { DEFAULT_CANVASES, parseCanvasList } from '../analysis/crop/canvas-spec.ts';
 import { ArtmetaError } from '../analysis/errors.ts';
 import { allowEntryProblem } from './sources/address-guard.ts';
@@ -184,20 +185,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArtmetaConfig 
 /** Typos this far (edits) from a variable's name are named with it. */
 const MAX_TYPO_EDITS = 3;
 
-/** The known variable nearest to a misspelt one (Levenshtein distance), if one is within MAX_TYPO_EDITS. */
+/** The known variable nearest to a misspelt one (edit distance), if one is within MAX_TYPO_EDITS. */
 function nearestVariable(name: string): string | undefined {
-  let best: { key: string; edits: number } | undefined;
-  for (const key of Object.keys(EnvSchema.properties)) {
-    let previous = Array.from({ length: key.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= name.length; i++) {
-      const row = [i];
-      for (let j = 1; j <= key.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (name[i - 1] === key[j - 1] ? 0 : 1));
-      previous = row;
-    }
-    const edits = previous[key.length]!;
-    if (edits <= MAX_TYPO_EDITS && (!best || edits < best.edits)) best = { key, edits };
-  }
-  return best?.key;
+  const near = closest(name, Object.keys(EnvSchema.properties));
+  return distance(name, near) <= MAX_TYPO_EDITS ? near : undefined;
 }
 
 /** TypeBox's message, or for a choice of words (a union of literals, which it calls "Expected union value") the words. */
