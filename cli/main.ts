@@ -9,12 +9,17 @@ import { register as registerSimilarity } from './commands/similarity.ts';
 import { register as registerSubmit } from './commands/submit.ts';
 import { register as registerWorker } from './commands/worker.ts';
 
+const USAGE_ERROR = 'artmeta: INVALID_ARGUMENT: ';
+
 const program = new Command('artmeta')
   .description('Focal points, crop hints, text regions and lineages for artwork and photos')
   .showHelpAfterError()
-  // Commander exits 1 on its own errors (unknown option, bad --threads, missing argument), which
-  // is the code for "an image failed"; a usage error is 2, as every bad option of artmeta is.
-  // Set before the commands are registered: each copies its parent's settings when created.
+  // Commander's own errors (unknown option, bad --threads, missing argument) say `error: …`; a script
+  // reads every other stop of artmeta as `artmeta: CODE: message`, so they get that shape and code.
+  .configureOutput({ outputError: (message, write) => write(message.replace(/^error: /, USAGE_ERROR)) })
+  // Commander exits 1 on its own errors, which is the code for "an image failed"; a usage error is
+  // 2, as every bad option of artmeta is.
+  // Both set before the commands are registered: each copies its parent's settings when created.
   .exitOverride();
 
 registerAnalyze(program);
@@ -30,7 +35,9 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
-    // Commander has written its message (or the help, exit code 0) already.
+    // Commander has written its message (or the help, exit code 0) already. A command that needs
+    // a subcommand and was given none (or 'help' an unknown one) gets only the help: say it was an error.
+    if (e.code === 'commander.help' && e.exitCode !== 0) process.stderr.write(`${USAGE_ERROR}name one of the commands listed above\n`);
     process.exitCode = e.exitCode === 0 ? 0 : 2;
   } else {
     // The stable code first, as a failed job gives it: scripts tell UNAVAILABLE from INVALID_ARGUMENT.

@@ -55,7 +55,12 @@ export class NativeCallFlags {
    */
   async stopCalls(threadGone: () => boolean, pollMs = 2): Promise<void> {
     Atomics.store(this.flags, NativeCallFlags.STOPPING, 1);
-    while (Atomics.load(this.flags, NativeCallFlags.IN_CALL) > 0 && !threadGone()) await new Promise((resolve) => setTimeout(resolve, pollMs));
+    while (this.underWay() && !threadGone()) await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+
+  /** The owner's view: a call is under way in the thread, or the thread has not loaded yet. */
+  underWay(): boolean {
+    return Atomics.load(this.flags, NativeCallFlags.IN_CALL) > 0;
   }
 }
 

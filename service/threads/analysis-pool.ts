@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Analysis } from '../../analysis/analysis-schema.ts';
@@ -24,6 +23,9 @@ interface Slot {
   worker: Worker;
   /** Shared with the thread: it is terminated only between its ONNX Runtime calls (native-call-gate.ts). */
   nativeCalls: NativeCallFlags;
+  /** Settles once the thread has exited, however it ended. */
+  exited: Promise<void>;
+  gone: boolean;
   task?: Task;
 }
 
@@ -35,6 +37,20 @@ const THREAD_URL = new URL('./analysis-thread-entry.mjs', import.meta.url);
  * exit within 10 s of SIGTERM, with its queue connections still to close after this.
  */
 const THREAD_STOP_GRACE_MS = 3_000;
+
+/** The pools of this process not yet closed, for an exit that cannot wait for `close` (endAnalysisThreads). */
+const openPools = new Set<AnalysisPool>();
+
+/**
+ * Ends every analysis thread of this process now, each once it is between ONNX Runtime calls and
+ * has loaded, and resolves when all are gone. For a process that exits without waiting for its work:
+ * `process.exit` ends threads as `terminate` does, and onnxruntime-node aborts the whole process
+ * (exit 134, "terminate called after throwing an instance of 'Napi::Error'") when one is ended
+ * inside a call. Waiting tasks are refused and a task in hand fails (its next call does not start).
+ */
+export async function endAnalysisThreads(): Promise<void> {
+  await Promise.all([...openPools].map((pool) => pool.close(0)));
+}
 
 /**
  * Runs analyses on worker threads so that CPU-bound OpenCV work uses every core and never blocks
@@ -51,6 +67,7 @@ export class AnalysisPool {
     this.stopGraceMs = options.stopGraceMs ?? THREAD_STOP_GRACE_MS;
     const threads = Math.max(1, options.threads ?? availableParallelism());
     for (let i = 0; i < threads; i++) this.slots.push(this.spawn());
+    openPools.add(this);
   }
 
   get size(): number {
@@ -87,29 +104,29 @@ export class AnalysisPool {
 
   /**
    * Rejects the tasks still waiting; each thread answers its task in hand, frees its network
-   * sessions and exits (terminated after THREAD_STOP_GRACE_MS).
+   * sessions and exits (terminated after `graceMs`, by default THREAD_STOP_GRACE_MS). Called again
+   * while closing (endAnalysisThreads), a shorter grace applies too.
    */
-  async close(): Promise<void> {
+  async close(graceMs = this.stopGraceMs): Promise<void> {
     this.closed = true;
     for (const task of this.waiting.splice(0)) task.reject(new ArtmetaError('INTERNAL', 'analysis pool closed'));
-    await Promise.all(this.slots.map((slot) => this.stop(slot)));
+    await Promise.all(this.slots.map((slot) => this.stop(slot, graceMs)));
+    openPools.delete(this);
   }
 
-  private async stop(slot: Slot): Promise<void> {
-    let gone = false;
-    const exited = once(slot.worker, 'exit').then(() => {
-      gone = true;
-    });
+  private async stop(slot: Slot, graceMs: number): Promise<void> {
+    if (slot.gone) return;
     slot.worker.postMessage({ kind: 'stop' } satisfies AnalysisThreadStop);
-    const deadline = setTimeout(() => void slot.nativeCalls.stopCalls(() => gone).then(() => slot.worker.terminate()), this.stopGraceMs);
-    await exited;
+    const deadline = setTimeout(() => void slot.nativeCalls.stopCalls(() => slot.gone).then(() => slot.worker.terminate()), graceMs);
+    await slot.exited;
     clearTimeout(deadline);
   }
 
   private spawn(): Slot {
     const nativeCalls = NativeCallFlags.forNewThread();
     const worker = new Worker(THREAD_URL, { workerData: { nativeCalls: nativeCalls.buffer } satisfies AnalysisThreadData });
-    const slot: Slot = { worker, nativeCalls };
+    const slot: Slot = { worker, nativeCalls, gone: false, exited: new Promise((resolve) => worker.once('exit', () => resolve())) };
+    void slot.exited.then(() => (slot.gone = true));
     worker.on('message', (reply: AnalysisReply) => this.settle(slot, reply));
     worker.on('error', (e) => this.replace(slot, e));
     worker.on('exit', (code) => this.replace(slot, new Error(`analysis thread exited with code ${code}`)));

@@ -111,11 +111,11 @@ describe('artmeta analyze (CLI, worker threads)', () => {
     expect(stderr).toMatch(/^artmeta: INVALID_ARGUMENT: bad canvas/);
   });
 
-  it('exits 2 on the option errors the parser reports itself (unknown option, a bad --threads or --max-pixels), as on a bad canvas: 1 means an image failed', async () => {
+  it('exits 2 with INVALID_ARGUMENT on the option errors the parser reports itself (unknown option, a bad --threads or --max-pixels), as on a bad canvas: 1 means an image failed', async () => {
     for (const args of [['--bogus'], ['--threads', 'abc'], ['--threads', '0'], ['--max-pixels', 'many']]) {
       const { code, stderr, lines } = await analyze([fixture('dandelions.jpg'), ...args]);
       expect(code, args.join(' ')).toBe(2);
-      expect(stderr).toMatch(/^error: /);
+      expect(stderr).toMatch(/^artmeta: INVALID_ARGUMENT: /);
       expect(lines).toEqual([]);
     }
   });

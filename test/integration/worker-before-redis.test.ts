@@ -1,0 +1,52 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, RedisServer } from '../support/redis-server.ts';
+import { spawnArtmeta, stopProcess, testEnv } from './service-harness.ts';
+
+/** Every line a JSON log record (no raw stack traces), as objects. */
+function records(output: string): { msg?: string; level: number }[] {
+  const lines = output.split('\n').filter((l) => l.trim().length > 0);
+  expect(lines.filter((l) => !l.startsWith('{'))).toEqual([]);
+  return lines.map((l) => JSON.parse(l) as { msg?: string; level: number });
+}
+
+/**
+ * A worker started before its Redis waits for it, as BullMQ workers do (a deployment may start the
+ * two in any order), says so once, and joins when Redis comes up; SIGTERM while it waits ends it
+ * within the 10 s orchestrators give.
+ */
+describe('artmeta worker started before Redis', () => {
+  const started: ChildProcess[] = [];
+  let redis: RedisServer | undefined;
+
+  afterAll(async () => {
+    await Promise.all(started.map((child) => stopProcess(child, 'SIGKILL')));
+    await redis?.stop();
+  });
+
+  it('logs one JSON line that Redis is unreachable, joins when it comes up (one line back), and exits within 10 s of SIGTERM while waiting', async () => {
+    const port = await freePort();
+    const env = testEnv(`redis://127.0.0.1:${port}`);
+    const [waiting, joining] = await Promise.all([spawnArtmeta('worker', env, /redis connection lost/), spawnArtmeta('worker', env, /redis connection lost/)]);
+    started.push(waiting.child, joining.child);
+
+    const signalled = Date.now();
+    const code = await stopProcess(waiting.child, 'SIGTERM');
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    // Nothing could be taken, but BullMQ's close waits for Redis: the shutdown deadline ends it.
+    expect(code).toBe(1);
+    expect(records(waiting.output()).filter((r) => r.msg === 'redis connection lost').length).toBe(1);
+
+    redis = await RedisServer.start(port);
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && !(joining.output().includes('worker ready') && joining.output().includes('redis connection back'))) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const joined = records(joining.output());
+    expect(joined.filter((r) => r.msg === 'redis connection lost').length).toBe(1);
+    expect(joined.filter((r) => r.msg === 'redis connection back').length).toBe(1);
+    expect(joined.filter((r) => r.msg === 'worker ready').length).toBe(1);
+    expect(joined.filter((r) => r.level >= 50)).toEqual([]);
+    expect(await stopProcess(joining.child, 'SIGTERM')).toBe(0);
+  }, 90_000);
+});
