@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
+import { describeError } from '../../analysis/errors.ts';
 import { ArtmetaWorker } from '../../service/queue/artmeta-worker.ts';
 import { configOrExit, onShutdown } from '../service-config.ts';
 
@@ -14,7 +15,8 @@ export function register(program: Command): void {
       onShutdown(() => worker.close(), logger, config.shutdownMs);
       // A Redis that refuses the configured database would leave the worker working in another one: stop, as serve does.
       await worker.ready().catch((e: unknown) => {
-        process.stderr.write(`artmeta: ${e instanceof Error ? e.message : String(e)}\n`);
+        const { code, message } = describeError(e);
+        process.stderr.write(`artmeta: ${code}: ${message}\n`);
         process.exit(2);
       });
       // pino puts pid and hostname on every line already.

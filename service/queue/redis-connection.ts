@@ -65,7 +65,7 @@ export async function untilReady(client: RedisClient, url: string, timeoutMs: nu
 const NO_SUCH_DATABASE = /DB index is out of range/i;
 
 /**
- * Rejects when Redis refuses the database ARTMETA_REDIS_URL selects (`/20` on a server with 16):
+ * Rejects (INVALID_CONFIG) when Redis refuses the database ARTMETA_REDIS_URL selects (`/20` on a server with 16):
  * ioredis reports it as an error and carries on in database 0, among another deployment's keys,
  * so the process must stop instead. Never resolves.
  */
@@ -74,7 +74,7 @@ export function refusedDatabase(client: RedisClient, url: string): Promise<never
     client.on('error', (e: Error) => {
       if (NO_SUCH_DATABASE.test(e.message)) {
         client.disconnect();
-        reject(new Error(`Redis at ${withoutPassword(url)} has no database ${new URL(url).pathname.slice(1)} (${e.message}): is ARTMETA_REDIS_URL right?`));
+        reject(new ArtmetaError('INVALID_CONFIG', `Redis at ${withoutPassword(url)} has no database ${new URL(url).pathname.slice(1)} (${e.message}): is ARTMETA_REDIS_URL right?`));
       }
     });
   });

@@ -64,6 +64,7 @@ describe('artmeta serve when it cannot start', () => {
     const [serve, worker] = await Promise.all([serveUntilExit(env, 30_000), serveUntilExit(env, 30_000, 'worker')]);
     for (const { code, stderr } of [serve, worker]) {
       expect(stderr).toContain('has no database 99');
+      expect(stderr).toMatch(/^artmeta: INVALID_CONFIG: Redis at /m);
       expect(code).toBe(2);
     }
   }, 35_000);
