@@ -77,6 +77,19 @@ export function encodeSignature(sig: ImageSignature): Uint8Array {
   return out;
 }
 
+/** How many leading bytes of a signature say whether it is one of the current version: the magic number and the version. */
+export const SIGNATURE_HEADER_BYTES = 5;
+
+/**
+ * Whether `bytes` (a signature, or its first SIGNATURE_HEADER_BYTES or more) begin a signature of the
+ * current version: what decodeSignature accepts, told without reading the whole signature.
+ */
+export function isCurrentSignature(bytes: Uint8Array): boolean {
+  if (bytes.length < SIGNATURE_HEADER_BYTES) return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return view.getUint32(0, true) === MAGIC && view.getUint8(4) === SIGNATURE_VERSION;
+}
+
 export function decodeSignature(bytes: Uint8Array): ImageSignature {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let o = 0;

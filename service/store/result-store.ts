@@ -1,13 +1,23 @@
 import type { Analysis } from '../../analysis/analysis-schema.ts';
+import { isCurrentSignature, SIGNATURE_HEADER_BYTES } from '../../analysis/lineage/signature-codec.ts';
 import { contentHash } from '../queue/job-id.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
 
 /** What the store holds for one image, keyed by the SHA-256 of its bytes. */
 export interface StoredImage {
   analysis: Analysis;
-  /** Whether the image's lineage signature is stored beside its analysis. */
+  /**
+   * Whether a lineage signature of the current format version is stored beside the analysis. One an
+   * older build stored (a format change since) counts as none: the image must be analysed again.
+   */
   signed: boolean;
 }
+
+/** Base64 characters that hold a signature's header (4 characters per 3 bytes). */
+const SIGNATURE_HEADER_CHARS = Math.ceil(SIGNATURE_HEADER_BYTES / 3) * 4;
+
+/** A hash field's first ARGV[2] characters ('' when there is none): a signature's header without its ~24 kB. */
+const FIELD_PREFIX_SCRIPT = `return string.sub(redis.call('HGET', KEYS[1], ARGV[1]) or '', 1, tonumber(ARGV[2]))`;
 
 /**
  * Where the store keeps an image (`<prefix>:image:<hash>`) and, in it, the field of its base64 signature:
@@ -38,15 +48,21 @@ export class ResultStore {
   }
 
   /**
-   * The analysis of an image and whether its signature is stored, in one round trip. The signature
-   * itself (~24 kB of base64) is not read: every request on a known image asks this, and none needs it.
+   * The analysis of an image and whether a current signature is stored, in one round trip. Of the
+   * signature (~24 kB of base64) only its header is read: every request on a known image asks this,
+   * and none needs the rest.
    */
   async get(hash: string): Promise<StoredImage | undefined> {
     const key = this.imageKey(hash);
-    const replies = await this.redis.multi().hget(key, 'analysis').hexists(key, STORED_SIGNATURE.field).exec();
+    const replies = await this.redis
+      .multi()
+      .hget(key, 'analysis')
+      .eval(FIELD_PREFIX_SCRIPT, 1, key, STORED_SIGNATURE.field, SIGNATURE_HEADER_CHARS)
+      .exec();
     const analysis = replies?.[0]?.[1] as string | null | undefined;
     if (!analysis) return undefined;
-    return { analysis: JSON.parse(analysis) as Analysis, signed: replies?.[1]?.[1] === 1 };
+    const header = replies?.[1]?.[1];
+    return { analysis: JSON.parse(analysis) as Analysis, signed: typeof header === 'string' && isCurrentSignature(Buffer.from(header, 'base64')) };
   }
 
   /** Whether an image's analysis is stored: one HEXISTS, nothing read. */

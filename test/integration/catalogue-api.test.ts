@@ -6,8 +6,11 @@ import { inject } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { connectAppDeps } from '../../api/app-deps.ts';
 import type { ArtmetaConfig } from '../../service/config.ts';
+import { decodeSignature, SIGNATURE_VERSION } from '../../analysis/lineage/signature-codec.ts';
 import { ArtmetaWorker } from '../../service/queue/artmeta-worker.ts';
 import { contentHash } from '../../service/queue/job-id.ts';
+import { connectRedis } from '../../service/queue/redis-connection.ts';
+import { ResultStore } from '../../service/store/result-store.ts';
 import { API_KEY, fixture, multipart, testConfig, testEnv, waitForJob } from './service-harness.ts';
 
 const auth = { 'x-api-key': API_KEY };
@@ -74,5 +77,33 @@ describe('the lineage catalogue through the API, two workers', () => {
     // Analysed and assigned again, not the retained result of the deleted one (it stayed 404).
     expect((await app.inject({ url: `/v1/images/${hCrop}`, headers: auth })).json()).toMatchObject({ hash: hCrop, lineage: id });
     expect((await app.inject({ url: `/v1/lineages/${id}`, headers: auth })).json().members).toEqual([hOriginal, hCrop, hGraded].sort());
+  }, 120_000);
+
+  it('an image stored with a signature of an older build is analysed again when submitted, not failed with STALE_SIGNATURE', async () => {
+    const bytes = await sharp(await readFile(fixture('lineage-moment-first.jpg'))).resize(320).jpeg({ quality: 80 }).toBuffer();
+    const hash = contentHash(bytes);
+    const connection = connectRedis(config);
+    const store = new ResultStore(connection, config.prefix);
+    try {
+      const first = await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'a.jpg', bytes }]) });
+      await waitForJob(app, (first.json().jobs as { id: string }[])[0]!.id);
+      // What an older build left: the analysis, and a signature of the previous format version, not in the catalogue.
+      const [current] = await store.signatures([hash]);
+      const old = Buffer.from(current!, 'base64');
+      old[4] = SIGNATURE_VERSION - 1;
+      const analysis = (await store.getAnalysis(hash))!;
+      await app.inject({ method: 'DELETE', url: `/v1/images/${hash}`, headers: auth });
+      await store.save(hash, analysis, old.toString('base64'));
+
+      const again = await app.inject({ method: 'POST', url: '/v1/jobs?aspect=3:2', headers: { ...auth, 'content-type': 'image/jpeg' }, payload: bytes });
+      const job = await waitForJob(app, (again.json().jobs as { id: string }[])[0]!.id);
+      expect(job.error).toBeUndefined();
+      expect(job.result).toMatchObject({ hash, cached: false });
+      expect((job.result as { lineage?: string }).lineage).toMatch(/^lin-/);
+      const [resigned] = await store.signatures([hash]);
+      expect(decodeSignature(Buffer.from(resigned!, 'base64')).contentHash).toBeTruthy();
+    } finally {
+      await connection.quit();
+    }
   }, 120_000);
 });
