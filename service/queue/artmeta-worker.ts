@@ -30,12 +30,16 @@ export class ArtmetaWorker {
   private readonly events: QueueEvents;
   private readonly analyzer: ImageAnalyzer;
   private readonly connections: RedisClient[] = [];
+  private readonly connection: RedisClient;
+  /** Jobs of either queue whose processing has started and not ended. */
+  private running = 0;
 
   private readonly redisUrl: string;
 
   constructor(config: ArtmetaConfig, options: ArtmetaWorkerOptions = {}) {
     this.redisUrl = config.redis.url;
     const connection = this.connect(config);
+    this.connection = connection;
     const store = new ResultStore(connection, config.prefix);
     this.analyzer = options.analyzer ?? threadedAnalyzer(config.worker.analysisThreads);
     this.queues = new ArtmetaQueues(this.connect(config), config);
@@ -49,7 +53,7 @@ export class ArtmetaWorker {
       removeOnComplete: { count: config.jobs.keepCompleted, age: config.jobs.keepSeconds },
       removeOnFail: { count: config.jobs.keepFailed, age: config.jobs.keepSeconds },
     };
-    this.analyzeWorker = new Worker(ANALYZE_QUEUE, (job) => runAnalyzeJob(job, cache, catalogue), {
+    this.analyzeWorker = new Worker(ANALYZE_QUEUE, (job) => this.counted(() => runAnalyzeJob(job, cache, catalogue)), {
       ...workerOptions,
       connection: this.connect(config),
       concurrency: config.worker.concurrency,
@@ -57,12 +61,14 @@ export class ArtmetaWorker {
     this.clusterWorker = new Worker(
       CLUSTER_QUEUE,
       (job) =>
-        runClusterJob(job, {
-          queues: this.queues,
-          events: this.events,
-          catalogue: catalogue.index,
-          analysisTimeoutMs: config.worker.analysisTimeoutMs,
-        }),
+        this.counted(() =>
+          runClusterJob(job, {
+            queues: this.queues,
+            events: this.events,
+            catalogue: catalogue.index,
+            analysisTimeoutMs: config.worker.analysisTimeoutMs,
+          }),
+        ),
       { ...workerOptions, connection: this.connect(config), concurrency: config.worker.clusterConcurrency },
     );
     this.analyzeWorker.on('completed', (job) => void releaseUpload(job, store));
@@ -86,12 +92,34 @@ export class ArtmetaWorker {
     ]);
   }
 
-  /** Graceful stop: waits for running jobs, then closes threads and connections. */
+  /**
+   * Graceful stop: waits for running jobs, then closes threads and connections. With no job running
+   * while Redis is away, stops at once: there is nothing to finish or acknowledge, and BullMQ's
+   * closes wait for Redis to answer, for ever while it is away (taskforcesh/bullmq#4656), which left
+   * an idle worker to the shutdown deadline (exit 1, "running work did not finish in time").
+   */
   async close(): Promise<void> {
-    await Promise.all([this.analyzeWorker.close(), this.clusterWorker.close()]);
+    const workersClosed = Promise.all([this.analyzeWorker.close(), this.clusterWorker.close()]);
+    if (this.running === 0 && this.connection.status !== 'ready') {
+      // Left pending: they resolve if Redis comes back before the process ends, and report nothing else.
+      void workersClosed.catch(() => undefined);
+      await this.analyzer.close();
+      for (const c of this.connections) c.disconnect();
+      return;
+    }
+    await workersClosed;
     await Promise.all([this.events.close(), this.queues.close()]);
     await this.analyzer.close();
     await Promise.all(this.connections.map((c) => c.quit().catch(() => undefined)));
+  }
+
+  private async counted<T>(run: () => Promise<T>): Promise<T> {
+    this.running++;
+    try {
+      return await run();
+    } finally {
+      this.running--;
+    }
   }
 
   private connect(config: ArtmetaConfig): RedisClient {
