@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ArtmetaConfig } from '../service/config.ts';
 import type { ImageAnalyzer } from '../service/queue/image-analyzer.ts';
 import type { ArtmetaQueues } from '../service/queue/queues.ts';
-import { logOutages, type RedisClient } from '../service/queue/redis-connection.ts';
+import type { RedisClient } from '../service/queue/redis-connection.ts';
 import { imageLoader } from '../service/queue/image-loader.ts';
 import { AnalysisCache } from '../service/store/analysis-cache.ts';
 import type { ResultStore } from '../service/store/result-store.ts';
@@ -46,7 +46,6 @@ export async function buildApp(config: ArtmetaConfig, deps: AppDeps): Promise<Fa
     frameworkErrors: frameworkErrorAnswer,
   });
   installErrorHandling(app, () => deps.redis.status === 'ready');
-  logOutages(deps.redis, app.log);
   installApiKeyAuth(app, config.api.apiKeys);
   app.addSchema(ErrorBodySchema);
   await app.register(multipart, { limits: { fileSize: config.api.uploadMaxBytes, files: 1_000 }, throwFileSizeLimit: true });

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { ArtmetaError } from '../analysis/errors.ts';
 import type { ArtmetaConfig } from '../service/config.ts';
 import { buildApp } from './app.ts';
@@ -13,7 +14,8 @@ export interface RunningServer {
 
 /** Connects to Redis, builds the API and listens; `close()` drains requests, then disconnects. */
 export async function startServer(config: ArtmetaConfig): Promise<RunningServer> {
-  const deps = await connectAppDeps(config);
+  // Redis's state changes (the wait at start, outages) in the same JSON lines as the requests' log.
+  const deps = await connectAppDeps(config, undefined, pino({ level: config.logLevel }));
   const app = await buildApp(config, deps).catch(async (e: unknown) => {
     await deps.close();
     throw e;

@@ -5,18 +5,20 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { repo, testEnv } from './service-harness.ts';
 
 /** `artmeta serve` (or `worker`) run to its end: exit code and stderr, or `code: 'still running'` after `limitMs`. */
-function serveUntilExit(env: Record<string, string>, limitMs: number, command: 'serve' | 'worker' = 'serve'): Promise<{ code: number | string | null; stderr: string }> {
-  const child = spawn(process.execPath, [join(repo, 'bin/artmeta.js'), command], { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+function serveUntilExit(env: Record<string, string>, limitMs: number, command: 'serve' | 'worker' = 'serve'): Promise<{ code: number | string | null; stderr: string; stdout: string }> {
+  const child = spawn(process.execPath, [join(repo, 'bin/artmeta.js'), command], { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  let stdout = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      resolve({ code: 'still running', stderr });
+      resolve({ code: 'still running', stderr, stdout });
     }, limitMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stderr });
+      resolve({ code, stderr, stdout });
     });
   });
 }
@@ -53,7 +55,10 @@ describe('artmeta serve when it cannot start', () => {
 
   it('exits 2 when Redis does not answer within its 10 s (it printed so and stayed up)', async () => {
     // The port taken above has no Redis behind it.
-    const { code, stderr } = await serveUntilExit(testEnv(`redis://127.0.0.1:${port}`, { ARTMETA_HOST: '127.0.0.1', ARTMETA_PORT: '0' }), 20_000);
+    const { code, stderr, stdout } = await serveUntilExit(testEnv(`redis://127.0.0.1:${port}`, { ARTMETA_HOST: '127.0.0.1', ARTMETA_PORT: '0' }), 20_000);
+    // During the wait it says what it waits for, in one JSON line (it was silent for the 10 s).
+    const lines = stdout.split('\n').filter((l) => l.trim().length > 0);
+    expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['waiting for redis']);
     expect(stderr).toContain('did not answer within 10 s');
     expect(stderr).toMatch(/^artmeta: UNAVAILABLE: Redis at /m);
     expect(code).toBe(2);
