@@ -16,7 +16,14 @@ export function imageLoader(config: Pick<ArtmetaConfig, 'sources'>, store: Resul
     if ('url' in source) return fetchUrl(source.url, url);
     if ('path' in source) return readPath(source.path, { roots: pathRoots });
     const bytes = await store.getUpload(source.upload);
-    if (!bytes) throw new ArtmetaError('NOT_FOUND', `upload ${source.upload} has expired or never arrived`);
+    // Bytes of an image already analysed are not kept (stageUpload): its stored analysis answers the
+    // job, unless the image is deleted before the job runs. Both causes are named: the job cannot tell which.
+    if (!bytes) {
+      throw new ArtmetaError(
+        'NOT_FOUND',
+        `upload ${source.upload} is no longer stored: it expired (ARTMETA_UPLOAD_TTL_SECONDS) or never arrived, or its image was deleted (DELETE /v1/images/:hash) before this job ran; upload it again`,
+      );
+    }
     return bytes;
   };
 }

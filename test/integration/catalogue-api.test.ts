@@ -9,7 +9,11 @@ import type { ArtmetaConfig } from '../../service/config.ts';
 import { decodeSignature, SIGNATURE_VERSION } from '../../analysis/lineage/signature-codec.ts';
 import { ArtmetaWorker } from '../../service/queue/artmeta-worker.ts';
 import { contentHash } from '../../service/queue/job-id.ts';
+import { threadedAnalyzer } from '../../service/queue/image-analyzer.ts';
+import { imageLoader } from '../../service/queue/image-loader.ts';
 import { connectRedis } from '../../service/queue/redis-connection.ts';
+import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
+import { AnalysisCache, stageUpload } from '../../service/store/analysis-cache.ts';
 import { ResultStore } from '../../service/store/result-store.ts';
 import { API_KEY, fixture, multipart, testConfig, testEnv, waitForJob } from './service-harness.ts';
 
@@ -103,6 +107,29 @@ describe('the lineage catalogue through the API, two workers', () => {
       const [resigned] = await store.signatures([hash]);
       expect(decodeSignature(Buffer.from(resigned!, 'base64')).contentHash).toBeTruthy();
     } finally {
+      await connection.quit();
+    }
+  }, 120_000);
+
+  it('an image deleted between a re-submission of its upload and the job says so, not only that the upload expired', async () => {
+    const bytes = await sharp(await readFile(fixture('lineage-moment-later.jpg'))).resize(300).jpeg({ quality: 80 }).toBuffer();
+    const hash = contentHash(bytes);
+    const first = await app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'image/jpeg' }, payload: bytes });
+    expect((await waitForJob(app, (first.json().jobs as { id: string }[])[0]!.id)).state).toBe('completed');
+    const connection = connectRedis(config);
+    const store = new ResultStore(connection, config.prefix);
+    const analyzer = threadedAnalyzer(1);
+    try {
+      // Re-submitted: the stored analysis answers it, so its bytes are not kept; then the image is deleted.
+      expect(await stageUpload(store, bytes, 3600)).toBe(hash);
+      expect((await app.inject({ method: 'DELETE', url: `/v1/images/${hash}`, headers: auth })).statusCode).toBe(200);
+      const cache = new AnalysisCache(store, analyzer, imageLoader(config, store), config.analysis);
+      await expect(cache.forSource({ upload: hash }, parseAnalyzeRequest({ aspects: ['2:1'] }, config.analysis.aspects))).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+        message: expect.stringContaining('or its image was deleted (DELETE /v1/images/:hash) before this job ran; upload it again'),
+      });
+    } finally {
+      await analyzer.close();
       await connection.quit();
     }
   }, 120_000);
