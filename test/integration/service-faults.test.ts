@@ -189,7 +189,7 @@ describe('queue fault tolerance with worker processes', () => {
     expect(rerun?.returnvalue.hash).toBe(upload);
   }, 90_000);
 
-  it('Redis outage: GET /v1/jobs/:id answers 503 at once, one JSON log line per lost and back, SIGTERM exits within 10 s', async () => {
+  it('Redis outage: GET /v1/jobs/:id answers 503 at once, one JSON log line per lost and back, jobs taken again after, SIGTERM exits within 10 s (an idle worker 0)', async () => {
     await setUp();
     const worker = await spawnArtmeta('worker', env, /worker ready/);
     const serve = await spawnServe(env);
@@ -226,6 +226,10 @@ describe('queue fault tolerance with worker processes', () => {
       expect(records.filter((r) => r.msg === 'redis connection back').length).toBe(1);
       expect(records.filter((r) => r.level >= 50)).toEqual([]);
     }
+    // The worker takes jobs again after the outage, though Redis came back empty (its keys gone).
+    const after = await submitUpload(await goodImage(12));
+    const [resumed] = await waitForAll([after], 60_000);
+    expect(resumed?.failedReason).toBeUndefined();
 
     await redis.kill();
     await new Promise((resolve) => setTimeout(resolve, 500));
