@@ -11,6 +11,7 @@ import { renderDebugOverlay } from '../../analysis/render/debug-overlay.ts';
 import { parseAnalyzeRequest, type AnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { AnalysisPool } from '../../service/threads/analysis-pool.ts';
 import { listImageFiles } from '../image-files.ts';
+import { refuseUrlInput } from '../url-input.ts';
 import { cannotWrite, openOutputFile } from '../output-file.ts';
 import { analysisThreads, positiveInteger } from '../thread-count.ts';
 import { startProgress } from '../progress.ts';
@@ -65,6 +66,7 @@ async function analyzeFiles(files: string[], unreadable: FailedAnalysis[], reque
     for (const line of unreadable) out.write(JSON.stringify(line) + '\n');
     const pending = files.map(async (file, k): Promise<Analysis | FailedAnalysis> => {
       try {
+        await refuseUrlInput(file);
         const analysis = { file, ...(await pool.analyze(file, analyzeOptions)) };
         // The analysis stands even when its debug picture cannot be written (disk full, bad dir).
         if (options.debugDir) {
