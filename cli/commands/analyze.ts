@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .option('--aspect <list>', 'canvases: ratios (16:9) or pixel sizes (1280x720), comma-separated', DEFAULT_CANVASES.join(','))
     .option('--out <file.jsonl>', 'write the JSON lines here instead of stdout')
     .option('--debug-dir <dir>', 'write a picture per image with everything found drawn on it')
-    .option('--place <WxH[@anchors]>', 'where a new box (badge, subtitle) can go: 300x80, 20%x8%@corners, 60%x10%@subtitle')
+    .option('--place <WxH[@anchors]>', 'where a new box (badge, subtitle) can go: 300x80, 20%x8%@corners, 60%x10%@subtitle (anchors default: corners and centers)')
     .option('--no-text', 'skip text detection')
     .option('--threads <n>', 'worker threads (default: one per core)', positiveInteger)
     .option('--max-pixels <n>', 'refuse images with more pixels (decompression bombs)', positiveInteger, DEFAULT_DECODE_OPTIONS.maxPixels)
