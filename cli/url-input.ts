@@ -5,11 +5,11 @@ import { ArtmetaError } from '../analysis/errors.ts';
 const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /**
- * Refuses a URL given to a command that reads files (analyze, cluster, similarity) — unless a file
- * of that name exists, which is read. Read as a path, a URL failed with a bare `ENOENT`, as though
- * the picture behind it were missing; only `submit` and the API's `url` sources fetch URLs.
+ * Refuses a URL where a file is read (analyze, cluster, similarity, and submit for any scheme but
+ * http(s)) — unless a file of that name exists, which is read. Read as a path, a URL failed with a
+ * bare `ENOENT`, as though the picture behind it were missing.
  */
 export async function refuseUrlInput(input: string): Promise<void> {
   if (!URL_SCHEME.test(input) || (await stat(input).then(() => true, () => false))) return;
-  throw new ArtmetaError('NOT_FOUND', `cannot read ${input}: a URL, not a file (this command reads files; artmeta submit and the API fetch http(s) URLs)`);
+  throw new ArtmetaError('NOT_FOUND', `cannot read ${input}: a URL, not a file (analyze, cluster and similarity read files; submit and the API fetch http(s) URLs)`);
 }

@@ -14,6 +14,7 @@ import type { ArtmetaConfig } from '../../service/config.ts';
 import { listImageFiles } from '../image-files.ts';
 import { ENVIRONMENT_HELP, configOrExit } from '../service-config.ts';
 import { positiveInteger } from '../thread-count.ts';
+import { refuseUrlInput } from '../url-input.ts';
 
 /** `--wait`'s default longest wait per job: an analysis takes seconds, a queue backlog may take minutes. */
 const DEFAULT_WAIT_SECONDS = 600;
@@ -87,6 +88,7 @@ export function register(program: Command): void {
 
 async function sourceOf(input: string, options: SubmitOptions, store: ResultStore, config: ArtmetaConfig): Promise<ImageSource> {
   if (isUrl(input)) return { url: input };
+  await refuseUrlInput(input);
   if (options.path) return { path: resolve(input) };
   return { upload: await stageUpload(store, await readUpload(input, config.api.uploadMaxBytes), config.jobs.uploadTtlSeconds) };
 }

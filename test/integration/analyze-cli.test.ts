@@ -110,7 +110,7 @@ describe('artmeta analyze (CLI, worker threads)', () => {
     expect(code).toBe(1);
     expect(lines[0]).toEqual({
       file: 'https://example.com/photo.jpg',
-      error: { code: 'NOT_FOUND', message: 'cannot read https://example.com/photo.jpg: a URL, not a file (this command reads files; artmeta submit and the API fetch http(s) URLs)' },
+      error: { code: 'NOT_FOUND', message: 'cannot read https://example.com/photo.jpg: a URL, not a file (analyze, cluster and similarity read files; submit and the API fetch http(s) URLs)' },
     });
     expect(lines[1]!.error).toBeUndefined();
   });

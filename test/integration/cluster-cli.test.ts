@@ -122,7 +122,7 @@ describe('artmeta cluster (CLI)', () => {
 
   it('cluster and similarity say a URL is not a file and what fetches one (they said only "ENOENT")', async () => {
     const url = 'https://example.com/photos';
-    const because = `cannot read ${url}: a URL, not a file (this command reads files; artmeta submit and the API fetch http(s) URLs)`;
+    const because = `cannot read ${url}: a URL, not a file (analyze, cluster and similarity read files; submit and the API fetch http(s) URLs)`;
     const cli = (args: string[]) => run(process.execPath, [join(repo, 'bin/artmeta.js'), ...args], { cwd: repo }).then((r) => ({ code: 0, ...r }), (e: Outcome) => e);
     const cluster = await cli(['cluster', url]);
     expect([cluster.code, cluster.stderr]).toEqual([2, `artmeta: NOT_FOUND: ${because}\n`]);
