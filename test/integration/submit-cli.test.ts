@@ -60,6 +60,12 @@ describe('artmeta submit', () => {
     }
   });
 
+  it('refuses an http(s) URL it cannot fetch as INVALID_ARGUMENT (http:// was INTERNAL: "Invalid URL")', async () => {
+    const outcome = await artmeta(['submit', 'http://']);
+    expect(outcome.code).toBe(1);
+    expect(JSON.parse(outcome.stdout.trim())).toEqual({ input: 'http://', error: { code: 'INVALID_ARGUMENT', message: 'not a URL: http://' } });
+  });
+
   it('says Redis does not answer, and exits, instead of waiting forever', async () => {
     const nobody = `redis://127.0.0.1:${await freePort()}`;
     const started = Date.now();
