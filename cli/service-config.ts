@@ -1,6 +1,9 @@
 import { ConfigError, loadConfig, type ArtmetaConfig } from '../service/config.ts';
 import { endAnalysisThreads } from '../service/threads/analysis-pool.ts';
 
+/** Where the help of a command configured by the environment sends the reader: its options are the ARTMETA_* variables. */
+export const ENVIRONMENT_HELP = '\nEvery ARTMETA_* environment variable and its default: docs/deployment.md.';
+
 /** The environment configuration, or a clear message and exit code 2 when it cannot work. */
 export function configOrExit(check?: (config: ArtmetaConfig) => string | undefined): ArtmetaConfig {
   try {

@@ -12,8 +12,10 @@ import {
   ClusterJobResultSchema,
   type AnalyzeJobData,
   type AnalyzeSubmission,
+  type ImageSource,
 } from '../../service/queue/job-schema.ts';
 import { parseAnalyzeRequest } from '../../service/request/analyze-request.ts';
+import { parseSourceUrl } from '../../service/sources/url-source.ts';
 import { stageUpload } from '../../service/store/analysis-cache.ts';
 import type { ArtmetaQueues } from '../../service/queue/queues.ts';
 import type { ResultStore } from '../../service/store/result-store.ts';
@@ -85,7 +87,10 @@ export async function jobRoutes(app: FastifyInstance, { config, queues, store }:
         response: { 202: namedRef(SubmittedClusterSchema, 'Queued; poll GET /v1/jobs/{id}'), ...COMMON_ERRORS, ...errorResponses(413, 415) },
       }),
     },
-    async (request, reply) => reply.status(202).send({ id: await queues.submitCluster(request.body) }),
+    async (request, reply) => {
+      checkSourceUrls(request.body.images);
+      return reply.status(202).send({ id: await queues.submitCluster(request.body) });
+    },
   );
   typed.get(
     '/v1/jobs/:id',
@@ -118,7 +123,9 @@ async function jobsOf(request: FastifyRequest, config: ArtmetaConfig, store: Res
   if (!request.isMultipart() && !Buffer.isBuffer(request.body)) {
     // A JSON image names its own canvases: a query's would be silently lost, so it is refused.
     if (aspect !== undefined) throw new ArtmetaError('INVALID_ARGUMENT', '?aspect= is for uploads; a JSON body gives each image its "aspects"');
-    return jsonSubmission(request).map(({ source, ...options }) => ({ source, request: parseAnalyzeRequest(options, defaults) }));
+    const images = jsonSubmission(request);
+    checkSourceUrls(images.map((image) => image.source));
+    return images.map(({ source, ...options }) => ({ source, request: parseAnalyzeRequest(options, defaults) }));
   }
   const analyzeRequest = parseAnalyzeRequest(aspect !== undefined ? { aspects: aspect } : {}, defaults);
   const jobs: AnalyzeJobData[] = [];
@@ -130,6 +137,11 @@ async function jobsOf(request: FastifyRequest, config: ArtmetaConfig, store: Res
   }
   if (jobs.length === 0) throw new ArtmetaError('EMPTY_INPUT', 'the request holds no file');
   return jobs;
+}
+
+/** Refuses a request whose `url` sources are not all fetchable http(s) URLs (400), before any job is queued. */
+function checkSourceUrls(sources: readonly ImageSource[]): void {
+  for (const source of sources) if ('url' in source) parseSourceUrl(source.url);
 }
 
 /**

@@ -11,6 +11,7 @@ import { renderDebugOverlay } from '../../analysis/render/debug-overlay.ts';
 import { parseAnalyzeRequest, type AnalyzeRequest } from '../../service/request/analyze-request.ts';
 import { AnalysisPool } from '../../service/threads/analysis-pool.ts';
 import { listImageFiles } from '../image-files.ts';
+import { refuseUrlInput } from '../url-input.ts';
 import { cannotWrite, openOutputFile } from '../output-file.ts';
 import { analysisThreads, positiveInteger } from '../thread-count.ts';
 import { startProgress } from '../progress.ts';
@@ -36,7 +37,7 @@ export function register(program: Command): void {
     .option('--aspect <list>', 'canvases: ratios (16:9) or pixel sizes (1280x720), comma-separated', DEFAULT_CANVASES.join(','))
     .option('--out <file.jsonl>', 'write the JSON lines here instead of stdout')
     .option('--debug-dir <dir>', 'write a picture per image with everything found drawn on it')
-    .option('--place <WxH[@anchors]>', 'where a new box (badge, subtitle) can go: 300x80, 20%x8%@corners, 60%x10%@subtitle')
+    .option('--place <WxH[@anchors]>', 'where a new box (badge, subtitle) can go: 300x80, 20%x8%@corners, 60%x10%@subtitle (anchors default: corners and centers)')
     .option('--no-text', 'skip text detection')
     .option('--threads <n>', 'worker threads (default: one per core)', positiveInteger)
     .option('--max-pixels <n>', 'refuse images with more pixels (decompression bombs)', positiveInteger, DEFAULT_DECODE_OPTIONS.maxPixels)
@@ -65,6 +66,7 @@ async function analyzeFiles(files: string[], unreadable: FailedAnalysis[], reque
     for (const line of unreadable) out.write(JSON.stringify(line) + '\n');
     const pending = files.map(async (file, k): Promise<Analysis | FailedAnalysis> => {
       try {
+        await refuseUrlInput(file);
         const analysis = { file, ...(await pool.analyze(file, analyzeOptions)) };
         // The analysis stands even when its debug picture cannot be written (disk full, bad dir).
         if (options.debugDir) {

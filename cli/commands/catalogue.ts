@@ -7,13 +7,14 @@ import type { ArtmetaConfig } from '../../service/config.ts';
 import { connectReachableRedis, type RedisClient } from '../../service/queue/redis-connection.ts';
 import { ResultStore } from '../../service/store/result-store.ts';
 import { startProgress } from '../progress.ts';
-import { configOrExit } from '../service-config.ts';
+import { ENVIRONMENT_HELP, configOrExit } from '../service-config.ts';
 
 /** `artmeta catalogue rebuild|check`: maintenance of the lineage catalogue in Redis. */
 export function register(program: Command): void {
-  const catalogue = program.command('catalogue').description('the catalogue-wide lineage index in Redis (ARTMETA_* environment variables)');
+  const catalogue = program.command('catalogue').description('the catalogue-wide lineage index in Redis (ARTMETA_* environment variables)').addHelpText('after', ENVIRONMENT_HELP);
   catalogue
     .command('rebuild')
+    .addHelpText('after', ENVIRONMENT_HELP)
     .description('re-assign every stored image from its stored signature (after a model change), keeping every id whose members are unchanged; prints what moved')
     .action(() =>
       withRedis(async (config, redis) => {
@@ -32,6 +33,7 @@ export function register(program: Command): void {
     );
   catalogue
     .command('check')
+    .addHelpText('after', ENVIRONMENT_HELP)
     .description('walk the index and verify every invariant (exit code 1 when one is broken); pause the analyze queue first: a walk is not a snapshot')
     .action(() =>
       withRedis(async (config, redis) => {

@@ -18,6 +18,7 @@ import { listImageFiles } from '../image-files.ts';
 import { openOutputFile, writeAndClose } from '../output-file.ts';
 import { startProgress } from '../progress.ts';
 import { analysisThreads, nonNegativeInteger, positiveInteger } from '../thread-count.ts';
+import { refuseUrlInput } from '../url-input.ts';
 
 interface ClusterCommandOptions {
   out?: string;
@@ -83,6 +84,7 @@ interface ClusterImage {
 }
 
 async function requireDirectory(dir: string): Promise<void> {
+  await refuseUrlInput(dir);
   const info = await stat(dir).catch((e: NodeJS.ErrnoException) => {
     throw new ArtmetaError('NOT_FOUND', `cannot read ${dir}: ${e.code ?? e.message}`);
   });

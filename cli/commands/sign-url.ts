@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseCanvasSpec } from '../../analysis/crop/canvas-spec.ts';
 import { RENDER_PREFIX, renderPath, verifyRenderPath, type RenderFormat, type RenderRequest } from '../../api/render/render-url.ts';
 import { ArtmetaError } from '../../analysis/errors.ts';
-import { configOrExit } from '../service-config.ts';
+import { ENVIRONMENT_HELP, configOrExit } from '../service-config.ts';
 import { positiveInteger } from '../thread-count.ts';
 
 interface SignOptions {
@@ -18,13 +18,14 @@ interface SignOptions {
 export function register(program: Command): void {
   program
     .command('sign-url')
+    .addHelpText('after', ENVIRONMENT_HELP)
     .description('print the path of a signed render URL (/render/…) for a source and canvas, signed with ARTMETA_RENDER_KEY')
     .argument('<source>', 'http(s) URL the server fetches, or a file path under its ARTMETA_PATH_ROOTS (relative = under the first root)')
-    .requiredOption('--canvas <canvas>', 'canvas to crop to: 16:9, 1:1, 1280x720…')
-    .option('--width <px>', 'output width (the canvas gives the height)', positiveInteger)
+    .requiredOption('--canvas <canvas>', 'canvas to crop to: 16:9, 1:1, 1280x720… (required)')
+    .option('--width <px>', 'output width (the canvas gives the height; default: a pixel canvas\'s or the crop\'s own size)', positiveInteger)
     .option('--height <px>', 'output height (the canvas gives the width)', positiveInteger)
     .option('--format <format>', 'jpeg, webp, avif or png', 'webp')
-    .option('--quality <1-100>', 'encoder quality (lossy formats)', positiveInteger)
+    .option('--quality <1-100>', 'encoder quality (lossy formats; default: the format\'s own)', positiveInteger)
     .option('--enlarge', 'scale up past the crop’s own size when the output is larger')
     .action((source: string, options: SignOptions) => {
       const config = configOrExit((c) => (c.api.renderKey ? undefined : 'ARTMETA_RENDER_KEY is empty: set the key the server signs with'));

@@ -12,8 +12,9 @@ import { stageUpload } from '../../service/store/analysis-cache.ts';
 import { ResultStore } from '../../service/store/result-store.ts';
 import type { ArtmetaConfig } from '../../service/config.ts';
 import { listImageFiles } from '../image-files.ts';
-import { configOrExit } from '../service-config.ts';
+import { ENVIRONMENT_HELP, configOrExit } from '../service-config.ts';
 import { positiveInteger } from '../thread-count.ts';
+import { refuseUrlInput } from '../url-input.ts';
 
 /** `--wait`'s default longest wait per job: an analysis takes seconds, a queue backlog may take minutes. */
 const DEFAULT_WAIT_SECONDS = 600;
@@ -28,6 +29,7 @@ interface SubmitOptions {
 export function register(program: Command): void {
   program
     .command('submit')
+    .addHelpText('after', ENVIRONMENT_HELP)
     .description('queue images for analysis: one JSON line per input with its job id (and with --wait, its result)')
     .argument('<inputs...>', 'image files or directories (uploaded through Redis) or http(s) URLs (fetched by the worker)')
     .option('--wait', 'wait for every job and print its result')
@@ -86,6 +88,7 @@ export function register(program: Command): void {
 
 async function sourceOf(input: string, options: SubmitOptions, store: ResultStore, config: ArtmetaConfig): Promise<ImageSource> {
   if (isUrl(input)) return { url: input };
+  await refuseUrlInput(input);
   if (options.path) return { path: resolve(input) };
   return { upload: await stageUpload(store, await readUpload(input, config.api.uploadMaxBytes), config.jobs.uploadTtlSeconds) };
 }

@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { describeError } from '../../analysis/errors.ts';
 import { ArtmetaWorker } from '../../service/queue/artmeta-worker.ts';
-import { configOrExit, onShutdown } from '../service-config.ts';
+import { ENVIRONMENT_HELP, configOrExit, onShutdown } from '../service-config.ts';
 
 export function register(program: Command): void {
   program
     .command('worker')
+    .addHelpText('after', ENVIRONMENT_HELP)
     .description('process analyze and cluster jobs from Redis (configured by ARTMETA_* environment variables); run as many as you like')
     .action(async () => {
       const config = configOrExit();

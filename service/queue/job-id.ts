@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parseSourceUrl } from '../sources/url-source.ts';
 import type { AnalyzeJobData, ImageSource } from './job-schema.ts';
 
 /** SHA-256 of the bytes, hex: the key of an image everywhere (store, uploads, job ids). */
@@ -21,6 +22,6 @@ export function analyzeJobId(data: AnalyzeJobData): string {
 
 function sourceKey(source: ImageSource): { kind: string; key: string } {
   if ('upload' in source) return { kind: 'sha', key: source.upload };
-  if ('url' in source) return { kind: 'url', key: new URL(source.url).href };
+  if ('url' in source) return { kind: 'url', key: parseSourceUrl(source.url).href };
   return { kind: 'path', key: source.path };
 }

@@ -35,21 +35,26 @@ const ACCEPTED_TYPE = /^(image\/[\w.+-]+|application\/octet-stream|binary\/octet
 export async function fetchUrl(url: string, opts: UrlSourceOptions): Promise<Buffer> {
   const guard = new AddressGuard(opts.allow);
   const signal = AbortSignal.timeout(opts.timeoutMs);
-  let target = parseUrl(url);
+  let target = parseSourceUrl(url);
   for (let redirects = 0; ; redirects++) {
     const response = await request(target, guard, signal);
     const status = response.statusCode ?? 0;
     if (status >= 300 && status < 400 && response.headers.location) {
       response.resume();
       if (redirects >= MAX_REDIRECTS) throw new ArtmetaError('INVALID_ARGUMENT', `${url}: more than ${MAX_REDIRECTS} redirects`);
-      target = parseUrl(new URL(response.headers.location, target).href);
+      target = parseSourceUrl(new URL(response.headers.location, target).href);
       continue;
     }
     return readBody(response, target, opts.maxBytes, signal);
   }
 }
 
-function parseUrl(value: string): URL {
+/**
+ * A `url` source as the URL it will be fetched at: http(s), without credentials. Where a request
+ * enters (job ids, the API's routes) it refuses a bad one with INVALID_ARGUMENT before anything is
+ * queued: the schema's `uri` format lets `http://` through, which then failed as INTERNAL.
+ */
+export function parseSourceUrl(value: string): URL {
   let url: URL;
   try {
     url = new URL(value);

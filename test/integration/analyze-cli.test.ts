@@ -105,6 +105,16 @@ describe('artmeta analyze (CLI, worker threads)', () => {
     expect((await readdir(debugDir)).sort()).toEqual(['cover-2.debug.jpg', 'cover.debug.jpg']);
   });
 
+  it('says a URL is not a file and what fetches one (it said only "ENOENT", as if the picture were missing)', async () => {
+    const { lines, code } = await analyze(['https://example.com/photo.jpg', fixture('dandelions.jpg')]);
+    expect(code).toBe(1);
+    expect(lines[0]).toEqual({
+      file: 'https://example.com/photo.jpg',
+      error: { code: 'NOT_FOUND', message: 'cannot read https://example.com/photo.jpg: a URL, not a file (analyze, cluster and similarity read files; submit and the API fetch http(s) URLs)' },
+    });
+    expect(lines[1]!.error).toBeUndefined();
+  });
+
   it('fails fast with a clear message on a bad canvas', async () => {
     const { code, stderr } = await analyze([fixture('dandelions.jpg'), '--aspect', '16:0']);
     expect(code).toBe(2);

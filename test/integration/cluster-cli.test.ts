@@ -119,4 +119,14 @@ describe('artmeta cluster (CLI)', () => {
     expect(stderr).toBe(`artmeta: ${text}: UNSUPPORTED_FORMAT: not an image artmeta reads (JPEG, PNG, WebP, AVIF, TIFF, GIF)\n`);
     expect(code).toBe(1);
   });
+
+  it('cluster and similarity say a URL is not a file and what fetches one (they said only "ENOENT")', async () => {
+    const url = 'https://example.com/photos';
+    const because = `cannot read ${url}: a URL, not a file (analyze, cluster and similarity read files; submit and the API fetch http(s) URLs)`;
+    const cli = (args: string[]) => run(process.execPath, [join(repo, 'bin/artmeta.js'), ...args], { cwd: repo }).then((r) => ({ code: 0, ...r }), (e: Outcome) => e);
+    const cluster = await cli(['cluster', url]);
+    expect([cluster.code, cluster.stderr]).toEqual([2, `artmeta: NOT_FOUND: ${because}\n`]);
+    const pair = await cli(['similarity', fixture('lineage-china.jpg'), url]);
+    expect([pair.code, pair.stderr]).toEqual([1, `artmeta: ${url}: NOT_FOUND: ${because}\n`]);
+  });
 });

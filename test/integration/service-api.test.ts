@@ -336,6 +336,15 @@ describe('service API with a queue worker, on a real Redis', () => {
       }
     });
 
+    it('POST /v1/jobs and /v1/clusters refuse a url source that is no fetchable http(s) URL at once with 400 (http:// answered 500 INTERNAL; in a cluster job it failed INTERNAL, retried)', async () => {
+      for (const url of ['http://', 'ftp://example.com/a.jpg', 'https://user:secret@example.com/a.jpg']) {
+        const jobs = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { images: [{ source: { path: 'inside.jpg' } }, { source: { url } }] } });
+        expect([jobs.statusCode, jobs.json().error.code], url).toEqual([400, 'INVALID_ARGUMENT']);
+        const cluster = await app.inject({ method: 'POST', url: '/v1/clusters', headers: auth, payload: { images: [{ url }] } });
+        expect([cluster.statusCode, cluster.json().error.code], url).toEqual([400, 'INVALID_ARGUMENT']);
+      }
+    });
+
     it('POST /v1/jobs (JSON) refuses ?aspect=, which only uploads take, instead of ignoring it', async () => {
       const response = await app.inject({ method: 'POST', url: '/v1/jobs?aspect=1:1', headers: auth, payload: { images: [{ source: { path: 'inside.jpg' } }] } });
       expect(response.statusCode).toBe(400);

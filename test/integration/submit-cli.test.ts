@@ -49,6 +49,23 @@ describe('artmeta submit', () => {
     expect(outcome.code).toBe(0);
   });
 
+  it('says a URL of another scheme than http(s) is not a file, with or without --path (it said only "ENOENT")', async () => {
+    for (const args of [[], ['--path']]) {
+      const outcome = await artmeta(['submit', 's3://bucket/photo.jpg', ...args]);
+      expect(outcome.code).toBe(1);
+      expect(JSON.parse(outcome.stdout.trim())).toEqual({
+        input: 's3://bucket/photo.jpg',
+        error: { code: 'NOT_FOUND', message: 'cannot read s3://bucket/photo.jpg: a URL, not a file (analyze, cluster and similarity read files; submit and the API fetch http(s) URLs)' },
+      });
+    }
+  });
+
+  it('refuses an http(s) URL it cannot fetch as INVALID_ARGUMENT (http:// was INTERNAL: "Invalid URL")', async () => {
+    const outcome = await artmeta(['submit', 'http://']);
+    expect(outcome.code).toBe(1);
+    expect(JSON.parse(outcome.stdout.trim())).toEqual({ input: 'http://', error: { code: 'INVALID_ARGUMENT', message: 'not a URL: http://' } });
+  });
+
   it('says Redis does not answer, and exits, instead of waiting forever', async () => {
     const nobody = `redis://127.0.0.1:${await freePort()}`;
     const started = Date.now();
