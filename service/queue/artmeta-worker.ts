@@ -30,16 +30,15 @@ export class ArtmetaWorker {
   private readonly events: QueueEvents;
   private readonly analyzer: ImageAnalyzer;
   private readonly connections: RedisClient[] = [];
+  /** The store's and the catalogue's connection: its state tells whether Redis is there at close. */
   private readonly connection: RedisClient;
+  private readonly redisUrl: string;
   /** Jobs of either queue whose processing has started and not ended. */
   private running = 0;
 
-  private readonly redisUrl: string;
-
   constructor(config: ArtmetaConfig, options: ArtmetaWorkerOptions = {}) {
     this.redisUrl = config.redis.url;
-    const connection = this.connect(config);
-    this.connection = connection;
+    const connection = (this.connection = this.connect(config));
     const store = new ResultStore(connection, config.prefix);
     this.analyzer = options.analyzer ?? threadedAnalyzer(config.worker.analysisThreads);
     this.queues = new ArtmetaQueues(this.connect(config), config);
@@ -113,6 +112,7 @@ export class ArtmetaWorker {
     await Promise.all(this.connections.map((c) => c.quit().catch(() => undefined)));
   }
 
+  /** Runs a job's processing, counted in `running` while it runs. */
   private async counted<T>(run: () => Promise<T>): Promise<T> {
     this.running++;
     try {
