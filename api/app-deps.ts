@@ -1,7 +1,8 @@
 import type { ArtmetaConfig } from '../service/config.ts';
 import { threadedAnalyzer, type ImageAnalyzer } from '../service/queue/image-analyzer.ts';
 import { ArtmetaQueues } from '../service/queue/queues.ts';
-import { connectRedis, logOutages, untilReady, type OutageLog } from '../service/queue/redis-connection.ts';
+import { connectRedis, untilReady } from '../service/queue/redis-connection.ts';
+import { logOutages, type OutageLog } from '../service/queue/redis-outage-log.ts';
 import { ResultStore } from '../service/store/result-store.ts';
 import { lineageMatcher } from '../analysis/lineage/lineage-matcher.ts';
 import { CatalogueIndex } from '../service/catalogue/catalogue-index.ts';

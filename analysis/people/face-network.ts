@@ -41,11 +41,6 @@ const OUTPUTS = { scores16: 'Identity:0', scores8: 'Identity_1:0', boxes16: 'Ide
 
 const network = new NetworkSession(FACE_NETWORK_FILE, 'face network');
 
-/** Loads the face network once per process (or worker thread), see NetworkSession. */
-function loadFaceNetwork(): Promise<ort.InferenceSession> {
-  return network.load();
-}
-
 /**
  * Faces found by the network on the whole image and on those of its four corner tiles where a small
  * face is plausible (see tileProposalScore), one box per face, best first, in working px. OpenCV
@@ -60,22 +55,23 @@ export async function findNetworkFaces(image: RgbImage, options: Partial<FaceNet
     throw new ArtmetaError('INVALID_ARGUMENT', 'faceNetwork.tileProposalScore must be between 0 and minScore');
   }
   if (image.width === 0 || image.height === 0) return [];
-  const net = await loadFaceNetwork();
+  // Loaded once per process (or worker thread), see NetworkSession.
+  const inputName = (await network.load()).inputNames[0]!;
   const whole = { x: 0, y: 0, w: image.width, h: image.height };
-  const first = await runRegions(net, image, [whole], Math.min(opts.minScore, opts.tileProposalScore));
+  const first = await runRegions(inputName, image, [whole], Math.min(opts.minScore, opts.tileProposalScore));
   const found = first.filter((f) => f.score >= opts.minScore);
   const proposals = first.filter((f) => f.score < opts.minScore);
   const corners = cornerTiles(image, opts.tileShare);
   const tiles = opts.tileProposalScore === 0 ? corners : corners.filter((tile) => proposals.some((p) => deepestTile(p, corners) === tile));
-  if (tiles.length > 0) found.push(...(await runRegions(net, image, tiles, opts.minScore)));
+  if (tiles.length > 0) found.push(...(await runRegions(inputName, image, tiles, opts.minScore)));
   return suppressOverlaps(found);
 }
 
-async function runRegions(net: ort.InferenceSession, image: RgbImage, regions: readonly Box[], minScore: number): Promise<NetworkFace[]> {
+async function runRegions(inputName: string, image: RgbImage, regions: readonly Box[], minScore: number): Promise<NetworkFace[]> {
   const inputs = networkInputs(image, regions);
   const found: NetworkFace[] = [];
   for (const [i, region] of regions.entries()) {
-    const result = await network.run({ [net.inputNames[0]!]: inputs[i]! });
+    const result = await network.run({ [inputName]: inputs[i]! });
     const read = (name: string): Float32Array => result[name]!.data as Float32Array;
     const boxes = decodeBlazeFace(
       { scores16: read(OUTPUTS.scores16), boxes16: read(OUTPUTS.boxes16), scores8: read(OUTPUTS.scores8), boxes8: read(OUTPUTS.boxes8) },

@@ -160,38 +160,27 @@ function anchorCandidates(image: Size, size: Size, margin: number, anchors: Plac
   const centerX = Math.round((image.width - size.width) / 2);
   const top = margin;
   const bottom = image.height - margin - size.height;
+  const fixed: Record<Exclude<PlacementAnchor, 'subtitle'>, [number, number]> = {
+    'top-left': [left, top],
+    'top-center': [centerX, top],
+    'top-right': [right, top],
+    'bottom-left': [left, bottom],
+    'bottom-center': [centerX, bottom],
+    'bottom-right': [right, bottom],
+  };
   const place = (x: number, y: number): Box => ({ x, y, w: size.width, h: size.height });
   const out: Candidate[] = [];
   anchors.forEach((anchor, rank) => {
     const preference = anchors.length > 1 ? 1 - rank / (anchors.length - 1) : 1;
-    switch (anchor) {
-      case 'top-left':
-        out.push({ box: place(left, top), anchor, preference });
-        break;
-      case 'top-center':
-        out.push({ box: place(centerX, top), anchor, preference });
-        break;
-      case 'top-right':
-        out.push({ box: place(right, top), anchor, preference });
-        break;
-      case 'bottom-left':
-        out.push({ box: place(left, bottom), anchor, preference });
-        break;
-      case 'bottom-center':
-        out.push({ box: place(centerX, bottom), anchor, preference });
-        break;
-      case 'bottom-right':
-        out.push({ box: place(right, bottom), anchor, preference });
-        break;
-      case 'subtitle': {
-        const highest = Math.min(bottom, Math.round(SUBTITLE_BAND_TOP * image.height));
-        const step = Math.max(1, Math.round(size.height / SUBTITLE_STEPS_PER_LINE));
-        for (let y = bottom, i = 0; y >= highest; y -= step, i++) {
-          // Lower in the band reads as a subtitle; each step up costs a little preference.
-          out.push({ box: place(centerX, y), anchor, preference: preference * (1 - (SUBTITLE_RISE_COST * (bottom - y)) / Math.max(1, bottom - highest)) });
-        }
-        break;
-      }
+    if (anchor !== 'subtitle') {
+      out.push({ box: place(...fixed[anchor]), anchor, preference });
+      return;
+    }
+    const highest = Math.min(bottom, Math.round(SUBTITLE_BAND_TOP * image.height));
+    const step = Math.max(1, Math.round(size.height / SUBTITLE_STEPS_PER_LINE));
+    for (let y = bottom; y >= highest; y -= step) {
+      // Lower in the band reads as a subtitle; each step up costs a little preference.
+      out.push({ box: place(centerX, y), anchor, preference: preference * (1 - (SUBTITLE_RISE_COST * (bottom - y)) / Math.max(1, bottom - highest)) });
     }
   });
   return out;

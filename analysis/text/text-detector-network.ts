@@ -74,9 +74,10 @@ export function networkInputSize(width: number, height: number, limitSide: numbe
  * scales refer to `image`.
  */
 export async function textProbabilityMap(image: RgbImage, limitSide: number, precision: TextNetworkPrecision, minLongSide = 0): Promise<ProbabilityMap> {
-  const net = await loadTextNetwork(precision);
+  const network = networks[precision];
+  const net = await network.load();
   const input = precision === 'int8' ? textNetworkBytes(image, limitSide, minLongSide) : textNetworkInput(image, limitSide, minLongSide);
-  const result = await networks[precision].run({ [net.inputNames[0]!]: input });
+  const result = await network.run({ [net.inputNames[0]!]: input });
   const output = result[net.outputNames[0]!]!;
   const [, , height, width] = output.dims as number[];
   return { data: output.data as Float32Array, width: width!, height: height!, scaleX: image.width / width!, scaleY: image.height / height! };

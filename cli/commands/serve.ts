@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startServer } from '../../api/server.ts';
-import { ENVIRONMENT_HELP, configOrExit, onShutdown } from '../service-config.ts';
+import { ENVIRONMENT_HELP, configOrExit } from '../service-config.ts';
+import { onShutdown } from '../shutdown.ts';
 
 export function register(program: Command): void {
   program

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { describeError } from '../../analysis/errors.ts';
 import { ArtmetaWorker } from '../../service/queue/artmeta-worker.ts';
-import { ENVIRONMENT_HELP, configOrExit, onShutdown } from '../service-config.ts';
+import { ENVIRONMENT_HELP, configOrExit } from '../service-config.ts';
+import { onShutdown } from '../shutdown.ts';
 
 export function register(program: Command): void {
   program

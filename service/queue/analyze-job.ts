@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { checkJobData } from './job-data.ts';
 import { toJobFailure } from './job-failure.ts';
-import { ANALYZE_QUEUE, AnalyzeJobDataSchema, type AnalyzeJobData, type AnalyzeJobResult } from './job-schema.ts';
+import { ANALYZE_QUEUE, AnalyzeJobDataCheck, type AnalyzeJobData, type AnalyzeJobResult } from './job-schema.ts';
 import type { AnalysisCache } from '../store/analysis-cache.ts';
 import type { ResultStore } from '../store/result-store.ts';
 import type { CatalogueAssigner } from '../catalogue/catalogue-assigner.ts';
@@ -13,7 +13,7 @@ import type { CatalogueAssigner } from '../catalogue/catalogue-assigner.ts';
  */
 export async function runAnalyzeJob(job: Job<AnalyzeJobData>, cache: AnalysisCache, catalogue?: CatalogueAssigner): Promise<AnalyzeJobResult> {
   try {
-    const { source, request } = checkJobData<AnalyzeJobData>(AnalyzeJobDataSchema, job.data, ANALYZE_QUEUE);
+    const { source, request } = checkJobData<AnalyzeJobData>(AnalyzeJobDataCheck, job.data, ANALYZE_QUEUE);
     const answer = await cache.forSource(source, request);
     const lineage = await catalogue?.assignStored(answer.hash);
     await job.updateProgress(100);

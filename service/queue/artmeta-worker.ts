@@ -7,7 +7,8 @@ import { threadedAnalyzer, type ImageAnalyzer } from './image-analyzer.ts';
 import { imageLoader } from './image-loader.ts';
 import { ANALYZE_QUEUE, CLUSTER_QUEUE, type AnalyzeJobData, type AnalyzeJobResult, type ClusterJobData, type ClusterJobResult } from './job-schema.ts';
 import { ArtmetaQueues } from './queues.ts';
-import { connectRedis, isRedisConnectionError, logOutages, refusedDatabase, type RedisClient } from './redis-connection.ts';
+import { connectRedis, isRedisConnectionError, refusedDatabase, type RedisClient } from './redis-connection.ts';
+import { logOutages } from './redis-outage-log.ts';
 import { AnalysisCache } from '../store/analysis-cache.ts';
 import { ResultStore } from '../store/result-store.ts';
 import { CatalogueAssigner } from '../catalogue/catalogue-assigner.ts';
@@ -30,16 +31,15 @@ export class ArtmetaWorker {
   private readonly events: QueueEvents;
   private readonly analyzer: ImageAnalyzer;
   private readonly connections: RedisClient[] = [];
+  /** The store's and the catalogue's connection: its state tells whether Redis is there at close. */
   private readonly connection: RedisClient;
+  private readonly redisUrl: string;
   /** Jobs of either queue whose processing has started and not ended. */
   private running = 0;
 
-  private readonly redisUrl: string;
-
   constructor(config: ArtmetaConfig, options: ArtmetaWorkerOptions = {}) {
     this.redisUrl = config.redis.url;
-    const connection = this.connect(config);
-    this.connection = connection;
+    const connection = (this.connection = this.connect(config));
     const store = new ResultStore(connection, config.prefix);
     this.analyzer = options.analyzer ?? threadedAnalyzer(config.worker.analysisThreads);
     this.queues = new ArtmetaQueues(this.connect(config), config);
@@ -113,6 +113,7 @@ export class ArtmetaWorker {
     await Promise.all(this.connections.map((c) => c.quit().catch(() => undefined)));
   }
 
+  /** Runs a job's processing, counted in `running` while it runs. */
   private async counted<T>(run: () => Promise<T>): Promise<T> {
     this.running++;
     try {

@@ -45,7 +45,7 @@ function JobSourceSchema() {
  * (INVALID_ARGUMENT, at once), not as a crash retried as INTERNAL. The request's values are checked
  * where they are used (a canvas label by the crop geometry).
  */
-export const AnalyzeJobDataSchema = Type.Object({
+export const AnalyzeJobDataCheck = Type.Object({
   source: JobSourceSchema(),
   request: Type.Object({
     canvases: Type.Array(Type.String(), { minItems: 1 }),
@@ -71,7 +71,7 @@ export const ClusterJobDataSchema = Type.Object(
   { $id: 'ClusterJobData' },
 );
 
-/** A cluster job's data as a worker checks it (see AnalyzeJobDataSchema). */
+/** A cluster job's data as a worker checks it (see AnalyzeJobDataCheck). */
 export const ClusterJobDataCheck = Type.Object({ images: Type.Array(JobSourceSchema(), { minItems: 1 }) });
 
 export const LineageSchema = Type.Object(

@@ -6,7 +6,7 @@
  *   tsx test/support/forced-exit-child.ts <image> second-signal|deadline
  */
 import { NativeCallFlags } from '../../analysis/onnx/native-call-gate.ts';
-import { onShutdown } from '../../cli/service-config.ts';
+import { onShutdown } from '../../cli/shutdown.ts';
 import { AnalysisPool } from '../../service/threads/analysis-pool.ts';
 
 const [image, mode] = process.argv.slice(2) as [string, 'second-signal' | 'deadline'];
