@@ -54,6 +54,7 @@ import { SLOT_BYTES } from '../../service/catalogue/catalogue-keys.ts';
 import { CatalogueKeys } from '../../service/catalogue/catalogue-keys.ts';
 import { STORED_SIGNATURE } from '../../service/store/result-store.ts';
 import { scorePartition } from '../eval/lineage-eval.ts';
+import { appendOnly, aofBytes } from '../support/append-only-file.ts';
 import { growthExponent } from '../support/growth-exponent.ts';
 import { RedisServer } from '../support/redis-server.ts';
 import { realLineageGroups, syntheticCatalogue } from '../support/synthetic-signatures.ts';
@@ -175,20 +176,6 @@ async function runWorker(url: string, basePath: string, size: number, workers: n
   const cpu = process.cpuUsage(cpuAtStart);
   await redis.quit();
   process.send!({ kind: 'finished', done, assignMs, makeMs, makeCpuMs, cpuMs: (cpu.user + cpu.system) / 1000, attempts, created, verifications, unrelated } satisfies Finished, () => process.exit(0));
-}
-
-/**
- * Turns the append-only file on and waits for the rewrite that starts it (the result store's signatures),
- * then turns automatic rewrites off: from then on the file grows by exactly what the assignments write.
- */
-async function appendOnly(redis: Redis): Promise<void> {
-  await redis.config('SET', 'appendonly', 'yes', 'appendfsync', 'everysec');
-  while (/aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(await redis.info('persistence'))) await new Promise((resolve) => setTimeout(resolve, 500));
-  await redis.config('SET', 'auto-aof-rewrite-percentage', '0');
-}
-
-function aofBytes(info: string): number {
-  return Number(/aof_current_size:(\d+)/.exec(info)?.[1] ?? 0);
 }
 
 function usedMemory(info: string): number {
