@@ -15,9 +15,9 @@ const ERROR_STATUSES = {
   413: 'INPUT_TOO_LARGE (more bytes than allowed: an upload over ARTMETA_UPLOAD_MAX_BYTES, a JSON body over 1 MiB) or PIXEL_LIMIT (more pixels than ARTMETA_MAX_PIXELS)',
   415: 'UNSUPPORTED_FORMAT: not an image format artmeta reads, or a body of a media type the route does not take',
   422: 'EMPTY_INPUT or CORRUPT_IMAGE: no bytes, or damaged image data',
-  500: 'INTERNAL: a fault artmeta should not have (please report)',
+  500: 'INTERNAL (a fault artmeta should not have: please report) or CATALOGUE_INCONSISTENT (the lineage catalogue in Redis contradicts itself: `artmeta catalogue check` names it)',
   502: 'SOURCE_UNAVAILABLE: a url source failed, answered 5xx or timed out; worth retrying',
-  503: 'UNAVAILABLE: Redis cannot be reached right now; try again',
+  503: 'UNAVAILABLE (Redis cannot be reached right now: try again) or CATALOGUE_OUTDATED (the lineage catalogue was built by another matcher or layout: `artmeta catalogue rebuild`)',
 } as const;
 
 export type ErrorStatus = keyof typeof ERROR_STATUSES;
